@@ -1,0 +1,91 @@
+"""Settings: one frozen dataclass, each field with its default and help text.
+
+`Settings.from_env` is the only code that reads the environment (`FESTIVAL_<FIELD>`); the CLI
+turns flags into the same fields. The README's settings table is checked against `FIELDS`.
+Stdlib only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "FESTIVAL_"
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = _setting(
+        "",
+        "SQLAlchemy async URL. Empty: SQLite file `festival.db` in the var directory. "
+        "For scale: `postgresql+asyncpg://user@host/db`.",
+    )
+    var_dir: str = _setting("var", "Directory for the SQLite database and other local state.")
+    templates_dir: str = _setting(
+        "", "Directory of the Jinja2 templates. Empty: the installed copy or the checkout's."
+    )
+    host: str = _setting("127.0.0.1", "Interface `festival serve` listens on.")
+    port: int = _setting(8000, "Port `festival serve` listens on.")
+    base_url: str = _setting(
+        "", "Public URL of the service, used in links and mails. Empty: http://HOST:PORT."
+    )
+    festival: str = _setting(
+        "", "Slug of the festival the public pages show. Empty: the most recently loaded one."
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Settings from `FESTIVAL_*` variables; anything not set keeps its default."""
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            if f.type in ("int", int):
+                try:
+                    values[f.name] = int(raw)
+                except ValueError:
+                    raise ValueError(
+                        f"{ENV_PREFIX}{f.name.upper()} must be a whole number, got {raw!r}"
+                    ) from None
+            else:
+                values[f.name] = raw
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with `changes`; None values are ignored so CLI flags can pass through."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{Path(self.var_dir) / 'festival.db'}"
+
+    @property
+    def resolved_base_url(self) -> str:
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def resolved_templates_dir(self) -> Path:
+        if self.templates_dir:
+            return Path(self.templates_dir)
+        # An installed wheel carries the templates inside the package (see pyproject.toml);
+        # a checkout has them at the top of the repository.
+        package = Path(__file__).resolve().parent
+        installed = package / "_templates"
+        return installed if installed.is_dir() else package.parent / "templates"
+
+
+FIELDS: tuple[tuple[str, Any, str], ...] = tuple(
+    (f.name, f.default, f.metadata["help"]) for f in dataclasses.fields(Settings)
+)

@@ -1,0 +1,106 @@
+"""Dutch and English texts for pages and mails, and dates written the way each language does.
+
+Stdlib only. A missing key is a programming error and raises KeyError (tested: every key has
+both languages).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+LANGUAGES = ("nl", "en")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "programme": {"nl": "Programma", "en": "Programme"},
+    "morning_rounds": {"nl": "Parallelle sessies", "en": "Parallel sessions"},
+    "plenary": {"nl": "Plenair programma", "en": "Plenary programme"},
+    "other_items": {"nl": "Verder op het programma", "en": "Also on the programme"},
+    "votes": {"nl": "Stemmen", "en": "Votes"},
+    "vote_opens": {"nl": "Stemmen kan vanaf", "en": "Voting opens"},
+    "nominees": {"nl": "Genomineerden", "en": "Nominees"},
+    "hosted_by": {"nl": "Met", "en": "With"},
+    "capacity": {"nl": "plaatsen", "en": "places"},
+    "places_left": {"nl": "nog {n} plaatsen vrij", "en": "{n} places left"},
+    "seats_left": {"nl": "nog {n} stoelen in de zaal", "en": "{n} seats left in the room"},
+    "full": {"nl": "vol", "en": "full"},
+    "unlimited": {"nl": "geen maximum", "en": "no limit"},
+    "room": {"nl": "Zaal", "en": "Room"},
+    "cancelled": {"nl": "Geannuleerd", "en": "Cancelled"},
+    "minutes": {"nl": "min", "en": "min"},
+    "watch_stream": {"nl": "Bekijk de livestream", "en": "Watch the livestream"},
+    "ask_question": {
+        "nl": "Een vraag aan één van de sprekers of panelleden?",
+        "en": "A question for one of the speakers or panellists?",
+    },
+    "ask_external": {"nl": "Doe mee via deze link", "en": "Join through this link"},
+    "running_late": {"nl": "loopt {n} minuten uit", "en": "running {n} minutes late"},
+    "on_time": {"nl": "op schema", "en": "on time"},
+    "times_in": {"nl": "Tijden in {zone}", "en": "Times in {zone}"},
+    "your_time": {"nl": "jouw tijd", "en": "your time"},
+    "practical": {"nl": "Praktische informatie", "en": "Practical information"},
+    "venue": {"nl": "Locatie", "en": "Venue"},
+    "organiser": {"nl": "Organisatie", "en": "Organiser"},
+    "registration_period": {
+        "nl": "Aanmelden kan van {opens} tot {closes}",
+        "en": "Registration is open from {opens} to {closes}",
+    },
+    "free": {"nl": "Deelname is gratis.", "en": "Taking part is free."},
+    "materials": {"nl": "Terugkijken", "en": "Watch again"},
+    "recording": {"nl": "Opname", "en": "Recording"},
+    "slides": {"nl": "Presentatie", "en": "Slides"},
+    "topics": {"nl": "Onderwerpen", "en": "Topics"},
+    "calendar": {
+        "nl": "Zet het programma in je agenda",
+        "en": "Add the programme to your calendar",
+    },
+    "language": {"nl": "Taal", "en": "Language"},
+    "mode_online": {"nl": "Online", "en": "Online"},
+    "mode_onsite": {"nl": "Op locatie", "en": "On site"},
+    "mode_hybrid": {"nl": "Online en op locatie", "en": "Online and on site"},
+    "skip_to_content": {"nl": "Naar de inhoud", "en": "Skip to content"},
+    "not_found_title": {"nl": "Niet gevonden", "en": "Not found"},
+    "not_found_text": {
+        "nl": "Deze pagina bestaat niet (meer).",
+        "en": "This page does not exist (any more).",
+    },
+    "error_title": {"nl": "Er ging iets mis", "en": "Something went wrong"},
+    "error_text": {
+        "nl": "Probeer het over een paar minuten opnieuw. De organisatie is op de hoogte.",
+        "en": "Please try again in a few minutes. The organisers have been told.",
+    },
+    "no_festival_title": {"nl": "Nog geen programma", "en": "No programme yet"},
+    "no_festival_text": {
+        "nl": "Er is nog geen programma geladen. Gebruik `festival load BESTAND`.",
+        "en": "No programme has been loaded yet. Use `festival load FILE`.",
+    },
+    "back_to_programme": {"nl": "Naar het programma", "en": "Back to the programme"},
+}
+
+_WEEKDAYS = {
+    "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_MONTHS = {
+    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+           "september", "oktober", "november", "december"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}  # fmt: skip
+
+
+def pick_language(requested: str | None, default: str) -> str:
+    """The attendee's choice when it is one we speak, else the festival's language."""
+    if requested in LANGUAGES:
+        return requested
+    return default if default in LANGUAGES else "nl"
+
+
+def translate(key: str, language: str, **values: object) -> str:
+    text = MESSAGES[key][language]
+    return text.format(**values) if values else text
+
+
+def long_date(day: date, language: str) -> str:
+    """`donderdag 19 november 2020` / `Thursday 19 November 2020`."""
+    weekday = _WEEKDAYS[language][day.weekday()]
+    return f"{weekday} {day.day} {_MONTHS[language][day.month - 1]} {day.year}"

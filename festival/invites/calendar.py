@@ -1,0 +1,74 @@
+"""iCalendar documents built with the icalendar library (never by hand).
+
+Times are written in UTC, so every client reads the same moment whatever its own zone and
+on both sides of a daylight-saving change; no VTIMEZONE is needed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from icalendar import Calendar, Event
+
+from festival.i18n import translate
+from festival.programme.model import Festival, Person
+
+PRODID = "-//festival//programme//NL"
+
+
+def entry_uid(festival: Festival, entry_id: str) -> str:
+    """Stable across reloads and reschedules: clients match updates on it."""
+    return f"{entry_id}.{festival.slug}@festival"
+
+
+def _names(people: tuple[Person, ...]) -> str:
+    return ", ".join(p.name + (f" ({p.organisation})" if p.organisation else "") for p in people)
+
+
+def programme_calendar(festival: Festival, *, base_url: str, now: datetime) -> bytes:
+    """The public programme: every session, the plenary and the other items."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", festival.title)
+    programme_url = f"{base_url}/?festival={festival.slug}"
+
+    def event(entry_id: str, title: str, start: datetime, end: datetime, text: str) -> Event:
+        ev = Event()
+        ev.add("uid", entry_uid(festival, entry_id))
+        ev.add("dtstamp", now)
+        ev.add("dtstart", start)
+        ev.add("dtend", end)
+        ev.add("summary", f"{title} · {festival.title}")
+        ev.add("description", text.strip())
+        ev.add("url", programme_url)
+        if festival.venue:
+            ev.add(
+                "location", ", ".join(filter(None, [festival.venue.name, festival.venue.address]))
+            )
+        return ev
+
+    for round_, session in festival.sessions():
+        if session.cancelled or round_.cancelled:
+            continue
+        hosts = _names(session.hosts)
+        text = f"{round_.title}\n{hosts}\n\n{session.description}" if hosts else session.description
+        cal.add_component(event(session.id, session.title, session.start, session.end, text))
+    if (plenary := festival.plenary) is not None:
+        lines = [
+            f"{festival.local(b.start):%H:%M} {b.title}"
+            + (f" — {_names(b.people)}" if b.people else "")
+            for b in plenary.blocks
+            if not b.cancelled
+        ]
+        if plenary.stream_url:
+            lines.append(f"\n{translate('watch_stream', festival.language)}: {plenary.stream_url}")
+        cal.add_component(
+            event("plenary", plenary.title, plenary.start, plenary.end, "\n".join(lines))
+        )
+    for item in festival.items:
+        if not item.cancelled:
+            cal.add_component(event(item.id, item.title, item.start, item.end, item.description))
+    data: bytes = cal.to_ical()
+    return data

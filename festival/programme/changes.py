@@ -1,0 +1,52 @@
+"""What loading a programme changed: the report `festival load` prints and invites build on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+ChangeKind = Literal["added", "updated", "cancelled", "restored"]
+
+
+@dataclass(frozen=True)
+class EntryChange:
+    key: str
+    kind: str  # round | session | plenary | block | item | vote
+    change: ChangeKind
+    fields: dict[str, tuple[Any, Any]]  # field -> (old, new); empty for added/cancelled
+    version: int
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    slug: str
+    created: bool
+    changes: tuple[EntryChange, ...]
+    unchanged: int
+
+    def count(self, change: ChangeKind) -> int:
+        return sum(1 for c in self.changes if c.change == change)
+
+    def lines(self) -> list[str]:
+        """Human-readable report, one line per change, then a summary line."""
+        out = []
+        for c in self.changes:
+            detail = ""
+            if c.fields:
+                detail = ": " + ", ".join(
+                    f"{name} {_short(old)} -> {_short(new)}"
+                    for name, (old, new) in c.fields.items()
+                )
+            out.append(f"  {c.change:<9} {c.kind} {c.key}{detail}")
+        verb = "created" if self.created else "updated"
+        out.append(
+            f"{self.slug}: {verb}; {self.count('added')} added, {self.count('updated')} updated, "
+            f"{self.count('cancelled')} cancelled, {self.count('restored')} restored, "
+            f"{self.unchanged} unchanged"
+        )
+        return out
+
+
+def _short(value: Any) -> str:
+    text = "-" if value in (None, "") else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."

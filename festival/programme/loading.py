@@ -1,0 +1,508 @@
+"""Programme files (TOML, see docs/programme-format.md) -> `Festival`.
+
+`parse_programme` reads the whole file and raises one `ProgrammeError` carrying every problem
+it found, each located by line where the file has one. Rules that span entries (overlaps,
+people in two places, the plenary's stated end) live in `programme.rules`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
+from typing import Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from festival.errors import Problem, ProgrammeError
+from festival.programme import rules
+from festival.programme.fields import FieldReader, dotted
+from festival.programme.model import (
+    BLOCK_KINDS,
+    ITEM_KINDS,
+    LANGUAGES,
+    MODES,
+    RESERVED_IDS,
+    Block,
+    Festival,
+    Item,
+    Language,
+    Materials,
+    Mode,
+    Organiser,
+    Person,
+    Plenary,
+    Round,
+    Session,
+    Venue,
+    Vote,
+)
+from festival.programme.positions import KeyPath, locate_keys
+
+MATERIAL_KEYS = ("recording_url", "slides_url")
+FESTIVAL_KEYS = (
+    "slug",
+    "title",
+    "date",
+    "timezone",
+    "language",
+    "mode",
+    "theme",
+    "description",
+    "practical",
+    "website",
+    "venue",
+    "organiser",
+    "registration_opens",
+    "registration_closes",
+    *MATERIAL_KEYS,
+)
+ROUND_KEYS = ("id", "title", "start", "end", "description", "session")
+SESSION_KEYS = (
+    "id",
+    "title",
+    "description",
+    "hosts",
+    "capacity",
+    "seats",
+    "join_url",
+    "room",
+    "language",
+    *MATERIAL_KEYS,
+)
+PLENARY_KEYS = (
+    "title",
+    "start",
+    "end",
+    "description",
+    "stream_url",
+    "questions_url",
+    "room",
+    "block",
+)
+BLOCK_KEYS = ("id", "kind", "title", "minutes", "people", "description", *MATERIAL_KEYS)
+ITEM_KEYS = (
+    "id",
+    "kind",
+    "title",
+    "start",
+    "end",
+    "description",
+    "room",
+    "people",
+    "topics",
+    *MATERIAL_KEYS,
+)
+VOTE_KEYS = ("id", "title", "description", "opens", "closes", "nominees")
+PERSON_KEYS = ("name", "role", "organisation")
+TOP_KEYS = ("festival", "round", "plenary", "item", "vote")
+MAX_FILE_BYTES = 1_000_000
+
+_TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def read_programme(path: Path, *, on_date: date | None = None) -> Festival:
+    """Load one programme file; `on_date` moves the whole festival to another day (demo)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ProgrammeError(
+            [Problem(str(path), None, "", f"cannot read: {exc.strerror}")]
+        ) from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise ProgrammeError(
+            [Problem(str(path), None, "", f"file is larger than {MAX_FILE_BYTES} bytes")]
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ProgrammeError([Problem(str(path), line, "", "file is not UTF-8 text")]) from exc
+    return parse_programme(text, str(path), on_date=on_date)
+
+
+def check_programme_files(paths: Iterable[Path]) -> list[Problem]:
+    """Every problem in every file (empty when all are valid)."""
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            read_programme(path)
+        except ProgrammeError as exc:
+            problems.extend(exc.problems)
+    return problems
+
+
+def parse_programme(text: str, filename: str, *, on_date: date | None = None) -> Festival:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_LINE.search(str(exc))
+        message = _TOML_LINE.sub("", str(exc)).strip()
+        line = int(found[1]) if found else None
+        raise ProgrammeError(
+            [Problem(filename, line, "", f"TOML syntax error: {message}")]
+        ) from exc
+    reader = FieldReader(filename, locate_keys(text))
+    builder = _Builder(reader, on_date)
+    festival = builder.festival(data)
+    if festival is not None:
+        for path, message in rules.check(festival, builder.paths):
+            reader.problem(path, message)
+    if reader.problems or festival is None:
+        raise ProgrammeError(reader.problems)
+    return festival
+
+
+class _Builder:
+    """Turns parsed TOML into model objects; remembers each entry's key path for messages."""
+
+    def __init__(self, reader: FieldReader, on_date: date | None) -> None:
+        self.r = reader
+        self.on_date = on_date
+        self.day = date(2000, 1, 1)
+        self.zone: tzinfo = UTC
+        self.shift = timedelta(0)
+        self.paths: dict[str, KeyPath] = {}
+
+    def remember(self, entry_id: str, path: KeyPath) -> None:
+        """Record where `entry_id` is defined; ids share one namespace per festival."""
+        if not entry_id:
+            return
+        if entry_id in RESERVED_IDS:
+            self.r.problem(
+                (*path, "id"), f"id {entry_id!r} is reserved for a live channel; choose another"
+            )
+        first = self.paths.get(entry_id)
+        if first is None:
+            self.paths[entry_id] = path
+            return
+        where = dotted(first)
+        line = self.r.line(first)
+        self.r.problem(
+            (*path, "id"),
+            f"duplicate id {entry_id!r}: already used by {where}"
+            + (f" on line {line}" if line else ""),
+        )
+
+    # -- festival --------------------------------------------------------------------------
+
+    def festival(self, data: dict[str, Any]) -> Festival | None:
+        r = self.r
+        r.table(data, (), allowed=TOP_KEYS, required=("festival",))
+        head = data.get("festival")
+        if head is None:
+            return None
+        path: KeyPath = ("festival",)
+        table = r.table(
+            head,
+            path,
+            allowed=FESTIVAL_KEYS,
+            required=("slug", "title", "date", "timezone", "language", "mode"),
+        )
+        if table is None:
+            return None
+        slug = r.ident(table, path, "slug")
+        day = r.date(table, path, "date")
+        self.zone = self._zone(table, path)
+        if day is not None:
+            self.day = self.on_date or day
+            self.shift = self.day - day
+        language = r.choice(table, path, "language", LANGUAGES) or "nl"
+        mode = r.choice(table, path, "mode", MODES) or "online"
+        rounds = tuple(
+            rnd
+            for i, value in enumerate(r.tables(data.get("round"), ("round",)))
+            if (rnd := self.round(value, ("round", i))) is not None
+        )
+        plenary = self.plenary(data["plenary"]) if "plenary" in data else None
+        items = tuple(
+            item
+            for i, value in enumerate(r.tables(data.get("item"), ("item",)))
+            if (item := self.item(value, ("item", i))) is not None
+        )
+        votes = tuple(
+            vote
+            for i, value in enumerate(r.tables(data.get("vote"), ("vote",)))
+            if (vote := self.vote(value, ("vote", i))) is not None
+        )
+        opens = self.moment(table, path, "registration_opens")
+        closes = self.moment(table, path, "registration_closes")
+        if opens and closes and closes <= opens:
+            r.problem(
+                (*path, "registration_closes"),
+                "festival.registration_closes must be after festival.registration_opens",
+            )
+        return Festival(
+            slug=slug,
+            title=r.required_text(table, path, "title"),
+            date=self.day,
+            timezone=getattr(self.zone, "key", "UTC"),
+            language=cast(Language, language),
+            mode=cast(Mode, mode),
+            theme=r.text(table, path, "theme", max_len=500),
+            description=r.text(table, path, "description"),
+            practical=r.text(table, path, "practical"),
+            website=r.url(table, path, "website"),
+            venue=self.venue(table.get("venue"), (*path, "venue")),
+            organiser=self.organiser(table.get("organiser"), (*path, "organiser")),
+            registration_opens=opens,
+            registration_closes=closes,
+            materials=self.materials(table, path),
+            rounds=rounds,
+            plenary=plenary,
+            items=items,
+            votes=votes,
+        )
+
+    def _zone(self, table: dict[str, Any], path: KeyPath) -> tzinfo:
+        name = table.get("timezone")
+        if name is None:
+            return UTC
+        try:
+            if not isinstance(name, str):
+                raise ValueError
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            self.r.problem(
+                (*path, "timezone"),
+                f"festival.timezone {name!r} is not a known IANA time zone (e.g. Europe/Amsterdam)",
+            )
+            return UTC
+
+    def venue(self, value: Any, path: KeyPath) -> Venue | None:
+        if value is None:
+            return None
+        table = self.r.table(value, path, allowed=("name", "address"), required=("name",))
+        if table is None:
+            return None
+        return Venue(self.r.required_text(table, path, "name"), self.r.text(table, path, "address"))
+
+    def organiser(self, value: Any, path: KeyPath) -> Organiser | None:
+        if value is None:
+            return None
+        table = self.r.table(value, path, allowed=("name", "email"), required=("name",))
+        if table is None:
+            return None
+        return Organiser(
+            self.r.required_text(table, path, "name"), self.r.email(table, path, "email")
+        )
+
+    def materials(self, table: dict[str, Any], path: KeyPath) -> Materials:
+        return Materials(
+            recording_url=self.r.url(table, path, "recording_url"),
+            slides_url=self.r.url(table, path, "slides_url"),
+        )
+
+    def people(self, table: dict[str, Any], path: KeyPath, key: str) -> tuple[Person, ...]:
+        values = table.get(key)
+        if values is None:
+            return ()
+        if not isinstance(values, list):
+            self.r.problem((*path, key), f"{dotted((*path, key))} must be an array of people")
+            return ()
+        people = []
+        for i, value in enumerate(values):
+            p = (*path, key, i)
+            person = self.r.table(value, p, allowed=PERSON_KEYS, required=("name",))
+            if person is not None:
+                people.append(
+                    Person(
+                        name=self.r.required_text(person, p, "name"),
+                        role=self.r.text(person, p, "role", max_len=500),
+                        organisation=self.r.text(person, p, "organisation", max_len=500),
+                    )
+                )
+        return tuple(people)
+
+    # -- times -----------------------------------------------------------------------------
+
+    def at(self, local: time, path: KeyPath) -> datetime:
+        """The UTC moment of wall-clock `local` on the festival day; gaps are reported."""
+        wall = datetime.combine(self.day, local)
+        moment = wall.replace(tzinfo=self.zone).astimezone(UTC)
+        if moment.astimezone(self.zone).replace(tzinfo=None) != wall:
+            self.r.problem(
+                path,
+                f"{dotted(path)} {local:%H:%M} does not exist on {self.day} in "
+                f"{getattr(self.zone, 'key', 'UTC')} (the clocks skip it for daylight saving)",
+            )
+        return moment
+
+    def span(self, table: dict[str, Any], path: KeyPath) -> tuple[datetime, datetime] | None:
+        start = self.r.time(table, path, "start")
+        end = self.r.time(table, path, "end")
+        if start is None or end is None:
+            return None
+        begins, ends = self.at(start, (*path, "start")), self.at(end, (*path, "end"))
+        if ends <= begins:
+            self.r.problem(
+                (*path, "end"),
+                f"{dotted(path)} ends at {end:%H:%M}, not after its start {start:%H:%M}",
+            )
+            return None
+        return begins, ends
+
+    def moment(self, table: dict[str, Any], path: KeyPath, key: str) -> datetime | None:
+        local = self.r.local_datetime(table, path, key)
+        if local is None:
+            return None
+        local += self.shift
+        moment = local.replace(tzinfo=self.zone).astimezone(UTC)
+        if moment.astimezone(self.zone).replace(tzinfo=None) != local:
+            self.r.problem(
+                (*path, key),
+                f"{dotted((*path, key))} {local:%Y-%m-%d %H:%M} does not exist "
+                "in the festival time zone (daylight-saving change)",
+            )
+        return moment
+
+    # -- entries ---------------------------------------------------------------------------
+
+    def round(self, value: Any, path: KeyPath) -> Round | None:
+        r = self.r
+        table = r.table(value, path, allowed=ROUND_KEYS, required=("id", "title", "start", "end"))
+        if table is None:
+            return None
+        round_id = r.ident(table, path, "id")
+        self.remember(round_id, path)
+        span = self.span(table, path)
+        sessions_data = r.tables(table.get("session"), (*path, "session"))
+        if "session" not in table:
+            r.problem(path, f"{dotted(path)} has no sessions ([[round.session]])")
+        if span is None:
+            return None
+        sessions = tuple(
+            s
+            for i, v in enumerate(sessions_data)
+            if (s := self.session(v, (*path, "session", i), span)) is not None
+        )
+        return Round(
+            id=round_id,
+            title=r.required_text(table, path, "title"),
+            start=span[0],
+            end=span[1],
+            sessions=sessions,
+            description=r.text(table, path, "description"),
+        )
+
+    def session(self, value: Any, path: KeyPath, span: tuple[datetime, datetime]) -> Session | None:
+        r = self.r
+        table = r.table(value, path, allowed=SESSION_KEYS, required=("id", "title"))
+        if table is None:
+            return None
+        session_id = r.ident(table, path, "id")
+        self.remember(session_id, path)
+        language = r.choice(table, path, "language", LANGUAGES)
+        return Session(
+            id=session_id,
+            title=r.required_text(table, path, "title"),
+            start=span[0],
+            end=span[1],
+            description=r.text(table, path, "description"),
+            hosts=self.people(table, path, "hosts"),
+            capacity=r.positive_int(table, path, "capacity"),
+            seats=r.positive_int(table, path, "seats"),
+            join_url=r.url(table, path, "join_url"),
+            room=r.text(table, path, "room", max_len=200),
+            language=cast(Language, language) if language else None,
+            materials=self.materials(table, path),
+        )
+
+    def plenary(self, value: Any) -> Plenary | None:
+        r = self.r
+        path: KeyPath = ("plenary",)
+        table = r.table(
+            value, path, allowed=PLENARY_KEYS, required=("title", "start", "end", "block")
+        )
+        if table is None:
+            return None
+        span = self.span(table, path)
+        blocks: list[Block] = []
+        cursor = span[0] if span else None
+        for i, v in enumerate(r.tables(table.get("block"), (*path, "block"))):
+            block = self.block(v, (*path, "block", i), cursor)
+            if block is not None:
+                blocks.append(block)
+                cursor = block.end
+            else:
+                cursor = None  # later blocks have no reliable planned start
+        if span is None:
+            return None
+        return Plenary(
+            title=r.required_text(table, path, "title"),
+            start=span[0],
+            end=span[1],
+            blocks=tuple(blocks),
+            description=r.text(table, path, "description"),
+            stream_url=r.url(table, path, "stream_url"),
+            questions_url=r.url(table, path, "questions_url"),
+            room=r.text(table, path, "room", max_len=200),
+        )
+
+    def block(self, value: Any, path: KeyPath, start: datetime | None) -> Block | None:
+        r = self.r
+        table = r.table(
+            value, path, allowed=BLOCK_KEYS, required=("id", "kind", "title", "minutes")
+        )
+        if table is None:
+            return None
+        block_id = r.ident(table, path, "id")
+        self.remember(block_id, path)
+        kind = r.choice(table, path, "kind", BLOCK_KINDS)
+        minutes = r.positive_int(table, path, "minutes")
+        block = Block(
+            id=block_id,
+            kind=kind,
+            title=r.required_text(table, path, "title"),
+            minutes=minutes or 0,
+            start=start or datetime.min.replace(tzinfo=UTC),
+            people=self.people(table, path, "people"),
+            description=r.text(table, path, "description"),
+            materials=self.materials(table, path),
+        )
+        return block if start is not None and minutes is not None else None
+
+    def item(self, value: Any, path: KeyPath) -> Item | None:
+        r = self.r
+        table = r.table(
+            value, path, allowed=ITEM_KEYS, required=("id", "kind", "title", "start", "end")
+        )
+        if table is None:
+            return None
+        item_id = r.ident(table, path, "id")
+        self.remember(item_id, path)
+        span = self.span(table, path)
+        item = Item(
+            id=item_id,
+            kind=r.choice(table, path, "kind", ITEM_KINDS),
+            title=r.required_text(table, path, "title"),
+            start=span[0] if span else datetime.min.replace(tzinfo=UTC),
+            end=span[1] if span else datetime.min.replace(tzinfo=UTC),
+            description=r.text(table, path, "description"),
+            room=r.text(table, path, "room", max_len=200),
+            people=self.people(table, path, "people"),
+            topics=r.strings(table, path, "topics"),
+            materials=self.materials(table, path),
+        )
+        return item if span else None
+
+    def vote(self, value: Any, path: KeyPath) -> Vote | None:
+        r = self.r
+        table = r.table(value, path, allowed=VOTE_KEYS, required=("id", "title"))
+        if table is None:
+            return None
+        vote_id = r.ident(table, path, "id")
+        self.remember(vote_id, path)
+        opens = self.moment(table, path, "opens")
+        closes = self.moment(table, path, "closes")
+        if opens and closes and closes <= opens:
+            r.problem((*path, "closes"), f"{dotted(path)}.closes must be after its opens")
+        return Vote(
+            id=vote_id,
+            title=r.required_text(table, path, "title"),
+            description=r.text(table, path, "description"),
+            opens=opens,
+            closes=closes,
+            nominees=self.people(table, path, "nominees"),
+        )

@@ -1,0 +1,188 @@
+"""The programme as frozen domain objects.
+
+Every moment is a timezone-aware datetime in UTC; the festival's IANA zone is kept so pages
+can show local wall-clock time. Nothing here knows about files, databases or HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+Language = Literal["nl", "en"]
+Mode = Literal["online", "onsite", "hybrid"]
+
+LANGUAGES: tuple[Language, ...] = ("nl", "en")
+MODES: tuple[Mode, ...] = ("online", "onsite", "hybrid")
+BLOCK_KINDS = (
+    "opening",
+    "welcome",
+    "introduction",
+    "lecture",
+    "intermezzo",
+    "panel",
+    "qa",
+    "break",
+    "closing",
+    "other",
+)
+ITEM_KINDS = (
+    "registration",
+    "lunch",
+    "posters",
+    "theatre",
+    "table-round",
+    "break",
+    "reception",
+    "other",
+)
+# Live channel names that session ids must not take (see DESIGN.md, websocket contract).
+RESERVED_IDS = ("plenary", "show")
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str = ""
+    organisation: str = ""
+
+
+@dataclass(frozen=True)
+class Venue:
+    name: str
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class Organiser:
+    name: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Materials:
+    """Links that arrive after the event."""
+
+    recording_url: str = ""
+    slides_url: str = ""
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str
+    title: str
+    start: datetime
+    end: datetime
+    description: str = ""
+    hosts: tuple[Person, ...] = ()
+    capacity: int | None = None  # online places; None = unlimited
+    seats: int | None = None  # on-site seats; None = unlimited
+    join_url: str = ""
+    room: str = ""
+    language: Language | None = None
+    materials: Materials = Materials()
+    cancelled: bool = False  # removed from the programme file after registrations existed
+
+
+@dataclass(frozen=True)
+class Round:
+    id: str
+    title: str
+    start: datetime
+    end: datetime
+    sessions: tuple[Session, ...]
+    description: str = ""
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class Block:
+    id: str
+    kind: str
+    title: str
+    minutes: int
+    start: datetime  # planned; derived from the plenary start and the blocks before it
+    people: tuple[Person, ...] = ()
+    description: str = ""
+    materials: Materials = Materials()
+    cancelled: bool = False
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(minutes=self.minutes)
+
+
+@dataclass(frozen=True)
+class Plenary:
+    title: str
+    start: datetime
+    end: datetime
+    blocks: tuple[Block, ...]
+    description: str = ""
+    stream_url: str = ""
+    questions_url: str = ""
+    room: str = ""
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    kind: str
+    title: str
+    start: datetime
+    end: datetime
+    description: str = ""
+    room: str = ""
+    people: tuple[Person, ...] = ()
+    topics: tuple[str, ...] = ()
+    materials: Materials = Materials()
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class Vote:
+    id: str
+    title: str
+    description: str = ""
+    opens: datetime | None = None
+    closes: datetime | None = None
+    nominees: tuple[Person, ...] = ()
+
+
+@dataclass(frozen=True)
+class Festival:
+    slug: str
+    title: str
+    date: date
+    timezone: str
+    language: Language
+    mode: Mode
+    theme: str = ""
+    description: str = ""
+    practical: str = ""
+    website: str = ""
+    venue: Venue | None = None
+    organiser: Organiser | None = None
+    registration_opens: datetime | None = None
+    registration_closes: datetime | None = None
+    materials: Materials = Materials()
+    rounds: tuple[Round, ...] = ()
+    plenary: Plenary | None = None
+    items: tuple[Item, ...] = ()
+    votes: tuple[Vote, ...] = field(default=())
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def sessions(self) -> Iterator[tuple[Round, Session]]:
+        for round_ in self.rounds:
+            for session in round_.sessions:
+                yield round_, session
+
+    def local(self, moment: datetime) -> datetime:
+        """`moment` as wall-clock time in the festival's zone."""
+        return moment.astimezone(self.zone)

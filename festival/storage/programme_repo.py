@@ -1,0 +1,449 @@
+"""Programme rows: upsert a loaded `Festival` by ids, read it back as domain objects.
+
+Re-loading never duplicates: entries are matched on (festival, id). A changed entry is
+updated, its version raised and the change recorded; an entry missing from the file is
+marked cancelled (its registrations stay); one that comes back is restored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from festival.programme.changes import EntryChange, LoadReport
+from festival.programme.model import (
+    Block,
+    Festival,
+    Item,
+    Language,
+    Materials,
+    Mode,
+    Organiser,
+    Person,
+    Plenary,
+    Round,
+    Session,
+    Venue,
+    Vote,
+)
+from festival.storage.tables import ChangeRow, EntryRow, FestivalRow
+
+PLENARY_KEY = "plenary"
+# Compared between loads; a difference in any of these is a recorded change.
+_COMPARED = (
+    "kind",
+    "parent_key",
+    "title",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "seats",
+    "join_url",
+    "details",
+)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    kind: str
+    key: str
+    parent_key: str | None
+    position: int
+    title: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    capacity: int | None = None
+    seats: int | None = None
+    join_url: str = ""
+    details: dict[str, Any] | None = None
+
+
+async def save_programme(
+    db: AsyncSession, festival: Festival, *, source: str, now: datetime
+) -> LoadReport:
+    """Apply `festival` to the store in the caller's transaction."""
+    row = await db.scalar(select(FestivalRow).where(FestivalRow.slug == festival.slug))
+    created = row is None
+    if row is None:
+        row = FestivalRow(slug=festival.slug)
+        db.add(row)
+    row.title = festival.title
+    row.day = festival.date
+    row.timezone = festival.timezone
+    row.language = festival.language
+    row.mode = festival.mode
+    row.details = _festival_details(festival)
+    row.source = source
+    row.loaded_at = now
+    await db.flush()
+
+    existing = {
+        e.key: e for e in await db.scalars(select(EntryRow).where(EntryRow.festival_id == row.id))
+    }
+    changes: list[EntryChange] = []
+    unchanged = 0
+    wanted = list(_flatten(festival))
+    for entry in wanted:
+        old = existing.pop(entry.key, None)
+        change = _apply(db, row.id, old, entry, now)
+        if change is None:
+            unchanged += 1
+        else:
+            changes.append(change)
+    for old in existing.values():
+        if not old.cancelled:
+            old.cancelled = True
+            old.version += 1
+            old.updated_at = now
+            changes.append(EntryChange(old.key, old.kind, "cancelled", {}, old.version))
+    for c in changes:
+        db.add(
+            ChangeRow(
+                festival_id=row.id,
+                entry_key=c.key,
+                kind=c.kind,
+                change=c.change,
+                fields={k: [_jsonable(a), _jsonable(b)] for k, (a, b) in c.fields.items()},
+                version=c.version,
+                recorded_at=now,
+            )
+        )
+    await db.flush()
+    return LoadReport(festival.slug, created, tuple(changes), unchanged)
+
+
+def _apply(
+    db: AsyncSession, festival_id: int, old: EntryRow | None, new: _Entry, now: datetime
+) -> EntryChange | None:
+    values = {name: getattr(new, name) for name in _COMPARED}
+    values["details"] = new.details or {}
+    if old is None:
+        db.add(
+            EntryRow(
+                festival_id=festival_id,
+                key=new.key,
+                position=new.position,
+                cancelled=False,
+                version=1,
+                updated_at=now,
+                **values,
+            )
+        )
+        return EntryChange(new.key, new.kind, "added", {}, 1)
+    old.position = new.position  # order alone is not a change anyone is told about
+    diff = {
+        name: (getattr(old, name), value)
+        for name, value in values.items()
+        if getattr(old, name) != value
+    }
+    restored = old.cancelled
+    if not diff and not restored:
+        return None
+    for name, value in values.items():
+        setattr(old, name, value)
+    old.cancelled = False
+    old.version += 1
+    old.updated_at = now
+    if "details" in diff:
+        before, after = diff.pop("details")
+        diff.update(
+            {
+                k: (before.get(k), after.get(k))
+                for k in after.keys() | before.keys()
+                if before.get(k) != after.get(k)
+            }
+        )
+    return EntryChange(new.key, new.kind, "restored" if restored else "updated", diff, old.version)
+
+
+async def festival_slugs(db: AsyncSession) -> list[str]:
+    """Slugs of the stored festivals, most recently loaded first."""
+    rows = await db.scalars(select(FestivalRow.slug).order_by(FestivalRow.loaded_at.desc()))
+    return list(rows)
+
+
+async def read_festival(db: AsyncSession, slug: str) -> Festival | None:
+    row = await db.scalar(select(FestivalRow).where(FestivalRow.slug == slug))
+    if row is None:
+        return None
+    entries = list(
+        await db.scalars(
+            select(EntryRow).where(EntryRow.festival_id == row.id).order_by(EntryRow.position)
+        )
+    )
+    return _festival(row, entries)
+
+
+# -- domain -> rows ------------------------------------------------------------------------
+
+
+def _people(people: tuple[Person, ...]) -> list[dict[str, str]]:
+    return [{"name": p.name, "role": p.role, "organisation": p.organisation} for p in people]
+
+
+def _materials(m: Materials) -> dict[str, str]:
+    return {"recording_url": m.recording_url, "slides_url": m.slides_url}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _festival_details(f: Festival) -> dict[str, Any]:
+    return {
+        "theme": f.theme,
+        "description": f.description,
+        "practical": f.practical,
+        "website": f.website,
+        "venue": {"name": f.venue.name, "address": f.venue.address} if f.venue else None,
+        "organiser": {"name": f.organiser.name, "email": f.organiser.email}
+        if f.organiser
+        else None,
+        "registration_opens": _iso(f.registration_opens),
+        "registration_closes": _iso(f.registration_closes),
+        "materials": _materials(f.materials),
+    }
+
+
+def _flatten(f: Festival) -> list[_Entry]:
+    entries: list[_Entry] = []
+    details: dict[str, Any]
+    for r in f.rounds:
+        entries.append(
+            _Entry(
+                "round",
+                r.id,
+                None,
+                len(entries),
+                r.title,
+                r.start,
+                r.end,
+                details={"description": r.description},
+            )
+        )
+        for s in r.sessions:
+            details = {
+                "description": s.description,
+                "hosts": _people(s.hosts),
+                "room": s.room,
+                "language": s.language,
+                "materials": _materials(s.materials),
+            }
+            entries.append(
+                _Entry(
+                    "session",
+                    s.id,
+                    r.id,
+                    len(entries),
+                    s.title,
+                    s.start,
+                    s.end,
+                    s.capacity,
+                    s.seats,
+                    s.join_url,
+                    details,
+                )
+            )
+    if (p := f.plenary) is not None:
+        details = {"description": p.description, "questions_url": p.questions_url, "room": p.room}
+        entries.append(
+            _Entry(
+                "plenary",
+                PLENARY_KEY,
+                None,
+                len(entries),
+                p.title,
+                p.start,
+                p.end,
+                join_url=p.stream_url,
+                details=details,
+            )
+        )
+        for b in p.blocks:
+            details = {
+                "kind": b.kind,
+                "minutes": b.minutes,
+                "people": _people(b.people),
+                "description": b.description,
+                "materials": _materials(b.materials),
+            }
+            entries.append(
+                _Entry(
+                    "block",
+                    b.id,
+                    PLENARY_KEY,
+                    len(entries),
+                    b.title,
+                    b.start,
+                    b.end,
+                    details=details,
+                )
+            )
+    for i in f.items:
+        details = {
+            "kind": i.kind,
+            "description": i.description,
+            "room": i.room,
+            "people": _people(i.people),
+            "topics": list(i.topics),
+            "materials": _materials(i.materials),
+        }
+        entries.append(
+            _Entry("item", i.id, None, len(entries), i.title, i.start, i.end, details=details)
+        )
+    for v in f.votes:
+        details = {
+            "description": v.description,
+            "nominees": _people(v.nominees),
+        }
+        entries.append(
+            _Entry("vote", v.id, None, len(entries), v.title, v.opens, v.closes, details=details)
+        )
+    return entries
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+# -- rows -> domain ------------------------------------------------------------------------
+
+
+def _to_people(items: list[dict[str, str]] | None) -> tuple[Person, ...]:
+    return tuple(Person(**p) for p in items or [])
+
+
+def _to_materials(d: dict[str, str] | None) -> Materials:
+    return Materials(**d) if d else Materials()
+
+
+def _when(value: datetime | None) -> datetime:
+    if value is None:  # only votes have optional times; everything read here has them
+        raise ValueError("entry without a time")
+    return value
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _festival(row: FestivalRow, entries: list[EntryRow]) -> Festival:
+    d = row.details
+    by_parent: dict[str | None, list[EntryRow]] = {}
+    for e in entries:
+        by_parent.setdefault(e.parent_key, []).append(e)
+
+    def session(e: EntryRow) -> Session:
+        x = e.details
+        return Session(
+            id=e.key,
+            title=e.title,
+            start=_when(e.starts_at),
+            end=_when(e.ends_at),
+            description=x.get("description", ""),
+            hosts=_to_people(x.get("hosts")),
+            capacity=e.capacity,
+            seats=e.seats,
+            join_url=e.join_url,
+            room=x.get("room", ""),
+            language=cast(Language | None, x.get("language")),
+            materials=_to_materials(x.get("materials")),
+            cancelled=e.cancelled,
+        )
+
+    def block(e: EntryRow) -> Block:
+        x = e.details
+        return Block(
+            id=e.key,
+            kind=x.get("kind", "other"),
+            title=e.title,
+            minutes=x.get("minutes", 0),
+            start=_when(e.starts_at),
+            people=_to_people(x.get("people")),
+            description=x.get("description", ""),
+            materials=_to_materials(x.get("materials")),
+            cancelled=e.cancelled,
+        )
+
+    rounds = tuple(
+        Round(
+            id=e.key,
+            title=e.title,
+            start=_when(e.starts_at),
+            end=_when(e.ends_at),
+            sessions=tuple(session(s) for s in by_parent.get(e.key, []) if s.kind == "session"),
+            description=e.details.get("description", ""),
+            cancelled=e.cancelled,
+        )
+        for e in entries
+        if e.kind == "round"
+    )
+    plenary = None
+    for e in entries:
+        if e.kind == "plenary" and not e.cancelled:
+            plenary = Plenary(
+                title=e.title,
+                start=_when(e.starts_at),
+                end=_when(e.ends_at),
+                blocks=tuple(block(b) for b in by_parent.get(PLENARY_KEY, [])),
+                description=e.details.get("description", ""),
+                stream_url=e.join_url,
+                questions_url=e.details.get("questions_url", ""),
+                room=e.details.get("room", ""),
+            )
+    items = tuple(
+        Item(
+            id=e.key,
+            kind=e.details.get("kind", "other"),
+            title=e.title,
+            start=_when(e.starts_at),
+            end=_when(e.ends_at),
+            description=e.details.get("description", ""),
+            room=e.details.get("room", ""),
+            people=_to_people(e.details.get("people")),
+            topics=tuple(e.details.get("topics", [])),
+            materials=_to_materials(e.details.get("materials")),
+            cancelled=e.cancelled,
+        )
+        for e in entries
+        if e.kind == "item"
+    )
+    votes = tuple(
+        Vote(
+            id=e.key,
+            title=e.title,
+            description=e.details.get("description", ""),
+            opens=e.starts_at,
+            closes=e.ends_at,
+            nominees=_to_people(e.details.get("nominees")),
+        )
+        for e in entries
+        if e.kind == "vote" and not e.cancelled
+    )
+    venue = d.get("venue")
+    organiser = d.get("organiser")
+    return Festival(
+        slug=row.slug,
+        title=row.title,
+        date=row.day,
+        timezone=row.timezone,
+        language=cast(Language, row.language),
+        mode=cast(Mode, row.mode),
+        theme=d.get("theme", ""),
+        description=d.get("description", ""),
+        practical=d.get("practical", ""),
+        website=d.get("website", ""),
+        venue=Venue(**venue) if venue else None,
+        organiser=Organiser(**organiser) if organiser else None,
+        registration_opens=_moment(d.get("registration_opens")),
+        registration_closes=_moment(d.get("registration_closes")),
+        materials=_to_materials(d.get("materials")),
+        rounds=rounds,
+        plenary=plenary,
+        items=items,
+        votes=votes,
+    )

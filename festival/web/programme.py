@@ -1,0 +1,205 @@
+"""Public programme: the page, `GET /api/programme` and `GET /programme.ics`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from festival.errors import NotFound
+from festival.invites.calendar import programme_calendar
+from festival.programme.model import Festival, Person, Session
+from festival.storage.programme_repo import festival_slugs, read_festival
+from festival.web.errors import page_language
+from festival.web.state import app_state
+
+
+async def current_festival(request: Request) -> Festival:
+    """`?festival=SLUG`, else the configured one, else the most recently loaded."""
+    state = app_state(request)
+    slug = request.query_params.get("festival") or state.settings.festival
+    async with state.db.session() as db:
+        if not slug:
+            slugs = await festival_slugs(db)
+            if not slugs:
+                raise NotFound("no programme has been loaded yet", code="festival.none")
+            slug = slugs[0]
+        festival = await read_festival(db, slug)
+    if festival is None:
+        raise NotFound(f"no festival {slug!r}", code="festival.not_found")
+    return festival
+
+
+@dataclass(frozen=True)
+class ProgrammePage:
+    """Everything templates/programme/page.html needs."""
+
+    festival: Festival
+    lang: str
+    delay_minutes: int
+    base_url: str
+
+    def local(self, moment: datetime) -> datetime:
+        return self.festival.local(moment)
+
+
+async def programme_page(request: Request) -> Response:
+    state = app_state(request)
+    festival = await current_festival(request)
+    lang = page_language(request, festival.language)
+    page = ProgrammePage(festival, lang, 0, state.settings.resolved_base_url)
+    response = state.templates.TemplateResponse(
+        request, "programme/page.html", {"page": page, "lang": lang}
+    )
+    if "lang" in request.query_params:
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+async def api_programme(request: Request) -> Response:
+    festival = await current_festival(request)
+    return JSONResponse(programme_json(festival, delay_minutes=0))
+
+
+async def programme_ics(request: Request) -> Response:
+    state = app_state(request)
+    festival = await current_festival(request)
+    body = programme_calendar(
+        festival, base_url=state.settings.resolved_base_url, now=state.clock.now()
+    )
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'inline; filename="{festival.slug}.ics"'},
+    )
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+
+def _iso(festival: Festival, moment: datetime | None) -> str | None:
+    """ISO 8601 with the festival zone's offset, as the contract says."""
+    return festival.local(moment).isoformat() if moment else None
+
+
+def _people(people: tuple[Person, ...]) -> list[dict[str, str]]:
+    return [{"name": p.name, "role": p.role, "organisation": p.organisation} for p in people]
+
+
+def _session_json(festival: Festival, s: Session) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "title": s.title,
+        "description": s.description,
+        "hosts": _people(s.hosts),
+        "start": _iso(festival, s.start),
+        "end": _iso(festival, s.end),
+        "capacity": s.capacity,
+        "seats": s.seats,
+        # Nobody holds a place until registration exists; then this subtracts confirmations.
+        "places_left": s.capacity,
+        "seats_left": s.seats,
+        "room": s.room,
+        "language": s.language or festival.language,
+        "cancelled": s.cancelled,
+        "recording_url": s.materials.recording_url,
+        "slides_url": s.materials.slides_url,
+    }
+
+
+def programme_json(festival: Festival, *, delay_minutes: int) -> dict[str, Any]:
+    f = festival
+    plenary = None
+    if (p := f.plenary) is not None:
+        plenary = {
+            "title": p.title,
+            "description": p.description,
+            "planned_start": _iso(f, p.start),
+            "planned_end": _iso(f, p.end),
+            "stream_url": p.stream_url,
+            "questions_url": p.questions_url,
+            "room": p.room,
+            "blocks": [
+                {
+                    "id": b.id,
+                    "kind": b.kind,
+                    "title": b.title,
+                    "minutes": b.minutes,
+                    "people": _people(b.people),
+                    "description": b.description,
+                    "planned_start": _iso(f, b.start),
+                    "planned_end": _iso(f, b.end),
+                    "projected_start": _iso(f, b.start),
+                    "projected_end": _iso(f, b.end),
+                    "cancelled": b.cancelled,
+                    "recording_url": b.materials.recording_url,
+                    "slides_url": b.materials.slides_url,
+                }
+                for b in p.blocks
+            ],
+        }
+    return {
+        "festival": {
+            "slug": f.slug,
+            "title": f.title,
+            "date": f.date.isoformat(),
+            "timezone": f.timezone,
+            "language": f.language,
+            "mode": f.mode,
+            "theme": f.theme,
+            "description": f.description,
+            "practical": f.practical,
+            "website": f.website,
+            "venue": {"name": f.venue.name, "address": f.venue.address} if f.venue else None,
+            "organiser": {"name": f.organiser.name, "email": f.organiser.email}
+            if f.organiser
+            else None,
+            "registration_opens": _iso(f, f.registration_opens),
+            "registration_closes": _iso(f, f.registration_closes),
+            "recording_url": f.materials.recording_url,
+            "slides_url": f.materials.slides_url,
+        },
+        "delay_minutes": delay_minutes,
+        "rounds": [
+            {
+                "id": r.id,
+                "title": r.title,
+                "description": r.description,
+                "start": _iso(f, r.start),
+                "end": _iso(f, r.end),
+                "cancelled": r.cancelled,
+                "sessions": [_session_json(f, s) for s in r.sessions],
+            }
+            for r in f.rounds
+        ],
+        "plenary": plenary,
+        "items": [
+            {
+                "id": i.id,
+                "kind": i.kind,
+                "title": i.title,
+                "description": i.description,
+                "start": _iso(f, i.start),
+                "end": _iso(f, i.end),
+                "room": i.room,
+                "people": _people(i.people),
+                "topics": list(i.topics),
+                "cancelled": i.cancelled,
+            }
+            for i in f.items
+        ],
+        "votes": [
+            {
+                "id": v.id,
+                "title": v.title,
+                "description": v.description,
+                "opens": _iso(f, v.opens),
+                "closes": _iso(f, v.closes),
+                "nominees": _people(v.nominees),
+            }
+            for v in f.votes
+        ],
+    }

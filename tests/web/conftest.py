@@ -1,0 +1,49 @@
+"""A running app (lifespan and all) on a database holding the reference programme."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from festival.clock import FixedClock
+from festival.config import Settings
+from festival.programme.loading import read_programme
+from festival.storage.db import Database
+from festival.storage.programme_repo import save_programme
+from festival.web.app import create_app
+from tests.conftest import REFERENCE
+
+NOW = datetime(2020, 11, 19, 8, 0, tzinfo=UTC)
+
+
+def load_into(url: str, *paths: Path) -> None:
+    async def go() -> None:
+        db = Database(url)
+        await db.migrate()
+        try:
+            for path in paths:
+                async with db.session() as session, session.begin():
+                    await save_programme(
+                        session, read_programme(path), source=str(path), now=NOW
+                    )
+        finally:
+            await db.dispose()
+
+    asyncio.run(go())
+
+
+@pytest.fixture
+def settings(sqlite_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=sqlite_url, var_dir=str(tmp_path), base_url="http://festival.test")
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    load_into(settings.database_url, REFERENCE)
+    with TestClient(create_app(settings, clock=FixedClock(NOW))) as client:
+        yield client
