@@ -31,7 +31,7 @@ _database_option = click.option(
     help="SQLAlchemy async URL (env FESTIVAL_DATABASE_URL). Default: SQLite under var/.",
 )
 _var_option = click.option(
-    "--var-dir", help="Directory for the SQLite file and mail spool (env FESTIVAL_VAR_DIR)."
+    "--var-dir", help="Directory for the SQLite file and local state (env FESTIVAL_VAR_DIR)."
 )
 
 
@@ -45,7 +45,7 @@ def _settings(**flags: Any) -> Settings:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="festival")
 def main() -> None:
-    """Run a hybrid festival day: programme, registrations, invites, live Q&A, host timing."""
+    """Run a hybrid (online + on-site) festival day from a programme file."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
 
@@ -98,7 +98,12 @@ def _apply(settings: Settings, path: Path, *, demo: bool) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--demo", is_flag=True, help="Move the festival to today (env FESTIVAL_DEMO).")
+@click.option(
+    "--demo",
+    is_flag=True,
+    envvar="FESTIVAL_DEMO",
+    help="Move the festival to today, keeping its local times (env FESTIVAL_DEMO).",
+)
 @_database_option
 @_var_option
 def load(file: Path, demo: bool, database_url: str | None, var_dir: str | None) -> None:
@@ -107,7 +112,6 @@ def load(file: Path, demo: bool, database_url: str | None, var_dir: str | None) 
     Entries are matched by id: changed ones are updated (and the change recorded), removed
     ones are marked cancelled, never deleted.
     """
-    demo = demo or os.environ.get("FESTIVAL_DEMO", "") in ("1", "true", "yes")
     _apply(_settings(database_url=database_url, var_dir=var_dir), file, demo=demo)
 
 
