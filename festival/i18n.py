@@ -74,6 +74,56 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No programme has been loaded yet. Use `festival load FILE`.",
     },
     "back_to_programme": {"nl": "Naar het programma", "en": "Back to the programme"},
+    # -- registration errors (field -> message), shown next to the fields -----------------
+    "err_required": {"nl": "Vul dit veld in.", "en": "Please fill in this field."},
+    "err_too_long": {
+        "nl": "Te lang: hoogstens {n} tekens.",
+        "en": "Too long: at most {n} characters.",
+    },
+    "err_text": {"nl": "Dit moet tekst zijn.", "en": "This must be text."},
+    "err_email": {
+        "nl": "Dit is geen geldig e-mailadres.",
+        "en": "This is not a valid e-mail address.",
+    },
+    "err_language": {"nl": "Kies Nederlands (nl) of Engels (en).", "en": "Choose nl or en."},
+    "err_mode": {"nl": "Kies online of op locatie.", "en": "Choose online or onsite."},
+    "err_mode_festival": {
+        "nl": "Dit festival is alleen {mode}.",
+        "en": "This festival is {mode} only.",
+    },
+    "err_choices": {
+        "nl": "Kies per ronde één sessie (of geen).",
+        "en": "Choose one session per round (or none).",
+    },
+    "err_round": {"nl": "Deze ronde bestaat niet.", "en": "There is no such round."},
+    "err_session": {
+        "nl": "Deze sessie hoort niet bij deze ronde.",
+        "en": "This session is not part of this round.",
+    },
+    "err_session_cancelled": {
+        "nl": "Deze sessie gaat niet door.",
+        "en": "This session has been cancelled.",
+    },
+    "err_session_mode": {
+        "nl": "Deze sessie is alleen {mode}.",
+        "en": "This session is {mode} only.",
+    },
+    "err_round_started": {
+        "nl": "Deze ronde is al begonnen; kiezen kan niet meer.",
+        "en": "This round has started; choices can no longer be made.",
+    },
+    "err_consent": {
+        "nl": "Geef toestemming voor het gebruik van je gegevens.",
+        "en": "Please agree to the use of your data.",
+    },
+    "err_not_open": {
+        "nl": "Aanmelden kan pas vanaf {when}.",
+        "en": "Registration opens at {when}.",
+    },
+    "err_closed": {"nl": "Aanmelden is gesloten.", "en": "Registration is closed."},
+    "err_unknown_field": {"nl": "Onbekend veld.", "en": "Unknown field."},
+    "mode_online_only": {"nl": "online", "en": "online"},
+    "mode_onsite_only": {"nl": "op locatie", "en": "on site"},
 }
 
 _WEEKDAYS = {

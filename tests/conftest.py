@@ -34,7 +34,9 @@ REQUIRE_SERVICES = os.environ.get("FESTIVAL_REQUIRE_SERVICES", "") in ("1", "tru
 def _reachable(url: str, default_port: int) -> bool:
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 2):
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), 2
+        ):
             return True
     except OSError:
         return False

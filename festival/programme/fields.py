@@ -21,6 +21,22 @@ EMAIL_PATTERN = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 _TIME_TEXT = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
+def clock(moment: time | datetime) -> str:
+    """10:30, or 10:30:15 when the seconds matter."""
+    return f"{moment:%H:%M:%S}" if moment.second else f"{moment:%H:%M}"
+
+
+def show(value: Any) -> str:
+    """A value as the TOML author wrote it, not as Python spells it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, str):
+        return repr(value)
+    return repr(value) if not isinstance(value, dict | list) else type(value).__name__
+
+
 def dotted(path: KeyPath) -> str:
     """`("round", 0, "session", 2, "id")` -> `round[0].session[2].id`."""
     out = ""
@@ -110,7 +126,7 @@ class FieldReader:
             self.problem(
                 (*path, key),
                 f"{dotted((*path, key))} must be lowercase letters, digits and hyphens "
-                f"(at most 64), got {value!r}",
+                f"(at most 64), got {show(value)}",
             )
             return ""
         return value
@@ -122,7 +138,7 @@ class FieldReader:
         if value not in options:
             self.problem(
                 (*path, key),
-                f"{dotted((*path, key))} must be one of {', '.join(options)}; got {value!r}",
+                f"{dotted((*path, key))} must be one of {', '.join(options)}; got {show(value)}",
             )
             return ""
         return str(value)
@@ -135,7 +151,7 @@ class FieldReader:
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             self.problem(
                 (*path, key),
-                f"{dotted((*path, key))} must be a whole number greater than 0, got {value!r}",
+                f"{dotted((*path, key))} must be a whole number greater than 0, got {show(value)}",
             )
             return None
         return value
@@ -145,7 +161,7 @@ class FieldReader:
         if value and not is_url(value):
             self.problem(
                 (*path, key),
-                f"{dotted((*path, key))} is not a valid http(s) URL: {value!r}",
+                f"{dotted((*path, key))} is not a valid http(s) URL: {show(value)}",
             )
             return ""
         return value
@@ -154,7 +170,7 @@ class FieldReader:
         value = self.text(table, path, key, max_len=320)
         if value and not EMAIL_PATTERN.match(value):
             self.problem(
-                (*path, key), f"{dotted((*path, key))} is not an e-mail address: {value!r}"
+                (*path, key), f"{dotted((*path, key))} is not an e-mail address: {show(value)}"
             )
             return ""
         return value
@@ -166,7 +182,7 @@ class FieldReader:
         if isinstance(value, datetime) or not isinstance(value, date):
             self.problem(
                 (*path, key),
-                f"{dotted((*path, key))} must be a date like 2020-11-19, got {value!r}",
+                f"{dotted((*path, key))} must be a date like 2020-11-19, got {show(value)}",
             )
             return None
         return value
@@ -183,7 +199,7 @@ class FieldReader:
                 return time(hour, minute, second)
         self.problem(
             (*path, key),
-            f"{dotted((*path, key))} must be a local time like 10:30:00, got {value!r}",
+            f"{dotted((*path, key))} must be a local time like 10:30:00, got {show(value)}",
         )
         return None
 
@@ -196,7 +212,7 @@ class FieldReader:
         self.problem(
             (*path, key),
             f"{dotted((*path, key))} must be a local date-time like 2020-10-01T09:00:00 "
-            f"(festival time zone, no offset), got {value!r}",
+            f"(festival time zone, no offset), got {show(value)}",
         )
         return None
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from festival.errors import Problem, ProgrammeError
 from festival.programme import rules
-from festival.programme.fields import FieldReader, dotted
+from festival.programme.fields import FieldReader, clock, dotted
 from festival.programme.model import (
     BLOCK_KINDS,
     ITEM_KINDS,
@@ -99,6 +99,9 @@ PERSON_KEYS = ("name", "role", "organisation")
 TOP_KEYS = ("festival", "round", "plenary", "item", "vote")
 MAX_FILE_BYTES = 1_000_000
 
+# Stands in for the times of an entry whose own times are bad, so its parts are still checked;
+# such an entry is never returned.
+_NO_SPAN = (datetime.min.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC))
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
@@ -115,7 +118,7 @@ def read_programme(path: Path, *, on_date: date | None = None) -> Festival:
             [Problem(str(path), None, "", f"file is larger than {MAX_FILE_BYTES} bytes")]
         )
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # editors on Windows like to start with a BOM
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ProgrammeError([Problem(str(path), line, "", "file is not UTF-8 text")]) from exc
@@ -130,7 +133,7 @@ def check_programme_files(paths: Iterable[Path]) -> list[Problem]:
             read_programme(path)
         except ProgrammeError as exc:
             problems.extend(exc.problems)
-    return problems
+    return sorted(problems, key=lambda p: (p.file, p.line or 0, p.path, p.message))
 
 
 def parse_programme(text: str, filename: str, *, on_date: date | None = None) -> Festival:
@@ -178,7 +181,7 @@ class _Builder:
             self.paths[entry_id] = path
             return
         where = dotted(first)
-        line = self.r.line(first)
+        line = self.r.line((*first, "id"))
         self.r.problem(
             (*path, "id"),
             f"duplicate id {entry_id!r}: already used by {where}"
@@ -317,28 +320,30 @@ class _Builder:
 
     # -- times -----------------------------------------------------------------------------
 
-    def at(self, local: time, path: KeyPath) -> datetime:
-        """The UTC moment of wall-clock `local` on the festival day; gaps are reported."""
+    def at(self, local: time, path: KeyPath) -> datetime | None:
+        """The UTC moment of wall-clock `local` on the festival day; None (reported) in a gap."""
         wall = datetime.combine(self.day, local)
         moment = wall.replace(tzinfo=self.zone).astimezone(UTC)
         if moment.astimezone(self.zone).replace(tzinfo=None) != wall:
             self.r.problem(
                 path,
-                f"{dotted(path)} {local:%H:%M} does not exist on {self.day} in "
+                f"{dotted(path)} {clock(local)} does not exist on {self.day} in "
                 f"{getattr(self.zone, 'key', 'UTC')} (the clocks skip it for daylight saving)",
             )
+            return None
         return moment
 
     def span(self, table: dict[str, Any], path: KeyPath) -> tuple[datetime, datetime] | None:
         start = self.r.time(table, path, "start")
         end = self.r.time(table, path, "end")
-        if start is None or end is None:
+        begins = self.at(start, (*path, "start")) if start is not None else None
+        ends = self.at(end, (*path, "end")) if end is not None else None
+        if start is None or end is None or begins is None or ends is None:
             return None
-        begins, ends = self.at(start, (*path, "start")), self.at(end, (*path, "end"))
         if ends <= begins:
             self.r.problem(
                 (*path, "end"),
-                f"{dotted(path)} ends at {end:%H:%M}, not after its start {start:%H:%M}",
+                f"{dotted(path)} ends at {clock(end)}, not after its start {clock(start)}",
             )
             return None
         return begins, ends
@@ -370,20 +375,24 @@ class _Builder:
         sessions_data = r.tables(table.get("session"), (*path, "session"))
         if "session" not in table:
             r.problem(path, f"{dotted(path)} has no sessions ([[round.session]])")
-        if span is None:
-            return None
+        # Sessions are checked even when the round's times are bad, so that one run of
+        # `festival check` reports their problems too.
         sessions = tuple(
             s
             for i, v in enumerate(sessions_data)
-            if (s := self.session(v, (*path, "session", i), span)) is not None
+            if (s := self.session(v, (*path, "session", i), span or _NO_SPAN)) is not None
         )
+        title = r.required_text(table, path, "title")
+        description = r.text(table, path, "description")
+        if span is None:
+            return None
         return Round(
             id=round_id,
-            title=r.required_text(table, path, "title"),
+            title=title,
             start=span[0],
             end=span[1],
             sessions=sessions,
-            description=r.text(table, path, "description"),
+            description=description,
         )
 
     def session(self, value: Any, path: KeyPath, span: tuple[datetime, datetime]) -> Session | None:
@@ -419,28 +428,28 @@ class _Builder:
             return None
         span = self.span(table, path)
         blocks: list[Block] = []
-        cursor = span[0] if span else None
+        cursor = span[0] if span else _NO_SPAN[0]
+        complete = span is not None
         for i, v in enumerate(r.tables(table.get("block"), (*path, "block"))):
             block = self.block(v, (*path, "block", i), cursor)
-            if block is not None:
+            if block is None:
+                complete = False  # later starts are unknown; the chain is not checked
+            else:
                 blocks.append(block)
                 cursor = block.end
-            else:
-                cursor = None  # later blocks have no reliable planned start
-        if span is None:
-            return None
-        return Plenary(
+        plenary = Plenary(
             title=r.required_text(table, path, "title"),
-            start=span[0],
-            end=span[1],
+            start=span[0] if span else _NO_SPAN[0],
+            end=span[1] if span else _NO_SPAN[1],
             blocks=tuple(blocks),
             description=r.text(table, path, "description"),
             stream_url=r.url(table, path, "stream_url"),
             questions_url=r.url(table, path, "questions_url"),
             room=r.text(table, path, "room", max_len=200),
         )
+        return plenary if complete else None
 
-    def block(self, value: Any, path: KeyPath, start: datetime | None) -> Block | None:
+    def block(self, value: Any, path: KeyPath, start: datetime) -> Block | None:
         r = self.r
         table = r.table(
             value, path, allowed=BLOCK_KEYS, required=("id", "kind", "title", "minutes")
@@ -456,12 +465,12 @@ class _Builder:
             kind=kind,
             title=r.required_text(table, path, "title"),
             minutes=minutes or 0,
-            start=start or datetime.min.replace(tzinfo=UTC),
+            start=start,
             people=self.people(table, path, "people"),
             description=r.text(table, path, "description"),
             materials=self.materials(table, path),
         )
-        return block if start is not None and minutes is not None else None
+        return block if minutes is not None and kind and block_id else None
 
     def item(self, value: Any, path: KeyPath) -> Item | None:
         r = self.r
@@ -477,8 +486,8 @@ class _Builder:
             id=item_id,
             kind=r.choice(table, path, "kind", ITEM_KINDS),
             title=r.required_text(table, path, "title"),
-            start=span[0] if span else datetime.min.replace(tzinfo=UTC),
-            end=span[1] if span else datetime.min.replace(tzinfo=UTC),
+            start=(span or _NO_SPAN)[0],
+            end=(span or _NO_SPAN)[1],
             description=r.text(table, path, "description"),
             room=r.text(table, path, "room", max_len=200),
             people=self.people(table, path, "people"),

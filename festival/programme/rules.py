@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from festival.programme.fields import clock
 from festival.programme.model import Festival, Person
 from festival.programme.positions import KeyPath
 
@@ -27,7 +28,7 @@ def check(festival: Festival, paths: Paths) -> list[Finding]:
 
 
 def _clock(festival: Festival, moment: datetime) -> str:
-    return f"{festival.local(moment):%H:%M}"
+    return clock(festival.local(moment))
 
 
 def _span(festival: Festival, start: datetime, end: datetime) -> str:
@@ -64,21 +65,24 @@ def _plenary_fits(festival: Festival) -> Iterator[Finding]:
     plenary = festival.plenary
     if plenary is None or not plenary.blocks:
         return
-    stated = int((plenary.end - plenary.start).total_seconds() // 60)
-    planned = sum(block.minutes for block in plenary.blocks)
+    stated = plenary.end - plenary.start
+    planned = timedelta(minutes=sum(block.minutes for block in plenary.blocks))
     if planned == stated:
         return
     blocks_end = plenary.blocks[-1].end
-    if planned > stated:
-        detail = f"{planned - stated} minutes after"
-    else:
-        detail = f"{stated - planned} minutes before"
+    gap = _duration(abs(planned - stated))
+    detail = f"{gap} after" if planned > stated else f"{gap} before"
     yield (
         (*PLENARY, "end"),
-        f"plenary blocks take {planned} minutes and end at {_clock(festival, blocks_end)}, "
+        f"plenary blocks take {_duration(planned)} and end at {_clock(festival, blocks_end)}, "
         f"{detail} the stated end {_clock(festival, plenary.end)} "
-        f"({stated} minutes from {_clock(festival, plenary.start)})",
+        f"({_duration(stated)} from {_clock(festival, plenary.start)})",
     )
+
+
+def _duration(span: timedelta) -> str:
+    minutes, seconds = divmod(int(span.total_seconds()), 60)
+    return f"{minutes} minutes" + (f" {seconds} seconds" if seconds else "")
 
 
 @dataclass(frozen=True)

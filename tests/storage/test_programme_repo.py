@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
@@ -82,7 +83,7 @@ async def test_reload_with_changed_time_and_link_updates_rows_and_records_change
     text = REFERENCE.read_text()
     await _save(database, text)
     changed = text.replace(
-        'start = 10:30:00\nend = 11:30:00', 'start = 10:45:00\nend = 11:30:00', 1
+        "start = 10:30:00\nend = 11:30:00", "start = 10:45:00\nend = 11:30:00", 1
     ).replace("https://zoom.example.org/huiskamer-1", "https://zoom.example.org/nieuw-1")
 
     report = await _save(database, changed)
@@ -96,7 +97,9 @@ async def test_reload_with_changed_time_and_link_updates_rows_and_records_change
     assert entries["huiskamer-1"].version == 2
     assert entries["huiskamer-6"].version == 1
     async with database.session() as session:
-        rows = list(await session.scalars(select(ChangeRow).where(ChangeRow.entry_key == "huiskamer-1")))
+        rows = list(
+            await session.scalars(select(ChangeRow).where(ChangeRow.entry_key == "huiskamer-1"))
+        )
     assert [(r.change, r.version) for r in rows] == [("added", 1), ("updated", 2)]
     assert rows[1].fields["join_url"] == [
         "https://zoom.example.org/huiskamer-1",
@@ -134,9 +137,7 @@ async def test_several_festivals_live_side_by_side(database: Database):
     async with database.session() as session:
         slugs = await festival_slugs(session)
 
-    assert sorted(slugs) == sorted(
-        read_programme(p).slug for p in SCHEDULES.glob("*.toml")
-    )
+    assert sorted(slugs) == sorted(read_programme(p).slug for p in SCHEDULES.glob("*.toml"))
 
 
 async def test_festival_slugs_lists_most_recent_load_first(database: Database):
@@ -153,4 +154,3 @@ async def test_festival_slugs_lists_most_recent_load_first(database: Database):
 async def test_read_unknown_festival_is_none(database: Database):
     async with database.session() as session:
         assert await read_festival(session, "nope") is None
-

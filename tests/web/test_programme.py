@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import itertools
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import icalendar
@@ -43,7 +44,7 @@ def test_api_programme_follows_the_contract(client: TestClient):
     blocks = plenary["blocks"]
     assert blocks[0]["planned_start"] == blocks[0]["projected_start"] == plenary["planned_start"]
     assert blocks[-1]["planned_end"] == plenary["planned_end"]
-    assert all(a["planned_end"] == b["planned_start"] for a, b in zip(blocks, blocks[1:]))
+    assert all(a["planned_end"] == b["planned_start"] for a, b in itertools.pairwise(blocks))
 
 
 def test_programme_page_in_dutch_by_default(client: TestClient):
@@ -107,7 +108,10 @@ def test_unknown_festival_is_404(client: TestClient):
     response = client.get("/api/programme?festival=nope")
 
     assert response.status_code == 404
-    assert response.json()["error"] == {"code": "festival.not_found", "message": "no festival 'nope'"}
+    assert response.json()["error"] == {
+        "code": "festival.not_found",
+        "message": "no festival 'nope'",
+    }
 
 
 def test_empty_store_says_no_programme_yet(settings: Settings):
