@@ -3,7 +3,9 @@
     FestivalError (code = "area.reason")
      ├── ProgrammeError   a programme file is invalid; carries every Problem found
      ├── NotFound         a festival, round, session … that does not exist
-     └── Invalid          input that breaks a rule; carries field -> message
+     ├── Invalid          input that breaks a rule; carries field -> message
+     ├── Unauthenticated  no token, or one that is unknown, revoked or expired
+     └── Forbidden        a valid token whose role or scope does not allow the action
 
 Domain code raises these; the web layer maps each class once to an HTTP status (and later
 to a websocket `error`), the CLI to an exit code. Stdlib only.
@@ -65,3 +67,11 @@ class Invalid(FestivalError):
     def __init__(self, errors: Mapping[str, str]) -> None:
         self.errors = dict(errors)
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+class Unauthenticated(FestivalError):
+    code = "auth.required"
+
+
+class Forbidden(FestivalError):
+    code = "auth.forbidden"

@@ -68,6 +68,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Probeer het over een paar minuten opnieuw. De organisatie is op de hoogte.",
         "en": "Please try again in a few minutes. The organisers have been told.",
     },
+    "read_more": {"nl": "Lees meer", "en": "Read more"},
+    "denied_title": {"nl": "Geen toegang", "en": "No access"},
+    "denied_text": {
+        "nl": "Deze link is niet (meer) geldig of geeft geen toegang tot deze pagina.",
+        "en": "This link is not (or no longer) valid, or does not open this page.",
+    },
     "no_festival_title": {"nl": "Nog geen programma", "en": "No programme yet"},
     "no_festival_text": {
         "nl": "Er is nog geen programma geladen. Gebruik `festival load BESTAND`.",

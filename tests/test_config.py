@@ -43,6 +43,7 @@ def test_readme_documents_every_setting_with_its_default():
     rows = dict(re.findall(r"^\| `FESTIVAL_([A-Z_]+)` \| ([^|]+) \|", readme, re.MULTILINE))
 
     expected = {
-        name.upper(): (f"`{default}`" if default != "" else "(empty)") for name, default, _ in FIELDS
+        name.upper(): (f"`{default}`" if default != "" else "(empty)")
+        for name, default, _ in FIELDS
     }
     assert {k: v.strip() for k, v in rows.items()} == expected

@@ -11,11 +11,19 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from festival.errors import FestivalError, Invalid, NotFound
+from festival.errors import FestivalError, Forbidden, Invalid, NotFound, Unauthenticated
 from festival.i18n import pick_language
 from festival.web.state import app_state
 
 log = logging.getLogger("festival.web")
+
+
+_STATUS: dict[type[FestivalError], int] = {
+    NotFound: 404,
+    Invalid: 422,
+    Unauthenticated: 401,
+    Forbidden: 403,
+}
 
 
 def wants_json(request: Request) -> bool:
@@ -52,7 +60,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def festival_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, FestivalError)
-    status = 404 if isinstance(exc, NotFound) else 422 if isinstance(exc, Invalid) else 400
+    status = _STATUS.get(type(exc), 400)
     if wants_json(request):
         body: dict[str, object] = {"error": {"code": exc.code, "message": exc.message}}
         if isinstance(exc, Invalid):
@@ -60,6 +68,8 @@ async def festival_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(body, status_code=status)
     if status == 404:
         return _page(request, 404, "not_found_title", "not_found_text")
+    if status in (401, 403):
+        return _page(request, status, "denied_title", "denied_text")
     return _page(request, status, "error_title", "error_text")
 
 

@@ -83,7 +83,24 @@ name = "Tue"
 at = "11:00"
 """
 
-SAMPLES = [SCHEDULE, STRINGS, NESTED, HEADERS, NESTED_ARRAYS]
+EDGES = """\
+empty_basic = ""
+empty_literal = ''
+quotes = '''''y'''''
+continued = \"\"\"\\
+  line \\
+  \"\"\"
+"" = 0
+"dot.ted" = 1
+[x."y.z".'w']
+k = [ # comment
+  # another
+  { a = [ [ ], [ { } ] ] },
+]
+p.q = { r.s = 1, t = { u = 2 } }
+"""
+
+SAMPLES = [SCHEDULE, STRINGS, NESTED, HEADERS, NESTED_ARRAYS, EDGES]
 
 
 def _key_paths(data: Any, prefix: KeyPath = ()) -> list[KeyPath]:
@@ -228,6 +245,21 @@ def test_locate_keys_crlf_line_endings() -> None:
         ("t", "y"): 3,
         ("t", "y", 0): 4,
     }
+
+
+def test_locate_keys_edge_cases_exact() -> None:
+    positions = locate_keys(EDGES)
+    assert positions[("quotes",)] == 3
+    assert positions[("",)] == 7
+    assert positions[("dot.ted",)] == 8
+    assert positions[("x", "y.z", "w", "k", 0, "a", 1, 0)] == 12
+    assert positions[("x", "y.z", "w", "p", "q", "t", "u")] == 14
+
+
+def test_locate_keys_broken_text_does_not_raise() -> None:
+    positions = locate_keys('a = [1, "x\n[b\nc = {d = ')
+    assert positions[("a",)] == 1
+    assert positions[("a", 1)] == 1
 
 
 def test_locate_keys_empty_text() -> None:

@@ -28,9 +28,7 @@ def load_into(url: str, *paths: Path) -> None:
         try:
             for path in paths:
                 async with db.session() as session, session.begin():
-                    await save_programme(
-                        session, read_programme(path), source=str(path), now=NOW
-                    )
+                    await save_programme(session, read_programme(path), source=str(path), now=NOW)
         finally:
             await db.dispose()
 

@@ -1,0 +1,105 @@
+"""`festival serve` and `festival load` as a user runs them: a real process, a real database.
+
+Each server test runs once on SQLite and once on PostgreSQL (the `database_url` fixture).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from click.testing import CliRunner
+
+from festival.cli import main
+from tests.conftest import REFERENCE
+from tests.live import ROOT, free_port, get, serve, server_environment
+
+PROGRAMME = "schedules/agenda-sociaal-werk-2020.toml"  # as typed in the repository root
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def settings_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {"FESTIVAL_DATABASE_URL": database_url, "FESTIVAL_VAR_DIR": str(tmp_path)}
+
+
+def today_in_amsterdam() -> date:
+    return datetime.now(AMSTERDAM).date()
+
+
+def test_serve_programme_answers_with_its_own_date(database_url: str, tmp_path: Path) -> None:
+    with serve("--programme", PROGRAMME, env=settings_env(database_url, tmp_path)) as base:
+        response = get(f"{base}/api/programme")
+
+    festival = response.json()["festival"]
+    assert response.status_code == 200
+    assert (festival["slug"], festival["date"]) == ("agenda-sociaal-werk-2020", "2020-11-19")
+
+
+def test_serve_demo_moves_festival_to_today(database_url: str, tmp_path: Path) -> None:
+    before = today_in_amsterdam()
+    env = settings_env(database_url, tmp_path)
+
+    with serve("--programme", PROGRAMME, "--demo", env=env) as base:
+        body = get(f"{base}/api/programme").json()
+    after = today_in_amsterdam()
+
+    moved_to = date.fromisoformat(body["festival"]["date"])
+    # `before` and `after` differ only when the test straddles midnight in Amsterdam.
+    assert moved_to in {before, after}
+    ten_thirty = datetime.combine(moved_to, time(10, 30), AMSTERDAM)
+    assert body["rounds"][0]["start"] == ten_thirty.isoformat()
+
+
+def test_serve_prints_attendee_url(database_url: str, tmp_path: Path) -> None:
+    printed = tmp_path / "stdout.txt"
+
+    with serve(
+        "--programme", PROGRAMME, env=settings_env(database_url, tmp_path), stdout=printed
+    ) as base:
+        pass
+
+    assert f"  programme (attendees): {base}/" in printed.read_text().splitlines()
+
+
+def test_serve_bad_programme_exits_1_before_listening(tmp_path: Path) -> None:
+    reference = REFERENCE.read_text()
+    line = reference.splitlines().index("end = 11:30:00") + 1  # the first round's end
+    bad = tmp_path / "bad.toml"
+    bad.write_text(reference.replace("end = 11:30:00", "end = 09:30:00", 1))
+    port = str(free_port())
+    env = server_environment({"FESTIVAL_VAR_DIR": str(tmp_path)})
+
+    result = subprocess.run(
+        [sys.executable, "-m", "festival", "serve", "--programme", str(bad), "--port", port],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{bad}:{line}: round[0] ends at 09:30, not after its start 10:30"
+    ]
+    assert result.stdout == ""  # no banner: it never got as far as listening
+
+
+def test_load_twice_reports_created_then_nothing_changed(database_url: str) -> None:
+    runner = CliRunner(env={"FESTIVAL_DATABASE_URL": database_url, "FESTIVAL_DEMO": None})
+
+    first = runner.invoke(main, ["load", str(REFERENCE)])
+    second = runner.invoke(main, ["load", str(REFERENCE)])
+
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    assert first.stdout.splitlines()[-1] == (
+        "agenda-sociaal-werk-2020: created; 22 added, 0 updated, 0 cancelled, 0 restored, "
+        "0 unchanged"
+    )
+    assert second.stdout == (
+        "agenda-sociaal-werk-2020: updated; 0 added, 0 updated, 0 cancelled, 0 restored, "
+        "22 unchanged\n"
+    )
