@@ -9,7 +9,7 @@ import asyncio
 import logging
 import os
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +17,17 @@ import click
 import uvicorn
 
 from festival import __version__
+from festival.access.tokens import ROLES
 from festival.clock import SystemClock
 from festival.config import Settings
-from festival.errors import ProgrammeError
+from festival.errors import FestivalError, ProgrammeError
 from festival.programme.changes import LoadReport
 from festival.programme.loading import check_programme_files, read_programme
+from festival.registration.export import registrations_csv
 from festival.storage.db import Database
-from festival.storage.programme_repo import save_programme
+from festival.storage.programme_repo import festival_slugs, read_festival, save_programme
+from festival.storage.registration_repo import registrations_of
+from festival.storage.token_repo import create_token, list_tokens, revoke_token
 from festival.web.app import create_app
 
 _database_option = click.option(
@@ -80,9 +84,16 @@ async def _load(settings: Settings, festival_file: Path, on_date: date | None) -
 
 
 def _demo_day(path: Path) -> date:
-    """Today in the festival's own zone, so a past festival is live in the demo."""
+    """Today in the festival's zone, or tomorrow when today's programme would have begun:
+    the demo should always have something to register for and something still to come."""
     festival = read_programme(path)
-    return SystemClock().now().astimezone(festival.zone).date()
+    now = SystemClock().now()
+    today = now.astimezone(festival.zone).date()
+    moved = read_programme(path, on_date=today)
+    starts = [r.start for r in moved.rounds] + ([moved.plenary.start] if moved.plenary else [])
+    if starts and min(starts) <= now:
+        return today + timedelta(days=1)
+    return today
 
 
 def _apply(settings: Settings, path: Path, *, demo: bool) -> None:
@@ -102,7 +113,8 @@ def _apply(settings: Settings, path: Path, *, demo: bool) -> None:
     "--demo",
     is_flag=True,
     envvar="FESTIVAL_DEMO",
-    help="Move the festival to today, keeping its local times (env FESTIVAL_DEMO).",
+    help="Move the festival to today (tomorrow if today's programme has begun), keeping its "
+    "local times (env FESTIVAL_DEMO).",
 )
 @_database_option
 @_var_option
@@ -128,8 +140,8 @@ def load(file: Path, demo: bool, database_url: str | None, var_dir: str | None) 
     "--demo",
     is_flag=True,
     envvar="FESTIVAL_DEMO",
-    help="With --programme: move the festival to today, so a past festival can be tried out "
-    "(env FESTIVAL_DEMO).",
+    help="With --programme: move the festival to today (tomorrow if today's programme has "
+    "begun), so a past festival can be tried out (env FESTIVAL_DEMO).",
 )
 @_database_option
 @_var_option
@@ -151,3 +163,130 @@ def serve(
     click.echo(f"  programme API:         {base}/api/programme")
     click.echo(f"  calendar:              {base}/programme.ics\n")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+async def _with_db(settings: Settings, work: Any) -> Any:
+    db = Database(settings.resolved_database_url)
+    try:
+        await db.migrate()
+        async with db.session() as session, session.begin():
+            return await work(session)
+    finally:
+        await db.dispose()
+
+
+async def _pick_festival(session: Any, slug: str | None) -> str:
+    slugs = await festival_slugs(session)
+    if slug:
+        if slug not in slugs:
+            raise FestivalError(f"no festival {slug!r}; loaded: {', '.join(slugs) or 'none'}")
+        return slug
+    if not slugs:
+        raise FestivalError("no festival loaded yet; run `festival load FILE` first")
+    return str(slugs[0])
+
+
+def _run(settings: Settings, work: Any) -> Any:
+    try:
+        return asyncio.run(_with_db(settings, work))
+    except FestivalError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+_festival_option = click.option(
+    "--festival",
+    "festival_slug",
+    envvar="FESTIVAL_FESTIVAL",
+    help="Festival slug (env FESTIVAL_FESTIVAL). Default: the most recently loaded.",
+)
+
+CONSOLES = {"admin": "/admin", "host": "/host", "moderator": "/moderate", "presenter": "/presenter"}
+
+
+@main.group()
+def token() -> None:
+    """Create, list and revoke role tokens (admin, host, moderator, presenter)."""
+
+
+@token.command("create")
+@click.option("--role", required=True, type=click.Choice([r for r in ROLES if r != "attendee"]))
+@click.option("--channel", help="Limit the token to one live channel (plenary, a session id).")
+@click.option("--label", default="", help="A note for `token list`, e.g. who has it.")
+@_festival_option
+@_database_option
+@_var_option
+def token_create(
+    role: str,
+    channel: str | None,
+    label: str,
+    festival_slug: str | None,
+    database_url: str | None,
+    var_dir: str | None,
+) -> None:
+    """Create a token; the last line printed is the console URL with the token in it.
+
+    The secret is shown only now; the store keeps only its hash.
+    """
+    settings = _settings(database_url=database_url, var_dir=var_dir)
+
+    async def work(session: Any) -> tuple[int, str, str]:
+        slug = await _pick_festival(session, festival_slug)
+        grant_role = next(r for r in ROLES if r == role)  # click checked it is one of them
+        token_id, secret = await create_token(
+            session, slug, grant_role, channel=channel, label=label, now=SystemClock().now()
+        )
+        return token_id, secret, slug
+
+    token_id, secret, slug = _run(settings, work)
+    click.echo(f"token {token_id}: {role} for {slug}" + (f", channel {channel}" if channel else ""))
+    click.echo(f"{settings.resolved_base_url}{CONSOLES[role]}?token={secret}")
+
+
+@token.command("list")
+@_festival_option
+@_database_option
+@_var_option
+def token_list(festival_slug: str | None, database_url: str | None, var_dir: str | None) -> None:
+    """List role tokens (never their secrets)."""
+    settings = _settings(database_url=database_url, var_dir=var_dir)
+    tokens = _run(settings, lambda session: list_tokens(session, festival_slug))
+    for t in tokens:
+        state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+        channel = f" channel={t.channel}" if t.channel else ""
+        click.echo(f"{t.id}\t{t.festival}\t{t.role}{channel}\t{state}\t{t.label}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@_database_option
+@_var_option
+def token_revoke(token_id: int, database_url: str | None, var_dir: str | None) -> None:
+    """Revoke token TOKEN_ID (see `token list`); it stops working at once."""
+    settings = _settings(database_url=database_url, var_dir=var_dir)
+    changed = _run(settings, lambda s: revoke_token(s, token_id, now=SystemClock().now()))
+    click.echo(f"token {token_id} " + ("revoked" if changed else "was already revoked"))
+
+
+@main.group()
+def export() -> None:
+    """Export data as CSV."""
+
+
+@export.command("registrations")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+@_festival_option
+@_database_option
+@_var_option
+def export_registrations(
+    output: Any, festival_slug: str | None, database_url: str | None, var_dir: str | None
+) -> None:
+    """Registrations with their places and waitlist positions, as CSV."""
+    settings = _settings(database_url=database_url, var_dir=var_dir)
+
+    async def work(session: Any) -> str:
+        slug = await _pick_festival(session, festival_slug)
+        festival = await read_festival(session, slug)
+        assert festival is not None
+        return registrations_csv(festival, await registrations_of(session, slug))
+
+    output.write(_run(settings, work))

@@ -36,6 +36,9 @@ class Settings:
     base_url: str = _setting(
         "", "Public URL of the service, used in links and mails. Empty: http://HOST:PORT."
     )
+    join_link_minutes: int = _setting(
+        15, "Minutes before a session starts that its join link appears on personal pages."
+    )
     festival: str = _setting(
         "", "Slug of the festival the public pages show. Empty: the most recently loaded one."
     )

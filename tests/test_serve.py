@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,10 +25,6 @@ def settings_env(database_url: str, tmp_path: Path) -> dict[str, str]:
     return {"FESTIVAL_DATABASE_URL": database_url, "FESTIVAL_VAR_DIR": str(tmp_path)}
 
 
-def today_in_amsterdam() -> date:
-    return datetime.now(AMSTERDAM).date()
-
-
 def test_serve_programme_answers_with_its_own_date(database_url: str, tmp_path: Path) -> None:
     with serve("--programme", PROGRAMME, env=settings_env(database_url, tmp_path)) as base:
         response = get(f"{base}/api/programme")
@@ -38,19 +34,22 @@ def test_serve_programme_answers_with_its_own_date(database_url: str, tmp_path: 
     assert (festival["slug"], festival["date"]) == ("agenda-sociaal-werk-2020", "2020-11-19")
 
 
-def test_serve_demo_moves_festival_to_today(database_url: str, tmp_path: Path) -> None:
-    before = today_in_amsterdam()
+def test_serve_demo_moves_festival_to_the_next_day_it_has_not_begun(
+    database_url: str, tmp_path: Path
+) -> None:
+    started = datetime.now(AMSTERDAM)
     env = settings_env(database_url, tmp_path)
 
     with serve("--programme", PROGRAMME, "--demo", env=env) as base:
         body = get(f"{base}/api/programme").json()
-    after = today_in_amsterdam()
 
     moved_to = date.fromisoformat(body["festival"]["date"])
-    # `before` and `after` differ only when the test straddles midnight in Amsterdam.
-    assert moved_to in {before, after}
-    ten_thirty = datetime.combine(moved_to, time(10, 30), AMSTERDAM)
-    assert body["rounds"][0]["start"] == ten_thirty.isoformat()
+    first_round = datetime.fromisoformat(body["rounds"][0]["start"])
+    assert first_round == datetime.combine(moved_to, time(10, 30), AMSTERDAM)
+    # Today when 10:30 is still ahead, else tomorrow: there is always something to register for.
+    today_start = datetime.combine(started.date(), time(10, 30), AMSTERDAM)
+    expected = started.date() if started < today_start else started.date() + timedelta(days=1)
+    assert moved_to == expected
 
 
 def test_serve_prints_attendee_url(database_url: str, tmp_path: Path) -> None:

@@ -35,16 +35,28 @@ class Database:
         else:
             options["pool_pre_ping"] = True
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
+        self.write_engine = self.engine
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            # Writes that read-then-decide (capacity!) take SQLite's write lock up front with
+            # BEGIN IMMEDIATE; they queue on the busy timeout instead of failing to upgrade.
+            self.write_engine = create_async_engine(self.url, **options)
+            event.listen(self.write_engine.sync_engine, "connect", _sqlite_manual_begin)
+            event.listen(self.write_engine.sync_engine, "begin", _sqlite_begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.writers = async_sessionmaker(self.write_engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
         return self.url.get_backend_name() == "sqlite"
 
     def session(self) -> AsyncSession:
+        """For reads, and writes that decide nothing from what they read."""
         return self.sessions()
+
+    def writer(self) -> AsyncSession:
+        """For read-decide-write transactions. On PostgreSQL, lock rows (FOR UPDATE) too."""
+        return self.writers()
 
     async def migrate(self) -> None:
         async with self.engine.begin() as conn:
@@ -54,6 +66,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.write_engine is not self.engine:
+            await self.write_engine.dispose()
 
 
 def _upgrade(connection: Connection) -> None:
@@ -70,3 +84,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_manual_begin(dbapi_connection: Any, record: Any) -> None:
+    _sqlite_pragmas(dbapi_connection, record)
+    dbapi_connection.isolation_level = None  # the driver must not send its own BEGIN
+
+
+def _sqlite_begin_immediate(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -86,3 +86,61 @@ class ChangeRow(Base):
     fields: Mapped[dict[str, Any]]
     version: Mapped[int]
     recorded_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RegistrationRow(Base):
+    """One person at one festival; the e-mail key makes a second registration impossible."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        UniqueConstraint("festival_id", "email_key", name="uq_registrations_festival_email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    email_key: Mapped[str] = mapped_column(String(254))
+    organisation: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(8))
+    mode: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+
+
+class PlaceRow(Base):
+    """A registration's place, or place in line, in one session; one per round."""
+
+    __tablename__ = "places"
+    __table_args__ = (
+        UniqueConstraint("registration_id", "round_key", name="uq_places_registration_round"),
+        # Counting and ordering a session's places per mode is the hot query.
+        Index("ix_places_queue", "entry_id", "mode", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
+    round_key: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))  # confirmed | waitlisted
+    created_at: Mapped[datetime]
+    promoted_at: Mapped[datetime | None]
+
+
+class TokenRow(Base):
+    """A bearer token, stored only as its SHA-256; the secret is shown once when made."""
+
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str | None] = mapped_column(String(64))
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), index=True
+    )
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

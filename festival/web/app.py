@@ -22,8 +22,9 @@ from festival.clock import Clock, SystemClock
 from festival.config import Settings
 from festival.errors import FestivalError
 from festival.storage.db import Database
-from festival.web import errors
+from festival.web import admin, errors, me
 from festival.web.programme import api_programme, programme_ics, programme_page
+from festival.web.registration import api_register, register_page
 from festival.web.state import AppState, app_state
 from festival.web.templating import make_templates
 
@@ -57,6 +58,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/", programme_page),
         Route("/api/programme", api_programme),
         Route("/programme.ics", programme_ics),
+        Route("/register", register_page, methods=["GET", "POST"]),
+        Route("/api/registrations", api_register, methods=["POST"]),
+        Route("/me/{token}", me.me_page),
+        Route("/me/{token}/choice", me.me_choice, methods=["POST"]),
+        Route("/me/{token}/delete", me.me_delete, methods=["POST"]),
+        Route("/me/{token}/data.json", me.me_data),
+        Route("/api/me", me.api_me, methods=["GET", "DELETE"]),
+        Route("/api/me/choices/{round}", me.api_me_choice, methods=["PUT"]),
+        Route("/api/me/export", me.api_me_export),
+        Route("/admin", admin.admin_page),
+        Route("/admin/registrations.csv", admin.admin_csv),
+        Route("/api/admin/registrations", admin.api_admin_registrations),
         Mount("/static", StaticFiles(directory=templates_dir / "static"), name="static"),
     ]
     return Starlette(

@@ -60,7 +60,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def festival_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, FestivalError)
-    status = _STATUS.get(type(exc), 400)
+    status = getattr(exc, "status", None) or _STATUS.get(type(exc), 400)
     if wants_json(request):
         body: dict[str, object] = {"error": {"code": exc.code, "message": exc.message}}
         if isinstance(exc, Invalid):

@@ -13,6 +13,7 @@ from festival.errors import NotFound
 from festival.invites.calendar import programme_calendar
 from festival.programme.model import Festival, Person, Session
 from festival.storage.programme_repo import festival_slugs, read_festival
+from festival.storage.registration_repo import SessionCount, session_counts
 from festival.web.errors import page_language
 from festival.web.state import app_state
 
@@ -34,6 +35,49 @@ async def current_festival(request: Request) -> Festival:
 
 
 @dataclass(frozen=True)
+class Availability:
+    """How full a session is, per way of attending."""
+
+    confirmed: int
+    waitlisted: int
+    places_left: int | None  # online; None = no limit
+    seats_left: int | None  # on site; None = no limit
+
+    @property
+    def full(self) -> bool:
+        return self.places_left == 0 or self.seats_left == 0
+
+
+def availability(
+    festival: Festival, counts: dict[str, list[SessionCount]]
+) -> dict[str, Availability]:
+    out = {}
+    for _, s in festival.sessions():
+        by_mode = {c.mode: c for c in counts.get(s.id, [])}
+        online, onsite = by_mode.get("online"), by_mode.get("onsite")
+        out[s.id] = Availability(
+            confirmed=sum(c.confirmed for c in by_mode.values()),
+            waitlisted=sum(c.waitlisted for c in by_mode.values()),
+            places_left=None
+            if s.capacity is None
+            else max(0, s.capacity - (online.confirmed if online else 0)),
+            seats_left=None
+            if s.seats is None
+            else max(0, s.seats - (onsite.confirmed if onsite else 0)),
+        )
+    return out
+
+
+async def festival_with_availability(
+    request: Request,
+) -> tuple[Festival, dict[str, Availability]]:
+    festival = await current_festival(request)
+    async with app_state(request).db.session() as db:
+        counts = await session_counts(db, festival.slug)
+    return festival, availability(festival, counts)
+
+
+@dataclass(frozen=True)
 class ProgrammePage:
     """Everything templates/programme/page.html needs."""
 
@@ -41,6 +85,7 @@ class ProgrammePage:
     lang: str
     delay_minutes: int
     base_url: str
+    availability: dict[str, Availability]
 
     def local(self, moment: datetime) -> datetime:
         return self.festival.local(moment)
@@ -48,9 +93,9 @@ class ProgrammePage:
 
 async def programme_page(request: Request) -> Response:
     state = app_state(request)
-    festival = await current_festival(request)
+    festival, places = await festival_with_availability(request)
     lang = page_language(request, festival.language)
-    page = ProgrammePage(festival, lang, 0, state.settings.resolved_base_url)
+    page = ProgrammePage(festival, lang, 0, state.settings.resolved_base_url, places)
     response = state.templates.TemplateResponse(
         request, "programme/page.html", {"page": page, "lang": lang}
     )
@@ -60,8 +105,8 @@ async def programme_page(request: Request) -> Response:
 
 
 async def api_programme(request: Request) -> Response:
-    festival = await current_festival(request)
-    return JSONResponse(programme_json(festival, delay_minutes=0))
+    festival, places = await festival_with_availability(request)
+    return JSONResponse(programme_json(festival, places, delay_minutes=0))
 
 
 async def programme_ics(request: Request) -> Response:
@@ -89,7 +134,7 @@ def _people(people: tuple[Person, ...]) -> list[dict[str, str]]:
     return [{"name": p.name, "role": p.role, "organisation": p.organisation} for p in people]
 
 
-def _session_json(festival: Festival, s: Session) -> dict[str, Any]:
+def _session_json(festival: Festival, s: Session, places: Availability) -> dict[str, Any]:
     return {
         "id": s.id,
         "title": s.title,
@@ -99,9 +144,9 @@ def _session_json(festival: Festival, s: Session) -> dict[str, Any]:
         "end": _iso(festival, s.end),
         "capacity": s.capacity,
         "seats": s.seats,
-        # Nobody holds a place until registration exists; then this subtracts confirmations.
-        "places_left": s.capacity,
-        "seats_left": s.seats,
+        "places_left": places.places_left,
+        "seats_left": places.seats_left,
+        "waitlisted": places.waitlisted,
         "room": s.room,
         "language": s.language or festival.language,
         "cancelled": s.cancelled,
@@ -110,7 +155,9 @@ def _session_json(festival: Festival, s: Session) -> dict[str, Any]:
     }
 
 
-def programme_json(festival: Festival, *, delay_minutes: int) -> dict[str, Any]:
+def programme_json(
+    festival: Festival, places: dict[str, Availability], *, delay_minutes: int
+) -> dict[str, Any]:
     f = festival
     plenary = None
     if (p := f.plenary) is not None:
@@ -171,7 +218,7 @@ def programme_json(festival: Festival, *, delay_minutes: int) -> dict[str, Any]:
                 "start": _iso(f, r.start),
                 "end": _iso(f, r.end),
                 "cancelled": r.cancelled,
-                "sessions": [_session_json(f, s) for s in r.sessions],
+                "sessions": [_session_json(f, s, places[s.id]) for s in r.sessions],
             }
             for r in f.rounds
         ],

@@ -1,0 +1,177 @@
+"""Checking a registration request against the programme, field by field.
+
+Every problem is collected and raised at once as `Invalid({field: message})`, in the
+attendee's language, so a form can show each message next to its field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, cast
+
+from festival.errors import Invalid
+from festival.i18n import pick_language, translate
+from festival.programme.model import Festival, Session
+from festival.registration.model import (
+    ATTENDANCE,
+    MAX_EMAIL,
+    MAX_NAME,
+    MAX_ORGANISATION,
+    Attendance,
+    RegistrationRequest,
+)
+
+FIELDS = ("name", "email", "organisation", "language", "mode", "choices", "consent")
+_EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class _Errors:
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.found: dict[str, str] = {}
+
+    def add(self, field: str, key: str, **values: object) -> None:
+        self.found.setdefault(field, translate(key, self.language, **values))
+
+
+def _text(errors: _Errors, data: Mapping[str, Any], field: str, limit: int, required: bool) -> str:
+    raw = data.get(field)
+    if raw is not None and not isinstance(raw, str):
+        errors.add(field, "err_text")
+        return ""
+    # Control characters and runs of white space are folded: a name is one line.
+    value = " ".join(_CONTROL.sub(" ", raw or "").split())
+    if required and not value:
+        errors.add(field, "err_required")
+    elif len(value) > limit:
+        errors.add(field, "err_too_long", n=limit)
+    return value
+
+
+def session_modes(festival: Festival, session: Session) -> tuple[Attendance, ...]:
+    """How one can attend a session: an online festival is online, on-site is on site;
+    in a hybrid festival a session with only seats is on site only, only places online only."""
+    if festival.mode == "online":
+        return ("online",)
+    if festival.mode == "onsite":
+        return ("onsite",)
+    if session.seats is not None and session.capacity is None:
+        return ("onsite",)
+    if session.capacity is not None and session.seats is None:
+        return ("online",)
+    return ATTENDANCE
+
+
+def check_window(festival: Festival, now: datetime, language: str) -> None:
+    """Registration is open between the programme's opening and closing times."""
+    if festival.registration_opens and now < festival.registration_opens:
+        when = f"{festival.local(festival.registration_opens):%Y-%m-%d %H:%M}"
+        raise Invalid({"registration": translate("err_not_open", language, when=when)})
+    if festival.registration_closes and now >= festival.registration_closes:
+        raise Invalid({"registration": translate("err_closed", language)})
+
+
+def validate_choices(
+    festival: Festival,
+    choices: Any,
+    mode: Attendance,
+    now: datetime,
+    errors: _Errors,
+) -> dict[str, str]:
+    if choices is None:
+        return {}
+    if not isinstance(choices, Mapping):
+        errors.add("choices", "err_choices")
+        return {}
+    rounds = {r.id: r for r in festival.rounds if not r.cancelled}
+    valid: dict[str, str] = {}
+    for round_id, session_id in choices.items():
+        field = f"choices.{round_id}"
+        round_ = rounds.get(round_id)
+        if round_ is None:
+            errors.add(field, "err_round")
+            continue
+        if session_id in (None, ""):
+            continue  # "none" is a valid choice: afternoon only
+        if not isinstance(session_id, str):
+            errors.add(field, "err_choices")
+            continue
+        session = next((s for s in round_.sessions if s.id == session_id), None)
+        if session is None:
+            errors.add(field, "err_session")
+        elif session.cancelled:
+            errors.add(field, "err_session_cancelled")
+        elif now >= round_.start:
+            errors.add(field, "err_round_started")
+        elif mode not in session_modes(festival, session):
+            only = session_modes(festival, session)[0]
+            errors.add(
+                field, "err_session_mode", mode=translate(f"mode_{only}_only", errors.language)
+            )
+        else:
+            valid[round_id] = session_id
+    return valid
+
+
+def validate_registration(
+    festival: Festival, data: Mapping[str, Any], *, now: datetime
+) -> RegistrationRequest:
+    requested = data.get("language")
+    language = pick_language(requested if isinstance(requested, str) else None, festival.language)
+    check_window(festival, now, language)
+    errors = _Errors(language)
+    for field in data:
+        if field not in FIELDS:
+            errors.add(str(field), "err_unknown_field")
+    name = _text(errors, data, "name", MAX_NAME, required=True)
+    email = _text(errors, data, "email", MAX_EMAIL, required=True)
+    if email and "email" not in errors.found and not _EMAIL.match(email):
+        errors.add("email", "err_email")
+    organisation = _text(errors, data, "organisation", MAX_ORGANISATION, required=False)
+    if requested not in (None, "") and requested != language:
+        errors.add("language", "err_language")
+    default_mode: Attendance = "onsite" if festival.mode == "onsite" else "online"
+    mode = data.get("mode") or default_mode
+    if mode not in ATTENDANCE:
+        errors.add("mode", "err_mode")
+        mode = default_mode
+    elif festival.mode != "hybrid" and mode != default_mode:
+        errors.add(
+            "mode", "err_mode_festival", mode=translate(f"mode_{default_mode}_only", language)
+        )
+    choices = validate_choices(festival, data.get("choices"), cast(Attendance, mode), now, errors)
+    if data.get("consent") is not True:
+        errors.add("consent", "err_consent")
+    if errors.found:
+        raise Invalid(errors.found)
+    return RegistrationRequest(
+        name=name,
+        email=email,
+        organisation=organisation,
+        language=language,
+        mode=cast(Attendance, mode),
+        choices=choices,
+    )
+
+
+def validate_change(
+    festival: Festival,
+    round_id: str,
+    session_id: str | None,
+    mode: Attendance,
+    *,
+    now: datetime,
+    language: str,
+) -> str | None:
+    """Check moving to `session_id` (or to none) in one round; the session id or None."""
+    errors = _Errors(language)
+    rounds = {r.id: r for r in festival.rounds if not r.cancelled}
+    if round_id in rounds and now >= rounds[round_id].start:
+        errors.add(f"choices.{round_id}", "err_round_started")
+    valid = validate_choices(festival, {round_id: session_id}, mode, now, errors)
+    if errors.found:
+        raise Invalid(errors.found)
+    return valid.get(round_id)

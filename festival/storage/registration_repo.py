@@ -1,0 +1,351 @@
+"""Registrations and places: capacity, waitlists and promotion, safe under concurrency.
+
+Every decision "is there still a place?" is taken inside a write transaction that first locks
+the session's row (PostgreSQL: SELECT … FOR UPDATE; SQLite: the whole database, through
+BEGIN IMMEDIATE in `Database.writer`). So two requests for the last place are served one after
+the other, and a session never holds more confirmed places than it has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from festival.access.tokens import hash_token, new_token
+from festival.errors import Invalid, NotFound
+from festival.registration.model import (
+    Attendance,
+    ChoiceStatus,
+    Place,
+    Registration,
+    RegistrationRequest,
+)
+from festival.storage.db import Database
+from festival.storage.tables import EntryRow, FestivalRow, PlaceRow, RegistrationRow, TokenRow
+
+
+@dataclass(frozen=True)
+class Registered:
+    """What `register` did: a new registration with its secret token, or the existing one."""
+
+    registration: Registration
+    token: str | None  # None when the e-mail was already registered
+    created: bool
+
+
+async def _festival_id(db: AsyncSession, slug: str) -> int:
+    festival_id = await db.scalar(select(FestivalRow.id).where(FestivalRow.slug == slug))
+    if festival_id is None:
+        raise NotFound(f"no festival {slug!r}", code="festival.not_found")
+    return festival_id
+
+
+async def _session_entries(
+    db: AsyncSession, festival_id: int, session_ids: Iterable[str]
+) -> dict[str, EntryRow]:
+    wanted = sorted(set(session_ids))
+    if not wanted:
+        return {}
+    # Lock in a fixed order (by key) so two registrations never wait on each other in a circle.
+    rows = await db.scalars(
+        select(EntryRow)
+        .where(EntryRow.festival_id == festival_id, EntryRow.kind == "session")
+        .where(EntryRow.key.in_(wanted))
+        .order_by(EntryRow.key)
+        .with_for_update()
+    )
+    return {row.key: row for row in rows}
+
+
+def _limit(entry: EntryRow, mode: str) -> int | None:
+    return entry.seats if mode == "onsite" else entry.capacity
+
+
+async def _confirmed(db: AsyncSession, entry_id: int, mode: str) -> int:
+    count = await db.scalar(
+        select(func.count())
+        .select_from(PlaceRow)
+        .where(PlaceRow.entry_id == entry_id, PlaceRow.mode == mode)
+        .where(PlaceRow.status == "confirmed")
+    )
+    return count or 0
+
+
+async def _take_place(
+    db: AsyncSession, registration_id: int, entry: EntryRow, round_key: str, mode: str,
+    now: datetime,
+) -> None:  # fmt: skip
+    limit = _limit(entry, mode)
+    full = limit is not None and await _confirmed(db, entry.id, mode) >= limit
+    db.add(
+        PlaceRow(
+            registration_id=registration_id,
+            entry_id=entry.id,
+            round_key=round_key,
+            mode=mode,
+            status="waitlisted" if full else "confirmed",
+            created_at=now,
+            promoted_at=None,
+        )
+    )
+    await db.flush()
+
+
+async def _promote(db: AsyncSession, entry: EntryRow, mode: str, now: datetime) -> list[int]:
+    """Fill free places from the front of the waitlist; returns the promoted registrations."""
+    limit = _limit(entry, mode)
+    free = None if limit is None else limit - await _confirmed(db, entry.id, mode)
+    query = (
+        select(PlaceRow)
+        .where(PlaceRow.entry_id == entry.id, PlaceRow.mode == mode)
+        .where(PlaceRow.status == "waitlisted")
+        .order_by(PlaceRow.id)
+    )
+    if free is not None:
+        if free <= 0:
+            return []
+        query = query.limit(free)
+    promoted = list(await db.scalars(query))
+    for place in promoted:
+        place.status = "confirmed"
+        place.promoted_at = now
+    await db.flush()
+    return [p.registration_id for p in promoted]
+
+
+async def register(
+    database: Database, festival: str, request: RegistrationRequest, *, now: datetime
+) -> Registered:
+    """Register once per e-mail; a second attempt returns the existing registration."""
+    token = new_token()
+    try:
+        async with database.writer() as db, db.begin():
+            festival_id = await _festival_id(db, festival)
+            existing = await db.scalar(
+                select(RegistrationRow.id).where(
+                    RegistrationRow.festival_id == festival_id,
+                    RegistrationRow.email_key == request.email_key,
+                )
+            )
+            if existing is not None:
+                return Registered(await _read(db, existing), None, created=False)
+            entries = await _session_entries(db, festival_id, request.choices.values())
+            row = RegistrationRow(
+                festival_id=festival_id,
+                name=request.name,
+                email=request.email,
+                email_key=request.email_key,
+                organisation=request.organisation,
+                language=request.language,
+                mode=request.mode,
+                created_at=now,
+            )
+            db.add(row)
+            await db.flush()
+            for round_key, session_key in sorted(request.choices.items()):
+                await _take_place(db, row.id, entries[session_key], round_key, request.mode, now)
+            db.add(
+                TokenRow(
+                    festival_id=festival_id,
+                    role="attendee",
+                    channel=None,
+                    registration_id=row.id,
+                    hash=hash_token(token),
+                    label=f"personal link of registration {row.id}",
+                    created_at=now,
+                    expires_at=None,
+                    revoked_at=None,
+                )
+            )
+            await db.flush()
+            registration = await _read(db, row.id)
+    except IntegrityError:
+        # Two requests with the same e-mail raced; the other one won. Show it, as above.
+        async with database.session() as db:
+            festival_id = await _festival_id(db, festival)
+            existing = await db.scalar(
+                select(RegistrationRow.id).where(
+                    RegistrationRow.festival_id == festival_id,
+                    RegistrationRow.email_key == request.email_key,
+                )
+            )
+            if existing is None:
+                raise
+            return Registered(await _read(db, existing), None, created=False)
+    return Registered(registration, token, created=True)
+
+
+async def change_place(
+    database: Database,
+    registration_id: int,
+    round_key: str,
+    session_key: str | None,
+    *,
+    now: datetime,
+) -> tuple[Registration, list[int]]:
+    """Move to another session of a round (or to none); frees the old place for the line.
+
+    Returns the registration and the ids of registrations promoted off a waitlist.
+    """
+    async with database.writer() as db, db.begin():
+        registration = await db.get(RegistrationRow, registration_id)
+        if registration is None:
+            raise NotFound("registration not found", code="registration.not_found")
+        keys = [session_key] if session_key else []
+        old = await db.scalar(
+            select(PlaceRow).where(
+                PlaceRow.registration_id == registration_id, PlaceRow.round_key == round_key
+            )
+        )
+        if old is not None:
+            old_entry = await db.get(EntryRow, old.entry_id)
+            if old_entry is not None:
+                keys.append(old_entry.key)
+        entries = await _session_entries(db, registration.festival_id, keys)
+        if session_key and session_key not in entries:
+            raise Invalid({f"choices.{round_key}": "unknown session"})
+        promoted: list[int] = []
+        if old is not None:
+            if session_key and entries[session_key].id == old.entry_id:
+                return await _read(db, registration_id), []  # already there: nothing to do
+            await db.delete(old)
+            await db.flush()
+            if old.status == "confirmed":
+                promoted = await _promote(db, await _entry(db, old.entry_id), old.mode, now)
+        if session_key:
+            await _take_place(
+                db, registration_id, entries[session_key], round_key, registration.mode, now
+            )
+        return await _read(db, registration_id), promoted
+
+
+async def _entry(db: AsyncSession, entry_id: int) -> EntryRow:
+    entry = await db.get(EntryRow, entry_id)
+    assert entry is not None  # places cascade with their entry
+    return entry
+
+
+async def remove_registration(
+    database: Database, registration_id: int, *, now: datetime
+) -> list[int]:
+    """Erase a registration and its personal data; its places go to the waitlists.
+
+    Returns the ids of registrations promoted as a result.
+    """
+    async with database.writer() as db, db.begin():
+        registration = await db.get(RegistrationRow, registration_id)
+        if registration is None:
+            raise NotFound("registration not found", code="registration.not_found")
+        places = list(
+            await db.scalars(select(PlaceRow).where(PlaceRow.registration_id == registration_id))
+        )
+        entries = await _session_entries(
+            db,
+            registration.festival_id,
+            [(await _entry(db, p.entry_id)).key for p in places],
+        )
+        by_id = {e.id: e for e in entries.values()}
+        await db.execute(delete(TokenRow).where(TokenRow.registration_id == registration_id))
+        await db.execute(delete(PlaceRow).where(PlaceRow.registration_id == registration_id))
+        await db.delete(registration)
+        await db.flush()
+        promoted: list[int] = []
+        for place in places:
+            if place.status == "confirmed":
+                promoted += await _promote(db, by_id[place.entry_id], place.mode, now)
+        return promoted
+
+
+async def read_registration(db: AsyncSession, registration_id: int) -> Registration | None:
+    if await db.get(RegistrationRow, registration_id) is None:
+        return None
+    return await _read(db, registration_id)
+
+
+async def _position(db: AsyncSession, place: PlaceRow) -> int:
+    ahead = await db.scalar(
+        select(func.count())
+        .select_from(PlaceRow)
+        .where(PlaceRow.entry_id == place.entry_id, PlaceRow.mode == place.mode)
+        .where(PlaceRow.status == "waitlisted", PlaceRow.id < place.id)
+    )
+    return (ahead or 0) + 1
+
+
+async def _read(db: AsyncSession, registration_id: int) -> Registration:
+    row = await db.get(RegistrationRow, registration_id, populate_existing=True)
+    if row is None:
+        raise NotFound("registration not found", code="registration.not_found")
+    slug = await db.scalar(select(FestivalRow.slug).where(FestivalRow.id == row.festival_id))
+    rows = await db.execute(
+        select(PlaceRow, EntryRow.key)
+        .join(EntryRow, EntryRow.id == PlaceRow.entry_id)
+        .where(PlaceRow.registration_id == registration_id)
+        .order_by(PlaceRow.round_key)
+    )
+    places = []
+    for place, session_key in rows.tuples():
+        position = await _position(db, place) if place.status == "waitlisted" else None
+        places.append(Place(place.round_key, session_key, _status(place.status), position))
+    return Registration(
+        id=row.id,
+        festival=slug or "",
+        name=row.name,
+        email=row.email,
+        organisation=row.organisation,
+        language=row.language,
+        mode=_mode(row.mode),
+        created_at=row.created_at,
+        places=tuple(places),
+    )
+
+
+def _status(value: str) -> ChoiceStatus:
+    return "waitlisted" if value == "waitlisted" else "confirmed"
+
+
+def _mode(value: str) -> Attendance:
+    return "onsite" if value == "onsite" else "online"
+
+
+@dataclass(frozen=True)
+class SessionCount:
+    session: str
+    mode: str
+    confirmed: int
+    waitlisted: int
+
+
+async def session_counts(db: AsyncSession, festival: str) -> dict[str, list[SessionCount]]:
+    """Confirmed and waitlisted places per session and mode (for places left and admins)."""
+    rows = await db.execute(
+        select(EntryRow.key, PlaceRow.mode, PlaceRow.status, func.count())
+        .join(PlaceRow, PlaceRow.entry_id == EntryRow.id)
+        .join(FestivalRow, FestivalRow.id == EntryRow.festival_id)
+        .where(FestivalRow.slug == festival)
+        .group_by(EntryRow.key, PlaceRow.mode, PlaceRow.status)
+    )
+    tally: dict[tuple[str, str], dict[str, int]] = {}
+    for key, mode, status, count in rows.tuples():
+        tally.setdefault((key, mode), {})[status] = count
+    out: dict[str, list[SessionCount]] = {}
+    for (key, mode), counts in sorted(tally.items()):
+        out.setdefault(key, []).append(
+            SessionCount(key, mode, counts.get("confirmed", 0), counts.get("waitlisted", 0))
+        )
+    return out
+
+
+async def registrations_of(db: AsyncSession, festival: str) -> Sequence[Registration]:
+    ids = await db.scalars(
+        select(RegistrationRow.id)
+        .join(FestivalRow, FestivalRow.id == RegistrationRow.festival_id)
+        .where(FestivalRow.slug == festival)
+        .order_by(RegistrationRow.id)
+    )
+    return [await _read(db, i) for i in list(ids)]

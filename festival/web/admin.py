@@ -1,0 +1,105 @@
+"""The organiser view: registrations per session, waitlists, online vs on site, CSV export.
+
+Opened with an admin token (`festival token create --role admin`). The token from the link is
+moved into an HttpOnly cookie at once, so it does not linger in the address bar or history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from festival.programme.model import Festival
+from festival.registration.export import registrations_csv
+from festival.registration.model import Registration
+from festival.storage.programme_repo import read_festival
+from festival.storage.registration_repo import SessionCount, registrations_of, session_counts
+from festival.web.auth import ADMIN_COOKIE, require
+from festival.web.errors import page_language
+from festival.web.programme import Availability, availability
+from festival.web.registration import registration_json
+from festival.web.state import app_state
+
+
+async def _admin_data(
+    request: Request,
+) -> tuple[Festival, list[Registration], dict[str, list[SessionCount]]]:
+    grant = await require(request, "admin", cookie=ADMIN_COOKIE)
+    async with app_state(request).db.session() as db:
+        festival = await read_festival(db, grant.festival)
+        assert festival is not None  # tokens cascade with their festival
+        registrations = list(await registrations_of(db, festival.slug))
+        counts = await session_counts(db, festival.slug)
+    return festival, registrations, counts
+
+
+@dataclass(frozen=True)
+class AdminPage:
+    """Everything templates/admin/page.html needs."""
+
+    festival: Festival
+    lang: str
+    registrations: list[Registration]
+    counts: dict[str, list[SessionCount]]
+    availability: dict[str, Availability]
+
+    def waitlist(self, session_id: str) -> list[Registration]:
+        line = [
+            (p.position or 0, r)
+            for r in self.registrations
+            for p in r.places
+            if p.session_id == session_id and p.status == "waitlisted"
+        ]
+        return [r for _, r in sorted(line, key=lambda x: (x[0], x[1].id))]
+
+    def by_mode(self, session_id: str, mode: str) -> SessionCount | None:
+        return next((c for c in self.counts.get(session_id, []) if c.mode == mode), None)
+
+
+async def admin_page(request: Request) -> Response:
+    token = request.query_params.get("token")
+    if token:
+        await require(request, "admin")  # refuse a bad token before setting it
+        response = RedirectResponse("/admin", status_code=303)
+        response.set_cookie(
+            ADMIN_COOKIE, token, httponly=True, samesite="strict", path="/", max_age=12 * 3600
+        )
+        return response
+    festival, registrations, counts = await _admin_data(request)
+    lang = page_language(request, festival.language)
+    page = AdminPage(festival, lang, registrations, counts, availability(festival, counts))
+    return app_state(request).templates.TemplateResponse(
+        request, "admin/page.html", {"page": page, "lang": lang}
+    )
+
+
+async def admin_csv(request: Request) -> Response:
+    festival, registrations, _ = await _admin_data(request)
+    return Response(
+        registrations_csv(festival, registrations),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{festival.slug}-registrations.csv"'
+        },
+    )
+
+
+async def api_admin_registrations(request: Request) -> Response:
+    festival, registrations, counts = await _admin_data(request)
+    places = availability(festival, counts)
+    return JSONResponse(
+        {
+            "registrations": [registration_json(r, festival) for r in registrations],
+            "sessions": {
+                s: {
+                    "confirmed": a.confirmed,
+                    "waitlisted": a.waitlisted,
+                    "places_left": a.places_left,
+                    "seats_left": a.seats_left,
+                }
+                for s, a in places.items()
+            },
+        }
+    )

@@ -1,0 +1,199 @@
+"""The attendee's own page and API, opened by the personal magic link (`/me/TOKEN`).
+
+The same token works as `Authorization: Bearer TOKEN` on `/api/me`. It only ever reaches the
+registration it was made for.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from festival.access.tokens import Grant
+from festival.errors import Forbidden, Invalid, NotFound
+from festival.programme.model import Festival, Round, Session
+from festival.registration.model import Place, Registration
+from festival.registration.validation import validate_change
+from festival.storage.programme_repo import read_festival
+from festival.storage.registration_repo import change_place, read_registration, remove_registration
+from festival.web.auth import grant_of, presented_token
+from festival.web.errors import page_language
+from festival.web.registration import registration_json
+from festival.web.requests import read_json_object
+from festival.web.state import app_state
+
+
+async def _attendee(conn: HTTPConnection, secret: str) -> tuple[Grant, Festival, Registration]:
+    grant = await grant_of(conn, secret)
+    if grant.role != "attendee" or grant.registration_id is None:
+        raise Forbidden("this is not a personal link")
+    async with app_state(conn).db.session() as db:
+        festival = await read_festival(db, grant.festival)
+        registration = await read_registration(db, grant.registration_id)
+    if festival is None or registration is None:
+        raise NotFound("registration not found", code="registration.not_found")
+    return grant, festival, registration
+
+
+@dataclass(frozen=True)
+class MyPlace:
+    round: Round
+    session: Session
+    place: Place
+    link_from: datetime  # when the join link appears
+
+    def join_url(self, now: datetime) -> str:
+        """The link only once the room is about to open, and only with a confirmed place."""
+        if self.place.status != "confirmed" or not (self.link_from <= now < self.session.end):
+            return ""
+        return self.session.join_url
+
+
+@dataclass(frozen=True)
+class MePage:
+    """Everything templates/me/page.html needs."""
+
+    festival: Festival
+    registration: Registration
+    lang: str
+    token: str
+    now: datetime
+    places: tuple[MyPlace, ...]
+    errors: dict[str, str]
+
+    def local(self, moment: datetime) -> datetime:
+        return self.festival.local(moment)
+
+    def place_in(self, round_id: str) -> MyPlace | None:
+        return next((p for p in self.places if p.round.id == round_id), None)
+
+    def open_rounds(self) -> list[Round]:
+        return [r for r in self.festival.rounds if not r.cancelled and self.now < r.start]
+
+
+def my_places(festival: Festival, registration: Registration, lead: int) -> tuple[MyPlace, ...]:
+    sessions = {s.id: (r, s) for r, s in festival.sessions()}
+    out = []
+    for place in registration.places:
+        if place.session_id in sessions:
+            round_, session = sessions[place.session_id]
+            out.append(MyPlace(round_, session, place, session.start - timedelta(minutes=lead)))
+    return tuple(out)
+
+
+async def me_page(request: Request, errors: dict[str, str] | None = None) -> Response:
+    state = app_state(request)
+    token = request.path_params["token"]
+    _, festival, registration = await _attendee(request, token)
+    lang = page_language(request, registration.language)
+    lead = state.settings.join_link_minutes
+    page = MePage(
+        festival,
+        registration,
+        lang,
+        token,
+        state.clock.now(),
+        my_places(festival, registration, lead),
+        errors or {},
+    )
+    return state.templates.TemplateResponse(
+        request, "me/page.html", {"page": page, "lang": lang}, status_code=422 if errors else 200
+    )
+
+
+async def me_choice(request: Request) -> Response:
+    """Form post from the personal page: change or give up the place in one round."""
+    state = app_state(request)
+    token = request.path_params["token"]
+    _, festival, registration = await _attendee(request, token)
+    form = await request.form(max_files=0, max_fields=10, max_part_size=4096)
+    round_id = str(form.get("round", ""))
+    session_id = str(form.get("session", "")) or None
+    lang = page_language(request, registration.language)
+    try:
+        chosen = validate_change(
+            festival, round_id, session_id, registration.mode, now=state.clock.now(), language=lang
+        )
+    except Invalid as exc:
+        return await me_page(request, errors=exc.errors)
+    await change_place(state.db, registration.id, round_id, chosen, now=state.clock.now())
+    return RedirectResponse(f"/me/{token}", status_code=303)
+
+
+async def me_delete(request: Request) -> Response:
+    state = app_state(request)
+    _, festival, registration = await _attendee(request, request.path_params["token"])
+    form = await request.form(max_files=0, max_fields=5, max_part_size=1024)
+    lang = page_language(request, registration.language)
+    if form.get("confirm") != "yes":
+        return await me_page(request, errors={"confirm": "confirm"})
+    await remove_registration(state.db, registration.id, now=state.clock.now())
+    return state.templates.TemplateResponse(
+        request, "me/deleted.html", {"lang": lang, "festival": festival}
+    )
+
+
+def _download(festival: Festival, registration: Registration) -> Response:
+    body = json.dumps(registration_json(registration, festival), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="my-registration.json"'},
+    )
+
+
+async def me_data(request: Request) -> Response:
+    _, festival, registration = await _attendee(request, request.path_params["token"])
+    return _download(festival, registration)
+
+
+# -- JSON API ------------------------------------------------------------------------------
+
+
+def _me_json(state_now: datetime, lead: int, f: Festival, r: Registration) -> dict[str, Any]:
+    body = registration_json(r, f)
+    for mine in my_places(f, r, lead):
+        entry = body["choices"][mine.round.id]
+        entry["start"] = f.local(mine.session.start).isoformat()
+        entry["end"] = f.local(mine.session.end).isoformat()
+        entry["join_url"] = mine.join_url(state_now) or None
+        entry["join_url_from"] = f.local(mine.link_from).isoformat()
+    return body
+
+
+async def api_me(request: Request) -> Response:
+    state = app_state(request)
+    _, festival, registration = await _attendee(request, presented_token(request))
+    if request.method == "DELETE":
+        await remove_registration(state.db, registration.id, now=state.clock.now())
+        return Response(status_code=204)
+    return JSONResponse(
+        _me_json(state.clock.now(), state.settings.join_link_minutes, festival, registration)
+    )
+
+
+async def api_me_choice(request: Request) -> Response:
+    """`PUT /api/me/choices/ROUND` with `{"session": ID}` or `{"session": null}`."""
+    state = app_state(request)
+    _, festival, registration = await _attendee(request, presented_token(request))
+    data = await read_json_object(request)
+    round_id = request.path_params["round"]
+    session_id = data.get("session")
+    if set(data) != {"session"} or not (session_id is None or isinstance(session_id, str)):
+        raise Invalid({"session": 'send {"session": SESSION_ID} or {"session": null}'})
+    now = state.clock.now()
+    chosen = validate_change(
+        festival, round_id, session_id, registration.mode, now=now, language=registration.language
+    )
+    updated, _ = await change_place(state.db, registration.id, round_id, chosen, now=now)
+    return JSONResponse(_me_json(now, state.settings.join_link_minutes, festival, updated))
+
+
+async def api_me_export(request: Request) -> Response:
+    _, festival, registration = await _attendee(request, presented_token(request))
+    return _download(festival, registration)

@@ -1,0 +1,126 @@
+"""Registering: `POST /api/registrations` and the /register page (works without JavaScript)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from festival.errors import Invalid
+from festival.programme.model import Festival
+from festival.registration.model import Registration
+from festival.registration.validation import session_modes, validate_registration
+from festival.storage.registration_repo import register, session_counts
+from festival.web.errors import page_language
+from festival.web.programme import Availability, availability, current_festival
+from festival.web.requests import read_json_object
+from festival.web.state import app_state
+
+
+def registration_json(r: Registration, festival: Festival) -> dict[str, Any]:
+    sessions = {s.id: (rnd, s) for rnd, s in festival.sessions()}
+    return {
+        "id": r.id,
+        "festival": r.festival,
+        "name": r.name,
+        "email": r.email,
+        "organisation": r.organisation,
+        "language": r.language,
+        "mode": r.mode,
+        "created_at": festival.local(r.created_at).isoformat(),
+        "choices": {
+            p.round_id: {
+                "session": p.session_id,
+                "title": sessions[p.session_id][1].title if p.session_id in sessions else "",
+                "status": p.status,
+                "position": p.position,
+            }
+            for p in r.places
+        },
+    }
+
+
+async def api_register(request: Request) -> Response:
+    state = app_state(request)
+    festival = await current_festival(request)
+    data = await read_json_object(request)
+    now = state.clock.now()
+    wanted = validate_registration(festival, data, now=now)
+    done = await register(state.db, festival.slug, wanted, now=now)
+    if not done.created:
+        # Never hand out someone's token to whoever knows their e-mail address.
+        return JSONResponse(
+            {
+                "status": "exists",
+                "message": "this e-mail address is already registered; "
+                "use the personal link from the confirmation",
+            },
+            status_code=200,
+        )
+    body = registration_json(done.registration, festival)
+    body["token"] = done.token
+    body["personal_url"] = f"{state.settings.resolved_base_url}/me/{done.token}"
+    return JSONResponse(body, status_code=201)
+
+
+@dataclass(frozen=True)
+class RegisterPage:
+    """Everything templates/registration/form.html needs."""
+
+    festival: Festival
+    lang: str
+    availability: dict[str, Availability]
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    exists: bool = False
+
+    def modes(self, session_id: str) -> tuple[str, ...]:
+        for _, s in self.festival.sessions():
+            if s.id == session_id:
+                return session_modes(self.festival, s)
+        return ()
+
+
+async def _page(
+    request: Request, festival: Festival, lang: str, status: int = 200, **extra: Any
+) -> Response:
+    state = app_state(request)
+    async with state.db.session() as db:
+        counts = await session_counts(db, festival.slug)
+    page = RegisterPage(festival, lang, availability(festival, counts), **extra)
+    return state.templates.TemplateResponse(
+        request, "registration/form.html", {"page": page, "lang": lang}, status_code=status
+    )
+
+
+async def register_page(request: Request) -> Response:
+    festival = await current_festival(request)
+    lang = page_language(request, festival.language)
+    if request.method == "GET":
+        return await _page(request, festival, lang)
+    form = await request.form(max_files=0, max_fields=50, max_part_size=16 * 1024)
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    data: dict[str, Any] = {
+        "name": values.get("name", ""),
+        "email": values.get("email", ""),
+        "organisation": values.get("organisation", ""),
+        "language": values.get("language") or lang,
+        "consent": values.get("consent") == "yes",
+        "choices": {
+            k.removeprefix("choice-"): v for k, v in values.items() if k.startswith("choice-")
+        },
+    }
+    if values.get("mode"):
+        data["mode"] = values["mode"]
+    state = app_state(request)
+    now = state.clock.now()
+    try:
+        wanted = validate_registration(festival, data, now=now)
+    except Invalid as exc:
+        return await _page(request, festival, lang, 422, values=values, errors=exc.errors)
+    done = await register(state.db, festival.slug, wanted, now=now)
+    if not done.created:
+        return await _page(request, festival, lang, 200, values=values, exists=True)
+    return RedirectResponse(f"/me/{done.token}?lang={wanted.language}", status_code=303)

@@ -1,0 +1,20 @@
+// Counts down to the moment a join link appears, then reloads so the server shows the link.
+// Without this script the page says at what time the link appears.
+for (const element of document.querySelectorAll("[data-countdown]")) {
+  const at = new Date(element.dataset.countdown).getTime();
+  const original = element.textContent;
+  const tick = () => {
+    const left = Math.round((at - Date.now()) / 1000);
+    if (left <= 0) {
+      window.location.reload();
+      return;
+    }
+    const h = Math.floor(left / 3600);
+    const m = Math.floor((left % 3600) / 60);
+    const s = left % 60;
+    const clock = (h ? `${h}:` : "") + `${String(m).padStart(h ? 2 : 1, "0")}:${String(s).padStart(2, "0")}`;
+    element.textContent = `${original} (${clock})`;
+    setTimeout(tick, 1000);
+  };
+  tick();
+}
