@@ -289,7 +289,7 @@ async def _read(db: AsyncSession, registration_id: int) -> Registration:
         .order_by(PlaceRow.round_key)
     )
     places = []
-    for place, session_key in rows.tuples():
+    for place, session_key in rows:
         position = await _position(db, place) if place.status == "waitlisted" else None
         places.append(Place(place.round_key, session_key, _status(place.status), position))
     return Registration(
@@ -331,7 +331,7 @@ async def session_counts(db: AsyncSession, festival: str) -> dict[str, list[Sess
         .group_by(EntryRow.key, PlaceRow.mode, PlaceRow.status)
     )
     tally: dict[tuple[str, str], dict[str, int]] = {}
-    for key, mode, status, count in rows.tuples():
+    for key, mode, status, count in rows:
         tally.setdefault((key, mode), {})[status] = count
     out: dict[str, list[SessionCount]] = {}
     for (key, mode), counts in sorted(tally.items()):

@@ -67,7 +67,7 @@ async def list_tokens(db: AsyncSession, festival: str | None = None) -> list[Tok
         query = query.where(FestivalRow.slug == festival)
     return [
         TokenInfo(t.id, slug, t.role, t.channel, t.label, t.created_at, t.revoked_at)
-        for t, slug in (await db.execute(query)).tuples()
+        for t, slug in await db.execute(query)
     ]
 
 
@@ -95,7 +95,7 @@ async def grant_for(db: AsyncSession, secret: str, *, now: datetime) -> Grant | 
     ).first()
     if found is None:
         return None
-    row, slug = found.tuple()
+    row, slug = found
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
     role: Role = next(r for r in ROLES if r == row.role)
