@@ -1,0 +1,121 @@
+"""Registrations on SQLite and PostgreSQL: places, waitlists, promotion, one per e-mail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from festival.programme.loading import parse_programme
+from festival.registration.model import RegistrationRequest
+from festival.storage.db import Database
+from festival.storage.programme_repo import save_programme
+from festival.storage.registration_repo import (
+    change_place,
+    read_registration,
+    register,
+    remove_registration,
+    session_counts,
+)
+from tests.conftest import REFERENCE
+
+NOW = datetime(2020, 11, 1, 9, 0, tzinfo=UTC)
+SLUG = "agenda-sociaal-werk-2020"
+
+
+async def _festival(db: Database, capacity: int = 2) -> None:
+    text = REFERENCE.read_text().replace("capacity = 25", f"capacity = {capacity}")
+    async with db.session() as session, session.begin():
+        await save_programme(session, parse_programme(text, "f.toml"), source="f", now=NOW)
+
+
+def _person(n: int, **choices: str) -> RegistrationRequest:
+    return RegistrationRequest(
+        name=f"Persoon {n}",
+        email=f"persoon{n}@example.org",
+        organisation="",
+        language="nl",
+        mode="online",
+        choices={k.replace("_", "-"): v for k, v in choices.items()},
+    )
+
+
+async def _status(db: Database, registration_id: int) -> tuple[str, int | None]:
+    async with db.session() as session:
+        registration = await read_registration(session, registration_id)
+    assert registration is not None
+    (place,) = registration.places
+    return place.status, place.position
+
+
+async def test_full_session_waitlists_in_order(database: Database):
+    await _festival(database)
+
+    ids = [
+        (await register(database, SLUG, _person(n, ronde_1="huiskamer-1"), now=NOW)).registration.id
+        for n in range(4)
+    ]
+
+    assert [await _status(database, i) for i in ids] == [
+        ("confirmed", None),
+        ("confirmed", None),
+        ("waitlisted", 1),
+        ("waitlisted", 2),
+    ]
+
+
+async def test_giving_up_a_place_promotes_the_first_in_line(database: Database):
+    await _festival(database)
+    ids = [
+        (await register(database, SLUG, _person(n, ronde_1="huiskamer-1"), now=NOW)).registration.id
+        for n in range(4)
+    ]
+
+    _, promoted = await change_place(database, ids[0], "ronde-1", None, now=NOW)
+
+    assert promoted == [ids[2]]
+    assert [await _status(database, i) for i in ids[1:]] == [
+        ("confirmed", None),
+        ("confirmed", None),
+        ("waitlisted", 1),
+    ]
+
+
+async def test_moving_to_another_session_frees_the_old_place(database: Database):
+    await _festival(database)
+    ids = [
+        (await register(database, SLUG, _person(n, ronde_1="huiskamer-1"), now=NOW)).registration.id
+        for n in range(3)
+    ]
+
+    moved, promoted = await change_place(database, ids[1], "ronde-1", "huiskamer-2", now=NOW)
+
+    assert [(p.session_id, p.status) for p in moved.places] == [("huiskamer-2", "confirmed")]
+    assert promoted == [ids[2]]
+
+
+async def test_erasing_a_registration_promotes_and_keeps_counts_right(database: Database):
+    await _festival(database)
+    ids = [
+        (await register(database, SLUG, _person(n, ronde_1="huiskamer-1"), now=NOW)).registration.id
+        for n in range(3)
+    ]
+
+    promoted = await remove_registration(database, ids[0], now=NOW)
+
+    async with database.session() as session:
+        gone = await read_registration(session, ids[0])
+        counts = await session_counts(session, SLUG)
+    assert (promoted, gone) == ([ids[2]], None)
+    assert [(c.confirmed, c.waitlisted) for c in counts["huiskamer-1"]] == [(2, 0)]
+
+
+async def test_same_email_in_other_case_is_the_same_person(database: Database):
+    await _festival(database)
+    first = await register(database, SLUG, _person(1, ronde_1="huiskamer-1"), now=NOW)
+    again = _person(2, ronde_1="huiskamer-2")
+    again = RegistrationRequest(**{**again.__dict__, "email": "  PERSOON1@Example.org "})
+
+    second = await register(database, SLUG, again, now=NOW)
+
+    assert (second.created, second.token) == (False, None)
+    assert second.registration.id == first.registration.id
+    assert [p.session_id for p in second.registration.places] == ["huiskamer-1"]
