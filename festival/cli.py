@@ -17,7 +17,7 @@ import click
 import uvicorn
 
 from festival import __version__
-from festival.access.tokens import ROLES
+from festival.access.tokens import ROLES, Role
 from festival.clock import SystemClock
 from festival.config import Settings
 from festival.errors import FestivalError, ProgrammeError
@@ -160,9 +160,31 @@ def serve(
     base = settings.resolved_base_url
     click.echo(f"\nfestival {__version__} on {base}")
     click.echo(f"  programme (attendees): {base}/")
+    click.echo(f"  register:              {base}/register")
     click.echo(f"  programme API:         {base}/api/programme")
-    click.echo(f"  calendar:              {base}/programme.ics\n")
+    click.echo(f"  calendar:              {base}/programme.ics")
+    if demo and programme is not None:
+        # Fresh tokens so a newcomer can try every console at once; only in demo mode, so a
+        # real festival never gets tokens nobody asked for.
+        for role, url in _demo_consoles(settings).items():
+            click.echo(f"  {role + ' console:':<22} {url}")
+    click.echo("")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+def _demo_consoles(settings: Settings) -> dict[str, str]:
+    async def work(session: Any) -> dict[str, str]:
+        slug = await _pick_festival(session, None)
+        urls: dict[str, str] = {}
+        for role in CONSOLES_READY:
+            _, secret = await create_token(
+                session, slug, role, channel=None, label="demo", now=SystemClock().now()
+            )
+            urls[role] = f"{settings.resolved_base_url}{CONSOLES[role]}?token={secret}"
+        return urls
+
+    result: dict[str, str] = _run(settings, work)
+    return result
 
 
 async def _with_db(settings: Settings, work: Any) -> Any:
@@ -201,6 +223,8 @@ _festival_option = click.option(
 )
 
 CONSOLES = {"admin": "/admin", "host": "/host", "moderator": "/moderate", "presenter": "/presenter"}
+# The consoles that exist so far; the others arrive with the Q&A and run-of-show work.
+CONSOLES_READY: tuple[Role, ...] = ("admin",)
 
 
 @main.group()
