@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx2
 from click.testing import CliRunner
 
 from festival.cli import main
@@ -61,6 +62,30 @@ def test_serve_prints_attendee_url(database_url: str, tmp_path: Path) -> None:
         pass
 
     assert f"  programme (attendees): {base}/" in printed.read_text().splitlines()
+
+
+def test_serve_demo_prints_a_working_admin_console_link(database_url: str, tmp_path: Path):
+    printed = tmp_path / "stdout.txt"
+    env = settings_env(database_url, tmp_path)
+
+    with serve("--programme", PROGRAMME, "--demo", env=env, stdout=printed) as base:
+        lines = printed.read_text().splitlines()
+        (link,) = [line.split()[-1] for line in lines if line.startswith("  admin console:")]
+        with httpx2.Client(trust_env=False, follow_redirects=True) as browser:
+            page = browser.get(link)
+
+    assert link.startswith(f"{base}/admin?token=")
+    assert (page.status_code, str(page.url)) == (200, f"{base}/admin")
+    assert "Aanmeldingen" in page.text
+
+
+def test_serve_without_demo_makes_no_tokens(database_url: str, tmp_path: Path):
+    printed = tmp_path / "stdout.txt"
+
+    with serve("--programme", PROGRAMME, env=settings_env(database_url, tmp_path), stdout=printed):
+        pass
+
+    assert "console:" not in printed.read_text()
 
 
 def test_serve_bad_programme_exits_1_before_listening(tmp_path: Path) -> None:
