@@ -24,6 +24,7 @@ from festival.errors import FestivalError, ProgrammeError
 from festival.programme.changes import LoadReport
 from festival.programme.loading import check_programme_files, read_programme
 from festival.registration.export import registrations_csv
+from festival.storage.assignment_repo import RoundResult, run_assignment
 from festival.storage.db import Database
 from festival.storage.programme_repo import festival_slugs, read_festival, save_programme
 from festival.storage.registration_repo import registrations_of
@@ -314,3 +315,45 @@ def export_registrations(
         return registrations_csv(festival, await registrations_of(session, slug))
 
     output.write(_run(settings, work))
+
+
+@main.command()
+@_festival_option
+@_database_option
+@_var_option
+def assign(festival_slug: str | None, database_url: str | None, var_dir: str | None) -> None:
+    """Turn ranked preferences into places, optimally (see docs/assignment.md).
+
+    Runs by itself at the festival's assignment_closes while `festival serve` runs; this
+    command does the same by hand. Each round is assigned once; running again changes nothing.
+    """
+    settings = _settings(database_url=database_url, var_dir=var_dir)
+    now = SystemClock().now()
+
+    async def work() -> list[RoundResult]:
+        db = Database(settings.resolved_database_url)
+        try:
+            await db.migrate()
+            async with db.session() as session:
+                slug = await _pick_festival(session, festival_slug)
+                festival = await read_festival(session, slug)
+            assert festival is not None
+            if festival.assignment != "preferences":
+                raise FestivalError(f"{slug} takes registrations first come, first served")
+            if festival.assignment_closes and now < festival.assignment_closes:
+                when = festival.local(festival.assignment_closes)
+                raise FestivalError(
+                    f"preferences for {slug} are collected until {when:%Y-%m-%d %H:%M}; "
+                    "move assignment_closes in the programme to assign earlier"
+                )
+            return await run_assignment(db, slug, now=now)
+        finally:
+            await db.dispose()
+
+    try:
+        results = asyncio.run(work())
+    except FestivalError as exc:
+        raise click.ClickException(exc.message) from exc
+    for r in results:
+        note = " (assigned before; unchanged)" if r.already_done else ""
+        click.echo(f"{r.round}: {r.placed} placed, {r.waitlisted} waitlisted{note}")

@@ -130,6 +130,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "session": {"nl": "Sessie", "en": "Session"},
     "waitlist": {"nl": "Wachtlijst", "en": "Waitlist"},
     "registrations": {"nl": "Alle aanmeldingen", "en": "All registrations"},
+    "time_left": {"nl": "nog", "en": "in"},
+    "preferences_intro": {
+        "nl": "Geef per ronde je voorkeuren op, je liefste eerst. Op {when} verdelen we alle plaatsen in één keer, zo dat zoveel mogelijk mensen een sessie krijgen die ze graag willen. Daarna hoor je waar je bent ingedeeld.",
+        "en": "Rank the sessions of each round, most wanted first. At {when} all places are shared out at once, so that as many people as possible get a session they want. Then you see where you are placed.",
+    },
+    "rank_label": {"nl": "Keuze {n}", "en": "Choice {n}"},
+    "my_preferences": {"nl": "Mijn voorkeuren", "en": "My preferences"},
+    "assignment_pending": {
+        "nl": "De plaatsen worden verdeeld op {when}.",
+        "en": "Places are shared out at {when}.",
+    },
     "read_more": {"nl": "Lees meer", "en": "Read more"},
     "denied_title": {"nl": "Geen toegang", "en": "No access"},
     "denied_text": {
@@ -179,6 +190,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     "err_round_started": {
         "nl": "Deze ronde is al begonnen; kiezen kan niet meer.",
         "en": "This round has started; choices can no longer be made.",
+    },
+    "err_rankings": {
+        "nl": "Geef per ronde een lijst van sessies, je liefste eerst.",
+        "en": "Give a list of sessions per round, most wanted first.",
+    },
+    "err_ranking_twice": {
+        "nl": "Noem elke sessie maar één keer.",
+        "en": "Name each session only once.",
+    },
+    "err_rank_instead": {
+        "nl": "Bij dit festival geef je voorkeuren op (rankings); de plaatsen worden daarna eerlijk verdeeld.",
+        "en": "This festival asks for ranked preferences (rankings); places are then shared out fairly.",
+    },
+    "err_rankings_closed": {
+        "nl": "Voorkeuren opgeven kan niet (meer); kies een sessie.",
+        "en": "Preferences are not (or no longer) collected; choose a session.",
     },
     "err_consent": {
         "nl": "Geef toestemming voor het gebruik van je gegevens.",

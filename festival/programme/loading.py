@@ -19,11 +19,13 @@ from festival.errors import Problem, ProgrammeError
 from festival.programme import rules
 from festival.programme.fields import FieldReader, clock, dotted
 from festival.programme.model import (
+    ASSIGNMENT_MODES,
     BLOCK_KINDS,
     ITEM_KINDS,
     LANGUAGES,
     MODES,
     RESERVED_IDS,
+    AssignmentMode,
     Block,
     Festival,
     Item,
@@ -56,6 +58,8 @@ FESTIVAL_KEYS = (
     "organiser",
     "registration_opens",
     "registration_closes",
+    "assignment",
+    "assignment_closes",
     *MATERIAL_KEYS,
 )
 ROUND_KEYS = ("id", "title", "start", "end", "description", "session")
@@ -229,6 +233,21 @@ class _Builder:
             for i, value in enumerate(r.tables(data.get("vote"), ("vote",)))
             if (vote := self.vote(value, ("vote", i))) is not None
         )
+        assignment = r.choice(table, path, "assignment", ASSIGNMENT_MODES) or "first-come"
+        assignment_closes = self.moment(table, path, "assignment_closes")
+        if assignment == "preferences" and assignment_closes is None:
+            r.problem(
+                (*path, "assignment"),
+                'festival.assignment = "preferences" needs festival.assignment_closes '
+                "(when the ranked preferences are turned into places)",
+            )
+        first = min((rnd.start for rnd in rounds), default=None)
+        if assignment_closes and first and assignment_closes > first:
+            r.problem(
+                (*path, "assignment_closes"),
+                "festival.assignment_closes must not be after the first round starts "
+                f"({clock(first.astimezone(self.zone))})",
+            )
         opens = self.moment(table, path, "registration_opens")
         closes = self.moment(table, path, "registration_closes")
         if opens and closes and closes <= opens:
@@ -251,6 +270,8 @@ class _Builder:
             organiser=self.organiser(table.get("organiser"), (*path, "organiser")),
             registration_opens=opens,
             registration_closes=closes,
+            assignment=cast(AssignmentMode, assignment),
+            assignment_closes=assignment_closes,
             materials=self.materials(table, path),
             rounds=rounds,
             plenary=plenary,

@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 
 Language = Literal["nl", "en"]
 Mode = Literal["online", "onsite", "hybrid"]
+AssignmentMode = Literal["first-come", "preferences"]
 
 LANGUAGES: tuple[Language, ...] = ("nl", "en")
 MODES: tuple[Mode, ...] = ("online", "onsite", "hybrid")
+ASSIGNMENT_MODES: tuple[AssignmentMode, ...] = ("first-come", "preferences")
 BLOCK_KINDS = (
     "opening",
     "welcome",
@@ -168,6 +170,10 @@ class Festival:
     organiser: Organiser | None = None
     registration_opens: datetime | None = None
     registration_closes: datetime | None = None
+    # "preferences": attendees rank sessions until `assignment_closes`, then one optimal
+    # assignment places them (docs/assignment.md); after that it is first come, first served.
+    assignment: AssignmentMode = "first-come"
+    assignment_closes: datetime | None = None
     materials: Materials = Materials()
     rounds: tuple[Round, ...] = ()
     plenary: Plenary | None = None
@@ -182,6 +188,14 @@ class Festival:
         for round_ in self.rounds:
             for session in round_.sessions:
                 yield round_, session
+
+    def collects_preferences(self, now: datetime) -> bool:
+        """Whether registrations now rank sessions instead of taking places."""
+        return (
+            self.assignment == "preferences"
+            and self.assignment_closes is not None
+            and now < self.assignment_closes
+        )
 
     def local(self, moment: datetime) -> datetime:
         """`moment` as wall-clock time in the festival's zone."""

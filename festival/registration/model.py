@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -26,6 +26,8 @@ class RegistrationRequest:
     language: str
     mode: Attendance
     choices: dict[str, str]  # round id -> session id
+    # Before a preferences festival's assignment: round id -> session ids, most wanted first.
+    rankings: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def email_key(self) -> str:
@@ -55,6 +57,7 @@ class Registration:
     mode: Attendance
     created_at: datetime
     places: tuple[Place, ...]
+    rankings: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def place_in(self, round_id: str) -> Place | None:
         return next((p for p in self.places if p.round_id == round_id), None)

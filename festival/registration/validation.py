@@ -23,7 +23,7 @@ from festival.registration.model import (
     RegistrationRequest,
 )
 
-FIELDS = ("name", "email", "organisation", "language", "mode", "choices", "consent")
+FIELDS = ("name", "email", "organisation", "language", "mode", "choices", "rankings", "consent")
 _EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -116,6 +116,48 @@ def validate_choices(
     return valid
 
 
+def validate_rankings(
+    festival: Festival, rankings: Any, mode: Attendance, errors: _Errors
+) -> dict[str, tuple[str, ...]]:
+    """Per round, the sessions in order of preference: each once, each in that round."""
+    if rankings is None:
+        return {}
+    if not isinstance(rankings, Mapping):
+        errors.add("rankings", "err_rankings")
+        return {}
+    rounds = {r.id: r for r in festival.rounds if not r.cancelled}
+    valid: dict[str, tuple[str, ...]] = {}
+    for round_id, ranking in rankings.items():
+        field = f"rankings.{round_id}"
+        round_ = rounds.get(round_id)
+        if round_ is None:
+            errors.add(field, "err_round")
+            continue
+        if ranking is None:
+            continue
+        if not isinstance(ranking, list) or not all(isinstance(s, str) for s in ranking):
+            errors.add(field, "err_rankings")
+            continue
+        if len(set(ranking)) != len(ranking):
+            errors.add(field, "err_ranking_twice")
+            continue
+        sessions = {s.id: s for s in round_.sessions}
+        for session_id in ranking:
+            session = sessions.get(session_id)
+            if session is None:
+                errors.add(field, "err_session")
+            elif session.cancelled:
+                errors.add(field, "err_session_cancelled")
+            elif mode not in session_modes(festival, session):
+                only = session_modes(festival, session)[0]
+                errors.add(
+                    field, "err_session_mode", mode=translate(f"mode_{only}_only", errors.language)
+                )
+        if field not in errors.found and ranking:
+            valid[round_id] = tuple(ranking)
+    return valid
+
+
 def validate_registration(
     festival: Festival, data: Mapping[str, Any], *, now: datetime
 ) -> RegistrationRequest:
@@ -142,7 +184,17 @@ def validate_registration(
         errors.add(
             "mode", "err_mode_festival", mode=translate(f"mode_{default_mode}_only", language)
         )
-    choices = validate_choices(festival, data.get("choices"), cast(Attendance, mode), now, errors)
+    attendance = cast(Attendance, mode)
+    choices: dict[str, str] = {}
+    rankings: dict[str, tuple[str, ...]] = {}
+    if festival.collects_preferences(now):
+        if data.get("choices"):
+            errors.add("choices", "err_rank_instead")
+        rankings = validate_rankings(festival, data.get("rankings"), attendance, errors)
+    else:
+        if data.get("rankings"):
+            errors.add("rankings", "err_rankings_closed")
+        choices = validate_choices(festival, data.get("choices"), attendance, now, errors)
     if data.get("consent") is not True:
         errors.add("consent", "err_consent")
     if errors.found:
@@ -152,9 +204,30 @@ def validate_registration(
         email=email,
         organisation=organisation,
         language=language,
-        mode=cast(Attendance, mode),
+        mode=attendance,
         choices=choices,
+        rankings=rankings,
     )
+
+
+def validate_ranking_change(
+    festival: Festival,
+    round_id: str,
+    ranking: Any,
+    mode: Attendance,
+    *,
+    now: datetime,
+    language: str,
+) -> tuple[str, ...]:
+    """Check a new ranking for one round while preferences are still collected."""
+    errors = _Errors(language)
+    if not festival.collects_preferences(now):
+        errors.add("rankings", "err_rankings_closed")
+        raise Invalid(errors.found)
+    valid = validate_rankings(festival, {round_id: ranking}, mode, errors)
+    if errors.found:
+        raise Invalid(errors.found)
+    return valid.get(round_id, ())
 
 
 def validate_change(

@@ -205,6 +205,8 @@ def _festival_details(f: Festival) -> dict[str, Any]:
         else None,
         "registration_opens": _iso(f.registration_opens),
         "registration_closes": _iso(f.registration_closes),
+        "assignment": f.assignment,
+        "assignment_closes": _iso(f.assignment_closes),
         "materials": _materials(f.materials),
     }
 
@@ -441,6 +443,8 @@ def _festival(row: FestivalRow, entries: list[EntryRow]) -> Festival:
         organiser=Organiser(**organiser) if organiser else None,
         registration_opens=_moment(d.get("registration_opens")),
         registration_closes=_moment(d.get("registration_closes")),
+        assignment="preferences" if d.get("assignment") == "preferences" else "first-come",
+        assignment_closes=_moment(d.get("assignment_closes")),
         materials=_to_materials(d.get("materials")),
         rounds=rounds,
         plenary=plenary,

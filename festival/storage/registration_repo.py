@@ -26,7 +26,14 @@ from festival.registration.model import (
     RegistrationRequest,
 )
 from festival.storage.db import Database
-from festival.storage.tables import EntryRow, FestivalRow, PlaceRow, RegistrationRow, TokenRow
+from festival.storage.tables import (
+    EntryRow,
+    FestivalRow,
+    PlaceRow,
+    RankingRow,
+    RegistrationRow,
+    TokenRow,
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ def _limit(entry: EntryRow, mode: str) -> int | None:
     return entry.seats if mode == "onsite" else entry.capacity
 
 
-async def _confirmed(db: AsyncSession, entry_id: int, mode: str) -> int:
+async def confirmed_count(db: AsyncSession, entry_id: int, mode: str) -> int:
     count = await db.scalar(
         select(func.count())
         .select_from(PlaceRow)
@@ -81,7 +88,7 @@ async def _take_place(
     now: datetime,
 ) -> None:  # fmt: skip
     limit = _limit(entry, mode)
-    full = limit is not None and await _confirmed(db, entry.id, mode) >= limit
+    full = limit is not None and await confirmed_count(db, entry.id, mode) >= limit
     db.add(
         PlaceRow(
             registration_id=registration_id,
@@ -99,7 +106,7 @@ async def _take_place(
 async def _promote(db: AsyncSession, entry: EntryRow, mode: str, now: datetime) -> list[int]:
     """Fill free places from the front of the waitlist; returns the promoted registrations."""
     limit = _limit(entry, mode)
-    free = None if limit is None else limit - await _confirmed(db, entry.id, mode)
+    free = None if limit is None else limit - await confirmed_count(db, entry.id, mode)
     query = (
         select(PlaceRow)
         .where(PlaceRow.entry_id == entry.id, PlaceRow.mode == mode)
@@ -149,6 +156,14 @@ async def register(
             await db.flush()
             for round_key, session_key in sorted(request.choices.items()):
                 await _take_place(db, row.id, entries[session_key], round_key, request.mode, now)
+            for round_key, ranking in sorted(request.rankings.items()):
+                db.add(
+                    RankingRow(
+                        registration_id=row.id,
+                        round_key=round_key,
+                        sessions={"ranking": list(ranking)},
+                    )
+                )
             db.add(
                 TokenRow(
                     festival_id=festival_id,
@@ -292,6 +307,14 @@ async def _read(db: AsyncSession, registration_id: int) -> Registration:
     for place, session_key in rows:
         position = await _position(db, place) if place.status == "waitlisted" else None
         places.append(Place(place.round_key, session_key, _status(place.status), position))
+    rankings = {
+        r.round_key: tuple(r.sessions.get("ranking", []))
+        for r in await db.scalars(
+            select(RankingRow)
+            .where(RankingRow.registration_id == registration_id)
+            .order_by(RankingRow.round_key)
+        )
+    }
     return Registration(
         id=row.id,
         festival=slug or "",
@@ -302,6 +325,7 @@ async def _read(db: AsyncSession, registration_id: int) -> Registration:
         mode=_mode(row.mode),
         created_at=row.created_at,
         places=tuple(places),
+        rankings=rankings,
     )
 
 
@@ -349,3 +373,25 @@ async def registrations_of(db: AsyncSession, festival: str) -> Sequence[Registra
         .order_by(RegistrationRow.id)
     )
     return [await _read(db, i) for i in list(ids)]
+
+
+async def set_ranking(
+    database: Database, registration_id: int, round_key: str, ranking: tuple[str, ...]
+) -> Registration:
+    """Replace one round's ranking (an empty one removes it)."""
+    async with database.writer() as db, db.begin():
+        await db.execute(
+            delete(RankingRow).where(
+                RankingRow.registration_id == registration_id, RankingRow.round_key == round_key
+            )
+        )
+        if ranking:
+            db.add(
+                RankingRow(
+                    registration_id=registration_id,
+                    round_key=round_key,
+                    sessions={"ranking": list(ranking)},
+                )
+            )
+        await db.flush()
+        return await _read(db, registration_id)

@@ -144,3 +144,34 @@ class TokenRow(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class RankingRow(Base):
+    """An attendee's ranked sessions for one round, kept until the assignment places them."""
+
+    __tablename__ = "rankings"
+    __table_args__ = (
+        UniqueConstraint("registration_id", "round_key", name="uq_rankings_registration_round"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    round_key: Mapped[str] = mapped_column(String(64))
+    sessions: Mapped[dict[str, Any]]  # {"ranking": [session ids, best first]}
+
+
+class AssignmentRunRow(Base):
+    """That (and how) a round's preferences were turned into places: at most once per round."""
+
+    __tablename__ = "assignment_runs"
+    __table_args__ = (
+        UniqueConstraint("festival_id", "round_key", name="uq_assignment_runs_festival_round"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
+    round_key: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[str] = mapped_column(String(64))
+    placed: Mapped[int]
+    waitlisted: Mapped[int]
+    ran_at: Mapped[datetime]

@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from festival.clock import Clock, SystemClock
 from festival.config import Settings
 from festival.errors import FestivalError
+from festival.scheduling import Scheduler
 from festival.storage.db import Database
 from festival.web import admin, errors, me
 from festival.web.programme import api_programme, programme_ics, programme_page
@@ -47,10 +48,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[_Lifespan]:
         db = Database(settings.resolved_database_url)
+        the_clock = clock or SystemClock()
+        scheduler = Scheduler(db, the_clock)
         try:
             await db.migrate()
-            yield {"festival": AppState(settings, db, clock or SystemClock(), templates)}
+            await scheduler.start()
+            yield {"festival": AppState(settings, db, the_clock, templates)}
         finally:
+            scheduler.stop()
             await db.dispose()
 
     routes = [
@@ -62,10 +67,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/api/registrations", api_register, methods=["POST"]),
         Route("/me/{token}", me.me_page),
         Route("/me/{token}/choice", me.me_choice, methods=["POST"]),
+        Route("/me/{token}/ranking", me.me_ranking, methods=["POST"]),
         Route("/me/{token}/delete", me.me_delete, methods=["POST"]),
         Route("/me/{token}/data.json", me.me_data),
         Route("/api/me", me.api_me, methods=["GET", "DELETE"]),
         Route("/api/me/choices/{round}", me.api_me_choice, methods=["PUT"]),
+        Route("/api/me/rankings/{round}", me.api_me_ranking, methods=["PUT"]),
         Route("/api/me/export", me.api_me_export),
         Route("/admin", admin.admin_page),
         Route("/admin/registrations.csv", admin.admin_csv),

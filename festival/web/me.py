@@ -18,12 +18,17 @@ from festival.access.tokens import Grant
 from festival.errors import Forbidden, Invalid, NotFound
 from festival.programme.model import Festival, Round, Session
 from festival.registration.model import Place, Registration
-from festival.registration.validation import validate_change
+from festival.registration.validation import validate_change, validate_ranking_change
 from festival.storage.programme_repo import read_festival
-from festival.storage.registration_repo import change_place, read_registration, remove_registration
+from festival.storage.registration_repo import (
+    change_place,
+    read_registration,
+    remove_registration,
+    set_ranking,
+)
 from festival.web.auth import grant_of, presented_token
 from festival.web.errors import page_language
-from festival.web.registration import registration_json
+from festival.web.registration import form_rankings, registration_json
 from festival.web.requests import read_json_object
 from festival.web.state import app_state
 
@@ -65,6 +70,16 @@ class MePage:
     now: datetime
     places: tuple[MyPlace, ...]
     errors: dict[str, str]
+
+    @property
+    def preferences(self) -> bool:
+        return self.festival.collects_preferences(self.now)
+
+    def title_of(self, session_id: str) -> str:
+        return next((s.title for _, s in self.festival.sessions() if s.id == session_id), "")
+
+    def ranks(self, round_: Round) -> range:
+        return range(1, min(3, len(round_.sessions)) + 1)
 
     def local(self, moment: datetime) -> datetime:
         return self.festival.local(moment)
@@ -122,6 +137,26 @@ async def me_choice(request: Request) -> Response:
     except Invalid as exc:
         return await me_page(request, errors=exc.errors)
     await change_place(state.db, registration.id, round_id, chosen, now=state.clock.now())
+    return RedirectResponse(f"/me/{token}", status_code=303)
+
+
+async def me_ranking(request: Request) -> Response:
+    """Form post from the personal page: new ranking for one round, while still collected."""
+    state = app_state(request)
+    token = request.path_params["token"]
+    _, festival, registration = await _attendee(request, token)
+    form = await request.form(max_files=0, max_fields=20, max_part_size=4096)
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    round_id = values.get("round", "")
+    ranking = form_rankings(values).get(round_id, [])
+    lang = page_language(request, registration.language)
+    try:
+        chosen = validate_ranking_change(
+            festival, round_id, ranking, registration.mode, now=state.clock.now(), language=lang
+        )
+    except Invalid as exc:
+        return await me_page(request, errors=exc.errors)
+    await set_ranking(state.db, registration.id, round_id, chosen)
     return RedirectResponse(f"/me/{token}", status_code=303)
 
 
@@ -191,6 +226,26 @@ async def api_me_choice(request: Request) -> Response:
         festival, round_id, session_id, registration.mode, now=now, language=registration.language
     )
     updated, _ = await change_place(state.db, registration.id, round_id, chosen, now=now)
+    return JSONResponse(_me_json(now, state.settings.join_link_minutes, festival, updated))
+
+
+async def api_me_ranking(request: Request) -> Response:
+    """`PUT /api/me/rankings/ROUND` with `{"ranking": [SESSION_ID, …]}` (most wanted first)."""
+    state = app_state(request)
+    _, festival, registration = await _attendee(request, presented_token(request))
+    data = await read_json_object(request)
+    if set(data) != {"ranking"}:
+        raise Invalid({"ranking": 'send {"ranking": [SESSION_ID, ...]}'})
+    now = state.clock.now()
+    chosen = validate_ranking_change(
+        festival,
+        request.path_params["round"],
+        data["ranking"],
+        registration.mode,
+        now=now,
+        language=registration.language,
+    )
+    updated = await set_ranking(state.db, registration.id, request.path_params["round"], chosen)
     return JSONResponse(_me_json(now, state.settings.join_link_minutes, festival, updated))
 
 

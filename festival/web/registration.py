@@ -39,6 +39,7 @@ def registration_json(r: Registration, festival: Festival) -> dict[str, Any]:
             }
             for p in r.places
         },
+        "rankings": {round_id: list(ranking) for round_id, ranking in r.rankings.items()},
     }
 
 
@@ -72,9 +73,17 @@ class RegisterPage:
     festival: Festival
     lang: str
     availability: dict[str, Availability]
+    preferences: bool = False  # ranking sessions instead of choosing one
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     exists: bool = False
+
+    def ranks(self, round_id: str) -> range:
+        """How many ranked choices the form offers for a round (at most three)."""
+        for r in self.festival.rounds:
+            if r.id == round_id:
+                return range(1, min(3, len(r.sessions)) + 1)
+        return range(0)
 
     def modes(self, session_id: str) -> tuple[str, ...]:
         for _, s in self.festival.sessions():
@@ -89,7 +98,8 @@ async def _page(
     state = app_state(request)
     async with state.db.session() as db:
         counts = await session_counts(db, festival.slug)
-    page = RegisterPage(festival, lang, availability(festival, counts), **extra)
+    preferences = festival.collects_preferences(state.clock.now())
+    page = RegisterPage(festival, lang, availability(festival, counts), preferences, **extra)
     return state.templates.TemplateResponse(
         request, "registration/form.html", {"page": page, "lang": lang}, status_code=status
     )
@@ -112,6 +122,9 @@ async def register_page(request: Request) -> Response:
             k.removeprefix("choice-"): v for k, v in values.items() if k.startswith("choice-")
         },
     }
+    rankings = form_rankings(values)
+    if rankings:
+        data["rankings"] = rankings
     if values.get("mode"):
         data["mode"] = values["mode"]
     state = app_state(request)
@@ -124,3 +137,13 @@ async def register_page(request: Request) -> Response:
     if not done.created:
         return await _page(request, festival, lang, 200, values=values, exists=True)
     return RedirectResponse(f"/me/{done.token}?lang={wanted.language}", status_code=303)
+
+
+def form_rankings(values: dict[str, str]) -> dict[str, list[str]]:
+    """`rank-ROUND-1`, `rank-ROUND-2`, … form fields -> {ROUND: [first, second, …]}."""
+    picked: dict[str, list[tuple[int, str]]] = {}
+    for name, value in values.items():
+        head, _, number = name.rpartition("-")
+        if name.startswith("rank-") and number.isdigit() and value:
+            picked.setdefault(head.removeprefix("rank-"), []).append((int(number), value))
+    return {round_id: [v for _, v in sorted(items)] for round_id, items in picked.items()}

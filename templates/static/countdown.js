@@ -1,5 +1,6 @@
 // Counts down to the moment a join link appears, then reloads so the server shows the link.
-// Without this script the page says at what time the link appears.
+// Without this script the page says at what time the link appears. `data-left` is the word
+// for "still to go" in the page's language.
 for (const element of document.querySelectorAll("[data-countdown]")) {
   const at = new Date(element.dataset.countdown).getTime();
   const original = element.textContent;
@@ -13,7 +14,7 @@ for (const element of document.querySelectorAll("[data-countdown]")) {
     const m = Math.floor((left % 3600) / 60);
     const s = left % 60;
     const clock = (h ? `${h}:` : "") + `${String(m).padStart(h ? 2 : 1, "0")}:${String(s).padStart(2, "0")}`;
-    element.textContent = `${original} (${clock})`;
+    element.textContent = `${original} (${element.dataset.left} ${clock})`;
     setTimeout(tick, 1000);
   };
   tick();
