@@ -207,6 +207,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Voorkeuren opgeven kan niet (meer); kies een sessie.",
         "en": "Preferences are not (or no longer) collected; choose a session.",
     },
+    "err_full_keep": {
+        "nl": "Die sessie is vol; je houdt je huidige plaats. Geef die eerst op als je op de wachtlijst wilt.",
+        "en": "That session is full; you keep your current place. Give it up first to join the waitlist.",
+    },
     "err_consent": {
         "nl": "Geef toestemming voor het gebruik van je gegevens.",
         "en": "Please agree to the use of your data.",

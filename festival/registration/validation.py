@@ -24,7 +24,9 @@ from festival.registration.model import (
 )
 
 FIELDS = ("name", "email", "organisation", "language", "mode", "choices", "rankings", "consent")
-_EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
+# Dot-separated parts, none empty, and a domain with at least two labels.
+_ATOM = r"[^@\s<>\"(),;:.\[\]]+"
+_EMAIL = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from festival.access.tokens import hash_token, new_token
 from festival.errors import Invalid, NotFound
+from festival.i18n import translate
 from festival.registration.model import (
     Attendance,
     ChoiceStatus,
@@ -228,6 +229,15 @@ async def change_place(
         if old is not None:
             if session_key and entries[session_key].id == old.entry_id:
                 return await _read(db, registration_id), []  # already there: nothing to do
+            if (
+                session_key
+                and old.status == "confirmed"
+                and await _full(db, entries[session_key], registration.mode)
+            ):
+                # Swapping a sure place for a place in line is rarely what anyone means.
+                raise Invalid(
+                    {f"choices.{round_key}": translate("err_full_keep", registration.language)}
+                )
             await db.delete(old)
             await db.flush()
             if old.status == "confirmed":
@@ -237,6 +247,11 @@ async def change_place(
                 db, registration_id, entries[session_key], round_key, registration.mode, now
             )
         return await _read(db, registration_id), promoted
+
+
+async def _full(db: AsyncSession, entry: EntryRow, mode: str) -> bool:
+    limit = _limit(entry, mode)
+    return limit is not None and await confirmed_count(db, entry.id, mode) >= limit
 
 
 async def _entry(db: AsyncSession, entry_id: int) -> EntryRow:
@@ -306,7 +321,8 @@ async def _read(db: AsyncSession, registration_id: int) -> Registration:
     places = []
     for place, session_key in rows:
         position = await _position(db, place) if place.status == "waitlisted" else None
-        places.append(Place(place.round_key, session_key, _status(place.status), position))
+        status = _status(place.status)
+        places.append(Place(place.round_key, session_key, status, position, place.promoted_at))
     rankings = {
         r.round_key: tuple(r.sessions.get("ranking", []))
         for r in await db.scalars(

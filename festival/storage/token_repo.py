@@ -74,7 +74,8 @@ async def list_tokens(db: AsyncSession, festival: str | None = None) -> list[Tok
 async def revoke_token(db: AsyncSession, token_id: int, *, now: datetime) -> bool:
     """Revoke a token by id; False when it was revoked already."""
     row = await db.get(TokenRow, token_id)
-    if row is None:
+    # Personal links are not role tokens: they end with their registration, not by id.
+    if row is None or row.role == "attendee":
         raise NotFound(f"no token {token_id}", code="token.not_found")
     if row.revoked_at is not None:
         return False

@@ -64,7 +64,14 @@ async def admin_page(request: Request) -> Response:
         await require(request, "admin")  # refuse a bad token before setting it
         response = RedirectResponse("/admin", status_code=303)
         response.set_cookie(
-            ADMIN_COOKIE, token, httponly=True, samesite="strict", path="/", max_age=12 * 3600
+            # Lax, not Strict: the link is usually clicked in a mail or chat (another site),
+            # and Strict would withhold the cookie on the redirect that follows.
+            ADMIN_COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            path="/",
+            max_age=12 * 3600,
         )
         return response
     festival, registrations, counts = await _admin_data(request)

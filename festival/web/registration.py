@@ -110,7 +110,7 @@ async def register_page(request: Request) -> Response:
     lang = page_language(request, festival.language)
     if request.method == "GET":
         return await _page(request, festival, lang)
-    form = await request.form(max_files=0, max_fields=50, max_part_size=16 * 1024)
+    form = await request.form(max_files=0, max_fields=50, max_part_size=64 * 1024)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     data: dict[str, Any] = {
         "name": values.get("name", ""),

@@ -1,0 +1,234 @@
+"""`festival token create/list/revoke` and `festival export registrations`, end to end."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from click.testing import CliRunner, Result
+from starlette.testclient import TestClient
+
+from festival.cli import main
+from festival.clock import FixedClock
+from festival.config import Settings
+from festival.web.app import create_app
+from tests.conftest import REFERENCE
+from tests.factories import REFERENCE_SLUG, bearer, register, registration
+from tests.web.conftest import NOW
+
+HEADER = [
+    "id",
+    "name",
+    "email",
+    "organisation",
+    "language",
+    "mode",
+    "registered_at",
+    "ronde-1",
+    "ronde-1_status",
+    "ronde-1_waitlist_position",
+    "ronde-2",
+    "ronde-2_status",
+    "ronde-2_waitlist_position",
+]
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'festival.db'}"
+
+
+@pytest.fixture
+def festival(database_url: str, tmp_path: Path) -> Callable[..., Result]:
+    """Runs `festival ARGS…` against the test database, with no other FESTIVAL_* setting."""
+    env: dict[str, str | None] = {
+        "FESTIVAL_DATABASE_URL": database_url,
+        "FESTIVAL_VAR_DIR": str(tmp_path / "var"),
+        "FESTIVAL_BASE_URL": None,
+        "FESTIVAL_HOST": None,
+        "FESTIVAL_PORT": None,
+        "FESTIVAL_FESTIVAL": None,
+    }
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(main, list(args), env=env, prog_name="festival")
+
+    return run
+
+
+@pytest.fixture
+def loaded(festival) -> None:
+    result = festival("load", str(REFERENCE))
+    assert result.exit_code == 0, result.output
+
+
+def _app(database_url: str) -> TestClient:
+    return TestClient(create_app(Settings(database_url=database_url)))
+
+
+def _secret(result: Result) -> str:
+    url = urlsplit(result.stdout.splitlines()[-1])
+    return url.query.removeprefix("token=")
+
+
+@pytest.mark.usefixtures("loaded")
+def test_token_create_admin_prints_console_url_last(festival):
+    result = festival("token", "create", "--role", "admin", "--label", "Marieke")
+
+    assert result.exit_code == 0
+    first, last = result.stdout.splitlines()
+    assert first == f"token 1: admin for {REFERENCE_SLUG}"
+    secret = _secret(result)
+    assert last == f"http://127.0.0.1:8000/admin?token={secret}"
+    assert len(secret) >= 43
+
+
+@pytest.mark.usefixtures("loaded")
+def test_token_create_admin_token_works_in_the_app(festival, database_url: str):
+    result = festival("token", "create", "--role", "admin")
+    url = urlsplit(result.stdout.splitlines()[-1])
+
+    with _app(database_url) as client:
+        api = client.get("/api/admin/registrations", headers=bearer(_secret(result)))
+        link = client.get(f"{url.path}?{url.query}", follow_redirects=False)
+        page = client.get("/admin")
+
+    assert (api.status_code, api.json()["registrations"]) == (200, [])
+    assert (link.status_code, link.headers["location"]) == (303, "/admin")
+    assert (page.status_code, page.template.name) == (200, "admin/page.html")  # type: ignore[attr-defined]
+
+
+@pytest.mark.usefixtures("loaded")
+def test_token_list_shows_token_without_secret(festival):
+    created = festival("token", "create", "--role", "admin", "--label", "Marieke (organisatie)")
+
+    result = festival("token", "list")
+
+    assert (result.exit_code, result.stdout) == (
+        0,
+        f"1\t{REFERENCE_SLUG}\tadmin\tactive\tMarieke (organisatie)\n",
+    )
+    assert _secret(created) not in result.output
+
+
+@pytest.mark.usefixtures("loaded")
+def test_token_revoke_then_again_says_already_revoked(festival):
+    festival("token", "create", "--role", "admin")
+
+    first = festival("token", "revoke", "1")
+    second = festival("token", "revoke", "1")
+    listed = festival("token", "list")
+
+    assert (first.exit_code, first.stdout) == (0, "token 1 revoked\n")
+    assert (second.exit_code, second.stdout) == (0, "token 1 was already revoked\n")
+    assert listed.stdout.split("\t")[3].startswith("revoked ")
+
+
+@pytest.mark.usefixtures("loaded")
+def test_token_revoke_stops_the_token_in_the_app(festival, database_url: str):
+    secret = _secret(festival("token", "create", "--role", "admin"))
+    festival("token", "revoke", "1")
+
+    with _app(database_url) as client:
+        response = client.get("/api/admin/registrations", headers=bearer(secret))
+
+    assert (response.status_code, response.json()["error"]["code"]) == (401, "auth.invalid")
+
+
+@pytest.mark.usefixtures("loaded")
+def test_token_revoke_unknown_id_fails_clearly(festival):
+    result = festival("token", "revoke", "99")
+
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", "Error: no token 99\n")
+
+
+@pytest.mark.usefixtures("loaded")
+def test_token_revoke_leaves_personal_links_alone(festival, database_url: str):
+    with TestClient(create_app(Settings(database_url=database_url), clock=FixedClock(NOW))) as c:
+        ann = register(c, registration())  # her personal link is token 1, not a role token
+    assert festival("token", "list").stdout == ""
+
+    result = festival("token", "revoke", "1")
+
+    with _app(database_url) as client:
+        me = client.get("/api/me", headers=bearer(ann["token"]))
+    assert (result.exit_code, result.stderr) == (1, "Error: no token 1\n")
+    assert me.status_code == 200
+
+
+@pytest.mark.usefixtures("loaded")
+def test_token_create_attendee_role_is_refused_by_click(festival):
+    result = festival("token", "create", "--role", "attendee")
+
+    assert result.exit_code == 2
+    assert "Invalid value for '--role': 'attendee' is not one of" in result.stderr
+    assert festival("token", "list").stdout == ""
+
+
+def test_token_create_without_a_festival_loaded_fails_clearly(festival):
+    result = festival("token", "create", "--role", "admin")
+
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        "Error: no festival loaded yet; run `festival load FILE` first\n",
+    )
+
+
+@pytest.mark.usefixtures("loaded")
+def test_token_create_for_unknown_festival_fails_clearly(festival):
+    result = festival("token", "create", "--role", "admin", "--festival", "nope")
+
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: no festival 'nope'; loaded: {REFERENCE_SLUG}\n",
+    )
+
+
+def _register_two(database_url: str) -> None:
+    with TestClient(create_app(Settings(database_url=database_url), clock=FixedClock(NOW))) as c:
+        register(c, registration("Ann de Vries", choices={"ronde-1": "huiskamer-1"}))
+        register(c, registration("=Bob", "bob@example.org", organisation="Wijkteam"))
+
+
+AT_NINE = "2020-11-19T09:00:00+01:00"
+ANN = ["1", "Ann de Vries", "ann@example.org", "", "nl", "online", AT_NINE]
+BOB = ["2", "'=Bob", "bob@example.org", "Wijkteam", "nl", "online", AT_NINE]
+EXPECTED_ROWS = [
+    HEADER,
+    [*ANN, "huiskamer-1", "confirmed", "", "", "", ""],
+    [*BOB, "", "", "", "", "", ""],
+]
+
+
+@pytest.mark.usefixtures("loaded")
+def test_export_registrations_writes_csv_to_stdout(festival, database_url: str):
+    _register_two(database_url)
+
+    result = festival("export", "registrations")
+
+    assert result.exit_code == 0
+    assert list(csv.reader(io.StringIO(result.stdout))) == EXPECTED_ROWS
+
+
+@pytest.mark.usefixtures("loaded")
+def test_export_registrations_to_file(festival, database_url: str, tmp_path: Path):
+    _register_two(database_url)
+    target = tmp_path / "out.csv"
+
+    result = festival("export", "registrations", "-o", str(target))
+
+    assert (result.exit_code, result.stdout) == (0, "")
+    with target.open(newline="", encoding="utf-8") as f:
+        assert list(csv.reader(f)) == EXPECTED_ROWS
+
+
+@pytest.mark.usefixtures("loaded")
+def test_export_registrations_without_registrations_is_header_only(festival):
+    result = festival("export", "registrations")
+
+    assert (result.exit_code, result.stdout_bytes) == (0, ",".join(HEADER).encode() + b"\r\n")
