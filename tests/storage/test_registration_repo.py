@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
+from festival.errors import Invalid
 from festival.programme.loading import parse_programme
 from festival.registration.model import RegistrationRequest
 from festival.storage.db import Database
@@ -119,3 +122,18 @@ async def test_same_email_in_other_case_is_the_same_person(database: Database):
     assert (second.created, second.token) == (False, None)
     assert second.registration.id == first.registration.id
     assert [p.session_id for p in second.registration.places] == ["huiskamer-1"]
+
+
+async def test_moving_to_a_full_session_keeps_the_confirmed_place(database: Database):
+    await _festival(database, capacity=1)
+    first = await register(database, SLUG, _person(1, ronde_1="huiskamer-1"), now=NOW)
+    await register(database, SLUG, _person(2, ronde_1="huiskamer-2"), now=NOW)
+
+    with pytest.raises(Invalid) as refused:
+        await change_place(database, first.registration.id, "ronde-1", "huiskamer-2", now=NOW)
+
+    assert refused.value.errors == {
+        "choices.ronde-1": "Die sessie is vol; je houdt je huidige plaats. Geef die eerst op "
+        "als je op de wachtlijst wilt."
+    }
+    assert await _status(database, first.registration.id) == ("confirmed", None)
