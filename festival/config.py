@@ -27,6 +27,12 @@ class Settings:
         "SQLAlchemy async URL. Empty: SQLite file `festival.db` in the var directory. "
         "For scale: `postgresql+asyncpg://user@host/db`.",
     )
+    smtp_url: str = _setting(
+        "",
+        "SMTP server for outgoing mail: `smtp://user:pass@host:587` (STARTTLS when offered; "
+        "add `?starttls=require` to insist) or `smtps://…:465`. Empty: a maildir in var/mail.",
+    )
+    mail_from: str = _setting("festival@localhost", "Sender address of outgoing mail.")
     var_dir: str = _setting("var", "Directory for the SQLite database and other local state.")
     templates_dir: str = _setting(
         "", "Directory of the Jinja2 templates. Empty: the installed copy or the checkout's."
@@ -71,6 +77,10 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{Path(self.var_dir) / 'festival.db'}"
+
+    @property
+    def mail_dir(self) -> Path:
+        return Path(self.var_dir) / "mail"
 
     @property
     def resolved_base_url(self) -> str:

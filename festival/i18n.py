@@ -141,6 +141,59 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "De plaatsen worden verdeeld op {when}.",
         "en": "Places are shared out at {when}.",
     },
+    "mail_hello": {"nl": "Hallo {name},", "en": "Hello {name},"},
+    "mail_welcome_subject": {
+        "nl": "Je bent aangemeld: {festival}",
+        "en": "You are registered: {festival}",
+    },
+    "mail_welcome": {
+        "nl": "Je bent aangemeld voor {festival} op {date}. Hieronder je sessies; de agenda-uitnodigingen volgen in aparte berichten.",
+        "en": "You are registered for {festival} on {date}. Your sessions are below; the calendar invitations follow in separate messages.",
+    },
+    "mail_keep_link": {
+        "nl": "Op je persoonlijke pagina zie je je sessies, de links om mee te doen en kun je je keuze wijzigen of je afmelden. Bewaar deze link.",
+        "en": "Your personal page shows your sessions and the links to join, and lets you change your choice or cancel. Keep this link.",
+    },
+    "mail_link_subject": {
+        "nl": "Je persoonlijke link: {festival}",
+        "en": "Your personal link: {festival}",
+    },
+    "mail_link_again": {
+        "nl": "Je meldde je opnieuw aan voor {festival}, maar je was al aangemeld. Hier is je persoonlijke link nog een keer.",
+        "en": "You registered for {festival} again, but you were registered already. Here is your personal link once more.",
+    },
+    "mail_promoted_subject": {
+        "nl": "Je hebt een plaats: {session}",
+        "en": "You have a place: {session}",
+    },
+    "mail_promoted": {
+        "nl": "Er kwam een plaats vrij in {session} en die is nu voor jou. De agenda-uitnodiging volgt.",
+        "en": "A place came free in {session} and it is yours now. The calendar invitation follows.",
+    },
+    "mail_invite_subject": {"nl": "Uitnodiging: {item}", "en": "Invitation: {item}"},
+    "mail_invite": {
+        "nl": "Hierbij de agenda-uitnodiging voor {item} ({festival}).",
+        "en": "Here is the calendar invitation for {item} ({festival}).",
+    },
+    "mail_invite_update_subject": {"nl": "Gewijzigd: {item}", "en": "Changed: {item}"},
+    "mail_invite_update": {
+        "nl": "{item} ({festival}) is gewijzigd. De bijgewerkte uitnodiging past je agenda aan.",
+        "en": "{item} ({festival}) has changed. The updated invitation corrects your calendar.",
+    },
+    "mail_invite_cancel_subject": {"nl": "Vervallen: {item}", "en": "Cancelled: {item}"},
+    "mail_invite_cancel": {
+        "nl": "{item} ({festival}) staat niet meer in je programma. Deze afmelding haalt het uit je agenda.",
+        "en": "{item} ({festival}) is no longer in your programme. This cancellation removes it from your calendar.",
+    },
+    "mail_reminder_subject": {"nl": "Zo meteen: {item}", "en": "Starting soon: {item}"},
+    "mail_reminder": {
+        "nl": "Over {minutes} minuten begint {item}. Met de knop hieronder doe je mee.",
+        "en": "{item} starts in {minutes} minutes. Use the button below to join.",
+    },
+    "mail_questions": {
+        "nl": "Een vraag voor de sprekers of panelleden?",
+        "en": "A question for the speakers or panellists?",
+    },
     "read_more": {"nl": "Lees meer", "en": "Read more"},
     "denied_title": {"nl": "Geen toegang", "en": "No access"},
     "denied_text": {

@@ -1,5 +1,22 @@
-"""Calendar files and (later) the messages that carry them."""
+"""Calendar files, invitations and which of them an attendee needs."""
 
-from festival.invites.calendar import programme_calendar
+from festival.invites.calendar import (
+    InviteItem,
+    entry_uid,
+    invite_calendar,
+    invite_uid,
+    programme_calendar,
+)
+from festival.invites.plan import Attending, InviteAction, Sent, plan_invites
 
-__all__ = ["programme_calendar"]
+__all__ = [
+    "Attending",
+    "InviteAction",
+    "InviteItem",
+    "Sent",
+    "entry_uid",
+    "invite_calendar",
+    "invite_uid",
+    "plan_invites",
+    "programme_calendar",
+]

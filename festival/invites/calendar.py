@@ -6,9 +6,10 @@ on both sides of a daylight-saving change; no VTIMEZONE is needed.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from festival.i18n import translate
 from festival.programme.model import Festival, Person
@@ -70,5 +71,76 @@ def programme_calendar(festival: Festival, *, base_url: str, now: datetime) -> b
     for item in festival.items:
         if not item.cancelled:
             cal.add_component(event(item.id, item.title, item.start, item.end, item.description))
+    data: bytes = cal.to_ical()
+    return data
+
+
+@dataclass(frozen=True)
+class InviteItem:
+    """What one invite is about: a session or the plenary, as it stands now."""
+
+    entry: str
+    title: str
+    start: datetime
+    end: datetime
+    url: str  # the join link (session) or stream link (plenary)
+    description: str
+    location: str
+
+
+def invite_uid(festival: Festival, entry: str, registration_id: int) -> str:
+    """One UID per attendee and item, stable for ever: updates and cancels find the event."""
+    return f"{entry}.{registration_id}.{festival.slug}@festival"
+
+
+def invite_calendar(
+    festival: Festival,
+    item: InviteItem,
+    *,
+    registration_id: int,
+    attendee: tuple[str, str],
+    organizer: tuple[str, str],
+    method: str,
+    sequence: int,
+    now: datetime,
+    alarm_minutes: int,
+) -> bytes:
+    """An iMIP invitation (RFC 6047): METHOD REQUEST or CANCEL with one VEVENT, times in UTC."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    ev = Event()
+    ev.add("uid", invite_uid(festival, item.entry, registration_id))
+    ev.add("sequence", sequence)
+    ev.add("dtstamp", now)
+    ev.add("dtstart", item.start)
+    ev.add("dtend", item.end)
+    ev.add("summary", f"{item.title} · {festival.title}")
+    link = f"\n\n{item.url}" if item.url else ""
+    ev.add("description", (item.description.strip() + link).strip())
+    if item.url:
+        ev.add("url", item.url)
+    ev.add("location", item.location or item.url)
+    organizer_address = vCalAddress(f"mailto:{organizer[1]}")
+    organizer_address.params["cn"] = vText(organizer[0])
+    ev.add("organizer", organizer_address)
+    attendee_address = vCalAddress(f"mailto:{attendee[1]}")
+    attendee_address.params["cn"] = vText(attendee[0])
+    attendee_address.params["role"] = vText("REQ-PARTICIPANT")
+    attendee_address.params["partstat"] = vText("NEEDS-ACTION")
+    attendee_address.params["rsvp"] = vText("TRUE")
+    ev.add("attendee", attendee_address)
+    if method == "CANCEL":
+        ev.add("status", "CANCELLED")
+    else:
+        ev.add("status", "CONFIRMED")
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", item.title)
+        alarm.add("trigger", timedelta(minutes=-alarm_minutes))
+        ev.add_component(alarm)
+    cal.add_component(ev)
     data: bytes = cal.to_ical()
     return data

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from festival.registration.assignment import Preference, assign
 from festival.storage.db import Database
+from festival.storage.mail_queue import sync_invites
 from festival.storage.registration_repo import confirmed_count
 from festival.storage.tables import (
     AssignmentRunRow,
@@ -131,6 +132,8 @@ async def _assign_round(
                                    "waitlisted", now)
                         )  # fmt: skip
                         waitlisted += 1
+        await db.flush()
+        await sync_invites(db, [r.registration_id for r, _ in wanted], now)
         db.add(
             AssignmentRunRow(
                 festival_id=festival_id,

@@ -30,6 +30,7 @@ from festival.programme.model import (
     Venue,
     Vote,
 )
+from festival.storage.mail_queue import registrations_attending, sync_invites
 from festival.storage.tables import ChangeRow, EntryRow, FestivalRow
 
 PLENARY_KEY = "plenary"
@@ -113,6 +114,9 @@ async def save_programme(
             )
         )
     await db.flush()
+    if changes and not created:
+        # Times, links or places moved: bring every attendee's calendar up to date.
+        await sync_invites(db, await registrations_attending(db, row.id), now)
     return LoadReport(festival.slug, created, tuple(changes), unchanged)
 
 

@@ -27,6 +27,13 @@ from festival.registration.model import (
     RegistrationRequest,
 )
 from festival.storage.db import Database
+from festival.storage.mail_queue import (
+    cancel_all_invites,
+    queue_link_again,
+    queue_promoted,
+    queue_welcome,
+    sync_invites,
+)
 from festival.storage.tables import (
     EntryRow,
     FestivalRow,
@@ -122,7 +129,9 @@ async def _promote(db: AsyncSession, entry: EntryRow, mode: str, now: datetime) 
     for place in promoted:
         place.status = "confirmed"
         place.promoted_at = now
+        await queue_promoted(db, place, entry.key, now)
     await db.flush()
+    await sync_invites(db, [p.registration_id for p in promoted], now)
     return [p.registration_id for p in promoted]
 
 
@@ -141,6 +150,7 @@ async def register(
                 )
             )
             if existing is not None:
+                await queue_link_again(db, existing, now)
                 return Registered(await _read(db, existing), None, created=False)
             entries = await _session_entries(db, festival_id, request.choices.values())
             row = RegistrationRow(
@@ -179,6 +189,8 @@ async def register(
                 )
             )
             await db.flush()
+            await queue_welcome(db, row, now)
+            await sync_invites(db, [row.id], now)
             registration = await _read(db, row.id)
     except IntegrityError:
         # Two requests with the same e-mail raced; the other one won. Show it, as above.
@@ -246,6 +258,7 @@ async def change_place(
             await _take_place(
                 db, registration_id, entries[session_key], round_key, registration.mode, now
             )
+        await sync_invites(db, [registration_id], now)
         return await _read(db, registration_id), promoted
 
 
@@ -280,6 +293,7 @@ async def remove_registration(
             [(await _entry(db, p.entry_id)).key for p in places],
         )
         by_id = {e.id: e for e in entries.values()}
+        await cancel_all_invites(db, registration_id, now)
         await db.execute(delete(TokenRow).where(TokenRow.registration_id == registration_id))
         await db.execute(delete(PlaceRow).where(PlaceRow.registration_id == registration_id))
         await db.delete(registration)

@@ -175,3 +175,46 @@ class AssignmentRunRow(Base):
     placed: Mapped[int]
     waitlisted: Mapped[int]
     ran_at: Mapped[datetime]
+
+
+class OutboxRow(Base):
+    """A message to send. Written in the same transaction as the change that causes it, so
+    nothing acknowledged is lost; `dedupe_key` makes sure it is never queued twice."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
+    # SET NULL, not CASCADE: a cancellation for someone who erased their data still goes out.
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | failed
+    attempts: Mapped[int]
+    last_error: Mapped[str] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    subject: Mapped[str] = mapped_column(String(300))
+
+
+class InviteStateRow(Base):
+    """The last calendar message sent (queued) per attendee and item: what SEQUENCE comes next."""
+
+    __tablename__ = "invite_states"
+    __table_args__ = (
+        UniqueConstraint("registration_id", "entry_key", name="uq_invite_states_reg_entry"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    entry_key: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int]
+    method: Mapped[str] = mapped_column(String(8))
+    version: Mapped[int]

@@ -21,6 +21,9 @@ from starlette.staticfiles import StaticFiles
 from festival.clock import Clock, SystemClock
 from festival.config import Settings
 from festival.errors import FestivalError
+from festival.mailing.compose import Composer
+from festival.mailing.sender import Sender
+from festival.mailing.transport import make_transport
 from festival.scheduling import Scheduler
 from festival.storage.db import Database
 from festival.web import admin, errors, me
@@ -50,11 +53,22 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         db = Database(settings.resolved_database_url)
         the_clock = clock or SystemClock()
         scheduler = Scheduler(db, the_clock)
+        composer = Composer(
+            db,
+            templates_dir,
+            base_url=settings.resolved_base_url,
+            mail_from=settings.mail_from,
+        )
+        sender = Sender(
+            db, composer, make_transport(settings.smtp_url, settings.mail_dir), the_clock
+        )
         try:
             await db.migrate()
             await scheduler.start()
-            yield {"festival": AppState(settings, db, the_clock, templates)}
+            sender.start()
+            yield {"festival": AppState(settings, db, the_clock, templates, sender)}
         finally:
+            await sender.stop()
             scheduler.stop()
             await db.dispose()
 

@@ -137,6 +137,7 @@ async def me_choice(request: Request) -> Response:
     except Invalid as exc:
         return await me_page(request, errors=exc.errors)
     await change_place(state.db, registration.id, round_id, chosen, now=state.clock.now())
+    state.sender.wake()
     return RedirectResponse(f"/me/{token}", status_code=303)
 
 
@@ -168,6 +169,7 @@ async def me_delete(request: Request) -> Response:
     if form.get("confirm") != "yes":
         return await me_page(request, errors={"confirm": "confirm"})
     await remove_registration(state.db, registration.id, now=state.clock.now())
+    state.sender.wake()
     return state.templates.TemplateResponse(
         request, "me/deleted.html", {"lang": lang, "festival": festival}
     )
@@ -206,6 +208,7 @@ async def api_me(request: Request) -> Response:
     _, festival, registration = await _attendee(request, presented_token(request))
     if request.method == "DELETE":
         await remove_registration(state.db, registration.id, now=state.clock.now())
+        state.sender.wake()
         return Response(status_code=204)
     return JSONResponse(
         _me_json(state.clock.now(), state.settings.join_link_minutes, festival, registration)
@@ -226,6 +229,7 @@ async def api_me_choice(request: Request) -> Response:
         festival, round_id, session_id, registration.mode, now=now, language=registration.language
     )
     updated, _ = await change_place(state.db, registration.id, round_id, chosen, now=now)
+    state.sender.wake()
     return JSONResponse(_me_json(now, state.settings.join_link_minutes, festival, updated))
 
 

@@ -50,6 +50,7 @@ async def api_register(request: Request) -> Response:
     now = state.clock.now()
     wanted = validate_registration(festival, data, now=now)
     done = await register(state.db, festival.slug, wanted, now=now)
+    state.sender.wake()
     if not done.created:
         # Never hand out someone's token to whoever knows their e-mail address.
         return JSONResponse(
@@ -134,6 +135,7 @@ async def register_page(request: Request) -> Response:
     except Invalid as exc:
         return await _page(request, festival, lang, 422, values=values, errors=exc.errors)
     done = await register(state.db, festival.slug, wanted, now=now)
+    state.sender.wake()
     if not done.created:
         return await _page(request, festival, lang, 200, values=values, exists=True)
     return RedirectResponse(f"/me/{done.token}?lang={wanted.language}", status_code=303)

@@ -9,6 +9,7 @@ from starlette.templating import Jinja2Templates
 
 from festival.clock import Clock
 from festival.config import Settings
+from festival.mailing.sender import Sender
 from festival.storage.db import Database
 
 
@@ -18,6 +19,7 @@ class AppState:
     db: Database
     clock: Clock
     templates: Jinja2Templates
+    sender: Sender
 
 
 def app_state(conn: HTTPConnection) -> AppState:

@@ -1,0 +1,245 @@
+"""Turning an outbox row into an e-mail, from the store's current truth, in the right language.
+
+Rendered when sent, not when queued, so a message always carries the newest time and link.
+Messages that carry the personal link get a freshly minted token: the store only keeps token
+hashes, so a link cannot be rebuilt later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import select
+
+from festival.access.tokens import hash_token, new_token
+from festival.i18n import long_date, pick_language, translate
+from festival.invites.calendar import InviteItem, invite_calendar
+from festival.programme.model import Festival
+from festival.storage.db import Database
+from festival.storage.outbox_repo import Outgoing
+from festival.storage.programme_repo import read_festival
+from festival.storage.registration_repo import read_registration
+from festival.storage.tables import FestivalRow, TokenRow
+
+ALARM_MINUTES = 15
+
+
+class NothingToSend(Exception):
+    """The message lost its reason (the registration or item is gone): skip it."""
+
+
+@dataclass(frozen=True)
+class MailContext:
+    """Everything templates/mail/message.* need."""
+
+    lang: str
+    festival: Festival
+    name: str
+    paragraphs: list[str]
+    button: tuple[str, str] | None  # (label, url)
+    lines: list[str]
+
+
+class Composer:
+    def __init__(self, db: Database, templates: Path, *, base_url: str, mail_from: str) -> None:
+        self.db = db
+        self.base_url = base_url
+        self.mail_from = mail_from
+        self.env = Environment(
+            loader=FileSystemLoader(templates),
+            autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.globals["translate"] = translate
+
+    async def compose(self, message: Outgoing, now: datetime) -> EmailMessage:
+        async with self.db.session() as db:
+            slug = await db.scalar(
+                select(FestivalRow.slug).where(FestivalRow.id == message.festival_id)
+            )
+            festival = await read_festival(db, slug) if slug else None
+        if festival is None:
+            raise NothingToSend("festival no longer stored")
+        p = message.payload
+        lang = pick_language(p.get("language"), festival.language)
+        build = getattr(self, f"_{message.kind}", None)
+        if build is None:
+            raise NothingToSend(f"unknown message kind {message.kind!r}")
+        subject, context, calendar = await build(message, festival, lang, now)
+        return self._email(message, festival, subject, context, calendar)
+
+    # -- kinds ---------------------------------------------------------------------------
+
+    async def _welcome(self, m: Outgoing, f: Festival, lang: str, now: datetime) -> Any:
+        url = await self._personal_link(m, now)
+        lines = await self._places(m, f, lang)
+        paragraphs = [
+            translate("mail_welcome", lang, festival=f.title, date=long_date(f.date, lang))
+        ]
+        paragraphs.append(translate("mail_keep_link", lang))
+        context = MailContext(lang, f, m.payload["name"], paragraphs,
+                              (translate("my_page", lang), url), lines)  # fmt: skip
+        return translate("mail_welcome_subject", lang, festival=f.title), context, None
+
+    async def _link(self, m: Outgoing, f: Festival, lang: str, now: datetime) -> Any:
+        url = await self._personal_link(m, now)
+        paragraphs = [translate("mail_link_again", lang, festival=f.title)]
+        context = MailContext(lang, f, m.payload["name"], paragraphs,
+                              (translate("my_page", lang), url), [])  # fmt: skip
+        return translate("mail_link_subject", lang, festival=f.title), context, None
+
+    async def _promoted(self, m: Outgoing, f: Festival, lang: str, now: datetime) -> Any:
+        item = self._item(f, m.payload["entry"], lang)
+        paragraphs = [translate("mail_promoted", lang, session=item.title)]
+        context = MailContext(
+            lang, f, m.payload["name"], paragraphs, None, self._when(f, item, lang)
+        )
+        return translate("mail_promoted_subject", lang, session=item.title), context, None
+
+    async def _invite(self, m: Outgoing, f: Festival, lang: str, now: datetime) -> Any:
+        p = m.payload
+        item = self._item(f, p["entry"], lang)
+        method = "CANCEL" if p["method"] == "CANCEL" else "REQUEST"
+        organiser = f.organiser.name if f.organiser else f.title
+        organiser_mail = f.organiser.email if f.organiser and f.organiser.email else self.mail_from
+        calendar = invite_calendar(
+            f,
+            item,
+            # From the payload: the row's registration link is gone once someone erased their
+            # data, but their calendar still needs the cancellation for the same UID.
+            registration_id=int(p["registration_id"]),
+            attendee=(p["name"], m.recipient),
+            organizer=(organiser, organiser_mail),
+            method=method,
+            sequence=int(p["sequence"]),
+            now=now,
+            alarm_minutes=ALARM_MINUTES,
+        )
+        if method == "CANCEL":
+            key, subject_key = "mail_invite_cancel", "mail_invite_cancel_subject"
+        elif int(p["sequence"]) > 0:
+            key, subject_key = "mail_invite_update", "mail_invite_update_subject"
+        else:
+            key, subject_key = "mail_invite", "mail_invite_subject"
+        paragraphs = [translate(key, lang, item=item.title, festival=f.title)]
+        button = (
+            (translate("join_now", lang), item.url) if item.url and method != "CANCEL" else None
+        )
+        context = MailContext(lang, f, p["name"], paragraphs, button, self._when(f, item, lang))
+        return translate(subject_key, lang, item=item.title), context, (method, calendar)
+
+    async def _reminder(self, m: Outgoing, f: Festival, lang: str, now: datetime) -> Any:
+        item = self._item(f, m.payload["entry"], lang)
+        minutes = max(0, round((item.start - now).total_seconds() / 60))
+        paragraphs = [translate("mail_reminder", lang, item=item.title, minutes=minutes)]
+        if m.payload["entry"] == "plenary" and f.plenary and f.plenary.questions_url:
+            paragraphs.append(translate("mail_questions", lang) + " " + f.plenary.questions_url)
+        button = (translate("join_now", lang), item.url) if item.url else None
+        context = MailContext(
+            lang, f, m.payload["name"], paragraphs, button, self._when(f, item, lang)
+        )
+        return translate("mail_reminder_subject", lang, item=item.title), context, None
+
+    # -- parts ---------------------------------------------------------------------------
+
+    def _item(self, f: Festival, entry: str, lang: str) -> InviteItem:
+        if entry == "plenary" and f.plenary is not None:
+            p = f.plenary
+            blocks = "\n".join(
+                f"{f.local(b.start):%H:%M} {b.title}" for b in p.blocks if not b.cancelled
+            )
+            return InviteItem("plenary", p.title, p.start, p.end, p.stream_url,
+                              blocks, p.room)  # fmt: skip
+        for round_, s in f.sessions():
+            if s.id == entry:
+                hosts = ", ".join(h.name for h in s.hosts)
+                text = f"{round_.title}\n{hosts}\n\n{s.description}".strip()
+                return InviteItem(s.id, s.title, s.start, s.end, s.join_url, text, s.room)
+        raise NothingToSend(f"no item {entry!r} any more")
+
+    def _when(self, f: Festival, item: InviteItem, lang: str) -> list[str]:
+        day = long_date(f.local(item.start).date(), lang)
+        return [f"{item.title}", f"{day}, {f.local(item.start):%H:%M}–{f.local(item.end):%H:%M}"
+                f" ({f.timezone})"]  # fmt: skip
+
+    async def _places(self, m: Outgoing, f: Festival, lang: str) -> list[str]:
+        if m.registration_id is None:
+            return []
+        async with self.db.session() as db:
+            registration = await read_registration(db, m.registration_id)
+        if registration is None:
+            raise NothingToSend("registration erased")
+        titles = {s.id: s.title for _, s in f.sessions()}
+        lines = []
+        for place in registration.places:
+            title = titles.get(place.session_id, place.session_id)
+            if place.status == "confirmed":
+                lines.append(f"{title}: {translate('status_confirmed', lang)}")
+            else:
+                lines.append(f"{title}: {translate('status_waitlisted', lang, n=place.position)}")
+        return lines
+
+    async def _personal_link(self, m: Outgoing, now: datetime) -> str:
+        if m.registration_id is None:
+            raise NothingToSend("registration erased")
+        secret = new_token()
+        async with self.db.writer() as db, db.begin():
+            if await read_registration(db, m.registration_id) is None:
+                raise NothingToSend("registration erased")
+            db.add(
+                TokenRow(
+                    festival_id=m.festival_id,
+                    role="attendee",
+                    channel=None,
+                    registration_id=m.registration_id,
+                    hash=hash_token(secret),
+                    label=f"personal link in message {m.id}",
+                    created_at=now,
+                    expires_at=None,
+                    revoked_at=None,
+                )
+            )
+        return f"{self.base_url}/me/{secret}"
+
+    def _email(
+        self,
+        m: Outgoing,
+        f: Festival,
+        subject: str,
+        context: MailContext,
+        calendar: tuple[str, bytes] | None,
+    ) -> EmailMessage:
+        email = EmailMessage()
+        sender_name = f.organiser.name if f.organiser else f.title
+        email["Subject"] = subject
+        email["From"] = formataddr((sender_name, self.mail_from))
+        email["To"] = formataddr((m.payload.get("name", ""), m.recipient))
+        email["Date"] = formatdate(usegmt=True)
+        # The same outbox row always has the same Message-ID, so a receiving system can tell a
+        # redelivery (after a crash between send and record) from a new message.
+        digest = hashlib.sha256(m.dedupe_key.encode()).hexdigest()[:32]
+        email["Message-ID"] = f"<{digest}@{f.slug}.festival>"
+        email["Content-Language"] = context.lang
+        email.set_content(self.env.get_template("mail/message.txt").render(page=context))
+        email.add_alternative(
+            self.env.get_template("mail/message.html").render(page=context), subtype="html"
+        )
+        if calendar is not None:
+            method, data = calendar
+            email.add_attachment(
+                data,
+                maintype="text",
+                subtype="calendar",
+                params={"method": method, "charset": "utf-8"},
+                filename="invite.ics",
+            )
+        return email

@@ -1,0 +1,183 @@
+"""What goes into the outbox when registrations change, in the same transaction as the change.
+
+Calendar invites are reconciled (`invites.plan_invites`) from what the attendee attends now
+and what was last sent, so every caller just says "these registrations may have changed".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from festival.invites.plan import Attending, Sent, plan_invites
+from festival.storage.outbox_repo import enqueue
+from festival.storage.tables import EntryRow, InviteStateRow, PlaceRow, RegistrationRow
+
+PLENARY = "plenary"
+
+
+async def queue_welcome(db: AsyncSession, registration: RegistrationRow, now: datetime) -> None:
+    await enqueue(
+        db,
+        festival_id=registration.festival_id,
+        registration_id=registration.id,
+        kind="welcome",
+        dedupe_key=f"welcome:{registration.id}",
+        recipient=registration.email,
+        payload={"name": registration.name, "language": registration.language},
+        now=now,
+    )
+
+
+async def queue_link_again(db: AsyncSession, registration_id: int, now: datetime) -> None:
+    """The personal link once more, for someone who registered again; at most once an hour."""
+    registration = await db.get(RegistrationRow, registration_id)
+    if registration is None:
+        return
+    await enqueue(
+        db,
+        festival_id=registration.festival_id,
+        registration_id=registration.id,
+        kind="link",
+        dedupe_key=f"link:{registration.id}:{now:%Y%m%d%H}",
+        recipient=registration.email,
+        payload={"name": registration.name, "language": registration.language},
+        now=now,
+    )
+
+
+async def queue_promoted(db: AsyncSession, place: PlaceRow, entry_key: str, now: datetime) -> None:
+    registration = await db.get(RegistrationRow, place.registration_id)
+    if registration is None:
+        return
+    await enqueue(
+        db,
+        festival_id=registration.festival_id,
+        registration_id=registration.id,
+        kind="promoted",
+        dedupe_key=f"promoted:{place.id}:{now.isoformat()}",
+        recipient=registration.email,
+        payload={"name": registration.name, "language": registration.language,
+                 "entry": entry_key},
+        now=now,
+    )  # fmt: skip
+
+
+async def sync_invites(db: AsyncSession, registration_ids: Iterable[int], now: datetime) -> int:
+    """Queue the REQUESTs and CANCELs that make these attendees' calendars true; returns how
+    many were queued. Safe to call any number of times."""
+    queued = 0
+    for registration_id in sorted(set(registration_ids)):
+        registration = await db.get(RegistrationRow, registration_id)
+        if registration is None:
+            continue
+        attending = await _attending(db, registration)
+        states = {
+            s.entry_key: s
+            for s in await db.scalars(
+                select(InviteStateRow).where(InviteStateRow.registration_id == registration_id)
+            )
+        }
+        sent = [
+            Sent(s.entry_key, s.sequence, "CANCEL" if s.method == "CANCEL" else "REQUEST",
+                 s.version)
+            for s in states.values()
+        ]  # fmt: skip
+        for action in plan_invites(attending, sent):
+            state = states.get(action.entry)
+            if state is None:
+                state = InviteStateRow(
+                    registration_id=registration_id, entry_key=action.entry, sequence=0,
+                    method="", version=0,
+                )  # fmt: skip
+                db.add(state)
+            state.sequence, state.method, state.version = (
+                action.sequence,
+                action.method,
+                action.version,
+            )
+            await enqueue(
+                db,
+                festival_id=registration.festival_id,
+                registration_id=registration_id,
+                kind="invite",
+                dedupe_key=f"invite:{registration_id}:{action.entry}:{action.sequence}",
+                recipient=registration.email,
+                payload={
+                    "name": registration.name,
+                    "language": registration.language,
+                    "registration_id": registration_id,
+                    "entry": action.entry,
+                    "method": action.method,
+                    "sequence": action.sequence,
+                },
+                now=now,
+            )
+            queued += 1
+    await db.flush()
+    return queued
+
+
+async def cancel_all_invites(db: AsyncSession, registration_id: int, now: datetime) -> None:
+    """Before a registration is erased: CANCEL everything its calendar holds."""
+    registration = await db.get(RegistrationRow, registration_id)
+    if registration is None:
+        return
+    for state in await db.scalars(
+        select(InviteStateRow).where(
+            InviteStateRow.registration_id == registration_id, InviteStateRow.method == "REQUEST"
+        )
+    ):
+        sequence = state.sequence + 1
+        await enqueue(
+            db,
+            festival_id=registration.festival_id,
+            registration_id=registration_id,
+            kind="invite",
+            dedupe_key=f"invite:{registration_id}:{state.entry_key}:{sequence}",
+            recipient=registration.email,
+            payload={
+                "name": registration.name,
+                "language": registration.language,
+                "registration_id": registration_id,
+                "entry": state.entry_key,
+                "method": "CANCEL",
+                "sequence": sequence,
+            },
+            now=now,
+        )
+
+
+async def _attending(db: AsyncSession, registration: RegistrationRow) -> list[Attending]:
+    rows = await db.execute(
+        select(EntryRow.key, EntryRow.version)
+        .join(PlaceRow, PlaceRow.entry_id == EntryRow.id)
+        .where(PlaceRow.registration_id == registration.id, PlaceRow.status == "confirmed")
+        .where(EntryRow.cancelled.is_(False))
+    )
+    attending = [Attending(key, version) for key, version in rows]
+    plenary = (
+        await db.execute(
+            select(EntryRow.version).where(
+                EntryRow.festival_id == registration.festival_id,
+                EntryRow.kind == "plenary",
+                EntryRow.cancelled.is_(False),
+            )
+        )
+    ).scalar_one_or_none()
+    if plenary is not None:
+        # Everyone registered is expected at the plenary (the afternoon needs no choice).
+        attending.append(Attending(PLENARY, plenary))
+    return attending
+
+
+async def registrations_attending(db: AsyncSession, festival_id: int) -> list[int]:
+    """Every registration of a festival (for reconciling after a programme change)."""
+    return list(
+        await db.scalars(
+            select(RegistrationRow.id).where(RegistrationRow.festival_id == festival_id)
+        )
+    )

@@ -1,0 +1,178 @@
+"""The outbox: queue a message once (dedupe key), claim due ones, record how sending went.
+
+Claiming marks rows `sending` with a lease. On PostgreSQL rows are claimed with
+FOR UPDATE SKIP LOCKED, so several instances deliver side by side without taking the same
+row; on SQLite one process sends. A row left `sending` by a crashed sender is claimed again
+once its lease has run out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from festival.storage.db import Database
+from festival.storage.tables import OutboxRow
+
+LEASE = timedelta(minutes=5)  # a send takes seconds; after this the row is anyone's again
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    id: int
+    festival_id: int
+    registration_id: int | None
+    kind: str
+    dedupe_key: str
+    recipient: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def enqueue(
+    db: AsyncSession,
+    *,
+    festival_id: int,
+    registration_id: int | None,
+    kind: str,
+    dedupe_key: str,
+    recipient: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Queue a message in the caller's transaction; a second call with the same key is a no-op."""
+    values = {
+        "festival_id": festival_id,
+        "registration_id": registration_id,
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+        "recipient": recipient,
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "last_error": "",
+        "next_attempt_at": now,
+        "claimed_at": None,
+        "created_at": now,
+        "sent_at": None,
+        "subject": "",
+    }
+    dialect = db.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxRow).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    await db.execute(statement)
+
+
+async def claim(database: Database, *, now: datetime, limit: int = 20) -> list[Outgoing]:
+    """Take up to `limit` due messages for sending (their lease starts now)."""
+    async with database.writer() as db, db.begin():
+        due = (
+            select(OutboxRow)
+            .where(
+                or_(
+                    (OutboxRow.status == "pending") & (OutboxRow.next_attempt_at <= now),
+                    (OutboxRow.status == "sending") & (OutboxRow.claimed_at <= now - LEASE),
+                )
+            )
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list(await db.scalars(due))
+        for row in rows:
+            row.status = "sending"
+            row.claimed_at = now
+            row.attempts += 1
+        return [
+            Outgoing(r.id, r.festival_id, r.registration_id, r.kind, r.dedupe_key, r.recipient,
+                     r.payload, r.attempts)
+            for r in rows
+        ]  # fmt: skip
+
+
+async def mark_sent(database: Database, message_id: int, *, subject: str, now: datetime) -> None:
+    async with database.writer() as db, db.begin():
+        await db.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(status="sent", sent_at=now, subject=subject[:300], last_error="")
+        )
+
+
+async def mark_failed(
+    database: Database, message: Outgoing, error: str, *, permanent: bool, now: datetime
+) -> None:
+    """Retry later with exponential backoff, or give up (permanent error, too many tries)."""
+    give_up = permanent or message.attempts >= MAX_ATTEMPTS
+    delay = timedelta(seconds=min(600, 5 * 2 ** (message.attempts - 1)))
+    async with database.writer() as db, db.begin():
+        await db.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message.id)
+            .values(
+                status="failed" if give_up else "pending",
+                last_error=error[:2000],
+                next_attempt_at=now if give_up else now + delay,
+                claimed_at=None,
+            )
+        )
+
+
+async def mark_skipped(database: Database, message_id: int, reason: str) -> None:
+    """Nothing to send any more (e.g. the person erased their data): done, with the reason."""
+    async with database.writer() as db, db.begin():
+        await db.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(status="skipped", last_error=reason[:2000], claimed_at=None)
+        )
+
+
+@dataclass(frozen=True)
+class OutboxSummary:
+    counts: dict[tuple[str, str], int]  # (kind, status) -> n
+    failures: list[tuple[int, str, str, str, int]]  # id, kind, recipient, error, attempts
+
+
+async def summary(db: AsyncSession, festival_id: int | None = None) -> OutboxSummary:
+    query = select(OutboxRow.kind, OutboxRow.status, func.count()).group_by(
+        OutboxRow.kind, OutboxRow.status
+    )
+    failed = select(OutboxRow).where(OutboxRow.status == "failed").order_by(OutboxRow.id)
+    if festival_id is not None:
+        query = query.where(OutboxRow.festival_id == festival_id)
+        failed = failed.where(OutboxRow.festival_id == festival_id)
+    counts = {(kind, status): n for kind, status, n in await db.execute(query)}
+    failures = [
+        (r.id, r.kind, r.recipient, r.last_error, r.attempts) for r in await db.scalars(failed)
+    ]
+    return OutboxSummary(counts, failures)
+
+
+async def retry_failed(db: AsyncSession, *, now: datetime) -> int:
+    """Put every failed message back in line (after the cause, e.g. SMTP settings, is fixed)."""
+    result = await db.execute(
+        update(OutboxRow)
+        .where(OutboxRow.status == "failed")
+        .values(status="pending", attempts=0, next_attempt_at=now, claimed_at=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def recent(db: AsyncSession, festival_id: int, limit: int = 200) -> list[OutboxRow]:
+    rows = await db.scalars(
+        select(OutboxRow)
+        .where(OutboxRow.festival_id == festival_id)
+        .order_by(OutboxRow.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
