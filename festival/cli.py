@@ -21,12 +21,21 @@ from festival.access.tokens import ROLES, Role
 from festival.clock import SystemClock
 from festival.config import Settings
 from festival.errors import FestivalError, ProgrammeError
+from festival.invites.calendar import programme_calendar
 from festival.programme.changes import LoadReport
 from festival.programme.loading import check_programme_files, read_programme
 from festival.registration.export import registrations_csv
 from festival.storage.assignment_repo import RoundResult, run_assignment
 from festival.storage.db import Database
-from festival.storage.programme_repo import festival_slugs, read_festival, save_programme
+from festival.storage.mail_queue import registrations_attending, sync_invites
+from festival.storage.outbox_repo import OutboxSummary, retry_failed
+from festival.storage.outbox_repo import summary as outbox_summary
+from festival.storage.programme_repo import (
+    festival_id_of,
+    festival_slugs,
+    read_festival,
+    save_programme,
+)
 from festival.storage.registration_repo import registrations_of
 from festival.storage.token_repo import create_token, list_tokens, revoke_token
 from festival.web.app import create_app
@@ -357,3 +366,93 @@ def assign(festival_slug: str | None, database_url: str | None, var_dir: str | N
     for r in results:
         note = " (assigned before; unchanged)" if r.already_done else ""
         click.echo(f"{r.round}: {r.placed} placed, {r.waitlisted} waitlisted{note}")
+
+
+@main.command()
+@click.option("--retry", is_flag=True, help="Put every failed message back in line.")
+@_festival_option
+@_database_option
+@_var_option
+def outbox(
+    retry: bool, festival_slug: str | None, database_url: str | None, var_dir: str | None
+) -> None:
+    """Show the outbox: counts by kind and status, and every failure (with --retry: resend)."""
+    settings = _settings(database_url=database_url, var_dir=var_dir)
+
+    async def work(session: Any) -> tuple[OutboxSummary, int]:
+        retried = await retry_failed(session, now=SystemClock().now()) if retry else 0
+        slug = await _pick_festival(session, festival_slug)
+        festival_id = await festival_id_of(session, slug)
+        return await outbox_summary(session, festival_id), retried
+
+    found, retried = _run(settings, work)
+    if retry:
+        click.echo(f"{retried} failed message(s) queued again")
+    kinds = sorted({kind for kind, _ in found.counts})
+    statuses = ["pending", "sending", "sent", "failed", "skipped"]
+    click.echo(f"{'kind':<10}" + "".join(f"{s:>9}" for s in statuses))
+    for kind in kinds:
+        row = "".join(f"{found.counts.get((kind, s), 0):>9}" for s in statuses)
+        click.echo(f"{kind:<10}{row}")
+    for message_id, kind, recipient, error, attempts in found.failures:
+        click.echo(f"failed {message_id} {kind} to {recipient} after {attempts} tries: {error}")
+
+
+@main.group()
+def invites() -> None:
+    """Calendar invitations."""
+
+
+@invites.command("send")
+@_festival_option
+@_database_option
+@_var_option
+def invites_send(festival_slug: str | None, database_url: str | None, var_dir: str | None) -> None:
+    """Queue an invite for everyone who lacks a current one (a running service sends them)."""
+    settings = _settings(database_url=database_url, var_dir=var_dir)
+
+    async def work() -> int:
+        db = Database(settings.resolved_database_url)
+        try:
+            await db.migrate()
+            async with db.session() as session:
+                slug = await _pick_festival(session, festival_slug)
+                ids = await registrations_attending(session, await festival_id_of(session, slug))
+            queued = 0
+            with click.progressbar(ids, label="reconciling invites", file=sys.stderr) as bar:
+                for registration_id in bar:
+                    async with db.writer() as session, session.begin():
+                        queued += await sync_invites(
+                            session, [registration_id], SystemClock().now()
+                        )
+            return queued
+        finally:
+            await db.dispose()
+
+    try:
+        queued = asyncio.run(work())
+    except FestivalError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{queued} invite(s) queued")
+
+
+@main.command()
+@click.option("--output", "-o", type=click.File("wb"), default="-")
+@_festival_option
+@_database_option
+@_var_option
+def ics(
+    output: Any, festival_slug: str | None, database_url: str | None, var_dir: str | None
+) -> None:
+    """Write the public programme calendar (the same as GET /programme.ics)."""
+    settings = _settings(database_url=database_url, var_dir=var_dir)
+
+    async def work(session: Any) -> bytes:
+        slug = await _pick_festival(session, festival_slug)
+        festival = await read_festival(session, slug)
+        assert festival is not None
+        return programme_calendar(
+            festival, base_url=settings.resolved_base_url, now=SystemClock().now()
+        )
+
+    output.write(_run(settings, work))

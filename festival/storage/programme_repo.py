@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from festival.errors import NotFound
 from festival.programme.changes import EntryChange, LoadReport
 from festival.programme.model import (
     Block,
@@ -162,6 +163,13 @@ def _apply(
             }
         )
     return EntryChange(new.key, new.kind, "restored" if restored else "updated", diff, old.version)
+
+
+async def festival_id_of(db: AsyncSession, slug: str) -> int:
+    festival_id = await db.scalar(select(FestivalRow.id).where(FestivalRow.slug == slug))
+    if festival_id is None:
+        raise NotFound(f"no festival {slug!r}", code="festival.not_found")
+    return festival_id
 
 
 async def festival_slugs(db: AsyncSession) -> list[str]:
