@@ -1,62 +1,177 @@
 """The only module that imports APScheduler: turns moments of the programme into jobs.
 
-Jobs are derived from the stored programme each time the service starts, so nothing about
-them needs to be stored: a moment that passed while the service was down runs at once.
-What a job does must be safe to repeat (`run_assignment` records each round once).
+Jobs are derived from the stored programme — on start, every minute, and whenever asked — so
+nothing about them needs storing: a reminder whose moment passed while the service was down
+runs at once if its session has not ended, and is dropped if it has. What a job does is safe
+to repeat (outbox dedupe keys; one assignment record per round), and on PostgreSQL only one
+instance runs jobs at a time: the one holding an advisory lock on its own connection. When it
+dies the lock goes with its connection and another instance takes over within seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from festival.clock import Clock
+from festival.programme.model import Festival
 from festival.storage.assignment_repo import assignment_pending, run_assignment
 from festival.storage.db import Database
 from festival.storage.programme_repo import festival_slugs, read_festival
+from festival.storage.reminder_repo import queue_reminders
 
 log = logging.getLogger("festival.scheduling")
+LEADER_LOCK = 472_019_002  # any fixed number, the same in every instance
+RETRY_SECONDS = 2.0
+REPLAN_SECONDS = 60
 
 
 class Scheduler:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, *, on_queued: Callable[[], None] | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.on_queued = on_queued or (lambda: None)
         self.jobs = AsyncIOScheduler(timezone="UTC")
+        self.leading = False
+        self._campaign: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[object]] = set()
 
     async def start(self) -> None:
         self.jobs.start()
-        await self.plan()
+        if self.db.is_sqlite:
+            await self._lead()  # embedded: one process, always the leader
+        else:
+            self._campaign = asyncio.create_task(self._run_for_leader(), name="festival-leader")
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        if self._campaign is not None:
+            self._campaign.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._campaign
         if self.jobs.running:
             self.jobs.shutdown(wait=False)
+        # APScheduler cancels running jobs on shutdown but cannot wait for them; a job cut off
+        # mid-transaction must finish unwinding before the database is closed under it.
+        running = [task for task in self._running if not task.done()]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
+    async def _lead(self) -> None:
+        self.leading = True
+        self.jobs.add_job(
+            self.plan,
+            IntervalTrigger(seconds=REPLAN_SECONDS),
+            id="replan",
+            replace_existing=True,
+        )
+        await self.plan()
+
+    def _step_down(self) -> None:
+        self.leading = False
+        for job in self.jobs.get_jobs():
+            job.remove()
+
+    async def _run_for_leader(self) -> None:
+        while True:
+            try:
+                async with self.db.engine.connect() as conn:
+                    while not await conn.scalar(
+                        text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK}
+                    ):
+                        await conn.rollback()
+                        await asyncio.sleep(RETRY_SECONDS)
+                    await conn.commit()
+                    log.info("this instance now runs the scheduled jobs")
+                    await self._lead()
+                    while True:  # hold the lock; notice when the connection is gone
+                        await asyncio.sleep(RETRY_SECONDS)
+                        await conn.scalar(text("SELECT 1"))
+                        await conn.commit()
+            except (DBAPIError, OSError) as exc:
+                log.warning("scheduler leadership lost or not reachable: %s", exc)
+            finally:
+                if self.leading:
+                    self._step_down()
+            await asyncio.sleep(RETRY_SECONDS)
 
     async def plan(self) -> None:
         """(Re)derive every job from the stored programmes."""
         async with self.db.session() as session:
             slugs = await festival_slugs(session)
             festivals = [await read_festival(session, slug) for slug in slugs]
+        wanted: set[str] = {"replan"}
         for festival in festivals:
-            if festival is None or festival.assignment != "preferences":
-                continue
-            closes = festival.assignment_closes
-            if closes is None or not await assignment_pending(self.db, festival.slug):
-                continue
-            self._at(f"assign:{festival.slug}", max(closes, self.clock.now()), festival.slug)
+            if festival is not None:
+                wanted |= await self._plan_festival(festival)
+        for job in self.jobs.get_jobs():
+            if job.id not in wanted:
+                job.remove()  # a moment that moved or went away
 
-    def _at(self, job_id: str, moment: datetime, slug: str) -> None:
+    async def _plan_festival(self, festival: Festival) -> set[str]:
+        now = self.clock.now()
+        ids: set[str] = set()
+        closes = festival.assignment_closes
+        if (
+            festival.assignment == "preferences"
+            and closes is not None
+            and await assignment_pending(self.db, festival.slug)
+        ):
+            job_id = f"assign:{festival.slug}"
+            self._at(job_id, max(closes, now), self.assign, festival.slug)
+            ids.add(job_id)
+        lead = timedelta(minutes=festival.reminder_minutes)
+        moments = [(s.id, s.start, s.end) for r, s in festival.sessions() if not
+                   (s.cancelled or r.cancelled)]  # fmt: skip
+        if festival.plenary is not None:
+            moments.append(("plenary", festival.plenary.start, festival.plenary.end))
+        for entry, start, end in moments:
+            if now >= end:
+                continue  # too late to be useful: dropped
+            job_id = f"remind:{festival.slug}:{entry}:{start.isoformat()}"
+            if self.jobs.get_job(job_id) is None:
+                self._at(job_id, max(start - lead, now), self.remind, festival.slug, entry, start)
+            ids.add(job_id)
+        return ids
+
+    def _at(
+        self, job_id: str, moment: datetime, func: Callable[..., Awaitable[None]], *args: object
+    ) -> None:
+        async def tracked(*call_args: object) -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
+            try:
+                await func(*call_args)
+            finally:
+                if task is not None:
+                    self._running.discard(task)
+
         self.jobs.add_job(
-            self.assign,
+            tracked,
             DateTrigger(run_date=moment),
-            args=[slug],
+            args=list(args),
             id=job_id,
             replace_existing=True,
-            misfire_grace_time=None,  # late is better than never: run whenever we get to it
+            misfire_grace_time=None,  # late is better than never; the job itself checks
         )
+
+    async def remind(self, slug: str, entry: str, start: datetime) -> None:
+        queued = await queue_reminders(self.db, slug, entry, start, now=self.clock.now())
+        log.info("reminders for %s/%s: %d queued", slug, entry, queued)
+        if queued:
+            self.on_queued()
 
     async def assign(self, slug: str) -> None:
         now = self.clock.now()
@@ -77,3 +192,4 @@ class Scheduler:
                 r.waitlisted,
                 " (already done)" if r.already_done else "",
             )
+        self.on_queued()

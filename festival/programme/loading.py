@@ -60,6 +60,7 @@ FESTIVAL_KEYS = (
     "registration_closes",
     "assignment",
     "assignment_closes",
+    "reminder_minutes",
     *MATERIAL_KEYS,
 )
 ROUND_KEYS = ("id", "title", "start", "end", "description", "session")
@@ -272,12 +273,21 @@ class _Builder:
             registration_closes=closes,
             assignment=cast(AssignmentMode, assignment),
             assignment_closes=assignment_closes,
+            reminder_minutes=self._reminder_minutes(table, path),
             materials=self.materials(table, path),
             rounds=rounds,
             plenary=plenary,
             items=items,
             votes=votes,
         )
+
+    def _reminder_minutes(self, table: dict[str, Any], path: KeyPath) -> int:
+        minutes = self.r.positive_int(table, path, "reminder_minutes")
+        if minutes is not None and minutes > 24 * 60:
+            self.r.problem(
+                (*path, "reminder_minutes"), "festival.reminder_minutes must be at most 1440"
+            )
+        return minutes or 15
 
     def _zone(self, table: dict[str, Any], path: KeyPath) -> tzinfo:
         name = table.get("timezone")

@@ -174,6 +174,8 @@ class Festival:
     # assignment places them (docs/assignment.md); after that it is first come, first served.
     assignment: AssignmentMode = "first-come"
     assignment_closes: datetime | None = None
+    reminder_minutes: int = 15  # join links are mailed this long before each session
+
     materials: Materials = Materials()
     rounds: tuple[Round, ...] = ()
     plenary: Plenary | None = None

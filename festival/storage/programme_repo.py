@@ -219,6 +219,7 @@ def _festival_details(f: Festival) -> dict[str, Any]:
         "registration_closes": _iso(f.registration_closes),
         "assignment": f.assignment,
         "assignment_closes": _iso(f.assignment_closes),
+        "reminder_minutes": f.reminder_minutes,
         "materials": _materials(f.materials),
     }
 
@@ -457,6 +458,7 @@ def _festival(row: FestivalRow, entries: list[EntryRow]) -> Festival:
         registration_closes=_moment(d.get("registration_closes")),
         assignment="preferences" if d.get("assignment") == "preferences" else "first-come",
         assignment_closes=_moment(d.get("assignment_closes")),
+        reminder_minutes=int(d.get("reminder_minutes", 15)),
         materials=_to_materials(d.get("materials")),
         rounds=rounds,
         plenary=plenary,

@@ -52,7 +52,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     async def lifespan(_app: Starlette) -> AsyncIterator[_Lifespan]:
         db = Database(settings.resolved_database_url)
         the_clock = clock or SystemClock()
-        scheduler = Scheduler(db, the_clock)
         composer = Composer(
             db,
             templates_dir,
@@ -62,6 +61,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         sender = Sender(
             db, composer, make_transport(settings.smtp_url, settings.mail_dir), the_clock
         )
+        scheduler = Scheduler(db, the_clock, on_queued=sender.wake)
         try:
             await db.migrate()
             await scheduler.start()
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             yield {"festival": AppState(settings, db, the_clock, templates, sender)}
         finally:
             await sender.stop()
-            scheduler.stop()
+            await scheduler.stop()
             await db.dispose()
 
     routes = [

@@ -172,8 +172,8 @@ async def test_scheduler_plans_assignment_at_closing_or_at_once_when_missed(
         await late.plan()
         planned = [s.jobs.get_job("assign:agenda-sociaal-werk-2020") for s in (early, late)]
     finally:
-        early.stop()
-        late.stop()
+        await early.stop()
+        await late.stop()
         await db.dispose()
 
     assert [job.trigger.run_date for job in planned] == [CLOSES, AFTER_CLOSE]
