@@ -1,0 +1,68 @@
+"""Reminders: planned before each item, sent late while still useful, dropped after the end."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from festival.clock import FixedClock
+from festival.scheduling import Scheduler
+from festival.storage.db import Database
+from festival.storage.registration_repo import register
+from festival.storage.reminder_repo import queue_reminders
+from festival.storage.tables import OutboxRow
+from tests.conftest import REFERENCE
+from tests.mailing.test_delivery import NOW, SLUG, load, person
+
+START = datetime(2020, 11, 19, 9, 30, tzinfo=UTC)  # huiskamer-1, 10:30 in Amsterdam
+
+
+async def reminders(db: Database) -> list[str]:
+    async with db.session() as session:
+        rows = await session.scalars(select(OutboxRow).where(OutboxRow.kind == "reminder"))
+        return sorted(r.dedupe_key for r in rows)
+
+
+async def test_reminders_go_to_confirmed_attendees_once(database: Database):
+    await load(database, REFERENCE.read_text())
+    first = await register(database, SLUG, person(1, ronde_1="huiskamer-1"), now=NOW)
+    await register(database, SLUG, person(2, ronde_1="huiskamer-2"), now=NOW)
+
+    await queue_reminders(database, SLUG, "huiskamer-1", START, now=START)
+    await queue_reminders(database, SLUG, "huiskamer-1", START, now=START)
+
+    assert await reminders(database) == [
+        f"reminder:{first.registration.id}:huiskamer-1:{START.isoformat()}"
+    ]
+
+
+async def test_reminder_for_a_moved_or_ended_session_is_dropped(database: Database):
+    await load(database, REFERENCE.read_text())
+    await register(database, SLUG, person(1, ronde_1="huiskamer-1"), now=NOW)
+    ended = datetime(2020, 11, 19, 10, 30, tzinfo=UTC)
+
+    moved = await queue_reminders(
+        database, SLUG, "huiskamer-1", START.replace(minute=45), now=START
+    )
+    too_late = await queue_reminders(database, SLUG, "huiskamer-1", START, now=ended)
+
+    assert (moved, too_late, await reminders(database)) == (0, 0, [])
+
+
+async def test_scheduler_plans_missed_reminders_now_and_skips_ended_ones(database: Database):
+    await load(database, REFERENCE.read_text())
+    during_round_1 = datetime(2020, 11, 19, 10, 0, tzinfo=UTC)  # 11:00 local
+    scheduler = Scheduler(database, FixedClock(during_round_1))
+    scheduler.jobs.start(paused=True)
+    try:
+        await scheduler.plan()
+        jobs = {job.id: job.trigger.run_date for job in scheduler.jobs.get_jobs()}
+    finally:
+        await scheduler.stop()
+
+    missed = f"remind:{SLUG}:huiskamer-1:{START.isoformat()}"
+    later = f"remind:{SLUG}:huiskamer-6:2020-11-19T11:00:00+00:00"
+    assert jobs[missed] == during_round_1  # round 1 is still on: send now
+    assert jobs[later] == datetime(2020, 11, 19, 10, 45, tzinfo=UTC)  # 15 minutes before 12:00
+    assert f"remind:{SLUG}:plenary:2020-11-19T12:30:00+00:00" in jobs
