@@ -19,17 +19,35 @@ from festival.storage.tables import EntryRow, InviteStateRow, PlaceRow, Registra
 PLENARY = "plenary"
 
 
-async def queue_welcome(db: AsyncSession, registration: RegistrationRow, now: datetime) -> None:
+async def queue_for(
+    db: AsyncSession,
+    registration: RegistrationRow,
+    kind: str,
+    dedupe_key: str,
+    now: datetime,
+    **extra: object,
+) -> None:
+    """Queue one message to `registration`; the payload keeps what a mail needs even after
+    the registration itself is erased (name, language, and its id for calendar UIDs)."""
     await enqueue(
         db,
         festival_id=registration.festival_id,
         registration_id=registration.id,
-        kind="welcome",
-        dedupe_key=f"welcome:{registration.id}",
+        kind=kind,
+        dedupe_key=dedupe_key,
         recipient=registration.email,
-        payload={"name": registration.name, "language": registration.language},
+        payload={
+            "name": registration.name,
+            "language": registration.language,
+            "registration_id": registration.id,
+            **extra,
+        },
         now=now,
     )
+
+
+async def queue_welcome(db: AsyncSession, registration: RegistrationRow, now: datetime) -> None:
+    await queue_for(db, registration, "welcome", f"welcome:{registration.id}", now)
 
 
 async def queue_link_again(db: AsyncSession, registration_id: int, now: datetime) -> None:
@@ -37,33 +55,15 @@ async def queue_link_again(db: AsyncSession, registration_id: int, now: datetime
     registration = await db.get(RegistrationRow, registration_id)
     if registration is None:
         return
-    await enqueue(
-        db,
-        festival_id=registration.festival_id,
-        registration_id=registration.id,
-        kind="link",
-        dedupe_key=f"link:{registration.id}:{now:%Y%m%d%H}",
-        recipient=registration.email,
-        payload={"name": registration.name, "language": registration.language},
-        now=now,
-    )
+    await queue_for(db, registration, "link", f"link:{registration.id}:{now:%Y%m%d%H}", now)
 
 
 async def queue_promoted(db: AsyncSession, place: PlaceRow, entry_key: str, now: datetime) -> None:
     registration = await db.get(RegistrationRow, place.registration_id)
     if registration is None:
         return
-    await enqueue(
-        db,
-        festival_id=registration.festival_id,
-        registration_id=registration.id,
-        kind="promoted",
-        dedupe_key=f"promoted:{place.id}:{now.isoformat()}",
-        recipient=registration.email,
-        payload={"name": registration.name, "language": registration.language,
-                 "entry": entry_key},
-        now=now,
-    )  # fmt: skip
+    key = f"promoted:{place.id}:{now.isoformat()}"
+    await queue_for(db, registration, "promoted", key, now, entry=entry_key)
 
 
 async def sync_invites(db: AsyncSession, registration_ids: Iterable[int], now: datetime) -> int:
@@ -99,23 +99,7 @@ async def sync_invites(db: AsyncSession, registration_ids: Iterable[int], now: d
                 action.method,
                 action.version,
             )
-            await enqueue(
-                db,
-                festival_id=registration.festival_id,
-                registration_id=registration_id,
-                kind="invite",
-                dedupe_key=f"invite:{registration_id}:{action.entry}:{action.sequence}",
-                recipient=registration.email,
-                payload={
-                    "name": registration.name,
-                    "language": registration.language,
-                    "registration_id": registration_id,
-                    "entry": action.entry,
-                    "method": action.method,
-                    "sequence": action.sequence,
-                },
-                now=now,
-            )
+            await _queue_invite(db, registration, action.entry, action.method, action.sequence, now)
             queued += 1
     await db.flush()
     return queued
@@ -131,24 +115,20 @@ async def cancel_all_invites(db: AsyncSession, registration_id: int, now: dateti
             InviteStateRow.registration_id == registration_id, InviteStateRow.method == "REQUEST"
         )
     ):
-        sequence = state.sequence + 1
-        await enqueue(
-            db,
-            festival_id=registration.festival_id,
-            registration_id=registration_id,
-            kind="invite",
-            dedupe_key=f"invite:{registration_id}:{state.entry_key}:{sequence}",
-            recipient=registration.email,
-            payload={
-                "name": registration.name,
-                "language": registration.language,
-                "registration_id": registration_id,
-                "entry": state.entry_key,
-                "method": "CANCEL",
-                "sequence": sequence,
-            },
-            now=now,
-        )
+        await _queue_invite(db, registration, state.entry_key, "CANCEL", state.sequence + 1, now)
+
+
+async def _queue_invite(
+    db: AsyncSession,
+    registration: RegistrationRow,
+    entry: str,
+    method: str,
+    sequence: int,
+    now: datetime,
+) -> None:
+    key = f"invite:{registration.id}:{entry}:{sequence}"
+    await queue_for(db, registration, "invite", key, now, entry=entry, method=method,
+                    sequence=sequence)  # fmt: skip
 
 
 async def _attending(db: AsyncSession, registration: RegistrationRow) -> list[Attending]:

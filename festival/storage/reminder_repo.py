@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from festival.storage.db import Database
-from festival.storage.outbox_repo import enqueue
+from festival.storage.mail_queue import queue_for
 from festival.storage.tables import EntryRow, FestivalRow, PlaceRow, RegistrationRow
 
 
@@ -36,20 +36,7 @@ async def queue_reminders(
             )
         queued = 0
         for registration in await db.scalars(query):
-            await enqueue(
-                db,
-                festival_id=entry.festival_id,
-                registration_id=registration.id,
-                kind="reminder",
-                dedupe_key=f"reminder:{registration.id}:{entry_key}:{start.isoformat()}",
-                recipient=registration.email,
-                payload={
-                    "name": registration.name,
-                    "language": registration.language,
-                    "registration_id": registration.id,
-                    "entry": entry_key,
-                },
-                now=now,
-            )
+            key = f"reminder:{registration.id}:{entry_key}:{start.isoformat()}"
+            await queue_for(db, registration, "reminder", key, now, entry=entry_key)
             queued += 1
         return queued
