@@ -22,6 +22,7 @@ from festival.clock import SystemClock
 from festival.config import Settings
 from festival.errors import FestivalError, ProgrammeError
 from festival.invites.calendar import programme_calendar
+from festival.live.channels import SHOW, qa_channels
 from festival.programme.changes import LoadReport
 from festival.programme.loading import check_programme_files, read_programme
 from festival.registration.export import registrations_csv
@@ -244,14 +245,19 @@ def token() -> None:
 
 @token.command("create")
 @click.option("--role", required=True, type=click.Choice([r for r in ROLES if r != "attendee"]))
-@click.option("--channel", help="Limit the token to one live channel (plenary, a session id).")
+@click.option(
+    "--channel",
+    "channels",
+    multiple=True,
+    help="Limit the token to a live channel (plenary, a session id); repeat for several.",
+)
 @click.option("--label", default="", help="A note for `token list`, e.g. who has it.")
 @_festival_option
 @_database_option
 @_var_option
 def token_create(
     role: str,
-    channel: str | None,
+    channels: tuple[str, ...],
     label: str,
     festival_slug: str | None,
     database_url: str | None,
@@ -262,9 +268,18 @@ def token_create(
     The secret is shown only now; the store keeps only its hash.
     """
     settings = _settings(database_url=database_url, var_dir=var_dir)
+    channel = ",".join(dict.fromkeys(channels)) or None
 
     async def work(session: Any) -> tuple[int, str, str]:
         slug = await _pick_festival(session, festival_slug)
+        festival = await read_festival(session, slug)
+        known = {SHOW, *qa_channels(festival)} if festival is not None else set()
+        unknown = [c for c in dict.fromkeys(channels) if c not in known]
+        if unknown:
+            raise FestivalError(
+                f"no channel {', '.join(map(repr, unknown))} in {slug}; "
+                f"channels: {', '.join(sorted(known))}"
+            )
         grant_role = next(r for r in ROLES if r == role)  # click checked it is one of them
         token_id, secret = await create_token(
             session, slug, grant_role, channel=channel, label=label, now=SystemClock().now()
@@ -273,7 +288,10 @@ def token_create(
 
     token_id, secret, slug = _run(settings, work)
     click.echo(f"token {token_id}: {role} for {slug}" + (f", channel {channel}" if channel else ""))
-    click.echo(f"{settings.resolved_base_url}{CONSOLES[role]}?token={secret}")
+    console = CONSOLES[role]
+    if role == "moderator" and len(channels) == 1:
+        console = f"{console}/{channels[0]}"
+    click.echo(f"{settings.resolved_base_url}{console}?token={secret}")
 
 
 @token.command("list")

@@ -32,6 +32,11 @@ class Settings:
         "SMTP server for outgoing mail: `smtp://user:pass@host:587` (STARTTLS when offered; "
         "add `?starttls=require` to insist) or `smtps://…:465`. Empty: a maildir in var/mail.",
     )
+    broker_url: str = _setting(
+        "",
+        "Redis URL for live fan-out across instances (`redis://127.0.0.1:6379/0`). "
+        "Empty: in-process, for a single instance.",
+    )
     mail_from: str = _setting("festival@localhost", "Sender address of outgoing mail.")
     var_dir: str = _setting("var", "Directory for the SQLite database and other local state.")
     templates_dir: str = _setting(

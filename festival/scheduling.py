@@ -23,6 +23,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from festival.clock import Clock
+from festival.live.channels import qa_channels
+from festival.live.qa_service import QaService
 from festival.programme.model import Festival
 from festival.storage.assignment_repo import assignment_pending, run_assignment
 from festival.storage.db import Database
@@ -37,10 +39,16 @@ REPLAN_SECONDS = 60
 
 class Scheduler:
     def __init__(
-        self, db: Database, clock: Clock, *, on_queued: Callable[[], None] | None = None
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        on_queued: Callable[[], None] | None = None,
+        qa: QaService | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
+        self.qa = qa
         self.on_queued = on_queued or (lambda: None)
         self.jobs = AsyncIOScheduler(timezone="UTC")
         self.leading = False
@@ -143,7 +151,31 @@ class Scheduler:
             if self.jobs.get_job(job_id) is None:
                 self._at(job_id, max(start - lead, now), self.remind, festival.slug, entry, start)
             ids.add(job_id)
+        if self.qa is not None:
+            ids |= await self._plan_qa(festival, now)
         return ids
+
+    async def _plan_qa(self, festival: Festival, now: datetime) -> set[str]:
+        """Each channel's Q&A opens when its block starts and closes when it ends: a job at
+        every boundary to come, and the boundaries already passed applied now (once each)."""
+        ids: set[str] = set()
+        await self.follow(festival.slug)
+        for info in qa_channels(festival).values():
+            for moment in (info.start, info.end):
+                if moment > now:
+                    job_id = f"qa:{festival.slug}:{info.id}:{moment.isoformat()}"
+                    if self.jobs.get_job(job_id) is None:
+                        self._at(job_id, moment, self.follow, festival.slug)
+                    ids.add(job_id)
+        return ids
+
+    async def follow(self, slug: str) -> None:
+        if self.qa is None:
+            return
+        async with self.db.session() as session:
+            festival = await read_festival(session, slug)
+        if festival is not None:
+            await self.qa.follow_programme(festival, self.clock.now())
 
     def _at(
         self, job_id: str, moment: datetime, func: Callable[..., Awaitable[None]], *args: object

@@ -36,7 +36,7 @@ class Grant:
     token_id: int
     role: Role
     festival: str
-    channel: str | None = None  # None: every channel of the festival
+    channel: str | None = None  # None: every channel; else channel ids joined by commas
     registration_id: int | None = None  # set for attendee tokens
     expires_at: datetime | None = None
 
@@ -48,5 +48,10 @@ class Grant:
             return True
         if self.role != role:
             return False
-        # A channel-scoped token acts on that channel only, never festival-wide.
-        return self.channel is None or self.channel == channel
+        # A channel-scoped token acts on its channels only, never festival-wide.
+        return self.channel is None or channel in self.channels
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The channels this token is limited to; empty when it is not limited."""
+        return tuple(self.channel.split(",")) if self.channel else ()

@@ -135,7 +135,7 @@ class TokenRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(16))
-    channel: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(500))  # channel ids, comma-separated
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registrations.id", ondelete="CASCADE"), index=True
     )
@@ -218,3 +218,37 @@ class InviteStateRow(Base):
     sequence: Mapped[int]
     method: Mapped[str] = mapped_column(String(8))
     version: Mapped[int]
+
+
+class LiveChannelRow(Base):
+    """A live channel's event counter. Locking this row serialises the channel's writers, so
+    sequence numbers have no gaps and no duplicates, on one instance or many."""
+
+    __tablename__ = "live_channels"
+    __table_args__ = (
+        UniqueConstraint("festival_id", "channel", name="uq_live_channels_festival_channel"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(64))
+    last_seq: Mapped[int]
+
+
+class LiveEventRow(Base):
+    """One state change of a live channel (`plenary`, a session id, or `show`), stored before
+    it is broadcast; `seq` counts from 1 per channel."""
+
+    __tablename__ = "live_events"
+    __table_args__ = (
+        UniqueConstraint("festival_id", "channel", "seq", name="uq_live_events_channel_seq"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int]
+    type: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime]
+    body: Mapped[dict[str, Any]]

@@ -15,21 +15,27 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from festival.bus import make_bus
 from festival.clock import Clock, SystemClock
 from festival.config import Settings
 from festival.errors import FestivalError
+from festival.live.channels import SHOW
+from festival.live.hub import Hub, Renderer
+from festival.live.log import EventLog
+from festival.live.qa_service import QaService
+from festival.live.qa_views import render_qa
 from festival.mailing.compose import Composer
 from festival.mailing.sender import Sender
 from festival.mailing.transport import make_transport
 from festival.scheduling import Scheduler
 from festival.storage.db import Database
-from festival.web import admin, errors, me
+from festival.web import admin, errors, live, me
 from festival.web.programme import api_programme, programme_ics, programme_page
 from festival.web.registration import api_register, register_page
-from festival.web.state import AppState, app_state
+from festival.web.state import AppState, Live, app_state
 from festival.web.templating import make_templates
 
 
@@ -41,6 +47,12 @@ async def healthz(request: Request) -> Response:
     async with app_state(request).db.session() as db:
         await db.execute(text("SELECT 1"))
     return JSONResponse({"status": "ok"})
+
+
+def _renderer_for(channel: str) -> Renderer:
+    if channel == SHOW:
+        raise NotImplementedError("the show channel is not wired yet")
+    return render_qa
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
@@ -61,15 +73,23 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         sender = Sender(
             db, composer, make_transport(settings.smtp_url, settings.mail_dir), the_clock
         )
-        scheduler = Scheduler(db, the_clock, on_queued=sender.wake)
+        bus = make_bus(settings.broker_url)
+        log = EventLog(db)
+        qa = QaService(log, bus)
+        hub = Hub(bus, log, _renderer_for)
+        scheduler = Scheduler(db, the_clock, on_queued=sender.wake, qa=qa)
         try:
             await db.migrate()
+            await bus.start()
             await scheduler.start()
             sender.start()
-            yield {"festival": AppState(settings, db, the_clock, templates, sender)}
+            live_parts = Live(bus, log, qa, hub)
+            yield {"festival": AppState(settings, db, the_clock, templates, sender, live_parts)}
         finally:
+            await hub.close()
             await sender.stop()
             await scheduler.stop()
+            await bus.close()
             await db.dispose()
 
     routes = [
@@ -88,6 +108,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/api/me/choices/{round}", me.api_me_choice, methods=["PUT"]),
         Route("/api/me/rankings/{round}", me.api_me_ranking, methods=["PUT"]),
         Route("/api/me/export", me.api_me_export),
+        Route("/api/channels/{channel}", live.api_channel),
+        Route("/api/channels/{channel}/actions", live.api_channel_action, methods=["POST"]),
+        WebSocketRoute("/ws/channels/{channel}", live.channel_socket),
         Route("/admin", admin.admin_page),
         Route("/admin/registrations.csv", admin.admin_csv),
         Route("/api/admin/registrations", admin.api_admin_registrations),

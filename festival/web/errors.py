@@ -13,6 +13,8 @@ from starlette.responses import JSONResponse, Response
 
 from festival.errors import FestivalError, Forbidden, Invalid, NotFound, Unauthenticated
 from festival.i18n import pick_language
+from festival.live.qa_actions import MessageError
+from festival.qa import QaError, RateLimited
 from festival.web.state import app_state
 
 log = logging.getLogger("festival.web")
@@ -23,6 +25,9 @@ _STATUS: dict[type[FestivalError], int] = {
     Invalid: 422,
     Unauthenticated: 401,
     Forbidden: 403,
+    QaError: 422,
+    RateLimited: 429,
+    MessageError: 400,
 }
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 
 from festival.errors import NotFound
@@ -18,7 +18,7 @@ from festival.web.errors import page_language
 from festival.web.state import app_state
 
 
-async def current_festival(request: Request) -> Festival:
+async def current_festival(request: HTTPConnection) -> Festival:
     """`?festival=SLUG`, else the configured one, else the most recently loaded."""
     state = app_state(request)
     slug = request.query_params.get("festival") or state.settings.festival

@@ -7,10 +7,24 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 from starlette.templating import Jinja2Templates
 
+from festival.bus import Bus
 from festival.clock import Clock
 from festival.config import Settings
+from festival.live.hub import Hub
+from festival.live.log import EventLog
+from festival.live.qa_service import QaService
 from festival.mailing.sender import Sender
 from festival.storage.db import Database
+
+
+@dataclass(frozen=True)
+class Live:
+    """The live channels' parts: the bus, the stored log, the Q&A service and the hub."""
+
+    bus: Bus
+    log: EventLog
+    qa: QaService
+    hub: Hub
 
 
 @dataclass(frozen=True)
@@ -20,6 +34,7 @@ class AppState:
     clock: Clock
     templates: Jinja2Templates
     sender: Sender
+    live: Live
 
 
 def app_state(conn: HTTPConnection) -> AppState:

@@ -1,0 +1,54 @@
+"""Which live channels a festival has, and what each needs to know of the programme."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from festival.errors import NotFound
+from festival.programme.model import Festival
+
+PLENARY: Final = "plenary"
+SHOW: Final = "show"
+
+
+@dataclass(frozen=True)
+class QaChannelInfo:
+    """A channel with a Q&A: its title, the people questions may be addressed to, and the
+    programme block it follows (the Q&A opens at `start` and closes at `end`)."""
+
+    id: str
+    title: str
+    people: tuple[str, ...]
+    start: datetime
+    end: datetime
+
+
+def qa_channels(festival: Festival) -> dict[str, QaChannelInfo]:
+    channels: dict[str, QaChannelInfo] = {}
+    plenary = festival.plenary
+    if plenary is not None:
+        people = dict.fromkeys(
+            p.name for block in plenary.blocks if not block.cancelled for p in block.people
+        )
+        channels[PLENARY] = QaChannelInfo(
+            PLENARY, plenary.title, tuple(people), plenary.start, plenary.end
+        )
+    for _round, session in festival.sessions():
+        if not session.cancelled:
+            channels[session.id] = QaChannelInfo(
+                session.id,
+                session.title,
+                tuple(p.name for p in session.hosts),
+                session.start,
+                session.end,
+            )
+    return channels
+
+
+def qa_channel(festival: Festival, channel: str) -> QaChannelInfo:
+    found = qa_channels(festival).get(channel)
+    if found is None:
+        raise NotFound(f"no live channel {channel!r} in this festival", code="channel.not_found")
+    return found

@@ -1,0 +1,193 @@
+"""The hub: one bus subscription per live channel per instance, fanned out to its viewers.
+
+Every instance's hub hears every event of the channels its viewers watch, in full, and makes
+the views itself: a message is serialised once per audience (moderators, the public, …), and
+only the asker and the actor of an event get a personal copy. Events reach each viewer in seq
+order with no gap and no duplicate: the hub delivers seq n+1 after n, and when the bus skips
+(a publish still in flight from another instance, or a Redis reconnect) it reads the missing
+events back from the store, where they were committed before anyone published them.
+
+A viewer that falls `QUEUE_LIMIT` messages behind is dropped, never waited for; its connection
+closes and the client resumes with `since`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from festival.bus import GAP, Bus, BusError, channel_topic
+from festival.live.log import EventLog
+from festival.live.qa_service import wire_to_stored
+from festival.storage.live_repo import StoredEvent
+
+logger = logging.getLogger(__name__)
+
+QUEUE_LIMIT: Final = 500
+"""Messages a viewer may fall behind before its connection is closed."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One event as each kind of viewer receives it, serialised: `by_role` for everyone of a
+    role; `personal` overrides it for single viewers (None there means: nothing for you)."""
+
+    by_role: dict[str, str | None]
+    personal: dict[str, str | None] = field(default_factory=dict)
+
+
+Renderer = Callable[[StoredEvent], Rendered]
+
+
+class Listener:
+    """One connected viewer: a role, maybe an identity, and a bounded queue of messages."""
+
+    def __init__(self, role: str, viewer_id: str | None = None, *, limit: int = QUEUE_LIMIT):
+        self.role = role
+        self.viewer_id = viewer_id
+        self.limit = limit
+        self.dropped = False
+        self._items: deque[tuple[int, str]] = deque()
+        self._wake = asyncio.Event()
+
+    def offer(self, seq: int, text: str) -> bool:
+        """Queue a message (seq 0: not an event); False, and dropped, when it is too full."""
+        if self.dropped:
+            return False
+        if len(self._items) >= self.limit:
+            self.dropped = True
+            self._items.clear()
+            self._wake.set()
+            return False
+        self._items.append((seq, text))
+        self._wake.set()
+        return True
+
+    async def next(self) -> tuple[int, str] | None:
+        """The next message, waiting for one; None once the viewer has been dropped."""
+        while not self._items:
+            if self.dropped:
+                return None
+            self._wake.clear()
+            await self._wake.wait()
+        if self.dropped:
+            return None
+        return self._items.popleft()
+
+
+class _Room:
+    def __init__(self, festival: str, channel: str, render: Renderer) -> None:
+        self.festival = festival
+        self.channel = channel
+        self.render = render
+        self.listeners: set[Listener] = set()
+        self.seq = 0
+        self.ready = asyncio.Event()
+        self.failed: BaseException | None = None
+        self.task: asyncio.Task[None] | None = None
+
+
+class Hub:
+    def __init__(self, bus: Bus, log: EventLog, renderer_for: Callable[[str], Renderer]) -> None:
+        self.bus = bus
+        self.log = log
+        self.renderer_for = renderer_for
+        self._rooms: dict[tuple[str, str], _Room] = {}
+
+    async def join(self, festival: str, channel: str, listener: Listener) -> None:
+        """Start delivering the channel's events to `listener`. Returns once the channel's
+        subscription is live, so whatever the caller reads from the store afterwards plus
+        what arrives here covers every event."""
+        key = (festival, channel)
+        room = self._rooms.get(key)
+        if room is None or room.task is None or room.task.done():
+            room = self._rooms[key] = _Room(festival, channel, self.renderer_for(channel))
+            room.task = asyncio.create_task(self._run(room), name=f"hub {festival}/{channel}")
+        room.listeners.add(listener)
+        await room.ready.wait()
+        if room.failed is not None:
+            room.listeners.discard(listener)
+            raise BusError(f"the live channel could not be followed: {room.failed}")
+
+    def leave(self, festival: str, channel: str, listener: Listener) -> None:
+        room = self._rooms.get((festival, channel))
+        if room is None:
+            return
+        room.listeners.discard(listener)
+        if not room.listeners and room.task is not None:
+            room.task.cancel()
+            del self._rooms[(festival, channel)]
+
+    def listeners(self, festival: str, channel: str) -> int:
+        room = self._rooms.get((festival, channel))
+        return 0 if room is None else len(room.listeners)
+
+    async def close(self) -> None:
+        rooms = list(self._rooms.values())
+        self._rooms.clear()
+        for room in rooms:
+            if room.task is not None:
+                room.task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await room.task
+            for listener in room.listeners:
+                listener.dropped = True
+                listener.offer(0, "")
+
+    async def _run(self, room: _Room) -> None:
+        topic = channel_topic(room.festival, room.channel)
+        try:
+            async with self.bus.subscribe(topic) as subscription:
+                room.seq = await self.log.last(room.festival, room.channel)
+                room.ready.set()
+                async for message in subscription:
+                    if message.get("type") == GAP:
+                        await self._fill(room)
+                    else:
+                        await self._receive(room, [wire_to_stored(m) for m in message["events"]])
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            logger.warning("live channel %s/%s stopped: %s", room.festival, room.channel, error)
+            room.failed = error
+            room.ready.set()
+            for listener in list(room.listeners):
+                listener.dropped = True
+                listener.offer(0, "")
+            self._rooms.pop((room.festival, room.channel), None)
+
+    async def _receive(self, room: _Room, events: Sequence[StoredEvent]) -> None:
+        for event in events:
+            if event.seq <= room.seq:
+                continue  # heard already, or read back from the store
+            if event.seq > room.seq + 1:
+                await self._fill(room)
+                if event.seq <= room.seq:
+                    continue
+            self._dispatch(room, event)
+
+    async def _fill(self, room: _Room) -> None:
+        for event in await self.log.after(room.festival, room.channel, room.seq):
+            self._dispatch(room, event)
+
+    def _dispatch(self, room: _Room, event: StoredEvent) -> None:
+        room.seq = event.seq
+        rendered = room.render(event)
+        for listener in list(room.listeners):
+            if listener.viewer_id is not None and listener.viewer_id in rendered.personal:
+                text = rendered.personal[listener.viewer_id]
+            else:
+                text = rendered.by_role.get(listener.role)
+            if text is not None and not listener.offer(event.seq, text):
+                room.listeners.discard(listener)
+
+
+def wire(message: dict[str, Any]) -> str:
+    """The one way live messages are serialised: compact JSON, non-ASCII kept as is."""
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))

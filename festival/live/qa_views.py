@@ -1,0 +1,89 @@
+"""What each viewer of a Q&A channel receives: snapshots and events, as wire messages.
+
+Roles: `moderator` gets everything (`festival.qa.event_for_moderator`); `audience` gets the
+public view. An audience event is serialised once for everyone; only the question's asker and
+the event's actor get their own copy, with `mine` and `voted` filled in. In the shared copy
+those two fields are left out, which the protocol defines as "unchanged": a page keeps what
+its own snapshot and acks told it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+from festival.live.hub import Rendered, wire
+from festival.qa import (
+    QaChannel,
+    event_for_audience,
+    event_for_moderator,
+    snapshot_for_audience,
+    snapshot_for_moderator,
+)
+from festival.qa.records import event_from_parts
+from festival.storage.live_repo import StoredEvent
+
+MODERATOR: Final = "moderator"
+AUDIENCE: Final = "audience"
+_PERSONAL_FIELDS = ("mine", "voted")
+
+
+def render_qa(stored: StoredEvent) -> Rendered:
+    event = event_from_parts(stored.type, stored.channel, stored.actor, stored.at, stored.body)
+
+    def message(view: dict[str, Any] | None) -> str | None:
+        if view is None:
+            return None
+        return wire({"type": "event", "channel": stored.channel, "seq": stored.seq, "event": view})
+
+    shared = event_for_audience(event, None)
+    question = shared.get("question") if shared is not None else None
+    if isinstance(question, dict):
+        for name in _PERSONAL_FIELDS:
+            question.pop(name, None)
+    personal: dict[str, str | None] = {}
+    people = {event.actor}
+    if event.question is not None:
+        people.add(event.question.asker_id)
+    for viewer in people:
+        personal[viewer] = message(event_for_audience(event, viewer))
+    return Rendered(
+        by_role={MODERATOR: message(event_for_moderator(event)), AUDIENCE: message(shared)},
+        personal=personal,
+    )
+
+
+def qa_snapshot(
+    state: QaChannel,
+    seq: int,
+    *,
+    role: str,
+    viewer_id: str | None,
+    people: tuple[str, ...],
+    title: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The `snapshot` message: the whole channel as this viewer may see it."""
+    view = (
+        snapshot_for_moderator(state)
+        if role == MODERATOR
+        else snapshot_for_audience(state, viewer_id)
+    )
+    return {
+        "type": "snapshot",
+        "channel": state.channel,
+        "seq": seq,
+        "role": role,
+        "title": title,
+        "people": list(people),
+        "server_time": now.isoformat(),
+        "qa": view,
+    }
+
+
+def qa_event_message(stored: StoredEvent, *, role: str, viewer_id: str | None) -> str | None:
+    """One stored event for one viewer (replays after `since`), or None when not theirs."""
+    rendered = render_qa(stored)
+    if viewer_id is not None and viewer_id in rendered.personal:
+        return rendered.personal[viewer_id]
+    return rendered.by_role.get(role)

@@ -1,0 +1,155 @@
+"""A real `festival serve` with the reference festival, real tokens, and a websockets client."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx2
+import pytest
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from tests.conftest import REFERENCE
+from tests.live import ROOT, serve, server_environment
+
+Message = dict[str, Any]
+WAIT = 10.0  # seconds a test waits for a message before it fails
+
+
+@dataclass
+class Site:
+    """A running festival: its base URL and the settings its CLI commands need."""
+
+    base: str
+    env: dict[str, str]
+    emails: Iterator[int] = field(default_factory=itertools.count)
+
+    @property
+    def ws(self) -> str:
+        return self.base.replace("http://", "ws://")
+
+    def cli(self, *args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "festival", *args],
+            cwd=ROOT,
+            env=server_environment(self.env),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return done.stdout
+
+    def role_token(self, role: str, *channels: str) -> str:
+        args = ["token", "create", "--role", role]
+        for channel in channels:
+            args += ["--channel", channel]
+        url = self.cli(*args).strip().splitlines()[-1]
+        return parse_qs(urlsplit(url).query)["token"][0]
+
+    def register(self, name: str = "Deelnemer", choices: dict[str, str] | None = None) -> str:
+        number = next(self.emails)
+        response = httpx2.post(
+            f"{self.base}/api/registrations",
+            json={
+                "name": name,
+                "email": f"deelnemer{number}@example.org",
+                "consent": True,
+                "choices": choices or {},
+            },
+            trust_env=False,
+            timeout=10,
+        )
+        assert response.status_code == 201, response.text
+        token: str = response.json()["token"]
+        return token
+
+    def url(self, channel: str, token: str | None = None, since: int | None = None) -> str:
+        query = []
+        if token:
+            query.append(f"token={token}")
+        if since is not None:
+            query.append(f"since={since}")
+        return f"{self.ws}/ws/channels/{channel}" + ("?" + "&".join(query) if query else "")
+
+
+class Client:
+    """One websocket connection; collects every message, answers `ref`s."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        self.connection = connection
+        self.messages: list[Message] = []
+        self._refs = itertools.count(1)
+        self._arrived = asyncio.Condition()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for raw in self.connection:
+            message = json.loads(raw)
+            async with self._arrived:
+                self.messages.append(message)
+                self._arrived.notify_all()
+
+    async def wait_for(self, match: Callable[[Message], bool], timeout: float = WAIT) -> Message:
+        async def found() -> Message:
+            async with self._arrived:
+                while True:
+                    for message in self.messages:
+                        if match(message):
+                            return message
+                    if self._reader.done():
+                        raise AssertionError(f"connection ended; got {self.messages}")
+                    await self._arrived.wait()
+
+        return await asyncio.wait_for(found(), timeout)
+
+    async def send(self, message: Message) -> Message:
+        """Send with a fresh `ref`; return the ack or error that answers it."""
+        ref = f"r{next(self._refs)}"
+        await self.connection.send(json.dumps({**message, "ref": ref}))
+        return await self.wait_for(lambda m: m.get("ref") == ref)
+
+    async def event(self, kind: str, **question: Any) -> Message:
+        """The first event of `kind` whose question has the given fields."""
+
+        def match(m: Message) -> bool:
+            if m.get("type") != "event" or m["event"]["type"] != kind:
+                return False
+            q = m["event"].get("question") or {}
+            return all(q.get(k) == v for k, v in question.items())
+
+        return await self.wait_for(match)
+
+    def events(self) -> list[Message]:
+        return [m for m in self.messages if m.get("type") == "event"]
+
+    async def close(self) -> None:
+        await self.connection.close()
+        self._reader.cancel()
+        await asyncio.gather(self._reader, return_exceptions=True)
+
+
+async def connect(url: str) -> Client:
+    # proxy=None: a proxy in the environment must not carry loopback traffic.
+    connection = await websockets.connect(url, proxy=None, open_timeout=WAIT)
+    return Client(connection)
+
+
+def start(site_env: dict[str, str], tmp_path: Path, *extra: str) -> Any:
+    return serve("--programme", str(REFERENCE), "--demo", *extra, env=site_env)
+
+
+@pytest.fixture
+def site(sqlite_url: str, tmp_path: Path) -> Iterator[Site]:
+    env = {"FESTIVAL_DATABASE_URL": sqlite_url, "FESTIVAL_VAR_DIR": str(tmp_path)}
+    with start(env, tmp_path) as base:
+        yield Site(base, env)
