@@ -37,6 +37,10 @@ class Settings:
         "Redis URL for live fan-out across instances (`redis://127.0.0.1:6379/0`). "
         "Empty: in-process, for a single instance.",
     )
+    broker_namespace: str = _setting(
+        "festival:",
+        "Prefix of the Redis pub/sub channels, so services sharing one Redis stay apart.",
+    )
     mail_from: str = _setting("festival@localhost", "Sender address of outgoing mail.")
     var_dir: str = _setting("var", "Directory for the SQLite database and other local state.")
     templates_dir: str = _setting(

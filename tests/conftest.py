@@ -88,6 +88,12 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture
+def redis_url() -> str:
+    need_redis()
+    return REDIS_URL
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'festival.db'}"
 

@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         sender = Sender(
             db, composer, make_transport(settings.smtp_url, settings.mail_dir), the_clock
         )
-        bus = make_bus(settings.broker_url)
+        bus = make_bus(settings.broker_url, namespace=settings.broker_namespace)
         log = EventLog(db)
         qa = QaService(log, bus)
         hub = Hub(bus, log, _renderer_for)

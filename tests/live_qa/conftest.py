@@ -7,6 +7,7 @@ import itertools
 import json
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,7 @@ class Site:
         return parse_qs(urlsplit(url).query)["token"][0]
 
     def register(self, name: str = "Deelnemer", choices: dict[str, str] | None = None) -> str:
-        number = next(self.emails)
+        number = f"{next(self.emails)}-{uuid.uuid4().hex[:8]}"
         response = httpx2.post(
             f"{self.base}/api/registrations",
             json={
@@ -99,7 +100,7 @@ class Client:
                 self.messages.append(message)
                 self._arrived.notify_all()
 
-    async def wait_for(self, match: Callable[[Message], bool], timeout: float = WAIT) -> Message:
+    async def wait_for(self, match: Callable[[Message], bool], within: float = WAIT) -> Message:
         async def found() -> Message:
             async with self._arrived:
                 while True:
@@ -110,7 +111,7 @@ class Client:
                         raise AssertionError(f"connection ended; got {self.messages}")
                     await self._arrived.wait()
 
-        return await asyncio.wait_for(found(), timeout)
+        return await asyncio.wait_for(found(), within)
 
     async def send(self, message: Message) -> Message:
         """Send with a fresh `ref`; return the ack or error that answers it."""
@@ -132,6 +133,11 @@ class Client:
     def events(self) -> list[Message]:
         return [m for m in self.messages if m.get("type") == "event"]
 
+    async def close_code(self) -> int | None:
+        """Wait for the server to close the connection; the code it gave."""
+        await asyncio.wait_for(self.connection.wait_closed(), WAIT)
+        return self.connection.close_code
+
     async def close(self) -> None:
         await self.connection.close()
         self._reader.cancel()
@@ -144,12 +150,28 @@ async def connect(url: str) -> Client:
     return Client(connection)
 
 
-def start(site_env: dict[str, str], tmp_path: Path, *extra: str) -> Any:
-    return serve("--programme", str(REFERENCE), "--demo", *extra, env=site_env)
+def sqlite_env(folder: Path) -> dict[str, str]:
+    return {
+        "FESTIVAL_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'festival.db'}",
+        "FESTIVAL_VAR_DIR": str(folder),
+    }
+
+
+def start(env: dict[str, str], *extra: str) -> Any:
+    """`festival serve` with the reference festival moved to today (its Q&A still closed)."""
+    return serve("--programme", str(REFERENCE), "--demo", *extra, env=env)
 
 
 @pytest.fixture
-def site(sqlite_url: str, tmp_path: Path) -> Iterator[Site]:
-    env = {"FESTIVAL_DATABASE_URL": sqlite_url, "FESTIVAL_VAR_DIR": str(tmp_path)}
-    with start(env, tmp_path) as base:
+def site(tmp_path: Path) -> Iterator[Site]:
+    env = sqlite_env(tmp_path)
+    with start(env) as base:
+        yield Site(base, env)
+
+
+@pytest.fixture(scope="module")
+def shared_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """One server for a module's tests that each make their own attendees and questions."""
+    env = sqlite_env(tmp_path_factory.mktemp("site"))
+    with start(env) as base:
         yield Site(base, env)
