@@ -1,0 +1,91 @@
+"""Reference for the fan-out benchmark: the same broadcast written only with `websockets`.
+
+    python bench/ws_reference.py --port PORT --message FILE [--no-compression]
+
+It speaks just enough of festival's live protocol for `bench/ws_bench.py` to drive it as it
+drives festival: every connection to `/ws/channels/plenary` gets a `snapshot`; a connection
+with `?token=…` is a moderator whose `{"type": "moderate", "action": …}` bumps the seq,
+broadcasts FILE's event (festival's own audience copy of a pick) with that seq to every
+connection without a token, and is answered by an `ack` with the seq. Serialised once per
+broadcast and handed to `websockets.broadcast`, which is the floor festival is compared to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import signal
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.http11 import Request, Response
+
+
+def _wire(message: dict[str, Any]) -> str:
+    # As festival serialises: compact, non-ASCII as is, so both send the same bytes.
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+class Reference:
+    def __init__(self, event: dict[str, Any]) -> None:
+        self.event = event
+        self.seq = int(event["seq"])
+        self.audience: set[ServerConnection] = set()
+
+    async def handle(self, connection: ServerConnection) -> None:
+        request = connection.request
+        assert request is not None  # set once the handshake is done, before the handler runs
+        moderator = "token=" in request.path
+        await connection.send(_wire({"type": "snapshot", "channel": "plenary", "seq": 0}))
+        if not moderator:
+            self.audience.add(connection)
+        try:
+            async for raw in connection:
+                message = json.loads(raw)
+                self.seq += 1
+                broadcast(self.audience, _wire({**self.event, "seq": self.seq}))
+                await connection.send(
+                    _wire({"type": "ack", "seq": self.seq, "ref": message.get("ref")})
+                )
+        finally:
+            self.audience.discard(connection)
+
+
+def _only_plenary(connection: ServerConnection, request: Request) -> Response | None:
+    if request.path.split("?", 1)[0] != "/ws/channels/plenary":
+        return connection.respond(404, "no such channel\n")
+    return None
+
+
+async def run(reference: Reference, port: int, compression: bool) -> None:
+    stop = asyncio.get_running_loop().create_future()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set_result, None)
+    async with serve(
+        reference.handle,
+        "127.0.0.1",
+        port,
+        process_request=_only_plenary,
+        compression="deflate" if compression else None,
+        backlog=4096,
+    ):
+        print("ready", flush=True)  # noqa: T201 - the orchestrator waits for this line
+        await stop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--message", required=True, help="JSON file: the event to broadcast")
+    parser.add_argument("--no-compression", action="store_true", help="refuse permessage-deflate")
+    args = parser.parse_args()
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    reference = Reference(json.loads(Path(args.message).read_text(encoding="utf-8")))
+    asyncio.run(run(reference, args.port, not args.no_compression))
+
+
+if __name__ == "__main__":
+    main()
