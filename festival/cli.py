@@ -180,7 +180,15 @@ def serve(
         for role, url in _demo_consoles(settings).items():
             click.echo(f"  {role + ' console:':<22} {url}")
     click.echo("")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        # A client message is at most 4,096 characters (docs/live-protocol.md); a frame far
+        # beyond that is refused by the protocol layer before it is buffered.
+        ws_max_size=64 * 1024,
+    )
 
 
 def _demo_consoles(settings: Settings) -> dict[str, str]:
@@ -235,7 +243,7 @@ _festival_option = click.option(
 
 CONSOLES = {"admin": "/admin", "host": "/host", "moderator": "/moderate", "presenter": "/presenter"}
 # The consoles that exist so far; the others arrive with the Q&A and run-of-show work.
-CONSOLES_READY: tuple[Role, ...] = ("admin",)
+CONSOLES_READY: tuple[Role, ...] = ("admin", "moderator")
 
 
 @main.group()

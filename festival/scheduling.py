@@ -25,11 +25,14 @@ from sqlalchemy.exc import DBAPIError
 from festival.clock import Clock
 from festival.live.channels import qa_channels
 from festival.live.qa_service import QaService
+from festival.live.show_service import ShowService
+from festival.live.show_views import show_now
 from festival.programme.model import Festival
 from festival.storage.assignment_repo import assignment_pending, run_assignment
 from festival.storage.db import Database
 from festival.storage.programme_repo import festival_slugs, read_festival
 from festival.storage.reminder_repo import queue_reminders
+from festival.storage.shift_repo import announce_plenary
 
 log = logging.getLogger("festival.scheduling")
 LEADER_LOCK = 472_019_002  # any fixed number, the same in every instance
@@ -45,10 +48,12 @@ class Scheduler:
         *,
         on_queued: Callable[[], None] | None = None,
         qa: QaService | None = None,
+        show: ShowService | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.qa = qa
+        self.show = show
         self.on_queued = on_queued or (lambda: None)
         self.jobs = AsyncIOScheduler(timezone="UTC")
         self.leading = False
@@ -140,20 +145,73 @@ class Scheduler:
             self._at(job_id, max(closes, now), self.assign, festival.slug)
             ids.add(job_id)
         lead = timedelta(minutes=festival.reminder_minutes)
-        moments = [(s.id, s.start, s.end) for r, s in festival.sessions() if not
+        # (entry, its programme start, when it starts now, when it ends)
+        moments = [(s.id, s.start, s.start, s.end) for r, s in festival.sessions() if not
                    (s.cancelled or r.cancelled)]  # fmt: skip
-        if festival.plenary is not None:
-            moments.append(("plenary", festival.plenary.start, festival.plenary.end))
-        for entry, start, end in moments:
+        if (plenary := festival.plenary) is not None:
+            starts = await self._follow_show(festival, now) or plenary.start
+            moments.append(("plenary", plenary.plan[0], starts, plenary.end))
+        for entry, planned, starts, end in moments:
             if now >= end:
                 continue  # too late to be useful: dropped
-            job_id = f"remind:{festival.slug}:{entry}:{start.isoformat()}"
-            if self.jobs.get_job(job_id) is None:
-                self._at(job_id, max(start - lead, now), self.remind, festival.slug, entry, start)
+            # Keyed by the programme's start: a delay moves the job, it does not add one.
+            job_id = f"remind:{festival.slug}:{entry}:{planned.isoformat()}"
+            moment = max(starts - lead, now)
+            job = self.jobs.get_job(job_id)
+            if job is None or (moment > now and job.next_run_time != moment):
+                self._at(job_id, moment, self.remind, festival.slug, entry, planned)
             ids.add(job_id)
         if self.qa is not None:
             ids |= await self._plan_qa(festival, now)
         return ids
+
+    async def _follow_show(self, festival: Festival, now: datetime) -> datetime | None:
+        """Once the plenary is live: announce its new times to calendars when they moved past
+        the festival's threshold, and return when it starts (actual or projected)."""
+        if self.show is None:
+            return None
+        _, show = await self.show.state(festival)
+        where = show_now(show, now)
+        projection = where.projection
+        if projection is None or where.over:
+            return None
+        starts = next((b.start for b in projection.blocks if b.start is not None), None)
+        if starts is None:
+            return None
+        queued = await announce_plenary(
+            self.db,
+            festival.slug,
+            start=_whole_minute(starts),
+            end=_whole_minute(projection.end),
+            delay_minutes=projection.delay_minutes,
+            threshold=festival.calendar_shift_minutes,
+            now=now,
+        )
+        if queued:
+            log.info("plenary of %s moved %d minutes: %d invite updates queued",
+                     festival.slug, projection.delay_minutes, queued)  # fmt: skip
+            self.on_queued()
+        return starts
+
+    async def follow_show(self, slug: str) -> None:
+        """After a host action, reminders and calendars follow at once on the leader, in the
+        background so the host's ack does not wait for the mail queue; another instance
+        leaves it to the leader's next replan."""
+        if not self.leading:
+            return
+        task: asyncio.Task[object] = asyncio.create_task(self._replan(slug))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _replan(self, slug: str) -> None:
+        try:
+            async with self.db.session() as session:
+                festival = await read_festival(session, slug)
+            if festival is not None:
+                await self._plan_festival(festival)
+        except (DBAPIError, OSError):
+            # Nobody awaits this task; the next replan (within a minute) tries again.
+            log.exception("following the show of %s failed", slug)
 
     async def _plan_qa(self, festival: Festival, now: datetime) -> set[str]:
         """Each channel's Q&A opens when its block starts and closes when it ends: a job at
@@ -225,3 +283,8 @@ class Scheduler:
                 " (already done)" if r.already_done else "",
             )
         self.on_queued()
+
+
+def _whole_minute(moment: datetime) -> datetime:
+    """Calendars show minutes: 13:42:31 is announced as 13:43."""
+    return (moment + timedelta(seconds=30)).replace(second=0, microsecond=0)

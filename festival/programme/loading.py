@@ -21,6 +21,7 @@ from festival.programme.fields import FieldReader, clock, dotted
 from festival.programme.model import (
     ASSIGNMENT_MODES,
     BLOCK_KINDS,
+    CALENDAR_SHIFT_MINUTES,
     ITEM_KINDS,
     LANGUAGES,
     MODES,
@@ -61,6 +62,7 @@ FESTIVAL_KEYS = (
     "assignment",
     "assignment_closes",
     "reminder_minutes",
+    "calendar_shift_minutes",
     *MATERIAL_KEYS,
 )
 ROUND_KEYS = ("id", "title", "start", "end", "description", "session")
@@ -274,6 +276,7 @@ class _Builder:
             assignment=cast(AssignmentMode, assignment),
             assignment_closes=assignment_closes,
             reminder_minutes=self._reminder_minutes(table, path),
+            calendar_shift_minutes=self._calendar_shift_minutes(table, path),
             materials=self.materials(table, path),
             rounds=rounds,
             plenary=plenary,
@@ -288,6 +291,15 @@ class _Builder:
                 (*path, "reminder_minutes"), "festival.reminder_minutes must be at most 1440"
             )
         return minutes or 15
+
+    def _calendar_shift_minutes(self, table: dict[str, Any], path: KeyPath) -> int:
+        minutes = self.r.positive_int(table, path, "calendar_shift_minutes")
+        if minutes is not None and minutes > 24 * 60:
+            self.r.problem(
+                (*path, "calendar_shift_minutes"),
+                "festival.calendar_shift_minutes must be at most 1440",
+            )
+        return minutes or CALENDAR_SHIFT_MINUTES
 
     def _zone(self, table: dict[str, Any], path: KeyPath) -> tzinfo:
         name = table.get("timezone")

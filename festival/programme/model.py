@@ -41,6 +41,7 @@ ITEM_KINDS = (
     "reception",
     "other",
 )
+CALENDAR_SHIFT_MINUTES = 10  # default of Festival.calendar_shift_minutes
 # Live channel names that session ids must not take (see DESIGN.md, websocket contract).
 RESERVED_IDS = ("plenary", "show")
 
@@ -127,6 +128,15 @@ class Plenary:
     stream_url: str = ""
     questions_url: str = ""
     room: str = ""
+    # Set once a run-of-show delay was announced to calendars: `start` and `end` are then the
+    # announced times (invites, reminders and pages follow them) and these the programme's.
+    planned_start: datetime | None = None
+    planned_end: datetime | None = None
+
+    @property
+    def plan(self) -> tuple[datetime, datetime]:
+        """The programme's start and end, whatever was announced since."""
+        return (self.planned_start or self.start, self.planned_end or self.end)
 
 
 @dataclass(frozen=True)
@@ -175,6 +185,9 @@ class Festival:
     assignment: AssignmentMode = "first-come"
     assignment_closes: datetime | None = None
     reminder_minutes: int = 15  # join links are mailed this long before each session
+    # A run-of-show delay moves calendar invites only once it has moved this far since the
+    # last update, so calendars do not churn with every extension (docs/programme-format.md).
+    calendar_shift_minutes: int = CALENDAR_SHIFT_MINUTES
 
     materials: Materials = Materials()
     rounds: tuple[Round, ...] = ()

@@ -34,6 +34,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal, TextIO
 
+# The default threshold: a smaller change of the plenary's end sends no calendar update.
+from festival.programme.model import CALENDAR_SHIFT_MINUTES as CALENDAR_SHIFT_MINUTES
 from festival.programme.model import Round
 from festival.runofshow.timer import BlockStatus, BlockTimer, Show, ShowEvent
 
@@ -45,7 +47,6 @@ CueKind = Literal["round.opens", "round.closing_soon"]
 AMBER_AT = timedelta(minutes=2)  # the presenter's timer turns amber with this much left
 RED_AT = timedelta(0)  # ... and red from here on, into overtime
 CLOSING_SOON = timedelta(minutes=5)  # the "closing soon" warning in breakout rooms
-CALENDAR_SHIFT_MINUTES = 10  # a smaller change of the plenary's end sends no calendar update
 
 ACTUALS_HEADER = (
     "block_id",

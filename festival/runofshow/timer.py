@@ -236,8 +236,8 @@ def new_show(plenary: Plenary) -> Show:
     """The show before anything happened: every block upcoming, in programme order."""
     return Show(
         title=plenary.title,
-        planned_start=plenary.start.astimezone(UTC),
-        planned_end=plenary.end.astimezone(UTC),
+        planned_start=plenary.plan[0].astimezone(UTC),
+        planned_end=plenary.plan[1].astimezone(UTC),
         blocks=tuple(
             BlockTimer(
                 id=block.id,

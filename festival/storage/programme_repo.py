@@ -7,7 +7,7 @@ marked cancelled (its registrations stay); one that comes back is restored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from festival.errors import NotFound
 from festival.programme.changes import EntryChange, LoadReport
 from festival.programme.model import (
+    CALENDAR_SHIFT_MINUTES,
     Block,
     Festival,
     Item,
@@ -32,7 +33,7 @@ from festival.programme.model import (
     Vote,
 )
 from festival.storage.mail_queue import registrations_attending, sync_invites
-from festival.storage.tables import ChangeRow, EntryRow, FestivalRow
+from festival.storage.tables import CalendarShiftRow, ChangeRow, EntryRow, FestivalRow
 
 PLENARY_KEY = "plenary"
 # Compared between loads; a difference in any of these is a recorded change.
@@ -187,7 +188,24 @@ async def read_festival(db: AsyncSession, slug: str) -> Festival | None:
             select(EntryRow).where(EntryRow.festival_id == row.id).order_by(EntryRow.position)
         )
     )
-    return _festival(row, entries)
+    festival = _festival(row, entries)
+    shift = await db.scalar(
+        select(CalendarShiftRow).where(
+            CalendarShiftRow.festival_id == row.id, CalendarShiftRow.entry_key == PLENARY_KEY
+        )
+    )
+    return festival if shift is None else _announced(festival, shift)
+
+
+def _announced(festival: Festival, shift: CalendarShiftRow) -> Festival:
+    """The festival with its plenary at the times last announced to calendars."""
+    p = festival.plenary
+    if p is None:
+        return festival
+    start, end = p.plan
+    moved = replace(p, start=shift.starts_at, end=shift.ends_at, planned_start=start,
+                    planned_end=end)  # fmt: skip
+    return replace(festival, plenary=moved)
 
 
 # -- domain -> rows ------------------------------------------------------------------------
@@ -220,6 +238,7 @@ def _festival_details(f: Festival) -> dict[str, Any]:
         "assignment": f.assignment,
         "assignment_closes": _iso(f.assignment_closes),
         "reminder_minutes": f.reminder_minutes,
+        "calendar_shift_minutes": f.calendar_shift_minutes,
         "materials": _materials(f.materials),
     }
 
@@ -459,6 +478,7 @@ def _festival(row: FestivalRow, entries: list[EntryRow]) -> Festival:
         assignment="preferences" if d.get("assignment") == "preferences" else "first-come",
         assignment_closes=_moment(d.get("assignment_closes")),
         reminder_minutes=int(d.get("reminder_minutes", 15)),
+        calendar_shift_minutes=int(d.get("calendar_shift_minutes", CALENDAR_SHIFT_MINUTES)),
         materials=_to_materials(d.get("materials")),
         rounds=rounds,
         plenary=plenary,

@@ -252,3 +252,21 @@ class LiveEventRow(Base):
     actor: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime]
     body: Mapped[dict[str, Any]]
+
+
+class CalendarShiftRow(Base):
+    """Times announced to calendars for an entry (the plenary) after the run-of-show moved
+    it past the festival's threshold; the programme's own times stay in `entries`."""
+
+    __tablename__ = "calendar_shifts"
+    __table_args__ = (
+        UniqueConstraint("festival_id", "entry_key", name="uq_calendar_shifts_festival_entry"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
+    entry_key: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    delay_minutes: Mapped[int]
+    announced_at: Mapped[datetime]

@@ -32,7 +32,7 @@ from festival.mailing.sender import Sender
 from festival.mailing.transport import make_transport
 from festival.scheduling import Scheduler
 from festival.storage.db import Database
-from festival.web import admin, errors, live, me
+from festival.web import admin, errors, live, me, qa_pages
 from festival.web.programme import api_programme, programme_ics, programme_page
 from festival.web.registration import api_register, register_page
 from festival.web.state import AppState, Live, app_state
@@ -108,6 +108,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/api/me/choices/{round}", me.api_me_choice, methods=["PUT"]),
         Route("/api/me/rankings/{round}", me.api_me_ranking, methods=["PUT"]),
         Route("/api/me/export", me.api_me_export),
+        Route("/me/{token}/questions/{channel}", qa_pages.attendee_questions),
+        Route("/me/{token}/questions/{channel}", qa_pages.attendee_ask, methods=["POST"]),
+        Route("/moderate", qa_pages.moderate_index),
+        Route("/moderate/{channel}", qa_pages.moderate_page),
+        Route("/overlay/{channel}", qa_pages.overlay_page),
+        Route("/panel/{channel}", qa_pages.panel_page),
         Route("/api/channels/{channel}", live.api_channel),
         Route("/api/channels/{channel}/actions", live.api_channel_action, methods=["POST"]),
         WebSocketRoute("/ws/channels/{channel}", live.channel_socket),

@@ -46,14 +46,15 @@ CLOSE_GOING_AWAY: Final = 1012
 
 
 @dataclass(frozen=True)
-class _Channel:
+class Channel:
     festival: Festival
     info: QaChannelInfo
 
 
-async def _viewer(conn: HTTPConnection, festival: Festival, info: QaChannelInfo) -> Viewer:
+async def viewer_for(
+    conn: HTTPConnection, festival: Festival, info: QaChannelInfo, secret: str
+) -> Viewer:
     """Who the token says the client is; no token is the public, read-only audience."""
-    secret = presented_token(conn)
     if not secret:
         return Viewer(AUDIENCE, None)
     grant = await grant_of(conn, secret)
@@ -79,9 +80,13 @@ async def _viewer(conn: HTTPConnection, festival: Festival, info: QaChannelInfo)
     raise Forbidden(f"this {grant.role} token is not for channel {info.id!r}")
 
 
-async def _channel(conn: HTTPConnection) -> _Channel:
+async def _viewer(conn: HTTPConnection, festival: Festival, info: QaChannelInfo) -> Viewer:
+    return await viewer_for(conn, festival, info, presented_token(conn))
+
+
+async def channel_of(conn: HTTPConnection) -> Channel:
     festival = await current_festival(conn)
-    return _Channel(festival, qa_channel(festival, conn.path_params["channel"]))
+    return Channel(festival, qa_channel(festival, conn.path_params["channel"]))
 
 
 def _since(conn: HTTPConnection) -> int | None:
@@ -117,7 +122,7 @@ def _close_code(error: FestivalError) -> int:
 
 
 async def _opening(
-    conn: HTTPConnection, channel: _Channel, viewer: Viewer, since: int | None
+    conn: HTTPConnection, channel: Channel, viewer: Viewer, since: int | None
 ) -> tuple[int, list[str]]:
     """What a new connection receives first, and the seq it brings the client to."""
     state = app_state(conn)
@@ -148,7 +153,7 @@ async def channel_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     state = app_state(websocket)
     try:
-        channel = await _channel(websocket)
+        channel = await channel_of(websocket)
         viewer = await _viewer(websocket, channel.festival, channel.info)
         since = _since(websocket)
     except FestivalError as error:
@@ -211,9 +216,7 @@ class _Bucket:
         return True
 
 
-async def _read(
-    websocket: WebSocket, channel: _Channel, viewer: Viewer, listener: Listener
-) -> None:
+async def _read(websocket: WebSocket, channel: Channel, viewer: Viewer, listener: Listener) -> None:
     bucket = _Bucket()
     while True:
         text = await websocket.receive_text()
@@ -222,7 +225,7 @@ async def _read(
 
 
 async def _answer(
-    conn: HTTPConnection, channel: _Channel, viewer: Viewer, text: str, bucket: _Bucket
+    conn: HTTPConnection, channel: Channel, viewer: Viewer, text: str, bucket: _Bucket
 ) -> dict[str, Any]:
     ref: object = None
     try:
@@ -268,7 +271,7 @@ def _with_ref(message: dict[str, Any], ref: object) -> dict[str, Any]:
 
 async def api_channel(request: Request) -> Response:
     """GET /api/channels/CHANNEL[?since=N]: the snapshot, or the events after N."""
-    channel = await _channel(request)
+    channel = await channel_of(request)
     viewer = await _viewer(request, channel.festival, channel.info)
     seq, texts = await _opening(request, channel, viewer, _since(request))
     messages = [json.loads(t) for t in texts]
@@ -281,7 +284,7 @@ async def api_channel(request: Request) -> Response:
 
 async def api_channel_action(request: Request) -> Response:
     """POST /api/channels/CHANNEL/actions with one client message (ask, vote, moderate)."""
-    channel = await _channel(request)
+    channel = await channel_of(request)
     viewer = await _viewer(request, channel.festival, channel.info)
     message = await read_json_object(request)
     state = app_state(request)

@@ -33,7 +33,7 @@ from festival.web.requests import read_json_object
 from festival.web.state import app_state
 
 
-async def _attendee(conn: HTTPConnection, secret: str) -> tuple[Grant, Festival, Registration]:
+async def attendee_of(conn: HTTPConnection, secret: str) -> tuple[Grant, Festival, Registration]:
     grant = await grant_of(conn, secret)
     if grant.role != "attendee" or grant.registration_id is None:
         raise Forbidden("this is not a personal link")
@@ -104,7 +104,7 @@ def my_places(festival: Festival, registration: Registration, lead: int) -> tupl
 async def me_page(request: Request, errors: dict[str, str] | None = None) -> Response:
     state = app_state(request)
     token = request.path_params["token"]
-    _, festival, registration = await _attendee(request, token)
+    _, festival, registration = await attendee_of(request, token)
     lang = page_language(request, registration.language)
     lead = state.settings.join_link_minutes
     page = MePage(
@@ -125,7 +125,7 @@ async def me_choice(request: Request) -> Response:
     """Form post from the personal page: change or give up the place in one round."""
     state = app_state(request)
     token = request.path_params["token"]
-    _, festival, registration = await _attendee(request, token)
+    _, festival, registration = await attendee_of(request, token)
     form = await request.form(max_files=0, max_fields=10, max_part_size=4096)
     round_id = str(form.get("round", ""))
     session_id = str(form.get("session", "")) or None
@@ -145,7 +145,7 @@ async def me_ranking(request: Request) -> Response:
     """Form post from the personal page: new ranking for one round, while still collected."""
     state = app_state(request)
     token = request.path_params["token"]
-    _, festival, registration = await _attendee(request, token)
+    _, festival, registration = await attendee_of(request, token)
     form = await request.form(max_files=0, max_fields=20, max_part_size=4096)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     round_id = values.get("round", "")
@@ -163,7 +163,7 @@ async def me_ranking(request: Request) -> Response:
 
 async def me_delete(request: Request) -> Response:
     state = app_state(request)
-    _, festival, registration = await _attendee(request, request.path_params["token"])
+    _, festival, registration = await attendee_of(request, request.path_params["token"])
     form = await request.form(max_files=0, max_fields=5, max_part_size=1024)
     lang = page_language(request, registration.language)
     if form.get("confirm") != "yes":
@@ -185,7 +185,7 @@ def _download(festival: Festival, registration: Registration) -> Response:
 
 
 async def me_data(request: Request) -> Response:
-    _, festival, registration = await _attendee(request, request.path_params["token"])
+    _, festival, registration = await attendee_of(request, request.path_params["token"])
     return _download(festival, registration)
 
 
@@ -205,7 +205,7 @@ def _me_json(state_now: datetime, lead: int, f: Festival, r: Registration) -> di
 
 async def api_me(request: Request) -> Response:
     state = app_state(request)
-    _, festival, registration = await _attendee(request, presented_token(request))
+    _, festival, registration = await attendee_of(request, presented_token(request))
     if request.method == "DELETE":
         await remove_registration(state.db, registration.id, now=state.clock.now())
         state.sender.wake()
@@ -218,7 +218,7 @@ async def api_me(request: Request) -> Response:
 async def api_me_choice(request: Request) -> Response:
     """`PUT /api/me/choices/ROUND` with `{"session": ID}` or `{"session": null}`."""
     state = app_state(request)
-    _, festival, registration = await _attendee(request, presented_token(request))
+    _, festival, registration = await attendee_of(request, presented_token(request))
     data = await read_json_object(request)
     round_id = request.path_params["round"]
     session_id = data.get("session")
@@ -236,7 +236,7 @@ async def api_me_choice(request: Request) -> Response:
 async def api_me_ranking(request: Request) -> Response:
     """`PUT /api/me/rankings/ROUND` with `{"ranking": [SESSION_ID, …]}` (most wanted first)."""
     state = app_state(request)
-    _, festival, registration = await _attendee(request, presented_token(request))
+    _, festival, registration = await attendee_of(request, presented_token(request))
     data = await read_json_object(request)
     if set(data) != {"ranking"}:
         raise Invalid({"ranking": 'send {"ranking": [SESSION_ID, ...]}'})
@@ -254,5 +254,5 @@ async def api_me_ranking(request: Request) -> Response:
 
 
 async def api_me_export(request: Request) -> Response:
-    _, festival, registration = await _attendee(request, presented_token(request))
+    _, festival, registration = await attendee_of(request, presented_token(request))
     return _download(festival, registration)

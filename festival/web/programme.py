@@ -10,8 +10,10 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 
 from festival.errors import NotFound
+from festival.i18n import translate
 from festival.invites.calendar import programme_calendar
-from festival.programme.model import Festival, Person, Session
+from festival.live.show_views import ShowNow, show_now
+from festival.programme.model import Block, Festival, Person, Session
 from festival.storage.programme_repo import festival_slugs, read_festival
 from festival.storage.registration_repo import SessionCount, session_counts
 from festival.web.errors import page_language
@@ -83,7 +85,7 @@ class ProgrammePage:
 
     festival: Festival
     lang: str
-    delay_minutes: int
+    show_now: ShowNow | None  # None: the festival has no plenary to run
     base_url: str
     availability: dict[str, Availability]
 
@@ -91,11 +93,21 @@ class ProgrammePage:
         return self.festival.local(moment)
 
 
+async def festival_show_now(conn: HTTPConnection, festival: Festival) -> ShowNow | None:
+    """Where the plenary stands: live or not, its delay, every block's projected times."""
+    if festival.plenary is None:
+        return None
+    state = app_state(conn)
+    _, show = await state.live.show.state(festival)
+    return show_now(show, state.clock.now())
+
+
 async def programme_page(request: Request) -> Response:
     state = app_state(request)
     festival, places = await festival_with_availability(request)
     lang = page_language(request, festival.language)
-    page = ProgrammePage(festival, lang, 0, state.settings.resolved_base_url, places)
+    now = await festival_show_now(request, festival)
+    page = ProgrammePage(festival, lang, now, state.settings.resolved_base_url, places)
     response = state.templates.TemplateResponse(
         request, "programme/page.html", {"page": page, "lang": lang}
     )
@@ -106,7 +118,9 @@ async def programme_page(request: Request) -> Response:
 
 async def api_programme(request: Request) -> Response:
     festival, places = await festival_with_availability(request)
-    return JSONResponse(programme_json(festival, places, delay_minutes=0))
+    lang = page_language(request, festival.language)
+    now = await festival_show_now(request, festival)
+    return JSONResponse(programme_json(festival, places, show=now, lang=lang))
 
 
 async def programme_ics(request: Request) -> Response:
@@ -155,17 +169,40 @@ def _session_json(festival: Festival, s: Session, places: Availability) -> dict[
     }
 
 
+def _delay_text(show: ShowNow | None, lang: str) -> str:
+    if show is None or not show.live:
+        return ""
+    if show.delay_minutes > 0:
+        return translate("running_late", lang, n=show.delay_minutes)
+    if show.delay_minutes < 0:
+        return translate("running_early", lang, n=-show.delay_minutes)
+    return translate("on_time", lang)
+
+
+def _projected(f: Festival, show: ShowNow | None, block: Block) -> dict[str, str | None]:
+    """A block's projected start and end: the plan until the show goes live; then actual or
+    projected times, None for a block skipped or not run."""
+    moved = show.projected(block.id) if show is not None else None
+    if moved is None or block.cancelled:
+        return {"projected_start": _iso(f, block.start), "projected_end": _iso(f, block.end)}
+    return {"projected_start": _iso(f, moved.start), "projected_end": _iso(f, moved.end)}
+
+
 def programme_json(
-    festival: Festival, places: dict[str, Availability], *, delay_minutes: int
+    festival: Festival, places: dict[str, Availability], *, show: ShowNow | None, lang: str
 ) -> dict[str, Any]:
     f = festival
     plenary = None
     if (p := f.plenary) is not None:
+        projection = show.projection if show is not None else None
         plenary = {
             "title": p.title,
             "description": p.description,
             "planned_start": _iso(f, p.start),
             "planned_end": _iso(f, p.end),
+            "projected_end": _iso(f, projection.end if projection else p.end),
+            "live": show is not None and show.live,
+            "over": show is not None and show.over,
             "stream_url": p.stream_url,
             "questions_url": p.questions_url,
             "room": p.room,
@@ -179,8 +216,7 @@ def programme_json(
                     "description": b.description,
                     "planned_start": _iso(f, b.start),
                     "planned_end": _iso(f, b.end),
-                    "projected_start": _iso(f, b.start),
-                    "projected_end": _iso(f, b.end),
+                    **_projected(f, show, b),
                     "cancelled": b.cancelled,
                     "recording_url": b.materials.recording_url,
                     "slides_url": b.materials.slides_url,
@@ -209,7 +245,8 @@ def programme_json(
             "recording_url": f.materials.recording_url,
             "slides_url": f.materials.slides_url,
         },
-        "delay_minutes": delay_minutes,
+        "delay_minutes": show.delay_minutes if show is not None else 0,
+        "delay_text": _delay_text(show, lang),
         "rounds": [
             {
                 "id": r.id,

@@ -13,18 +13,20 @@ from festival.config import Settings
 from festival.live.hub import Hub
 from festival.live.log import EventLog
 from festival.live.qa_service import QaService
+from festival.live.show_service import ShowService
 from festival.mailing.sender import Sender
 from festival.storage.db import Database
 
 
 @dataclass(frozen=True)
 class Live:
-    """The live channels' parts: the bus, the stored log, the Q&A service and the hub."""
+    """The live channels' parts: the bus, the stored log, the Q&A and show services, the hub."""
 
     bus: Bus
     log: EventLog
     qa: QaService
     hub: Hub
+    show: ShowService
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
 from festival.i18n import long_date, translate
@@ -21,9 +24,17 @@ def make_templates(directory: Path) -> Jinja2Templates:
     )
     env.globals["translate"] = translate
     env.globals["long_date"] = long_date
+    env.globals["qa_config"] = _script_config
     env.filters["hhmm"] = _hhmm
     return Jinja2Templates(env=env)
 
 
 def _hhmm(moment: datetime) -> str:
     return f"{moment:%H:%M}"
+
+
+def _script_config(config: dict[str, Any]) -> Markup:
+    """A page's settings for its script, as JSON that cannot break out of the script tag."""
+    return Markup('<script type="application/json" id="qa-config">{}</script>').format(
+        htmlsafe_json_dumps(config)
+    )

@@ -1,5 +1,5 @@
-// Counts down to the moment a join link appears, then reloads so the server shows the link.
-// Without this script the page says at what time the link appears. `data-left` is the word
+// Counts down to the moment a join link appears; show-follow.js then puts the link in place
+// without a reload. Without scripts the page says at what time the link appears. `data-left` is the word
 // for "still to go" in the page's language.
 for (const element of document.querySelectorAll("[data-countdown]")) {
   const at = new Date(element.dataset.countdown).getTime();
@@ -7,7 +7,7 @@ for (const element of document.querySelectorAll("[data-countdown]")) {
   const tick = () => {
     const left = Math.round((at - Date.now()) / 1000);
     if (left <= 0) {
-      window.location.reload();
+      element.textContent = original;
       return;
     }
     const h = Math.floor(left / 3600);

@@ -1,0 +1,170 @@
+"""What each viewer of the `show` channel receives: the show as timestamps, per role.
+
+The show travels as data (`show_state`): per block its planned start and minutes, when it
+started, for how long it has been paused, when it ended. Screens count down from that
+against their estimate of the server's clock, so every screen shows the same time without
+the server sending a tick. Every event carries the show as it stands after it, so a client
+never needs the rules to follow along, and the last event it saw is all it must keep.
+
+Roles: `host` (host and admin tokens) and `presenter` see everything; `public` (attendees and
+anonymous pages) sees neither the presenter's message nor who acted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from festival.live.channels import SHOW
+from festival.live.hub import Rendered, wire
+from festival.runofshow import (
+    BlockTimer,
+    ProjectedBlock,
+    Projection,
+    Show,
+    ShowEvent,
+    evaluate,
+    project,
+)
+from festival.storage.live_repo import StoredEvent
+
+HOST: Final = "host"
+PRESENTER: Final = "presenter"
+PUBLIC: Final = "public"
+ROLES: Final = (HOST, PRESENTER, PUBLIC)
+
+_PRIVATE_EVENTS = frozenset({"presenter.message"})
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _block_state(block: BlockTimer) -> dict[str, Any]:
+    return {
+        "id": block.id,
+        "title": block.title,
+        "status": block.status,
+        "planned_start": _iso(block.planned_start),
+        "planned_end": _iso(block.planned_end),
+        "planned_minutes": block.planned_minutes,
+        "minutes": block.minutes,
+        "started_at": _iso(block.started_at),
+        "paused_at": _iso(block.paused_at),
+        "paused_seconds": block.paused_total / timedelta(seconds=1),
+        "ended_at": _iso(block.ended_at),
+    }
+
+
+def show_state(show: Show) -> dict[str, Any]:
+    """The whole show as JSON-ready timestamps (UTC), blocks in running order."""
+    return {
+        "title": show.title,
+        "planned_start": _iso(show.planned_start),
+        "planned_end": _iso(show.planned_end),
+        "live_at": _iso(show.live_at),
+        "ended_at": _iso(show.ended_at),
+        "updated_at": _iso(show.updated_at),
+        "presenter_message": show.presenter_message,
+        "rooms_message": show.rooms_message,
+        "blocks": [_block_state(block) for block in show.blocks],
+    }
+
+
+def stored_body(event: ShowEvent, after: Show) -> dict[str, Any]:
+    """What is stored for one event: the event itself, and the show after it."""
+    return {**event.to_dict(), "show": show_state(after)}
+
+
+def event_of(body: Mapping[str, Any]) -> ShowEvent:
+    return ShowEvent.from_dict(body)
+
+
+def view_of_state(state: Mapping[str, Any], role: str) -> dict[str, Any]:
+    if role != PUBLIC:
+        return dict(state)
+    return {k: v for k, v in state.items() if k != "presenter_message"}
+
+
+def _event_view(body: Mapping[str, Any], role: str) -> dict[str, Any] | None:
+    event = {k: v for k, v in body.items() if k != "show"}
+    if role == PUBLIC:
+        if event.get("type") in _PRIVATE_EVENTS:
+            return None
+        event.pop("by", None)
+    return event
+
+
+def render_show(stored: StoredEvent) -> Rendered:
+    """One stored event as each role receives it (the public gets nothing of a private one)."""
+    by_role: dict[str, str | None] = {}
+    for role in ROLES:
+        event = _event_view(stored.body, role)
+        by_role[role] = (
+            None
+            if event is None
+            else wire(
+                {
+                    "type": "event",
+                    "channel": stored.channel,
+                    "seq": stored.seq,
+                    "event": event,
+                    "show": view_of_state(stored.body["show"], role),
+                }
+            )
+        )
+    return Rendered(by_role=by_role)
+
+
+def show_event_message(stored: StoredEvent, role: str) -> str | None:
+    return render_show(stored).by_role.get(role)
+
+
+def show_snapshot(show: Show, seq: int, *, role: str, now: datetime) -> dict[str, Any]:
+    """The `snapshot` message; `server_time` lets the client estimate its clock's offset."""
+    return {
+        "type": "snapshot",
+        "channel": SHOW,
+        "seq": seq,
+        "role": role,
+        "server_time": now.isoformat(),
+        "show": view_of_state(show_state(show), role),
+    }
+
+
+@dataclass(frozen=True)
+class ShowNow:
+    """The show as pages render it at one moment: live or not, the delay, projected times.
+
+    Before the show goes live the programme's times stand; nothing is projected from a show
+    that has not begun (a festival long past would otherwise run years late).
+    """
+
+    live: bool
+    over: bool
+    delay_minutes: int  # 0 unless live and not over
+    rooms_message: str
+    projection: Projection | None
+
+    def projected(self, block_id: str) -> ProjectedBlock | None:
+        if self.projection is None:
+            return None
+        return next((b for b in self.projection.blocks if b.id == block_id), None)
+
+
+def is_over(show: Show, now: datetime) -> bool:
+    """The show has ended, or went live and has nothing left to run."""
+    return show.ended_at is not None or (
+        show.live_at is not None and evaluate(show, now).state == "finished"
+    )
+
+
+def show_now(show: Show, now: datetime) -> ShowNow:
+    if show.live_at is None:
+        return ShowNow(False, False, 0, show.rooms_message, None)
+    projection = project(show, now)
+    over = is_over(show, now)
+    delay = 0 if over else projection.delay_minutes
+    return ShowNow(not over, over, delay, show.rooms_message, projection)

@@ -1,0 +1,229 @@
+"""The Q&A pages: an attendee's questions page, the moderator console, the overlay for the
+stream and the panel screen for the room.
+
+Every page is rendered with the channel's current state, so it reads without JavaScript;
+`static/qa.js` then follows the channel live. The attendee page also takes a question by a
+plain form post. The overlay and the panel screen show only what the audience may see, so
+they need no token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import RedirectResponse, Response
+
+from festival.errors import FestivalError, Forbidden
+from festival.i18n import translate
+from festival.live.channels import QaChannelInfo, qa_channel, qa_channels
+from festival.live.qa_actions import Viewer, perform
+from festival.live.qa_views import AUDIENCE, MODERATOR, qa_snapshot
+from festival.programme.model import Festival
+from festival.qa import MAX_TEXT
+from festival.web.auth import grant_of, presented_token
+from festival.web.errors import page_language
+from festival.web.live import Channel, channel_of, viewer_for
+from festival.web.me import attendee_of
+from festival.web.programme import current_festival
+from festival.web.state import app_state
+
+# Texts the live pages need in their language, handed to qa.js with the page.
+_SCRIPT_TEXTS = (
+    "qa_awaiting",
+    "qa_anonymous",
+    "qa_votes",
+    "qa_vote",
+    "qa_unvote",
+    "qa_on_air",
+    "qa_open",
+    "qa_closed",
+    "qa_answered",
+    "qa_hidden",
+    "qa_merged",
+    "qa_edited",
+    "qa_original",
+    "qa_to",
+    "qa_offline",
+    "qa_reconnecting",
+    "qa_nothing_on_air",
+    "qa_approve",
+    "qa_hide",
+    "qa_star",
+    "qa_unstar",
+    "qa_pick",
+    "qa_unpick",
+    "qa_mark_answered",
+    "qa_edit",
+    "qa_merge",
+    "qa_merge_into",
+    "qa_note",
+    "qa_pending",
+    "qa_sent",
+)
+
+
+@dataclass(frozen=True)
+class QaPage:
+    festival: Festival
+    info: QaChannelInfo
+    lang: str
+    snapshot: dict[str, Any]
+    token: str = ""
+    max_text: int = MAX_TEXT
+
+    @property
+    def questions(self) -> list[dict[str, Any]]:
+        qa: dict[str, Any] = self.snapshot["qa"]
+        found: list[dict[str, Any]] = qa["questions"]
+        return found
+
+    @property
+    def on_air(self) -> dict[str, Any] | None:
+        return next((q for q in self.questions if q["state"] == "on_air"), None)
+
+    def by_votes(self) -> list[dict[str, Any]]:
+        shown = [q for q in self.questions if q["state"] in ("approved", "on_air", "pending")]
+        return sorted(shown, key=lambda q: (-q["votes"], q["asked_at"]))
+
+    def config(self, view: str) -> dict[str, Any]:
+        """What qa.js needs: rendered into the page as JSON (escaped by `tojson`)."""
+        return {
+            "view": view,
+            "channel": self.info.id,
+            "festival": self.festival.slug,
+            "token": self.token,
+            "lang": self.lang,
+            "texts": {key: translate(key, self.lang) for key in _SCRIPT_TEXTS},
+        }
+
+
+async def _page(
+    conn: HTTPConnection, channel: Channel, viewer: Viewer, lang: str, token: str = ""
+) -> QaPage:
+    state = app_state(conn)
+    seq, qa = await state.live.qa.state(channel.festival.slug, channel.info.id)
+    snapshot = qa_snapshot(
+        qa,
+        seq,
+        role=viewer.role,
+        viewer_id=viewer.id if viewer.role == AUDIENCE else None,
+        people=channel.info.people,
+        title=channel.info.title,
+        now=state.clock.now(),
+    )
+    return QaPage(channel.festival, channel.info, lang, snapshot, token)
+
+
+async def attendee_questions(request: Request) -> Response:
+    """/me/TOKEN/questions/CHANNEL: ask, vote and follow one channel's Q&A."""
+    token = request.path_params["token"]
+    _, festival, registration = await attendee_of(request, token)
+    channel = Channel(festival, qa_channel(festival, request.path_params["channel"]))
+    viewer = await viewer_for(request, festival, channel.info, token)
+    lang = page_language(request, registration.language)
+    page = await _page(request, channel, viewer, lang, token)
+    notice = request.query_params.get("asked") == "1"
+    return app_state(request).templates.TemplateResponse(
+        request,
+        "qa/attendee.html",
+        {"page": page, "lang": lang, "viewer": viewer, "notice": notice, "error": None},
+    )
+
+
+async def attendee_ask(request: Request) -> Response:
+    """The same page's form post: ask without JavaScript."""
+    token = request.path_params["token"]
+    _, festival, registration = await attendee_of(request, token)
+    channel = Channel(festival, qa_channel(festival, request.path_params["channel"]))
+    viewer = await viewer_for(request, festival, channel.info, token)
+    form = await request.form(max_files=0, max_fields=5, max_part_size=4 * MAX_TEXT)
+    message = {
+        "type": "ask",
+        "text": str(form.get("text", "")),
+        "speaker": str(form.get("speaker", "")) or None,
+        "anonymous": form.get("anonymous") == "on",
+    }
+    state = app_state(request)
+    lang = page_language(request, registration.language)
+    try:
+        await perform(
+            state.live.qa, festival.slug, channel.info, viewer, message, state.clock.now()
+        )
+    except FestivalError as error:
+        page = await _page(request, channel, viewer, lang, token)
+        return state.templates.TemplateResponse(
+            request,
+            "qa/attendee.html",
+            {"page": page, "lang": lang, "viewer": viewer, "notice": False, "error": error},
+            status_code=422 if not isinstance(error, Forbidden) else 403,
+        )
+    return RedirectResponse(f"{request.url.path}?asked=1&lang={lang}", status_code=303)
+
+
+async def moderate_index(request: Request) -> Response:
+    """/moderate?token=…: the channels this token may moderate."""
+    secret = presented_token(request)
+    grant = await grant_of(request, secret)
+    state = app_state(request)
+    channel = await _any_channel(request)
+    festival = channel.festival
+    allowed = [
+        info
+        for info in qa_channels(festival).values()
+        if any(
+            grant.allows(role, festival=festival.slug, channel=info.id)
+            for role in ("moderator", "host")
+        )
+    ]
+    if not allowed:
+        raise Forbidden("this token may not moderate any channel")
+    if len(allowed) == 1:
+        return RedirectResponse(f"/moderate/{allowed[0].id}?token={secret}", status_code=303)
+    lang = page_language(request, festival.language)
+    return state.templates.TemplateResponse(
+        request,
+        "qa/moderate_index.html",
+        {"festival": festival, "channels": allowed, "token": secret, "lang": lang},
+    )
+
+
+async def _any_channel(request: Request) -> Channel:
+    festival = await current_festival(request)
+    first = next(iter(qa_channels(festival).values()), None)
+    if first is None:
+        raise Forbidden("this festival has no live channels")
+    return Channel(festival, first)
+
+
+async def moderate_page(request: Request) -> Response:
+    channel = await channel_of(request)
+    secret = presented_token(request)
+    viewer = await viewer_for(request, channel.festival, channel.info, secret)
+    if viewer.role != MODERATOR:
+        raise Forbidden(f"this token may not moderate {channel.info.id!r}")
+    lang = page_language(request, channel.festival.language)
+    page = await _page(request, channel, viewer, lang, secret)
+    return app_state(request).templates.TemplateResponse(
+        request, "qa/moderate.html", {"page": page, "lang": lang}
+    )
+
+
+async def overlay_page(request: Request) -> Response:
+    """For streaming software: the question on air, on a transparent page."""
+    return await _public(request, "qa/overlay.html")
+
+
+async def panel_page(request: Request) -> Response:
+    """For a screen in the room: the question on air and the most voted ones."""
+    return await _public(request, "qa/panel.html")
+
+
+async def _public(request: Request, template: str) -> Response:
+    channel = await channel_of(request)
+    lang = page_language(request, channel.festival.language)
+    page = await _page(request, channel, Viewer(AUDIENCE, None), lang)
+    return app_state(request).templates.TemplateResponse(
+        request, template, {"page": page, "lang": lang}
+    )

@@ -1,0 +1,181 @@
+"""The show channel over websockets (`/ws/channels/show`) and JSON (`/api/show…`).
+
+A connection: accept; check the token (a bad one: an `error`, then close 4401/4403); join the
+hub; send a `snapshot` with `server_time`, or with `since` every missed `event`; then answer
+`ping` with `pong` (and `server_time`, so the client keeps its clock offset fresh) and host
+actions with `ack` after commit or `error`, echoing `ref`. Hosts and admins act; presenters
+and everyone else watch. See docs/live-protocol.md, "The show channel".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from festival.errors import FestivalError, Forbidden, Unauthenticated
+from festival.live.channels import SHOW
+from festival.live.hub import Listener, wire
+from festival.live.qa_actions import MessageError
+from festival.live.show_actions import perform_host
+from festival.live.show_service import plenary_of
+from festival.live.show_views import HOST, PRESENTER, PUBLIC, show_event_message, show_snapshot
+from festival.programme.model import Festival
+from festival.web.auth import grant_of, presented_token
+from festival.web.live import MAX_MESSAGE_CHARS, _Bucket, _close_code, _since, _write, error_message
+from festival.web.programme import current_festival
+from festival.web.requests import read_json_object
+from festival.web.state import app_state
+
+
+@dataclass(frozen=True)
+class ShowViewer:
+    """`role` is host, presenter or public; `actor` is what the run log records."""
+
+    role: str
+    actor: str = ""
+
+
+async def show_viewer(conn: HTTPConnection, festival: Festival) -> ShowViewer:
+    """Who the token says the client is; no token is the public, read-only view."""
+    secret = presented_token(conn)
+    if not secret:
+        return ShowViewer(PUBLIC)
+    grant = await grant_of(conn, secret)
+    if grant.festival != festival.slug:
+        raise Forbidden("this token belongs to another festival")
+    if grant.allows("host", festival=festival.slug, channel=SHOW):
+        return ShowViewer(HOST, f"{grant.role}#{grant.token_id}")
+    if grant.allows("presenter", festival=festival.slug, channel=SHOW):
+        return ShowViewer(PRESENTER)
+    return ShowViewer(PUBLIC)
+
+
+async def _festival(conn: HTTPConnection) -> Festival:
+    festival = await current_festival(conn)
+    plenary_of(festival)  # a festival without a plenary has no show to follow
+    return festival
+
+
+async def _opening(
+    conn: HTTPConnection, festival: Festival, viewer: ShowViewer, since: int | None
+) -> tuple[int, list[str]]:
+    """What a new connection receives first, and the seq it brings the client to."""
+    state = app_state(conn)
+    if since is not None:
+        replay = await state.live.log.since(festival.slug, SHOW, since)
+        if replay is not None:
+            last, events = replay
+            texts = [show_event_message(e, viewer.role) for e in events]
+            return last, [t for t in texts if t is not None]
+    seq, show = await state.live.show.state(festival)
+    return seq, [wire(show_snapshot(show, seq, role=viewer.role, now=state.clock.now()))]
+
+
+async def show_socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    state = app_state(websocket)
+    try:
+        festival = await _festival(websocket)
+        viewer = await show_viewer(websocket, festival)
+        since = _since(websocket)
+    except FestivalError as error:
+        await websocket.send_text(wire(error_message(error)))
+        await websocket.close(code=_close_code(error), reason=error.code)
+        return
+    listener = Listener(viewer.role)
+    await state.live.hub.join(festival.slug, SHOW, listener)
+    writer: asyncio.Task[None] | None = None
+    try:
+        seq, first = await _opening(websocket, festival, viewer, since)
+        for text in first:
+            await websocket.send_text(text)
+        writer = asyncio.create_task(_write(websocket, listener, seq))
+        bucket = _Bucket()
+        while True:
+            text = await websocket.receive_text()
+            reply = await _answer(websocket, festival, viewer, text, bucket)
+            listener.offer(0, wire(reply))
+    except WebSocketDisconnect:
+        pass
+    finally:
+        state.live.hub.leave(festival.slug, SHOW, listener)
+        if writer is not None:
+            writer.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await writer
+
+
+async def _answer(
+    conn: HTTPConnection, festival: Festival, viewer: ShowViewer, text: str, bucket: _Bucket
+) -> dict[str, Any]:
+    ref: object = None
+    try:
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise MessageError(
+                "message.too_large", f"a message may be at most {MAX_MESSAGE_CHARS} characters"
+            )
+        try:
+            message = json.loads(text)
+        except ValueError:
+            raise MessageError("message.invalid_json", "the message is not valid JSON") from None
+        if not isinstance(message, dict):
+            raise MessageError("message.invalid_json", "a message must be a JSON object")
+        ref = message.get("ref")
+        if not bucket.take():
+            raise MessageError("message.rate_limited", "too many messages; slow down")
+        state = app_state(conn)
+        now = state.clock.now()
+        if message.get("type") == "ping":
+            return _with_ref({"type": "pong", "server_time": now.isoformat()}, ref)
+        stored = await perform_host(
+            state.live.show, festival, viewer.role, viewer.actor, message, now
+        )
+    except FestivalError as error:
+        return error_message(error, ref)
+    return _with_ref({"type": "ack", "seq": stored[-1].seq if stored else None}, ref)
+
+
+def _with_ref(message: dict[str, Any], ref: object) -> dict[str, Any]:
+    if ref is not None:
+        message["ref"] = ref
+    return message
+
+
+# --- the same over HTTP ------------------------------------------------------------------
+
+
+async def api_show(request: Request) -> Response:
+    """GET /api/show[?since=N]: the snapshot, or the events after N."""
+    festival = await _festival(request)
+    viewer = await show_viewer(request, festival)
+    seq, texts = await _opening(request, festival, viewer, _since(request))
+    messages = [json.loads(t) for t in texts]
+    if messages and messages[0].get("type") == "snapshot":
+        return JSONResponse(messages[0])
+    return JSONResponse({"type": "events", "channel": SHOW, "seq": seq, "events": messages})
+
+
+async def api_show_action(request: Request) -> Response:
+    """POST /api/show/actions with one host message; 200 `ack` once it is committed."""
+    festival = await _festival(request)
+    if not presented_token(request):
+        raise Unauthenticated("host actions need a host token")
+    viewer = await show_viewer(request, festival)
+    if viewer.role != HOST:
+        raise Forbidden("host actions need a host token")
+    message = await read_json_object(request)
+    state = app_state(request)
+    stored = await perform_host(
+        state.live.show, festival, viewer.role, viewer.actor, message, state.clock.now()
+    )
+    body: dict[str, Any] = {"type": "ack", "seq": stored[-1].seq if stored else None}
+    if message.get("ref") is not None:
+        body["ref"] = message["ref"]
+    return JSONResponse(body)

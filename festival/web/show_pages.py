@@ -1,0 +1,65 @@
+"""The host console (`/host`) and the presenter view (`/presenter`), opened with role tokens.
+
+The pages are rendered with the show as it stands; their scripts then follow the `show`
+channel with the same token, so they stay current without reloading. The host console needs
+a host (or admin) token; the presenter view a presenter, host or admin token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from festival.errors import Forbidden, Unauthenticated
+from festival.live.show_service import plenary_of
+from festival.live.show_views import HOST, PUBLIC
+from festival.programme.model import Festival, Round
+from festival.runofshow import CLOSING_SOON, MAX_MESSAGE_CHARS, RoundCues, Show, round_cues
+from festival.web.auth import presented_token
+from festival.web.errors import page_language
+from festival.web.programme import current_festival
+from festival.web.show import show_viewer
+from festival.web.state import app_state
+
+
+@dataclass(frozen=True)
+class ShowPage:
+    """Everything templates/show/host.html and templates/show/presenter.html need."""
+
+    festival: Festival
+    lang: str
+    show: Show
+    max_message: int = MAX_MESSAGE_CHARS
+    closing_minutes: int = CLOSING_SOON.seconds // 60
+
+    def local(self, moment: datetime) -> datetime:
+        return self.festival.local(moment)
+
+    def rounds(self) -> list[tuple[Round, RoundCues]]:
+        return [(r, round_cues(r)) for r in self.festival.rounds if not r.cancelled]
+
+
+async def _page(request: Request, template: str, *, need_host: bool) -> Response:
+    state = app_state(request)
+    festival = await current_festival(request)
+    plenary_of(festival)
+    if not presented_token(request):
+        raise Unauthenticated("this page opens with the link of a role token")
+    viewer = await show_viewer(request, festival)
+    if viewer.role == PUBLIC or (need_host and viewer.role != HOST):
+        raise Forbidden("this token does not open this page")
+    _, show = await state.live.show.state(festival)
+    lang = page_language(request, festival.language)
+    page = ShowPage(festival, lang, show)
+    return state.templates.TemplateResponse(request, template, {"page": page, "lang": lang})
+
+
+async def host_page(request: Request) -> Response:
+    return await _page(request, "show/host.html", need_host=True)
+
+
+async def presenter_page(request: Request) -> Response:
+    return await _page(request, "show/presenter.html", need_host=False)

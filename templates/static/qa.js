@@ -1,0 +1,342 @@
+// The live Q&A pages: the attendee's questions page, the moderator console, the stream overlay
+// and the panel screen. The page renders the state first; this script follows the channel and
+// redraws. User text only ever reaches the page through textContent.
+import { openChannel } from "./live.js";
+
+const config = JSON.parse(document.getElementById("qa-config").textContent);
+const t = (key) => config.texts[key] ?? key;
+const PERSONAL = ["mine", "voted"]; // absent in shared events: keep what we knew
+const DONE = new Set(["answered", "hidden", "merged"]);
+
+const state = { open: false, questions: new Map(), selected: null };
+
+function keep(question) {
+  const before = state.questions.get(question.id);
+  for (const field of PERSONAL) {
+    if (!(field in question)) question[field] = before ? before[field] : false;
+  }
+  state.questions.set(question.id, question);
+}
+
+function onSnapshot(message) {
+  state.open = message.qa.open;
+  state.questions.clear();
+  for (const question of message.qa.questions) keep(question);
+  render();
+}
+
+function onEvent(message) {
+  const event = message.event;
+  if (event.type === "qa.opened") state.open = true;
+  else if (event.type === "qa.closed") state.open = false;
+  else if (event.type === "question.removed") state.questions.delete(event.id);
+  else if (event.question) keep(event.question);
+  render();
+}
+
+const statusLine = document.querySelector("[data-qa-status]");
+const errorLine = document.querySelector("[data-qa-error]");
+
+function onStatus(kind, detail) {
+  if (!statusLine) return;
+  if (kind === "reconnecting") statusLine.textContent = t("qa_reconnecting");
+  else if (kind === "stopped") statusLine.textContent = t("qa_offline");
+  else if (kind === "error" && detail) showError(detail);
+  else render();
+}
+
+function showError(reply) {
+  if (!errorLine) return;
+  errorLine.hidden = reply.type !== "error";
+  errorLine.textContent = reply.type === "error" ? reply.message : "";
+  errorLine.dataset.code = reply.code ?? "";
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function sorted(questions, how) {
+  const list = [...questions];
+  if (how === "time") return list.sort((a, b) => a.asked_at.localeCompare(b.asked_at));
+  return list.sort((a, b) => b.votes - a.votes || a.asked_at.localeCompare(b.asked_at));
+}
+
+function onAir() {
+  return [...state.questions.values()].find((q) => q.state === "on_air") ?? null;
+}
+
+function meta(question, moderator) {
+  const parts = [];
+  if (moderator) parts.push(question.id);
+  let who = question.asker ?? t("qa_anonymous");
+  if (moderator && question.anonymous) who += ` (${t("qa_anonymous")})`;
+  parts.push(who);
+  if (question.speaker) parts.push(`${t("qa_to")} ${question.speaker}`);
+  parts.push(`${question.votes} ${t("qa_votes")}`);
+  if (question.edited) parts.push(t("qa_edited"));
+  return parts.join(" · ");
+}
+
+// --- the audience: attendee page, overlay, panel screen -------------------------------------
+
+function renderOnAir() {
+  const box = document.querySelector("[data-qa-on-air]");
+  if (!box) return;
+  const current = onAir();
+  const text = document.querySelector("[data-qa-on-air-text]");
+  const asker = document.querySelector("[data-qa-on-air-asker]");
+  const speaker = document.querySelector("[data-qa-on-air-speaker]");
+  const idle = document.querySelector("[data-qa-idle]");
+  if (idle) idle.hidden = current !== null;
+  if (!current) {
+    box.classList.remove("shown");
+    box.hidden = true;
+    box.dataset.id = "";
+    return;
+  }
+  if (box.dataset.id !== current.id || text.textContent !== current.text) {
+    box.classList.remove("shown");
+    void box.offsetWidth; // restart the fade for a new question
+  }
+  box.dataset.id = current.id;
+  text.textContent = current.text;
+  if (asker) asker.textContent = current.asker ?? t("qa_anonymous");
+  if (speaker) speaker.textContent = current.speaker ? ` → ${current.speaker}` : "";
+  box.hidden = false;
+  box.classList.add("shown");
+}
+
+function renderAttendee(list) {
+  const shown = sorted(
+    [...state.questions.values()].filter((q) => !DONE.has(q.state) || q.state === "answered"),
+    "votes",
+  );
+  list.replaceChildren();
+  if (!shown.length) list.append(element("li", "qa-empty", t("qa_none_yet")));
+  for (const question of shown) {
+    const item = element("li", "qa-question");
+    item.dataset.id = question.id;
+    item.dataset.state = question.state;
+    item.classList.toggle("on-air", question.state === "on_air");
+    item.classList.toggle("awaiting", question.state === "pending");
+    item.append(element("p", "qa-text", question.text));
+    const line = element("p", "qa-meta", meta(question, false));
+    if (question.state === "pending") line.append(" · ", element("span", "badge wait", t("qa_awaiting")));
+    if (question.state === "on_air") line.append(" · ", element("span", "badge ok", t("qa_on_air")));
+    if (question.state === "answered") line.append(" · ", element("span", "badge", t("qa_answered")));
+    item.append(line);
+    if (question.state === "approved" || question.state === "on_air") {
+      const button = element("button", "vote", question.voted ? t("qa_unvote") : t("qa_vote"));
+      button.type = "button";
+      button.setAttribute("aria-pressed", question.voted ? "true" : "false");
+      button.disabled = !state.open;
+      button.addEventListener("click", async () => {
+        const reply = await channel.send({ type: "vote", question_id: question.id, withdraw: question.voted });
+        if (reply.type === "ack") {
+          question.voted = !question.voted;
+          render();
+        }
+        showError(reply);
+      });
+      item.append(button);
+    }
+    list.append(item);
+  }
+}
+
+function renderPanel(list) {
+  const waiting = sorted([...state.questions.values()].filter((q) => q.state === "approved"), "votes");
+  list.replaceChildren();
+  for (const question of waiting.slice(0, 8)) {
+    const item = element("li", "qa-question");
+    item.dataset.id = question.id;
+    item.append(element("p", "qa-text", question.text));
+    item.append(element("p", "qa-meta", `${question.votes} ${t("qa_votes")}`));
+    list.append(item);
+  }
+}
+
+// --- the moderator console -------------------------------------------------------------------
+
+const controls = {
+  sort: document.querySelector("[data-qa-sort]"),
+  filter: document.querySelector("[data-qa-filter]"),
+  speaker: document.querySelector("[data-qa-speaker]"),
+};
+
+function visibleToModerator() {
+  const filter = controls.filter?.value ?? "all";
+  const speaker = controls.speaker?.value ?? "*";
+  const wanted = [...state.questions.values()].filter((q) => {
+    if (q.state === "merged" && filter !== "done") return false;
+    if (filter === "pending" && q.state !== "pending") return false;
+    if (filter === "approved" && !["approved", "on_air"].includes(q.state)) return false;
+    if (filter === "done" && !DONE.has(q.state)) return false;
+    if (speaker !== "*" && (q.speaker ?? "") !== speaker) return false;
+    return true;
+  });
+  return sorted(wanted, controls.sort?.value ?? "votes");
+}
+
+async function moderate(action, question, extra = {}) {
+  const reply = await channel.send({ type: "moderate", action, question_id: question?.id, ...extra });
+  showError(reply);
+  return reply;
+}
+
+const ACTIONS = {
+  pending: ["approve", "hide", "star", "edit", "merge"],
+  approved: ["pick", "answered", "hide", "star", "edit", "merge"],
+  on_air: ["answered", "unpick", "hide", "star", "edit"],
+  answered: ["hide", "star", "edit"],
+  hidden: ["approve", "edit"],
+  merged: [],
+};
+const LABELS = {
+  approve: "qa_approve",
+  hide: "qa_hide",
+  star: "qa_star",
+  unstar: "qa_unstar",
+  pick: "qa_pick",
+  unpick: "qa_unpick",
+  answered: "qa_mark_answered",
+  edit: "qa_edit",
+  merge: "qa_merge",
+};
+
+async function act(action, question) {
+  if (action === "star" && question.starred) action = "unstar";
+  if (action === "edit") {
+    const text = window.prompt(t("qa_edit"), question.text);
+    if (text === null) return;
+    await moderate("edit", question, { text });
+  } else if (action === "merge") {
+    const into = window.prompt(t("qa_merge_into"), "");
+    if (!into) return;
+    await moderate("merge", question, { into: into.trim() });
+  } else {
+    await moderate(action, question);
+  }
+}
+
+function renderModerator(list) {
+  const shown = visibleToModerator();
+  list.replaceChildren();
+  if (!shown.length) list.append(element("li", "qa-empty", t("qa_none_yet")));
+  if (!shown.some((q) => q.id === state.selected)) state.selected = shown[0]?.id ?? null;
+  for (const question of shown) {
+    const item = element("li", `qa-question state-${question.state}`);
+    item.dataset.id = question.id;
+    item.tabIndex = -1;
+    item.classList.toggle("selected", question.id === state.selected);
+    item.classList.toggle("starred", question.starred);
+    const badge = {
+      pending: "qa_pending", on_air: "qa_on_air", answered: "qa_answered", hidden: "qa_hidden", merged: "qa_merged",
+    }[question.state];
+    const head = element("p", "qa-text", question.text);
+    if (question.starred) head.prepend(element("span", "star", "★ "));
+    item.append(head);
+    if (question.original_text) {
+      item.append(element("p", "qa-original", `${t("qa_original")}: ${question.original_text}`));
+    }
+    const line = element("p", "qa-meta", meta(question, true));
+    if (badge) line.append(" · ", element("span", "badge", t(badge)));
+    item.append(line);
+    const buttons = element("div", "actions");
+    for (const action of ACTIONS[question.state] ?? []) {
+      const label = action === "star" && question.starred ? "qa_unstar" : LABELS[action];
+      const button = element("button", `act-${action}`, t(label));
+      button.type = "button";
+      button.addEventListener("click", () => {
+        state.selected = question.id;
+        act(action, question);
+      });
+      buttons.append(button);
+    }
+    item.append(buttons);
+    item.addEventListener("click", () => {
+      state.selected = question.id;
+      render();
+    });
+    list.append(item);
+  }
+}
+
+function selectedQuestion() {
+  return state.questions.get(state.selected) ?? null;
+}
+
+const KEYS = { a: "approve", h: "hide", s: "star", p: "pick", d: "answered", e: "edit", m: "merge" };
+
+function onKey(event) {
+  if (event.target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
+  const shown = visibleToModerator();
+  const index = shown.findIndex((q) => q.id === state.selected);
+  if (event.key === "j" || event.key === "k") {
+    const next = shown[Math.max(0, Math.min(shown.length - 1, index + (event.key === "j" ? 1 : -1)))];
+    if (next) state.selected = next.id;
+    render();
+    document.querySelector(`[data-qa-list] [data-id="${CSS.escape(state.selected ?? "")}"]`)?.scrollIntoView({ block: "nearest" });
+  } else if (event.key === "n") {
+    nextInQueue();
+  } else if (KEYS[event.key] && selectedQuestion()) {
+    const question = selectedQuestion();
+    if ((ACTIONS[question.state] ?? []).includes(KEYS[event.key])) act(KEYS[event.key], question);
+  } else {
+    return;
+  }
+  event.preventDefault();
+}
+
+function nextInQueue() {
+  const speaker = controls.speaker?.value ?? "*";
+  return moderate("next", null, speaker === "*" ? {} : { speaker: speaker || null });
+}
+
+// --- wiring ----------------------------------------------------------------------------------
+
+function render() {
+  if (statusLine) statusLine.textContent = t(state.open ? "qa_open" : "qa_closed");
+  renderOnAir();
+  const list = document.querySelector("[data-qa-list]");
+  if (!list) return;
+  if (config.view === "attendee") renderAttendee(list);
+  else if (config.view === "moderate") renderModerator(list);
+  else if (config.view === "panel") renderPanel(list);
+}
+
+const channel = openChannel({
+  path: `/ws/channels/${encodeURIComponent(config.channel)}`,
+  token: config.token,
+  festival: config.festival,
+  onSnapshot,
+  onEvent,
+  onStatus,
+});
+
+const askForm = document.querySelector("[data-qa-ask]");
+askForm?.addEventListener("submit", async (submitted) => {
+  submitted.preventDefault();
+  const form = new FormData(askForm);
+  const reply = await channel.send({
+    type: "ask",
+    text: String(form.get("text") ?? ""),
+    speaker: form.get("speaker") || null,
+    anonymous: form.get("anonymous") === "on",
+  });
+  showError(reply);
+  if (reply.type === "ack") askForm.reset();
+});
+
+if (config.view === "moderate") {
+  document.addEventListener("keydown", onKey);
+  for (const control of Object.values(controls)) control?.addEventListener("change", render);
+  for (const button of document.querySelectorAll("[data-qa-channel]")) {
+    button.addEventListener("click", () => moderate(button.dataset.qaChannel, null));
+  }
+  document.querySelector("[data-qa-next]")?.addEventListener("click", nextInQueue);
+}

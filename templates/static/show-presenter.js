@@ -1,0 +1,47 @@
+// The presenter's countdown: large enough to read across a room, amber near the end, red and
+// counting up in overtime, with the host's message on top. Redrawn four times a second from
+// the show's timestamps and the server clock offset.
+import { countdown, current, follow, phase, remaining, upcoming } from "/static/show-live.js";
+
+const root = document.getElementById("presenter");
+const token = new URLSearchParams(location.search).get("token") || "";
+const $ = (id) => document.getElementById(id);
+
+function draw() {
+  const show = channel.show();
+  if (!show) return;
+  const now = channel.now();
+  const running = current(show);
+  const next = upcoming(show)[0];
+  const over = show.ended_at !== null || (show.live_at !== null && !running && !next);
+  $("message").textContent = show.presenter_message;
+  $("message").hidden = !show.presenter_message;
+  $("next-title").textContent = next ? next.title : "—";
+  if (!running) {
+    root.dataset.phase = "normal";
+    $("current-title").textContent = over ? root.dataset.over : root.dataset.waiting;
+    $("timer").textContent = "–:––";
+    $("state").textContent = "";
+    return;
+  }
+  const left = remaining(running, now);
+  root.dataset.phase = phase(left);
+  $("current-title").textContent = running.title;
+  $("timer").textContent = countdown(left);
+  $("state").textContent = running.status === "paused" ? root.dataset.paused : left < 0 ? root.dataset.overtime : "";
+}
+
+const channel = follow({
+  token,
+  onShow: draw,
+  onStatus: (status) => {
+    $("connection").textContent = status === "closed" ? root.dataset.lost : "";
+  },
+});
+
+$("fullscreen").addEventListener("click", () => {
+  if (document.fullscreenElement) document.exitFullscreen();
+  else root.requestFullscreen();
+});
+
+setInterval(draw, 250);

@@ -1,0 +1,104 @@
+"""The whole Q&A in real chromium windows: an attendee asks, a moderator sees it at once and
+approves it, the attendee sees it published and votes, the moderator puts it on air and the
+overlay shows it — all without reloading, and the question's markup stays text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Dialog, Page, expect
+
+from tests.browser import TIMEOUT_MS, chromium
+from tests.live_qa.conftest import Site
+
+pytestmark = pytest.mark.browser
+
+QUESTION = '<img src=x onerror="alert(1)"> Wat kan de wijk zelf doen?'
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as browser:
+        yield browser
+
+
+def window(browser: Browser, dialogs: list[str]) -> Page:
+    context = browser.new_context(locale="nl-NL", timezone_id="Europe/Amsterdam")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+
+    def record(dialog: Dialog) -> None:  # an alert would mean injected script ran
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record)
+    return page
+
+
+def test_ask_approve_vote_pick_and_the_overlay_follows(browser: Browser, site: Site):
+    dialogs: list[str] = []
+    moderator = window(browser, dialogs)
+    attendee = window(browser, dialogs)
+    overlay = window(browser, dialogs)
+    token = site.register("Anna de Vries")
+
+    moderator.goto(f"{site.base}/moderate/plenary?token={site.role_token('moderator', 'plenary')}")
+    moderator.get_by_role("button", name="Vragen openen").click()
+    expect(moderator.locator("[data-qa-status]")).to_have_text("Vragen stellen kan nu.")
+    overlay.goto(f"{site.base}/overlay/plenary")
+    expect(overlay.locator("[data-qa-on-air]")).to_be_hidden()
+
+    attendee.goto(f"{site.base}/me/{token}/questions/plenary")
+    expect(attendee.locator("[data-qa-status]")).to_have_text("Vragen stellen kan nu.")
+    attendee.get_by_label("Je vraag").fill(QUESTION)
+    attendee.get_by_label("Aan").select_option("Monique Kremer")
+    attendee.get_by_role("button", name="Verstuur").click()
+    mine = attendee.locator(".qa-question", has_text="Wat kan de wijk zelf doen?")
+    expect(mine).to_contain_text("wacht op moderatie")
+    expect(mine.locator(".qa-text")).to_have_text(QUESTION)
+
+    incoming = moderator.locator(".qa-question", has_text="Wat kan de wijk zelf doen?")
+    expect(incoming).to_contain_text("Anna de Vries")
+    expect(incoming).to_contain_text("aan Monique Kremer")
+    incoming.get_by_role("button", name="Goedkeuren").click()
+
+    expect(mine).not_to_contain_text("wacht op moderatie")
+    mine.get_by_role("button", name="Stem").click()
+    expect(mine).to_contain_text("1 stemmen")
+    expect(incoming).to_contain_text("1 stemmen")
+
+    incoming.get_by_role("button", name="Naar het panel").click()
+    card = overlay.locator("[data-qa-on-air]")
+    expect(card).to_be_visible()
+    expect(overlay.locator("[data-qa-on-air-text]")).to_have_text(QUESTION)
+    expect(overlay.locator("[data-qa-on-air-asker]")).to_have_text("Anna de Vries")
+    expect(overlay.locator("[data-qa-on-air-speaker]")).to_contain_text("Monique Kremer")
+    expect(mine).to_contain_text("Nu aan het panel")
+
+    # Keyboard: "d" marks the selected (on-air) question answered; the overlay clears.
+    moderator.locator("body").press("d")
+    expect(card).to_be_hidden()
+    assert overlay.locator("img").count() == 0
+    assert dialogs == []
+
+
+def test_the_page_works_without_javascript(browser: Browser, site: Site):
+    context = browser.new_context(java_script_enabled=False, locale="en-GB")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    token = site.register("Bram")
+    mod_token = site.role_token("moderator", "plenary")
+    page.request.post(
+        f"{site.base}/api/channels/plenary/actions",
+        data={"type": "moderate", "action": "open"},
+        headers={"Authorization": f"Bearer {mod_token}"},
+    )
+    page.goto(f"{site.base}/me/{token}/questions/plenary?lang=en")
+    page.get_by_label("Your question").fill("Zonder JavaScript?")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("status").first).to_be_visible()
+    expect(page.locator(".qa-question", has_text="Zonder JavaScript?")).to_contain_text(
+        "awaiting moderation"
+    )
+    context.close()
