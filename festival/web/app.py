@@ -27,6 +27,8 @@ from festival.live.hub import Hub, Renderer
 from festival.live.log import EventLog
 from festival.live.qa_service import QaService
 from festival.live.qa_views import render_qa
+from festival.live.show_service import ShowService
+from festival.live.show_views import render_show
 from festival.mailing.compose import Composer
 from festival.mailing.sender import Sender
 from festival.mailing.transport import make_transport
@@ -35,6 +37,8 @@ from festival.storage.db import Database
 from festival.web import admin, errors, live, me, qa_pages
 from festival.web.programme import api_programme, programme_ics, programme_page
 from festival.web.registration import api_register, register_page
+from festival.web.show import api_show, api_show_action, show_socket
+from festival.web.show_pages import host_page, presenter_page
 from festival.web.state import AppState, Live, app_state
 from festival.web.templating import make_templates
 
@@ -50,9 +54,7 @@ async def healthz(request: Request) -> Response:
 
 
 def _renderer_for(channel: str) -> Renderer:
-    if channel == SHOW:
-        raise NotImplementedError("the show channel is not wired yet")
-    return render_qa
+    return render_show if channel == SHOW else render_qa
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
@@ -77,13 +79,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         log = EventLog(db)
         qa = QaService(log, bus)
         hub = Hub(bus, log, _renderer_for)
-        scheduler = Scheduler(db, the_clock, on_queued=sender.wake, qa=qa)
+        show = ShowService(log, bus, qa)
+        scheduler = Scheduler(db, the_clock, on_queued=sender.wake, qa=qa, show=show)
+        # Reminders and calendars follow the show at once, not at the next replan.
+        show.listeners.append(scheduler.follow_show)
         try:
             await db.migrate()
             await bus.start()
             await scheduler.start()
             sender.start()
-            live_parts = Live(bus, log, qa, hub)
+            live_parts = Live(bus, log, qa, hub, show)
             yield {"festival": AppState(settings, db, the_clock, templates, sender, live_parts)}
         finally:
             await hub.close()
@@ -116,6 +121,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/panel/{channel}", qa_pages.panel_page),
         Route("/api/channels/{channel}", live.api_channel),
         Route("/api/channels/{channel}/actions", live.api_channel_action, methods=["POST"]),
+        Route("/api/show", api_show),
+        Route("/api/show/actions", api_show_action, methods=["POST"]),
+        Route("/host", host_page),
+        Route("/presenter", presenter_page),
+        # Before the generic channel route: Starlette takes the first route that matches.
+        WebSocketRoute("/ws/channels/show", show_socket),
         WebSocketRoute("/ws/channels/{channel}", live.channel_socket),
         Route("/admin", admin.admin_page),
         Route("/admin/registrations.csv", admin.admin_csv),
