@@ -2,8 +2,10 @@
 
 from festival.invites.calendar import (
     InviteItem,
+    InviteTemplate,
     entry_uid,
     invite_calendar,
+    invite_template,
     invite_uid,
     programme_calendar,
 )
@@ -13,9 +15,11 @@ __all__ = [
     "Attending",
     "InviteAction",
     "InviteItem",
+    "InviteTemplate",
     "Sent",
     "entry_uid",
     "invite_calendar",
+    "invite_template",
     "invite_uid",
     "plan_invites",
     "programme_calendar",

@@ -93,27 +93,60 @@ def invite_uid(festival: Festival, entry: str, registration_id: int) -> str:
     return f"{entry}.{registration_id}.{festival.slug}@festival"
 
 
-def invite_calendar(
+@dataclass(frozen=True)
+class InviteTemplate:
+    """One item's invitation as icalendar serialised it, without the attendee's own properties.
+
+    Everything but UID, SEQUENCE and ATTENDEE is the same for every attendee of an item, and
+    serialising it (property values, escaping, line folding) costs most of the time of a
+    mail. So it is serialised once per item and `for_attendee` adds the attendee's
+    properties, serialised by icalendar as well, at the top of the VEVENT.
+    """
+
+    head: bytes  # up to and including BEGIN:VEVENT
+    tail: bytes  # the shared properties, the VALARM, END:VEVENT, END:VCALENDAR
+    festival: Festival
+    entry: str
+
+    def for_attendee(
+        self, *, registration_id: int, attendee: tuple[str, str], sequence: int
+    ) -> bytes:
+        own = Event()
+        own.add("uid", invite_uid(self.festival, self.entry, registration_id))
+        own.add("sequence", sequence)
+        address = vCalAddress(f"mailto:{attendee[1]}")
+        address.params["cn"] = vText(attendee[0])
+        address.params["role"] = vText("REQ-PARTICIPANT")
+        address.params["partstat"] = vText("NEEDS-ACTION")
+        address.params["rsvp"] = vText("TRUE")
+        own.add("attendee", address)
+        lines: bytes = own.to_ical()
+        # The attendee's VEVENT holds only properties: keep them, drop its BEGIN/END lines.
+        properties = lines[len(_BEGIN_EVENT) : -len(_END_EVENT)]
+        return self.head + properties + self.tail
+
+
+_BEGIN_EVENT = b"BEGIN:VEVENT\r\n"
+_END_EVENT = b"END:VEVENT\r\n"
+
+
+def invite_template(
     festival: Festival,
     item: InviteItem,
     *,
-    registration_id: int,
-    attendee: tuple[str, str],
     organizer: tuple[str, str],
     method: str,
-    sequence: int,
     now: datetime,
     alarm_minutes: int,
-) -> bytes:
-    """An iMIP invitation (RFC 6047): METHOD REQUEST or CANCEL with one VEVENT, times in UTC."""
+) -> InviteTemplate:
+    """An iMIP invitation (RFC 6047), METHOD REQUEST or CANCEL with one VEVENT, times in UTC,
+    ready to be completed for each attendee."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", method)
     ev = Event()
-    ev.add("uid", invite_uid(festival, item.entry, registration_id))
-    ev.add("sequence", sequence)
     ev.add("dtstamp", now)
     ev.add("dtstart", item.start)
     ev.add("dtend", item.end)
@@ -126,12 +159,6 @@ def invite_calendar(
     organizer_address = vCalAddress(f"mailto:{organizer[1]}")
     organizer_address.params["cn"] = vText(organizer[0])
     ev.add("organizer", organizer_address)
-    attendee_address = vCalAddress(f"mailto:{attendee[1]}")
-    attendee_address.params["cn"] = vText(attendee[0])
-    attendee_address.params["role"] = vText("REQ-PARTICIPANT")
-    attendee_address.params["partstat"] = vText("NEEDS-ACTION")
-    attendee_address.params["rsvp"] = vText("TRUE")
-    ev.add("attendee", attendee_address)
     if method == "CANCEL":
         ev.add("status", "CANCELLED")
     else:
@@ -143,4 +170,26 @@ def invite_calendar(
         ev.add_component(alarm)
     cal.add_component(ev)
     data: bytes = cal.to_ical()
-    return data
+    head, begin, tail = data.partition(_BEGIN_EVENT)
+    return InviteTemplate(head + begin, tail, festival, item.entry)
+
+
+def invite_calendar(
+    festival: Festival,
+    item: InviteItem,
+    *,
+    registration_id: int,
+    attendee: tuple[str, str],
+    organizer: tuple[str, str],
+    method: str,
+    sequence: int,
+    now: datetime,
+    alarm_minutes: int,
+) -> bytes:
+    """One attendee's invitation for one item (see `invite_template`)."""
+    template = invite_template(
+        festival, item, organizer=organizer, method=method, now=now, alarm_minutes=alarm_minutes
+    )
+    return template.for_attendee(
+        registration_id=registration_id, attendee=attendee, sequence=sequence
+    )

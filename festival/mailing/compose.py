@@ -3,24 +3,30 @@
 Rendered when sent, not when queued, so a message always carries the newest time and link.
 Messages that carry the personal link get a freshly minted token: the store only keeps token
 hashes, so a link cannot be rebuilt later.
+
+Messages are composed a batch at a time: the festival is read once per batch, and what is the
+same for many recipients (an item's calendar, a mail body in one language) is made once per
+batch and completed per recipient. The bodies are rendered with a stand-in for the name,
+which is put in afterwards (HTML-escaped in the HTML body).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import formataddr, formatdate
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
 from sqlalchemy import select
 
 from festival.access.tokens import hash_token, new_token
 from festival.i18n import long_date, pick_language, translate
-from festival.invites.calendar import InviteItem, invite_calendar
+from festival.invites.calendar import InviteItem, InviteTemplate, invite_template
+from festival.mailing.mime import Mail, address, write_mail
 from festival.programme.model import Festival
 from festival.storage.db import Database
 from festival.storage.outbox_repo import Outgoing
@@ -29,6 +35,9 @@ from festival.storage.registration_repo import read_registration
 from festival.storage.tables import FestivalRow, TokenRow
 
 ALARM_MINUTES = 15
+# Stands in for the recipient's name while a body is rendered for many recipients at once; a
+# private-use character, which no template or translation contains and escaping leaves alone.
+NAME = "\ue000"
 
 
 class NothingToSend(Exception):
@@ -42,9 +51,19 @@ class MailContext:
     lang: str
     festival: Festival
     name: str
-    paragraphs: list[str]
+    paragraphs: tuple[str, ...]
     button: tuple[str, str] | None  # (label, url)
-    lines: list[str]
+    lines: tuple[str, ...]
+
+
+@dataclass
+class _Batch:
+    """What a batch shares: festivals, item calendars and rendered bodies, made once each."""
+
+    now: datetime
+    festivals: dict[int, Festival | None]
+    calendars: dict[tuple[int, str, str], InviteTemplate] = field(default_factory=dict)
+    bodies: dict[tuple[object, ...], tuple[str, str]] = field(default_factory=dict)
 
 
 class Composer:
@@ -61,68 +80,84 @@ class Composer:
         )
         self.env.globals["translate"] = translate
 
-    async def compose(self, message: Outgoing, now: datetime) -> EmailMessage:
+    async def compose_many(
+        self, messages: list[Outgoing], now: datetime
+    ) -> list[Mail | NothingToSend]:
+        """Each message ready to send, or the reason it has nothing to send any more."""
+        ids = {m.festival_id for m in messages}
         async with self.db.session() as db:
-            slug = await db.scalar(
-                select(FestivalRow.slug).where(FestivalRow.id == message.festival_id)
+            found = await db.execute(
+                select(FestivalRow.id, FestivalRow.slug).where(FestivalRow.id.in_(ids))
             )
-            festival = await read_festival(db, slug) if slug else None
+            slugs = {festival_id: slug for festival_id, slug in found}
+            festivals = {i: await read_festival(db, slugs[i]) if i in slugs else None for i in ids}
+        batch = _Batch(now, festivals)
+        composed: list[Mail | NothingToSend] = []
+        for message in messages:
+            try:
+                composed.append(await self._compose(message, batch))
+            except NothingToSend as reason:
+                composed.append(reason)
+        return composed
+
+    async def _compose(self, message: Outgoing, batch: _Batch) -> Mail:
+        festival = batch.festivals.get(message.festival_id)
         if festival is None:
             raise NothingToSend("festival no longer stored")
-        p = message.payload
-        lang = pick_language(p.get("language"), festival.language)
+        lang = pick_language(message.payload.get("language"), festival.language)
         build = getattr(self, f"_{message.kind}", None)
         if build is None:
             raise NothingToSend(f"unknown message kind {message.kind!r}")
-        subject, context, calendar = await build(message, festival, lang, now)
-        return self._email(message, festival, subject, context, calendar)
+        subject, context, calendar = await build(message, festival, lang, batch)
+        return self._mail(message, festival, subject, context, calendar, batch)
 
     # -- kinds ---------------------------------------------------------------------------
 
-    async def _welcome(self, m: Outgoing, f: Festival, lang: str, now: datetime) -> Any:
-        url = await self._personal_link(m, now)
+    async def _welcome(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
+        url = await self._personal_link(m, batch.now)
         lines = await self._places(m, f, lang)
         paragraphs = [
             translate("mail_welcome", lang, festival=f.title, date=long_date(f.date, lang))
         ]
         paragraphs.append(translate("mail_keep_link", lang))
-        context = MailContext(lang, f, m.payload["name"], paragraphs,
+        context = MailContext(lang, f, m.payload["name"], tuple(paragraphs),
                               (translate("my_page", lang), url), lines)  # fmt: skip
         return translate("mail_welcome_subject", lang, festival=f.title), context, None
 
-    async def _link(self, m: Outgoing, f: Festival, lang: str, now: datetime) -> Any:
-        url = await self._personal_link(m, now)
+    async def _link(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
+        url = await self._personal_link(m, batch.now)
         paragraphs = [translate("mail_link_again", lang, festival=f.title)]
-        context = MailContext(lang, f, m.payload["name"], paragraphs,
-                              (translate("my_page", lang), url), [])  # fmt: skip
+        context = MailContext(lang, f, m.payload["name"], tuple(paragraphs),
+                              (translate("my_page", lang), url), ())  # fmt: skip
         return translate("mail_link_subject", lang, festival=f.title), context, None
 
-    async def _promoted(self, m: Outgoing, f: Festival, lang: str, now: datetime) -> Any:
+    async def _promoted(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
         item = self._item(f, m.payload["entry"], lang)
         paragraphs = [translate("mail_promoted", lang, session=item.title)]
         context = MailContext(
-            lang, f, m.payload["name"], paragraphs, None, self._when(f, item, lang)
+            lang, f, m.payload["name"], tuple(paragraphs), None, self._when(f, item, lang)
         )
         return translate("mail_promoted_subject", lang, session=item.title), context, None
 
-    async def _invite(self, m: Outgoing, f: Festival, lang: str, now: datetime) -> Any:
+    async def _invite(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
         p = m.payload
         item = self._item(f, p["entry"], lang)
         method = "CANCEL" if p["method"] == "CANCEL" else "REQUEST"
         organiser = f.organiser.name if f.organiser else f.title
         organiser_mail = f.organiser.email if f.organiser and f.organiser.email else self.mail_from
-        calendar = invite_calendar(
-            f,
-            item,
+        shared = batch.calendars.get((m.festival_id, item.entry, method))
+        if shared is None:
+            shared = invite_template(
+                f, item, organizer=(organiser, organiser_mail), method=method, now=batch.now,
+                alarm_minutes=ALARM_MINUTES,
+            )  # fmt: skip
+            batch.calendars[(m.festival_id, item.entry, method)] = shared
+        calendar = shared.for_attendee(
             # From the payload: the row's registration link is gone once someone erased their
             # data, but their calendar still needs the cancellation for the same UID.
             registration_id=int(p["registration_id"]),
             attendee=(p["name"], m.recipient),
-            organizer=(organiser, organiser_mail),
-            method=method,
             sequence=int(p["sequence"]),
-            now=now,
-            alarm_minutes=ALARM_MINUTES,
         )
         if method == "CANCEL":
             key, subject_key = "mail_invite_cancel", "mail_invite_cancel_subject"
@@ -134,18 +169,20 @@ class Composer:
         button = (
             (translate("join_now", lang), item.url) if item.url and method != "CANCEL" else None
         )
-        context = MailContext(lang, f, p["name"], paragraphs, button, self._when(f, item, lang))
+        context = MailContext(
+            lang, f, p["name"], tuple(paragraphs), button, self._when(f, item, lang)
+        )
         return translate(subject_key, lang, item=item.title), context, (method, calendar)
 
-    async def _reminder(self, m: Outgoing, f: Festival, lang: str, now: datetime) -> Any:
+    async def _reminder(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
         item = self._item(f, m.payload["entry"], lang)
-        minutes = max(0, round((item.start - now).total_seconds() / 60))
+        minutes = max(0, round((item.start - batch.now).total_seconds() / 60))
         paragraphs = [translate("mail_reminder", lang, item=item.title, minutes=minutes)]
         if m.payload["entry"] == "plenary" and f.plenary and f.plenary.questions_url:
             paragraphs.append(translate("mail_questions", lang) + " " + f.plenary.questions_url)
         button = (translate("join_now", lang), item.url) if item.url else None
         context = MailContext(
-            lang, f, m.payload["name"], paragraphs, button, self._when(f, item, lang)
+            lang, f, m.payload["name"], tuple(paragraphs), button, self._when(f, item, lang)
         )
         return translate("mail_reminder_subject", lang, item=item.title), context, None
 
@@ -166,14 +203,14 @@ class Composer:
                 return InviteItem(s.id, s.title, s.start, s.end, s.join_url, text, s.room)
         raise NothingToSend(f"no item {entry!r} any more")
 
-    def _when(self, f: Festival, item: InviteItem, lang: str) -> list[str]:
+    def _when(self, f: Festival, item: InviteItem, lang: str) -> tuple[str, ...]:
         day = long_date(f.local(item.start).date(), lang)
-        return [f"{item.title}", f"{day}, {f.local(item.start):%H:%M}–{f.local(item.end):%H:%M}"
-                f" ({f.timezone})"]  # fmt: skip
+        return (f"{item.title}", f"{day}, {f.local(item.start):%H:%M}–{f.local(item.end):%H:%M}"
+                f" ({f.timezone})")  # fmt: skip
 
-    async def _places(self, m: Outgoing, f: Festival, lang: str) -> list[str]:
+    async def _places(self, m: Outgoing, f: Festival, lang: str) -> tuple[str, ...]:
         if m.registration_id is None:
-            return []
+            return ()
         async with self.db.session() as db:
             registration = await read_registration(db, m.registration_id)
         if registration is None:
@@ -186,7 +223,7 @@ class Composer:
                 lines.append(f"{title}: {translate('status_confirmed', lang)}")
             else:
                 lines.append(f"{title}: {translate('status_waitlisted', lang, n=place.position)}")
-        return lines
+        return tuple(lines)
 
     async def _personal_link(self, m: Outgoing, now: datetime) -> str:
         if m.registration_id is None:
@@ -210,36 +247,45 @@ class Composer:
             )
         return f"{self.base_url}/me/{secret}"
 
-    def _email(
+    def _bodies(self, m: Outgoing, context: MailContext, batch: _Batch) -> tuple[str, str]:
+        """(text, html) for this recipient, from one rendering per distinct content."""
+        key = (m.festival_id, context.lang, context.paragraphs, context.button, context.lines)
+        bodies = batch.bodies.get(key)
+        if bodies is None:
+            page = MailContext(context.lang, context.festival, NAME, context.paragraphs,
+                               context.button, context.lines)  # fmt: skip
+            bodies = (
+                self.env.get_template("mail/message.txt").render(page=page),
+                self.env.get_template("mail/message.html").render(page=page),
+            )
+            batch.bodies[key] = bodies
+        text, html = bodies
+        return text.replace(NAME, context.name), html.replace(NAME, str(escape(context.name)))
+
+    def _mail(
         self,
         m: Outgoing,
         f: Festival,
         subject: str,
         context: MailContext,
         calendar: tuple[str, bytes] | None,
-    ) -> EmailMessage:
-        email = EmailMessage()
-        sender_name = f.organiser.name if f.organiser else f.title
-        email["Subject"] = subject
-        email["From"] = formataddr((sender_name, self.mail_from))
-        email["To"] = formataddr((m.payload.get("name", ""), m.recipient))
-        email["Date"] = formatdate(usegmt=True)
+        batch: _Batch,
+    ) -> Mail:
+        text, html = self._bodies(m, context, batch)
         # The same outbox row always has the same Message-ID, so a receiving system can tell a
         # redelivery (after a crash between send and record) from a new message.
         digest = hashlib.sha256(m.dedupe_key.encode()).hexdigest()[:32]
-        email["Message-ID"] = f"<{digest}@{f.slug}.festival>"
-        email["Content-Language"] = context.lang
-        email.set_content(self.env.get_template("mail/message.txt").render(page=context))
-        email.add_alternative(
-            self.env.get_template("mail/message.html").render(page=context), subtype="html"
+        message_id = f"<{digest}@{f.slug}.festival>"
+        sender_name = f.organiser.name if f.organiser else f.title
+        headers = [
+            ("Subject", subject),
+            ("From", address(sender_name, self.mail_from)),
+            ("To", address(m.payload.get("name", ""), m.recipient)),
+            ("Date", formatdate(usegmt=True)),
+            ("Message-ID", message_id),
+            ("Content-Language", context.lang),
+        ]
+        data = write_mail(
+            headers=headers, text=text, html=html, calendar=calendar, boundary=f"=_{digest}"
         )
-        if calendar is not None:
-            method, data = calendar
-            email.add_attachment(
-                data,
-                maintype="text",
-                subtype="calendar",
-                params={"method": method, "charset": "utf-8"},
-                filename="invite.ics",
-            )
-        return email
+        return Mail(self.mail_from, m.recipient, message_id, subject, data)

@@ -1,27 +1,50 @@
 """Delivers the outbox: claim due messages, compose, send, record — in a loop.
 
-At most once per claimed row: a message is sent, then recorded as sent. If the process dies in
-between, the row's lease runs out and it is sent again (the same Message-ID lets a receiver
-spot the repeat); every other failure is retried with backoff or marked failed.
+A batch is claimed at once, composed at once and handed off over `LANES` connections side by
+side; each lane records what it sent every `MARK_EVERY` messages. So delivery is at least
+once: if the process dies after a hand-off and before the record, those messages (at most
+`LANES * MARK_EVERY`) are sent again once their rows are claimed again. The same row always
+carries the same Message-ID, so a receiver can spot the repeat. Every other failure is
+retried with backoff or marked failed.
+
+On SQLite only one process sends: it holds an exclusive lock on a file beside the database
+(the operating system drops it when the process dies, however it dies). A process that gets
+the lock knows that rows left `sending` belong to a dead sender and claims them again at once;
+on PostgreSQL several instances send side by side and such rows wait for their lease.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
+import os
+from pathlib import Path
 
 from festival.clock import Clock
 from festival.mailing.compose import Composer, NothingToSend
-from festival.mailing.transport import PermanentMailError, TransientMailError, Transport
+from festival.mailing.mime import Mail
+from festival.mailing.transport import PermanentMailError, Send, TransientMailError, Transport
 from festival.storage.db import Database
-from festival.storage.outbox_repo import claim, mark_failed, mark_sent, mark_skipped
+from festival.storage.outbox_repo import (
+    Outgoing,
+    claim,
+    mark_failed,
+    mark_sent,
+    mark_skipped,
+    release_claims,
+)
 
 log = logging.getLogger("festival.mail")
 POLL_SECONDS = 2.0  # also picks up messages queued by other processes (CLI, other instances)
 
 
 class Sender:
+    BATCH = 200  # rows claimed, composed and sent together (see docs/benchmarks.md)
+    LANES = 4  # connections a batch is spread over
+    MARK_EVERY = 10  # sent rows recorded together, per lane
+
     def __init__(
         self, db: Database, composer: Composer, transport: Transport, clock: Clock
     ) -> None:
@@ -31,6 +54,7 @@ class Sender:
         self.clock = clock
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._lock_file: int | None = None
 
     def wake(self) -> None:
         """Something was queued: look now instead of at the next poll."""
@@ -44,8 +68,13 @@ class Sender:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self._lock_file is not None:
+            os.close(self._lock_file)  # closing drops the lock
+            self._lock_file = None
 
     async def _run(self) -> None:
+        if self.db.is_sqlite and self.db.url.database not in (None, "", ":memory:"):
+            await self._become_only_sender(Path(f"{self.db.url.database}.sender.lock"))
         while True:
             try:
                 sent = await self.deliver_due()
@@ -57,26 +86,61 @@ class Sender:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
 
+    async def _become_only_sender(self, path: Path) -> None:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                # Another process on this database sends; take over if it stops.
+                await asyncio.sleep(POLL_SECONDS)
+        self._lock_file = descriptor
+        released = await release_claims(self.db)
+        if released:
+            log.warning("%d message(s) left by a stopped sender are sent again", released)
+
     async def deliver_due(self) -> int:
         """One round: send what is due now; returns how many were handled."""
-        batch = await claim(self.db, now=self.clock.now())
-        for message in batch:
-            try:
-                email = await self.composer.compose(message, self.clock.now())
-            except NothingToSend as reason:
-                await mark_skipped(self.db, message.id, str(reason))
-                continue
-            try:
-                await self.transport.send(email)
-            except TransientMailError as exc:
-                log.warning("mail %s to %s: will retry: %s", message.id, message.recipient, exc)
-                await mark_failed(self.db, message, str(exc), permanent=False, now=self.clock.now())
-                continue
-            except PermanentMailError as exc:
-                log.error("mail %s to %s failed: %s", message.id, message.recipient, exc)
-                await mark_failed(self.db, message, str(exc), permanent=True, now=self.clock.now())
-                continue
-            await mark_sent(
-                self.db, message.id, subject=str(email["Subject"]), now=self.clock.now()
-            )
+        batch = await claim(self.db, now=self.clock.now(), limit=self.BATCH)
+        if not batch:
+            return 0
+        composed = await self.composer.compose_many(batch, self.clock.now())
+        work = list(zip(batch, composed, strict=True))
+        # A hand-off waits for the server's answer to each command; several connections side
+        # by side keep both ends busy meanwhile.
+        async with asyncio.TaskGroup() as lanes:
+            for lane in range(self.LANES):
+                lanes.create_task(self._deliver_lane(work[lane :: self.LANES]))
         return len(batch)
+
+    async def _deliver_lane(self, work: list[tuple[Outgoing, Mail | NothingToSend]]) -> None:
+        sent: list[tuple[int, str]] = []
+        try:
+            async with self.transport.connection() as send:
+                for message, mail in work:
+                    if isinstance(mail, NothingToSend):
+                        await mark_skipped(self.db, message.id, str(mail))
+                    elif await self._hand_off(send, message, mail):
+                        sent.append((message.id, mail.subject))
+                        if len(sent) >= self.MARK_EVERY:
+                            await mark_sent(self.db, sent, now=self.clock.now())
+                            sent = []
+        except TransientMailError as exc:  # the transport cannot even start: these wait
+            for message, _ in work:
+                await mark_failed(self.db, message, str(exc), permanent=False, now=self.clock.now())
+        finally:
+            await mark_sent(self.db, sent, now=self.clock.now())
+
+    async def _hand_off(self, send: Send, message: Outgoing, mail: Mail) -> bool:
+        try:
+            await send(mail)
+        except TransientMailError as exc:
+            log.warning("mail %s to %s: will retry: %s", message.id, message.recipient, exc)
+            await mark_failed(self.db, message, str(exc), permanent=False, now=self.clock.now())
+            return False
+        except PermanentMailError as exc:
+            log.error("mail %s to %s failed: %s", message.id, message.recipient, exc)
+            await mark_failed(self.db, message, str(exc), permanent=True, now=self.clock.now())
+            return False
+        return True

@@ -1,6 +1,8 @@
 """Where mail goes: a maildir under var/ (default) or an SMTP server (FESTIVAL_SMTP_URL).
 
-Transports raise `TransientMailError` for what may work later (connection refused, 4xx) and
+A transport hands out a connection for a batch (`async with transport.connection() as send`),
+so a batch of messages goes over one SMTP session instead of one each. Sending raises
+`TransientMailError` for what may work later (connection refused, 4xx) and
 `PermanentMailError` for what never will (5xx: unknown recipient, …); the sender retries the
 first with backoff and marks the second failed.
 """
@@ -9,12 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import mailbox
-from email.message import EmailMessage
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
+
+from festival.mailing.mime import Mail
+
+Send = Callable[[Mail], Awaitable[None]]
 
 
 class TransientMailError(Exception):
@@ -26,7 +33,7 @@ class PermanentMailError(Exception):
 
 
 class Transport(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
+    def connection(self) -> AbstractAsyncContextManager[Send]: ...
 
 
 class MaildirTransport:
@@ -34,16 +41,31 @@ class MaildirTransport:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._box: mailbox.Maildir | None = None
+        self._opening = asyncio.Lock()  # lanes start together; the folders are made once
 
-    def _add(self, message: EmailMessage) -> None:
-        box = mailbox.Maildir(self.directory, create=True)
-        box.add(message)
+    async def _open(self) -> mailbox.Maildir:
+        async with self._opening:
+            if self._box is None:
+                try:
+                    self._box = await asyncio.to_thread(
+                        mailbox.Maildir, self.directory, create=True
+                    )
+                except OSError as exc:
+                    raise TransientMailError(f"maildir: {exc}") from exc
+            return self._box
 
-    async def send(self, message: EmailMessage) -> None:
-        try:
-            await asyncio.to_thread(self._add, message)
-        except OSError as exc:
-            raise TransientMailError(f"maildir: {exc}") from exc
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Send]:
+        box = await self._open()
+
+        async def send(mail: Mail) -> None:
+            try:
+                await asyncio.to_thread(box.add, mail.data)
+            except OSError as exc:
+                raise TransientMailError(f"maildir: {exc}") from exc
+
+        yield send
 
 
 class SmtpTransport:
@@ -65,30 +87,51 @@ class SmtpTransport:
             self.start_tls = False
         self.timeout = timeout
 
-    async def send(self, message: EmailMessage) -> None:
+    def _client(self) -> aiosmtplib.SMTP:
+        return aiosmtplib.SMTP(
+            hostname=self.hostname,
+            port=self.port,
+            username=self.username,
+            password=self.password,
+            use_tls=self.implicit_tls,
+            start_tls=self.start_tls,
+            timeout=self.timeout,
+        )
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Send]:
+        """One SMTP session for many messages; connects on the first and again after a
+        dropped connection, so one failure costs one message, not the batch."""
+        client: aiosmtplib.SMTP | None = None
+
+        async def send(mail: Mail) -> None:
+            nonlocal client
+            try:
+                if client is None or not client.is_connected:
+                    client = self._client()
+                    await client.connect()
+                await client.sendmail(mail.sender, [mail.recipient], mail.data)
+            except aiosmtplib.SMTPRecipientsRefused as exc:
+                codes = [response.code for response in exc.recipients]
+                error = f"recipient refused: {exc}"
+                if all(code >= 500 for code in codes):
+                    raise PermanentMailError(error) from exc
+                raise TransientMailError(error) from exc
+            except aiosmtplib.SMTPResponseException as exc:
+                if exc.code >= 500:
+                    raise PermanentMailError(f"SMTP {exc.code}: {exc.message}") from exc
+                raise TransientMailError(f"SMTP {exc.code}: {exc.message}") from exc
+            except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+                client = None  # start afresh with the next message
+                raise TransientMailError(f"SMTP: {exc}") from exc
+
         try:
-            await aiosmtplib.send(
-                message,
-                hostname=self.hostname,
-                port=self.port,
-                username=self.username,
-                password=self.password,
-                use_tls=self.implicit_tls,
-                start_tls=self.start_tls,
-                timeout=self.timeout,
-            )
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            codes = [response.code for response in exc.recipients]
-            error = f"recipient refused: {exc}"
-            if all(code >= 500 for code in codes):
-                raise PermanentMailError(error) from exc
-            raise TransientMailError(error) from exc
-        except aiosmtplib.SMTPResponseException as exc:
-            if exc.code >= 500:
-                raise PermanentMailError(f"SMTP {exc.code}: {exc.message}") from exc
-            raise TransientMailError(f"SMTP {exc.code}: {exc.message}") from exc
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            raise TransientMailError(f"SMTP: {exc}") from exc
+            yield send
+        finally:
+            if client is not None and client.is_connected:
+                # The messages are handed off already; a failing QUIT changes nothing.
+                with suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+                    await client.quit()
 
 
 def make_transport(smtp_url: str, mail_dir: Path) -> Transport:

@@ -76,7 +76,10 @@ async def claim(database: Database, *, now: datetime, limit: int = 20) -> list[O
     """Take up to `limit` due messages for sending (their lease starts now)."""
     async with database.writer() as db, db.begin():
         due = (
-            select(OutboxRow)
+            select(
+                OutboxRow.id, OutboxRow.festival_id, OutboxRow.registration_id, OutboxRow.kind,
+                OutboxRow.dedupe_key, OutboxRow.recipient, OutboxRow.payload, OutboxRow.attempts,
+            )
             .where(
                 or_(
                     (OutboxRow.status == "pending") & (OutboxRow.next_attempt_at <= now),
@@ -86,26 +89,50 @@ async def claim(database: Database, *, now: datetime, limit: int = 20) -> list[O
             .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
-        )
-        rows = list(await db.scalars(due))
-        for row in rows:
-            row.status = "sending"
-            row.claimed_at = now
-            row.attempts += 1
+        )  # fmt: skip
+        rows = list(await db.execute(due))
+        if rows:
+            # One statement for the whole batch: a row-by-row flush costs more than the rest.
+            await db.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_([row.id for row in rows]))
+                .values(status="sending", claimed_at=now, attempts=OutboxRow.attempts + 1)
+            )
         return [
             Outgoing(r.id, r.festival_id, r.registration_id, r.kind, r.dedupe_key, r.recipient,
-                     r.payload, r.attempts)
+                     r.payload, r.attempts + 1)
             for r in rows
         ]  # fmt: skip
 
 
-async def mark_sent(database: Database, message_id: int, *, subject: str, now: datetime) -> None:
+async def release_claims(database: Database) -> int:
+    """Put every row some sender was busy with back in line at once.
+
+    Only for a sender that knows it is the only one (SQLite, see `Sender`): whoever claimed
+    those rows is dead, so there is no need to wait for their leases to run out.
+    """
+    async with database.writer() as db, db.begin():
+        result = await db.execute(
+            update(OutboxRow)
+            .where(OutboxRow.status == "sending")
+            .values(status="pending", claimed_at=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def mark_sent(database: Database, sent: list[tuple[int, str]], *, now: datetime) -> None:
+    """Record a batch as sent, in one transaction: (message id, subject) each."""
+    if not sent:
+        return
     async with database.writer() as db, db.begin():
         await db.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == message_id)
-            .values(status="sent", sent_at=now, subject=subject[:300], last_error="")
-        )
+            update(OutboxRow),
+            [
+                {"id": message_id, "status": "sent", "sent_at": now,
+                 "subject": subject[:300], "last_error": ""}
+                for message_id, subject in sent
+            ],
+        )  # fmt: skip
 
 
 async def mark_failed(
