@@ -17,8 +17,9 @@ withdrawing their vote, one broadcast each) at rising rates, a few seconds per s
 the p99 delivery passes 100 ms. Many voters share the load because each connection may send
 only 5 messages a second.
 
-Both servers offer permessage-deflate and the clients accept it, as browsers do;
---no-compression measures without it. --json FILE keeps every figure.
+The clients offer permessage-deflate, as browsers do; both servers decline it, as festival
+does by default (FESTIVAL_WS_COMPRESSION=off). --compression makes both accept it.
+--json FILE keeps every figure.
 """
 
 from __future__ import annotations
@@ -159,11 +160,14 @@ def _festival_env(var_dir: Path) -> dict[str, str]:
 
 
 @contextmanager
-def festival_server(work: Path, voters: int, extra: list[str]) -> Iterator[Server]:
+def festival_server(
+    work: Path, voters: int, compression: bool, extra: list[str]
+) -> Iterator[Server]:
     """`festival serve` with the plenary's Q&A open and one approved question to pick."""
     var_dir = work / "festival"
     var_dir.mkdir()
     env = _festival_env(var_dir)
+    env["FESTIVAL_WS_COMPRESSION"] = "deflate" if compression else "off"
     port = _free_port()
     command = [*FESTIVAL, "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--programme", str(PROGRAMME), "--demo", *extra]
@@ -297,7 +301,6 @@ class Ready:
 def load_client(
     url: str,
     count: int,
-    compression: bool,
     ready: Queue[Ready],
     results: Queue[tuple[int, list[float]]],
 ) -> None:
@@ -307,15 +310,14 @@ def load_client(
     try:
         import uvloop  # the clients should cost as little CPU as they can
 
-        uvloop.run(_hold(url, count, compression, ready, results))
+        uvloop.run(_hold(url, count, ready, results))
     except ImportError:
-        asyncio.run(_hold(url, count, compression, ready, results))
+        asyncio.run(_hold(url, count, ready, results))
 
 
 async def _hold(
     url: str,
     count: int,
-    compression: bool,
     ready: Queue[Ready],
     results: Queue[tuple[int, list[float]]],
 ) -> None:
@@ -357,7 +359,6 @@ async def _hold(
                     proxy=None,
                     open_timeout=120,
                     ping_interval=None,  # the server pings; browsers never do
-                    compression="deflate" if compression else None,
                 )
                 await connection.recv()  # the snapshot
             except (OSError, TimeoutError, websockets.WebSocketException) as error:
@@ -425,14 +426,14 @@ class Crowd:
     seconds: float
 
 
-def start_crowd(url: str, n: int, clients: int, compression: bool) -> Crowd:
+def start_crowd(url: str, n: int, clients: int) -> Crowd:
     context = multiprocessing.get_context("spawn")
     ready: Queue[Ready] = context.Queue()
     results: Queue[tuple[int, list[float]]] = context.Queue()
     shares = [n // clients + (1 if i < n % clients else 0) for i in range(clients)]
     started = time.monotonic()
     processes = [
-        context.Process(target=load_client, args=(url, share, compression, ready, results))
+        context.Process(target=load_client, args=(url, share, ready, results))
         for share in shares
         if share
     ]
@@ -473,6 +474,7 @@ class PickResult:
     missing: int
     p50_ms: float
     p99_ms: float
+    first_median_ms: float
     completion_median_ms: float
     completion_max_ms: float
     server_cpu_ms_per_pick: float
@@ -482,6 +484,7 @@ async def measure_picks(server: Server, n: int, rounds: int, crowd: Crowd) -> Pi
     collector = Collector(crowd.results, len(crowd.processes))
     latencies: list[float] = []
     completions: list[float] = []
+    firsts: list[float] = []
     missing = 0
     cpu = 0.0
     pick = {"type": "moderate", "action": "pick", "question_id": server.question_id}
@@ -499,6 +502,7 @@ async def measure_picks(server: Server, n: int, rounds: int, crowd: Crowd) -> Pi
                 missing += crowd.connected - len(times)
                 latencies += [(t - sent) * 1000 for t in times]
                 if times:
+                    firsts.append((min(times) - sent) * 1000)
                     completions.append((max(times) - sent) * 1000)
                 await collector.wait(int((await _request(moderator, unpick))["seq"]))
     finally:
@@ -513,6 +517,7 @@ async def measure_picks(server: Server, n: int, rounds: int, crowd: Crowd) -> Pi
         missing=missing,
         p50_ms=round(percentile(latencies, 0.50), 1),
         p99_ms=round(percentile(latencies, 0.99), 1),
+        first_median_ms=round(percentile(firsts, 0.50), 1),
         completion_median_ms=round(percentile(completions, 0.50), 1),
         completion_max_ms=round(max(completions), 1),
         server_cpu_ms_per_pick=round(cpu * 1000 / rounds, 1),
@@ -623,14 +628,15 @@ def main() -> None:
     parser.add_argument("--ceiling", action="store_true", help="also find the broadcast ceiling")
     parser.add_argument("--rates", default="25,50,75,100,125,150,200,250,300,400")
     parser.add_argument("--seconds", type=float, default=4.0, help="length of a ceiling step")
-    parser.add_argument("--no-compression", action="store_true")
+    parser.add_argument(
+        "--compression", action="store_true", help="both servers accept permessage-deflate"
+    )
     parser.add_argument(
         "--festival-args", default="", help="extra `festival serve` options, space-separated"
     )
     parser.add_argument("--json", type=Path, help="write every figure here")
     args = parser.parse_args()
     _raise_open_files()
-    compression = not args.no_compression
     sizes = [int(s) for s in args.sizes.split(",") if s]
     rates = [int(r) for r in args.rates.split(",") if r]
     names = [s for s in args.servers.split(",") if s]
@@ -639,15 +645,15 @@ def main() -> None:
     _say(f"machine: {report['machine']}")
     work = Path(tempfile.mkdtemp(prefix="ws-bench-"))
     try:
-        with festival_server(work, voters, args.festival_args.split()) as festival:
+        with festival_server(
+            work, voters, args.compression, args.festival_args.split()
+        ) as festival:
             message = asyncio.run(_capture_pick(festival))
-            with reference_server(work, message, compression) as reference:
+            with reference_server(work, message, args.compression) as reference:
                 servers = [s for s in (festival, reference) if s.name in names]
-                report["picks"] = [asdict(r) for r in _run_picks(servers, sizes, args, compression)]
+                report["picks"] = [asdict(r) for r in _run_picks(servers, sizes, args)]
                 if args.ceiling:
-                    report["ceiling"] = [
-                        asdict(s) for s in _run_ceiling(servers, rates, args, compression)
-                    ]
+                    report["ceiling"] = [asdict(s) for s in _run_ceiling(servers, rates, args)]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.json:
@@ -655,12 +661,15 @@ def main() -> None:
 
 
 def _run_picks(
-    servers: list[Server], sizes: list[int], args: argparse.Namespace, compression: bool
+    servers: list[Server], sizes: list[int], args: argparse.Namespace
 ) -> list[PickResult]:
     found: list[PickResult] = []
     for n in sizes:
         for server in servers:
-            crowd = start_crowd(server.url, n, args.clients, compression)
+            crowd = start_crowd(server.url, n, args.clients)
+            _say(
+                f"  {server.name} (pid {server.process.pid}): {crowd.connected} connected, picking"
+            )
             try:
                 result = asyncio.run(measure_picks(server, n, args.rounds, crowd))
             finally:
@@ -670,6 +679,7 @@ def _run_picks(
                 f"{result.server:<9} n={n:<6} held {result.connected} "
                 f"(connected in {result.connect_seconds} s, {crowd.failed} failed)  "
                 f"p50 {result.p50_ms} ms  p99 {result.p99_ms} ms  "
+                f"first {result.first_median_ms} ms  "
                 f"completion median {result.completion_median_ms} ms, "
                 f"worst {result.completion_max_ms} ms  missing {result.missing}  "
                 f"server CPU {result.server_cpu_ms_per_pick} ms/pick"
@@ -679,11 +689,11 @@ def _run_picks(
 
 
 def _run_ceiling(
-    servers: list[Server], rates: list[int], args: argparse.Namespace, compression: bool
+    servers: list[Server], rates: list[int], args: argparse.Namespace
 ) -> list[CeilingStep]:
     steps: list[CeilingStep] = []
     for server in servers:
-        crowd = start_crowd(server.url, 1000, args.clients, compression)
+        crowd = start_crowd(server.url, 1000, args.clients)
         try:
             for rate in rates:
                 step = asyncio.run(measure_rate(server, rate, args.seconds, crowd))

@@ -23,11 +23,15 @@ from festival.config import Settings
 from festival.errors import FestivalError, ProgrammeError
 from festival.invites.calendar import programme_calendar
 from festival.live.channels import SHOW, qa_channels
+from festival.live.show_service import plenary_of, replay_stored
+from festival.live.show_views import event_of
 from festival.programme.changes import LoadReport
 from festival.programme.loading import check_programme_files, read_programme
 from festival.registration.export import registrations_csv
+from festival.runofshow import actual_rows, new_show, run_log_rows, write_csv
 from festival.storage.assignment_repo import RoundResult, run_assignment
 from festival.storage.db import Database
+from festival.storage.live_repo import events_after
 from festival.storage.mail_queue import registrations_attending, sync_invites
 from festival.storage.outbox_repo import OutboxSummary, retry_failed
 from festival.storage.outbox_repo import summary as outbox_summary
@@ -188,6 +192,7 @@ def serve(
         # A client message is at most 4,096 characters (docs/live-protocol.md); a frame far
         # beyond that is refused by the protocol layer before it is buffered.
         ws_max_size=64 * 1024,
+        ws_per_message_deflate=settings.ws_compression == "deflate",
     )
 
 
@@ -243,7 +248,7 @@ _festival_option = click.option(
 
 CONSOLES = {"admin": "/admin", "host": "/host", "moderator": "/moderate", "presenter": "/presenter"}
 # The consoles that exist so far; the others arrive with the Q&A and run-of-show work.
-CONSOLES_READY: tuple[Role, ...] = ("admin", "moderator")
+CONSOLES_READY: tuple[Role, ...] = ("admin", "moderator", "host", "presenter")
 
 
 @main.group()
@@ -350,6 +355,40 @@ def export_registrations(
         return registrations_csv(festival, await registrations_of(session, slug))
 
     output.write(_run(settings, work))
+
+
+@export.command("runlog")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+@click.option(
+    "--blocks",
+    is_flag=True,
+    help="One row per plenary block with its planned and actual times, instead of the log.",
+)
+@_festival_option
+@_database_option
+@_var_option
+def export_runlog(
+    output: Any,
+    blocks: bool,
+    festival_slug: str | None,
+    database_url: str | None,
+    var_dir: str | None,
+) -> None:
+    """The run-of-show as CSV: every host action with who did it and when (times in the
+    festival's zone), or with --blocks every block's actual start and end."""
+    settings = _settings(database_url=database_url, var_dir=var_dir)
+
+    async def work(session: Any) -> tuple[tuple[str, ...], ...]:
+        slug = await _pick_festival(session, festival_slug)
+        festival = await read_festival(session, slug)
+        assert festival is not None
+        stored = await events_after(session, await festival_id_of(session, slug), SHOW, 0)
+        if blocks:
+            show = replay_stored(new_show(plenary_of(festival)), stored)
+            return actual_rows(show, zone=festival.zone)
+        return run_log_rows((event_of(e.body) for e in stored), zone=festival.zone)
+
+    write_csv(_run(settings, work), output)
 
 
 @main.command()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "FESTIVAL_"
+WS_COMPRESSION = ("off", "deflate")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -57,6 +58,19 @@ class Settings:
     festival: str = _setting(
         "", "Slug of the festival the public pages show. Empty: the most recently loaded one."
     )
+    ws_compression: str = _setting(
+        "off",
+        "`deflate`: accept websocket compression (permessage-deflate) when a browser offers "
+        "it. `off`: send live messages uncompressed, so a broadcast costs one frame per "
+        "viewer, not one compression each (docs/benchmarks.md).",
+    )
+
+    def __post_init__(self) -> None:
+        if self.ws_compression not in WS_COMPRESSION:
+            raise ValueError(
+                f"{ENV_PREFIX}WS_COMPRESSION must be one of {', '.join(WS_COMPRESSION)}, "
+                f"got {self.ws_compression!r}"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
