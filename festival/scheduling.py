@@ -158,7 +158,8 @@ class Scheduler:
             job_id = f"remind:{festival.slug}:{entry}:{planned.isoformat()}"
             moment = max(starts - lead, now)
             job = self.jobs.get_job(job_id)
-            if job is None or (moment > now and job.next_run_time != moment):
+            # A pending job moves with its moment; one due now is left to run.
+            if job is None or (job.next_run_time > now and job.next_run_time != moment):
                 self._at(job_id, moment, self.remind, festival.slug, entry, planned)
             ids.add(job_id)
         if self.qa is not None:

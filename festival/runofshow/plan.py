@@ -63,6 +63,7 @@ ACTUALS_HEADER = (
 )
 RUN_LOG_HEADER = ("at", "by", "type", "block_id", "minutes", "position", "text")
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MINUTE_US = 60_000_000
 _SECOND = timedelta(seconds=1)
 
@@ -323,7 +324,13 @@ def run_log_rows(events: Iterable[ShowEvent], *, zone: tzinfo = UTC) -> tuple[tu
 
 
 def write_csv(rows: Iterable[tuple[str, ...]], out: TextIO) -> None:
-    csv.writer(out).writerows(rows)
+    """The rows as CSV; a cell a spreadsheet would run as a formula (a host's message
+    "=HYPERLINK(…)") is kept as text with a leading apostrophe."""
+    csv.writer(out).writerows(tuple(_cell(value) for value in row) for row in rows)
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _time(moment: datetime | None, zone: tzinfo) -> str:

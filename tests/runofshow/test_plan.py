@@ -563,3 +563,11 @@ def test_write_csv_quotes_as_the_csv_module_does() -> None:
         "at,by,type,block_id,minutes,position,text\r\n"
         '2020-11-19T13:40:00+01:00,host-a,presenter.message,,,,"Afronden, graag"\r\n'
     )
+
+
+def test_write_csv_keeps_formulas_as_text() -> None:
+    out = io.StringIO()
+
+    write_csv([("=HYPERLINK(1)", "-5 minuten", "@x", "13:40")], out)
+
+    assert out.getvalue() == "'=HYPERLINK(1),'-5 minuten,'@x,13:40\r\n"

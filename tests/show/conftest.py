@@ -13,6 +13,7 @@ import httpx2
 import pytest
 
 from tests.live_qa.conftest import Site, sqlite_env, start
+from tests.mailing.conftest import smtp as smtp  # the real SMTP server, for these tests too
 
 Message = dict[str, Any]
 
