@@ -1,0 +1,95 @@
+"""The run-of-show in real chromium windows against a real server: the host goes live, starts
+and extends a block with the console's buttons and shortcuts, and the presenter view, an
+attendee's personal page and the public programme follow without reloading."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Dialog, Page, expect
+
+from tests.browser import TIMEOUT_MS, chromium
+from tests.live_qa.conftest import Site
+
+pytestmark = pytest.mark.browser
+
+MARKUP = '<img src=x onerror="alert(1)"> afronden'
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as browser:
+        yield browser
+
+
+def window(browser: Browser, dialogs: list[str]) -> Page:
+    context = browser.new_context(locale="nl-NL", timezone_id="Europe/Amsterdam")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+
+    def record(dialog: Dialog) -> None:  # an alert would mean injected script ran
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record)
+    return page
+
+
+def minutes_of(text: str | None) -> int:
+    found = re.search(r"(\d+) minuten", text or "")
+    assert found is not None, text
+    return int(found.group(1))
+
+
+def test_host_starts_and_extends_and_every_screen_follows(browser: Browser, site: Site):
+    dialogs: list[str] = []
+    host = window(browser, dialogs)
+    presenter = window(browser, dialogs)
+    attendee = window(browser, dialogs)
+    public = window(browser, dialogs)
+    host.goto(f"{site.base}/host?token={site.role_token('host')}")
+    presenter.goto(f"{site.base}/presenter?token={site.role_token('presenter')}")
+    attendee.goto(f"{site.base}/me/{site.register('Anna')}")
+    public.goto(f"{site.base}/")
+    expect(host.locator("#live-state")).to_have_text("nog niet live")
+    expect(presenter.locator("#current-title")).to_have_text("Wacht op de start")
+    expect(attendee.locator("#show-stream")).to_be_hidden()
+
+    host.get_by_role("button", name="Ga live").click()
+    expect(host.locator("#live-state")).to_have_text("nu live")
+    expect(attendee.locator("#show-stream iframe")).to_have_attribute(
+        "src", "https://stream.example.org/agenda-sociaal-werk-2020"
+    )
+    host.get_by_role("button", name="Start volgend blok").click()
+
+    expect(presenter.locator("#current-title")).to_have_text("Start plenair programma")
+    expect(presenter.locator("#timer")).to_have_text(re.compile(r"^4:[0-5]\d$"))
+    expect(presenter.locator("#next-title")).to_have_text("Welkomstwoord")
+    expect(host.locator('tr[data-block="start-plenair"] .status')).to_have_text("loopt")
+    delay = attendee.locator("[data-show-delay]")
+    expect(delay).to_be_visible()
+    before = minutes_of(delay.text_content())
+    projected = public.locator('[data-projected="welkomstwoord"]')
+    expect(projected).to_be_visible()
+    projected_before = projected.text_content()
+
+    host.locator("body").press("+")  # the shortcut for one more minute
+
+    expect(presenter.locator("#timer")).to_have_text(re.compile(r"^5:[0-5]\d$"))
+    expect(host.locator("#timer")).to_have_text(re.compile(r"^5:[0-5]\d$"))
+    expect(delay).not_to_have_text(f"loopt {before} minuten voor")
+    assert minutes_of(delay.text_content()) == before - 1  # one minute less early
+    expect(projected).not_to_have_text(projected_before or "")
+
+    host.get_by_label("Bericht aan de presentator").fill(MARKUP)
+    host.get_by_label("Bericht aan de presentator").press("Enter")
+    expect(presenter.locator("#message")).to_have_text(MARKUP)
+    expect(presenter.locator("#message img")).to_have_count(0)
+
+    host.get_by_role("button", name="Programma beëindigen").click()
+    expect(attendee.locator("[data-show-over]")).to_be_visible()
+    expect(attendee.locator("#show-stream")).to_be_hidden()
+    expect(presenter.locator("#current-title")).to_have_text("Afgelopen")
+    assert dialogs == []
