@@ -198,9 +198,10 @@ def programme_json(
         plenary = {
             "title": p.title,
             "description": p.description,
-            "planned_start": _iso(f, p.start),
-            "planned_end": _iso(f, p.end),
-            "projected_end": _iso(f, projection.end if projection else p.end),
+            # The programme's times, also after a delay was announced to calendars.
+            "planned_start": _iso(f, p.plan[0]),
+            "planned_end": _iso(f, p.plan[1]),
+            "projected_end": _iso(f, projection.end if projection else p.plan[1]),
             "live": show is not None and show.live,
             "over": show is not None and show.over,
             "stream_url": p.stream_url,
