@@ -26,6 +26,7 @@ from sqlalchemy import select
 from festival.access.tokens import hash_token, new_token
 from festival.i18n import long_date, pick_language, translate
 from festival.invites.calendar import InviteItem, InviteTemplate, invite_template
+from festival.mailing.maildir import message_domain
 from festival.mailing.mime import Mail, address, write_mail
 from festival.programme.model import Festival
 from festival.storage.db import Database
@@ -275,7 +276,7 @@ class Composer:
         # The same outbox row always has the same Message-ID, so a receiving system can tell a
         # redelivery (after a crash between send and record) from a new message.
         digest = hashlib.sha256(m.dedupe_key.encode()).hexdigest()[:32]
-        message_id = f"<{digest}@{f.slug}.festival>"
+        message_id = f"<{digest}@{message_domain(f.slug)}>"
         sender_name = f.organiser.name if f.organiser else f.title
         headers = [
             ("Subject", subject),

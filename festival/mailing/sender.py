@@ -55,6 +55,7 @@ class Sender:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lock_file: int | None = None
+        self._ready = asyncio.Event()  # set once a started sender may send
 
     def wake(self) -> None:
         """Something was queued: look now instead of at the next poll."""
@@ -75,6 +76,7 @@ class Sender:
     async def _run(self) -> None:
         if self.db.is_sqlite and self.db.url.database not in (None, "", ":memory:"):
             await self._become_only_sender(Path(f"{self.db.url.database}.sender.lock"))
+        self._ready.set()
         while True:
             try:
                 sent = await self.deliver_due()
@@ -102,6 +104,10 @@ class Sender:
 
     async def deliver_due(self) -> int:
         """One round: send what is due now; returns how many were handled."""
+        if self._task is not None:
+            # Not before a started sender has taken over: it puts rows left `sending` back in
+            # line, and must not take this round's rows for a dead sender's.
+            await self._ready.wait()
         batch = await claim(self.db, now=self.clock.now(), limit=self.BATCH)
         if not batch:
             return 0

@@ -63,6 +63,7 @@ class MaildirTransport:
             try:
                 await asyncio.to_thread(box.add, mail.data)
             except OSError as exc:
+                self._box = None  # open it afresh next time: its folders may be gone
                 raise TransientMailError(f"maildir: {exc}") from exc
 
         yield send

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -164,10 +164,21 @@ async def mark_skipped(database: Database, message_id: int, reason: str) -> None
         )
 
 
+STATUSES = ("pending", "sending", "sent", "failed", "skipped")
+
+
+class Failure(NamedTuple):
+    id: int
+    kind: str
+    recipient: str
+    error: str
+    attempts: int
+
+
 @dataclass(frozen=True)
 class OutboxSummary:
     counts: dict[tuple[str, str], int]  # (kind, status) -> n
-    failures: list[tuple[int, str, str, str, int]]  # id, kind, recipient, error, attempts
+    failures: list[Failure]
 
 
 async def summary(db: AsyncSession, festival_id: int | None = None) -> OutboxSummary:
@@ -180,18 +191,23 @@ async def summary(db: AsyncSession, festival_id: int | None = None) -> OutboxSum
         failed = failed.where(OutboxRow.festival_id == festival_id)
     counts = {(kind, status): n for kind, status, n in await db.execute(query)}
     failures = [
-        (r.id, r.kind, r.recipient, r.last_error, r.attempts) for r in await db.scalars(failed)
+        Failure(r.id, r.kind, r.recipient, r.last_error, r.attempts)
+        for r in await db.scalars(failed)
     ]
     return OutboxSummary(counts, failures)
 
 
-async def retry_failed(db: AsyncSession, *, now: datetime) -> int:
-    """Put every failed message back in line (after the cause, e.g. SMTP settings, is fixed)."""
-    result = await db.execute(
+async def retry_failed(db: AsyncSession, *, now: datetime, festival_id: int | None = None) -> int:
+    """Put every failed message (of one festival, if given) back in line, after the cause
+    (e.g. the SMTP settings) is fixed."""
+    statement = (
         update(OutboxRow)
         .where(OutboxRow.status == "failed")
         .values(status="pending", attempts=0, next_attempt_at=now, claimed_at=None)
     )
+    if festival_id is not None:
+        statement = statement.where(OutboxRow.festival_id == festival_id)
+    result = await db.execute(statement)
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -1,4 +1,5 @@
-"""The organiser view: registrations per session, waitlists, online vs on site, CSV export.
+"""The organiser view: registrations per session, waitlists, online vs on site, CSV export,
+and the outgoing mail (see `admin_mail`).
 
 Opened with an admin token (`festival token create --role admin`). The token from the link is
 moved into an HttpOnly cookie at once, so it does not linger in the address bar or history.
@@ -16,6 +17,7 @@ from festival.registration.export import registrations_csv
 from festival.registration.model import Registration
 from festival.storage.programme_repo import read_festival
 from festival.storage.registration_repo import SessionCount, registrations_of, session_counts
+from festival.web.admin_mail import OutboxPanel, outbox_panel
 from festival.web.auth import ADMIN_COOKIE, require
 from festival.web.errors import page_language
 from festival.web.programme import Availability, availability
@@ -44,6 +46,8 @@ class AdminPage:
     registrations: list[Registration]
     counts: dict[str, list[SessionCount]]
     availability: dict[str, Availability]
+    mail: OutboxPanel
+    retried: int | None  # after the retry button: how many went back in line
 
     def waitlist(self, session_id: str) -> list[Registration]:
         line = [
@@ -76,7 +80,16 @@ async def admin_page(request: Request) -> Response:
         return response
     festival, registrations, counts = await _admin_data(request)
     lang = page_language(request, festival.language)
-    page = AdminPage(festival, lang, registrations, counts, availability(festival, counts))
+    retried = request.query_params.get("retried", "")
+    page = AdminPage(
+        festival,
+        lang,
+        registrations,
+        counts,
+        availability(festival, counts),
+        await outbox_panel(request, festival),
+        int(retried) if retried.isdigit() else None,
+    )
     return app_state(request).templates.TemplateResponse(
         request, "admin/page.html", {"page": page, "lang": lang}
     )

@@ -34,7 +34,7 @@ from festival.mailing.sender import Sender
 from festival.mailing.transport import make_transport
 from festival.scheduling import Scheduler
 from festival.storage.db import Database
-from festival.web import admin, errors, live, me, qa_pages
+from festival.web import admin, admin_mail, errors, live, me, qa_pages
 from festival.web.programme import api_programme, programme_ics, programme_page
 from festival.web.registration import api_register, register_page
 from festival.web.show import api_show, api_show_action, show_socket
@@ -131,6 +131,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/admin", admin.admin_page),
         Route("/admin/registrations.csv", admin.admin_csv),
         Route("/api/admin/registrations", admin.api_admin_registrations),
+        Route("/admin/mail/{key}", admin_mail.admin_mail),
+        Route("/admin/outbox/retry", admin_mail.admin_outbox_retry, methods=["POST"]),
+        Route("/api/admin/outbox", admin_mail.api_admin_outbox),
+        Route("/api/admin/outbox/retry", admin_mail.api_admin_outbox_retry, methods=["POST"]),
         Mount("/static", StaticFiles(directory=templates_dir / "static"), name="static"),
     ]
     return Starlette(
