@@ -7,7 +7,7 @@ import { clockTime, follow, project } from "/static/show-live.js";
 
 const CLOSING_SOON_MS = 5 * 60_000; // plan.CLOSING_SOON: rooms are warned this long before they close
 const status = document.getElementById("show-status");
-const zone = status.dataset.zone;
+const zone = status.dataset.showZone;
 const lang = status.dataset.lang;
 const personalToken = location.pathname.startsWith("/me/") ? location.pathname.split("/")[2] : "";
 

@@ -4,7 +4,7 @@
 import { clockTime, countdown, current, follow, phase, project, remaining, upcoming } from "/static/show-live.js";
 
 const root = document.getElementById("host");
-const zone = root.dataset.zone;
+const zone = root.dataset.showZone;
 const lang = root.dataset.lang;
 const token = new URLSearchParams(location.search).get("token") || "";
 const $ = (id) => document.getElementById(id);
