@@ -1,6 +1,7 @@
 """A real `festival serve` process for tests that go through the network, as a user would.
 
-Not a test module: tests import `serve` (the running server) and `get` (a plain GET to it).
+Not a test module: tests import `serve` (the running server), `running` (the same, with its
+process) and `get` (a plain GET to it).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -83,6 +85,17 @@ def _text(stream: IO[bytes]) -> str:
     return stream.read().decode("utf-8", errors="replace")
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str  # http://127.0.0.1:PORT
+    process: subprocess.Popen[bytes]
+
+    def kill(self) -> None:
+        """SIGKILL: no lifespan shutdown, no cleanup, as when the machine loses power."""
+        self.process.kill()
+        self.process.wait(timeout=STOP_SECONDS)
+
+
 @contextmanager
 def serve(*args: str, env: dict[str, str], stdout: Path | None = None) -> Iterator[str]:
     """Run `festival serve --host 127.0.0.1 --port PORT *args`; yield its base URL.
@@ -91,6 +104,13 @@ def serve(*args: str, env: dict[str, str], stdout: Path | None = None) -> Iterat
     README. Its output goes to files, not pipes: a pipe nobody reads would fill up with
     access logs and stall the server. Pass `stdout` to keep what it printed.
     """
+    with running(*args, env=env, stdout=stdout) as server:
+        yield server.base
+
+
+@contextmanager
+def running(*args: str, env: dict[str, str], stdout: Path | None = None) -> Iterator[Server]:
+    """`serve`, yielding the process too, for tests that kill it."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "festival", "serve", "--host", "127.0.0.1"]
@@ -110,6 +130,6 @@ def serve(*args: str, env: dict[str, str], stdout: Path | None = None) -> Iterat
                 raise ServerFailed(
                     f"{exc}\n--- stdout ---\n{_text(out)}\n--- stderr ---\n{_text(err)}"
                 ) from None
-            yield base
+            yield Server(base, process)
         finally:
             _stop(process)
