@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, expect
 
+from festival.cli import _demo_day
 from tests.browser import TIMEOUT_MS, chromium
-from tests.live_qa.conftest import Site
+from tests.conftest import REFERENCE
+from tests.live_qa.conftest import Site, sqlite_env, start
 
 pytestmark = pytest.mark.browser
 
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MARKUP = '<img src=x onerror="alert(1)"> afronden'
 
 
@@ -92,4 +98,29 @@ def test_host_starts_and_extends_and_every_screen_follows(browser: Browser, site
     expect(attendee.locator("[data-show-over]")).to_be_visible()
     expect(attendee.locator("#show-stream")).to_be_hidden()
     expect(presenter.locator("#current-title")).to_have_text("Afgelopen")
+    assert dialogs == []
+
+
+def test_join_button_appears_without_reload(browser: Browser, tmp_path: Path):
+    # The demo day's first round starts at 10:30 in Amsterdam; the join link appears
+    # FESTIVAL_JOIN_LINK_MINUTES before that, so pick the lead that makes it appear within
+    # next 20 to 80 seconds of real time, while the page stays open.
+    now = datetime.now(UTC)
+    starts = datetime.combine(_demo_day(REFERENCE), time(10, 30), tzinfo=AMSTERDAM)
+    # 20 seconds for the server to start and the page to load before the link is due.
+    lead = int((starts - now - timedelta(seconds=20)) / timedelta(minutes=1))
+    env = {**sqlite_env(tmp_path), "FESTIVAL_JOIN_LINK_MINUTES": str(lead)}
+    dialogs: list[str] = []
+    with start(env) as base:
+        site = Site(base, env)
+        attendee = window(browser, dialogs)
+        attendee.goto(f"{base}/me/{site.register('Bo', {'ronde-1': 'huiskamer-1'})}")
+        expect(attendee.locator("#round-ronde-1 [data-countdown]")).to_be_visible()
+
+        join = attendee.get_by_role("link", name="Nu meedoen")
+        expect(join).to_have_attribute(
+            "href", "https://zoom.example.org/huiskamer-1", timeout=100_000
+        )
+
+        assert attendee.evaluate("performance.getEntriesByType('navigation').length") == 1
     assert dialogs == []
