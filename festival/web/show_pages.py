@@ -17,7 +17,15 @@ from festival.errors import Forbidden, Unauthenticated
 from festival.live.show_service import plenary_of
 from festival.live.show_views import HOST, PUBLIC
 from festival.programme.model import Festival, Round
-from festival.runofshow import CLOSING_SOON, MAX_MESSAGE_CHARS, RoundCues, Show, round_cues
+from festival.runofshow import (
+    CLOSING_SOON,
+    MAX_MESSAGE_CHARS,
+    SHOW_ERROR_CODES,
+    RoundCues,
+    Show,
+    ShowErrorCode,
+    round_cues,
+)
 from festival.web.auth import presented_token
 from festival.web.errors import page_language
 from festival.web.programme import current_festival
@@ -34,6 +42,8 @@ class ShowPage:
     show: Show
     max_message: int = MAX_MESSAGE_CHARS
     closing_minutes: int = CLOSING_SOON.seconds // 60
+    # The rules' refusals in the page's language; other errors show the server's message.
+    error_codes: tuple[ShowErrorCode, ...] = SHOW_ERROR_CODES
 
     def local(self, moment: datetime) -> datetime:
         return self.festival.local(moment)

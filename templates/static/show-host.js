@@ -66,8 +66,15 @@ const channel = follow({
   },
 });
 
+// The rules' refusals in the page's language; anything else as the server put it.
+function explain(reply) {
+  if (reply.code === "connection.closed") return root.dataset.lost;
+  const known = [...$("error-texts").children].find((item) => item.dataset.code === reply.code);
+  return known ? known.textContent : reply.message;
+}
+
 function report(reply) {
-  $("reply").textContent = reply.type === "error" ? reply.message : "";
+  $("reply").textContent = reply.type === "error" ? explain(reply) : "";
   $("reply").dataset.kind = reply.type;
 }
 

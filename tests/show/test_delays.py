@@ -135,6 +135,7 @@ def test_pages_render_the_delay_and_projected_times(
     assert "loopt 4 minuten uit" in page.text
     assert "Verwacht: 13:39–13:44" in page.text  # welkomstwoord, planned from 13:35
     assert console.template.name == "show/host.html"  # type: ignore[attr-defined]
+    assert '<li data-code="show.not_running">Dat blok loopt niet (meer);' in console.text
     assert console.context["page"].show.current.id == "start-plenair"  # type: ignore[attr-defined]
 
 
