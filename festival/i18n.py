@@ -142,8 +142,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "outbox_recipient": {"nl": "Aan", "en": "To"},
     "outbox_attempts": {"nl": "Pogingen", "en": "Attempts"},
     "outbox_error": {"nl": "Laatste fout", "en": "Last error"},
-    "outbox_retry": {"nl": "Mislukte berichten opnieuw versturen", "en": "Send failed messages again"},
-    "outbox_retried": {"nl": "{n} mislukte berichten staan weer in de wachtrij.", "en": "{n} failed messages are queued again."},
+    "outbox_retry": {
+        "nl": "Mislukte berichten opnieuw versturen",
+        "en": "Send failed messages again",
+    },
+    "outbox_retried": {
+        "nl": "{n} mislukte berichten staan weer in de wachtrij.",
+        "en": "{n} failed messages are queued again.",
+    },
     "mail_kind_welcome": {"nl": "Welkom", "en": "Welcome"},
     "mail_kind_link": {"nl": "Persoonlijke link", "en": "Personal link"},
     "mail_kind_invite": {"nl": "Agenda-uitnodiging", "en": "Calendar invitation"},
@@ -151,14 +157,23 @@ MESSAGES: dict[str, dict[str, str]] = {
     "mail_kind_reminder": {"nl": "Herinnering", "en": "Reminder"},
     "maildir_title": {"nl": "Afgeleverd in de maildir", "en": "Delivered into the maildir"},
     "maildir_empty": {"nl": "De maildir is nog leeg.", "en": "The maildir is still empty."},
-    "maildir_more": {"nl": "De nieuwste {n} berichten; oudere staan ook in de maildir.", "en": "The newest {n} messages; older ones are in the maildir too."},
-    "maildir_smtp": {"nl": "Mail gaat via SMTP naar buiten; de maildir wordt niet gebruikt.", "en": "Mail goes out over SMTP; the maildir is not used."},
+    "maildir_more": {
+        "nl": "De nieuwste {n} berichten; oudere staan ook in de maildir.",
+        "en": "The newest {n} messages; older ones are in the maildir too.",
+    },
+    "maildir_smtp": {
+        "nl": "Mail gaat via SMTP naar buiten; de maildir wordt niet gebruikt.",
+        "en": "Mail goes out over SMTP; the maildir is not used.",
+    },
     "mail_subject": {"nl": "Onderwerp", "en": "Subject"},
     "mail_date": {"nl": "Datum", "en": "Date"},
     "mail_from": {"nl": "Van", "en": "From"},
     "mail_text": {"nl": "Tekst", "en": "Text"},
     "mail_html": {"nl": "HTML-versie (als tekst)", "en": "HTML version (as text)"},
-    "mail_calendar": {"nl": "Agenda-uitnodiging (iCalendar)", "en": "Calendar invitation (iCalendar)"},
+    "mail_calendar": {
+        "nl": "Agenda-uitnodiging (iCalendar)",
+        "en": "Calendar invitation (iCalendar)",
+    },
     "back_to_admin": {"nl": "Terug naar het overzicht", "en": "Back to the overview"},
     "session": {"nl": "Sessie", "en": "Session"},
     "waitlist": {"nl": "Wachtlijst", "en": "Waitlist"},
@@ -450,19 +465,55 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "rooms_message_label": {"nl": "Bericht van de regie", "en": "Message from the hosts"},
     # Host action refusals, by error code (festival.runofshow.ShowErrorCode)
-    "show.not_live": {"nl": "Ga eerst live voordat je een blok start.", "en": "Go live before starting a block."},
+    "show.not_live": {
+        "nl": "Ga eerst live voordat je een blok start.",
+        "en": "Go live before starting a block.",
+    },
     "show.finished": {"nl": "Het programma is afgelopen.", "en": "The show has ended."},
-    "show.unknown_block": {"nl": "Dat blok bestaat niet (meer).", "en": "That block does not exist (any more)."},
-    "show.not_running": {"nl": "Dat blok loopt niet (meer); misschien was een andere host je voor.", "en": "That block is not running (any more); another host may have been first."},
-    "show.already_started": {"nl": "Dat blok is al begonnen of geweest.", "en": "That block has already started or run."},
-    "show.block_running": {"nl": "Er loopt nog een blok: beëindig het of ga naar het volgende.", "en": "A block is still running: end it or go to the next."},
-    "show.block_skipped": {"nl": "Dat blok is overgeslagen; zet het eerst terug.", "en": "That block was skipped; restore it first."},
-    "show.bad_minutes": {"nl": "Kies een heel aantal minuten van 1 tot 120.", "en": "Choose a whole number of minutes from 1 to 120."},
-    "show.too_short": {"nl": "Korter kan niet: een blok duurt minstens 1 minuut.", "en": "It cannot be shorter: a block lasts at least 1 minute."},
-    "show.too_long": {"nl": "Langer kan niet: een blok duurt hoogstens 8 uur.", "en": "It cannot be longer: a block lasts at most 8 hours."},
-    "show.bad_position": {"nl": "Daarheen kan dat blok niet.", "en": "That block cannot move there."},
-    "show.message_too_long": {"nl": "Een bericht heeft hoogstens 200 tekens.", "en": "A message has at most 200 characters."},
-    "show.bad_message": {"nl": "Een bericht mag geen stuurtekens bevatten.", "en": "A message may not contain control characters."},
+    "show.unknown_block": {
+        "nl": "Dat blok bestaat niet (meer).",
+        "en": "That block does not exist (any more).",
+    },
+    "show.not_running": {
+        "nl": "Dat blok loopt niet (meer); misschien was een andere host je voor.",
+        "en": "That block is not running (any more); another host may have been first.",
+    },
+    "show.already_started": {
+        "nl": "Dat blok is al begonnen of geweest.",
+        "en": "That block has already started or run.",
+    },
+    "show.block_running": {
+        "nl": "Er loopt nog een blok: beëindig het of ga naar het volgende.",
+        "en": "A block is still running: end it or go to the next.",
+    },
+    "show.block_skipped": {
+        "nl": "Dat blok is overgeslagen; zet het eerst terug.",
+        "en": "That block was skipped; restore it first.",
+    },
+    "show.bad_minutes": {
+        "nl": "Kies een heel aantal minuten van 1 tot 120.",
+        "en": "Choose a whole number of minutes from 1 to 120.",
+    },
+    "show.too_short": {
+        "nl": "Korter kan niet: een blok duurt minstens 1 minuut.",
+        "en": "It cannot be shorter: a block lasts at least 1 minute.",
+    },
+    "show.too_long": {
+        "nl": "Langer kan niet: een blok duurt hoogstens 8 uur.",
+        "en": "It cannot be longer: a block lasts at most 8 hours.",
+    },
+    "show.bad_position": {
+        "nl": "Daarheen kan dat blok niet.",
+        "en": "That block cannot move there.",
+    },
+    "show.message_too_long": {
+        "nl": "Een bericht heeft hoogstens 200 tekens.",
+        "en": "A message has at most 200 characters.",
+    },
+    "show.bad_message": {
+        "nl": "Een bericht mag geen stuurtekens bevatten.",
+        "en": "A message may not contain control characters.",
+    },
     "room_closing": {
         "nl": "Deze ronde sluit bijna: om {time} is het afgelopen.",
         "en": "This round closes soon: it ends at {time}.",
