@@ -232,3 +232,55 @@ def test_export_registrations_without_registrations_is_header_only(festival):
     result = festival("export", "registrations")
 
     assert (result.exit_code, result.stdout_bytes) == (0, ",".join(HEADER).encode() + b"\r\n")
+
+
+@pytest.mark.usefixtures("loaded")
+def test_a_moderator_token_for_one_channel_opens_its_console(festival, database_url: str):
+    result = festival("token", "create", "--role", "moderator", "--channel", "plenary")
+
+    assert result.exit_code == 0, result.output
+    url = urlsplit(result.stdout.splitlines()[-1])
+    assert url.path == "/moderate/plenary"
+    with _app(database_url) as client:
+        page = client.get(f"{url.path}?{url.query}")
+        elsewhere = client.get(f"/moderate/huiskamer-1?{url.query}")
+    assert page.status_code == 200
+    assert "Moderatie · Middagprogramma" in page.text
+    assert elsewhere.status_code == 403
+
+
+@pytest.mark.usefixtures("loaded")
+def test_a_moderator_token_for_several_channels_lists_them(festival, database_url: str):
+    result = festival(
+        "token",
+        "create",
+        "--role",
+        "moderator",
+        "--channel",
+        "huiskamer-1",
+        "--channel",
+        "huiskamer-2",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].endswith("channel huiskamer-1,huiskamer-2")
+    url = urlsplit(result.stdout.splitlines()[-1])
+    assert url.path == "/moderate"
+    with _app(database_url) as client:
+        index = client.get(f"{url.path}?{url.query}")
+        second = client.get(f"/moderate/huiskamer-2?{url.query}")
+        plenary = client.get(f"/moderate/plenary?{url.query}")
+    assert index.status_code == 200
+    assert index.text.count('href="/moderate/') == 2
+    assert second.status_code == 200
+    assert plenary.status_code == 403
+
+
+@pytest.mark.usefixtures("loaded")
+def test_a_token_for_an_unknown_channel_is_refused(festival):
+    result = festival("token", "create", "--role", "moderator", "--channel", "huiskamer-99")
+
+    assert result.exit_code == 1
+    assert "no channel 'huiskamer-99'" in result.output
+    assert "plenary" in result.output
+    assert festival("token", "list").stdout.strip() == ""

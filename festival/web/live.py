@@ -20,6 +20,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from festival.bus import BusError
 from festival.errors import FestivalError, Forbidden, Unauthenticated
 from festival.live.channels import QaChannelInfo, qa_channel
 from festival.live.hub import Listener, wire
@@ -42,7 +43,7 @@ CLOSE_UNAUTHENTICATED: Final = 4401
 CLOSE_FORBIDDEN: Final = 4403
 CLOSE_NOT_FOUND: Final = 4404
 CLOSE_TOO_SLOW: Final = 4008
-CLOSE_GOING_AWAY: Final = 1012
+CLOSE_UNAVAILABLE: Final = 1013  # "try again later"
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,13 @@ async def channel_socket(websocket: WebSocket) -> None:
         return
     slug = channel.festival.slug
     listener = Listener(viewer.role, viewer.id if viewer.role == AUDIENCE else None)
-    await state.live.hub.join(slug, channel.info.id, listener)
+    try:
+        await state.live.hub.join(slug, channel.info.id, listener)
+    except BusError as error:
+        # The fan-out is down (Redis unreachable): say so; the client retries with backoff.
+        await websocket.send_text(wire(error_message(error)))
+        await websocket.close(code=CLOSE_UNAVAILABLE, reason=error.code)
+        return
     writer: asyncio.Task[None] | None = None
     try:
         seq, first = await _opening(websocket, channel, viewer, since)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx2
 import pytest
 from playwright.sync_api import Browser, Dialog, Page, expect
 
@@ -102,3 +103,38 @@ def test_the_page_works_without_javascript(browser: Browser, site: Site):
         "awaiting moderation"
     )
     context.close()
+
+
+def test_a_moderator_on_a_phone_sees_questions_arrive_and_approves_them(
+    browser: Browser, site: Site
+):
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="en-GB"
+    )
+    phone.set_default_timeout(TIMEOUT_MS)
+    moderator = phone.new_page()
+    moderator.goto(
+        f"{site.base}/moderate/plenary?lang=en&token={site.role_token('moderator', 'plenary')}"
+    )
+    moderator.get_by_role("button", name="Open questions").tap()
+    expect(moderator.locator("[data-qa-status]")).to_have_text("Questions are open.")
+
+    token = site.register("Cor")
+    site_reply = httpx2.post(
+        f"{site.base}/api/channels/plenary/actions",
+        json={"type": "ask", "text": "Vanuit de zaal: hoe nu verder?"},
+        headers={"Authorization": f"Bearer {token}"},
+        trust_env=False,
+    )
+    assert site_reply.status_code == 201
+    question = moderator.locator(".qa-question", has_text="hoe nu verder?")
+    approve = question.get_by_role("button", name="Approve")
+    expect(approve).to_be_in_viewport()
+    box = approve.bounding_box()
+    assert box is not None
+    assert box["height"] >= 36  # a finger, not a mouse pointer
+    approve.tap()
+    expect(question).not_to_contain_text("new")
+    # The page fits the phone: nothing wider than the screen.
+    assert moderator.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.close()

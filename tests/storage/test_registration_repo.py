@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -15,6 +16,7 @@ from festival.storage.registration_repo import (
     change_place,
     read_registration,
     register,
+    registrations_of,
     remove_registration,
     session_counts,
 )
@@ -137,3 +139,26 @@ async def test_moving_to_a_full_session_keeps_the_confirmed_place(database: Data
         "als je op de wachtlijst wilt."
     }
     assert await _status(database, first.registration.id) == ("confirmed", None)
+
+
+async def test_all_registrations_read_at_once_match_each_read_alone(database: Database):
+    """The organiser view reads everyone in three queries; it must say what the personal
+    page says: places, waitlist positions per session and mode, promotions."""
+    await _festival(database)
+    ids = []
+    for n in range(9):
+        choices = {"ronde_1": "huiskamer-1", "ronde_2": "huiskamer-7" if n % 2 else "huiskamer-8"}
+        request = _person(n, **choices)
+        if n in (3, 4, 5):
+            request = replace(request, mode="onsite")
+        ids.append((await register(database, SLUG, request, now=NOW)).registration.id)
+    await register(database, SLUG, _person(99), now=NOW)  # no sessions at all
+    await change_place(database, ids[0], "ronde-1", None, now=NOW)  # promotes someone
+
+    async with database.session() as session:
+        together = list(await registrations_of(session, SLUG))
+        alone = [await read_registration(session, r.id) for r in together]
+
+    assert together == alone
+    assert any(p.position == 2 for r in together for p in r.places)  # a real waitlist
+    assert any(p.promoted_at is not None for r in together for p in r.places)

@@ -17,24 +17,14 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, expect
 
-from tests.conftest import CHROMIUM, REFERENCE, ROOT, need_chromium
+from tests.browser import TIMEOUT_MS, chromium
+from tests.conftest import REFERENCE, ROOT, need_chromium
 from tests.live import serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-TIMEOUT_MS = 10_000
 ZONE = "Europe/Amsterdam"
 SCREENSHOT = ROOT / "docs" / "screenshot-personal-page.png"
 TAKE_SCREENSHOTS = os.environ.get("FESTIVAL_SCREENSHOTS", "") == "1"
@@ -54,15 +44,8 @@ ROUND_1_START = time(10, 30)
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    need_chromium()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=TIMEOUT_MS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="module")
