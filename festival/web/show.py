@@ -19,7 +19,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from festival.errors import FestivalError, Forbidden, Unauthenticated
+from festival.errors import FestivalError, Forbidden, NotFound, Unauthenticated
 from festival.live.channels import SHOW
 from festival.live.hub import Listener, wire
 from festival.live.qa_actions import MessageError
@@ -27,6 +27,7 @@ from festival.live.show_actions import perform_host
 from festival.live.show_service import plenary_of
 from festival.live.show_views import HOST, PRESENTER, PUBLIC, show_event_message, show_snapshot
 from festival.programme.model import Festival
+from festival.storage.programme_repo import read_festival
 from festival.web.auth import grant_of, presented_token
 from festival.web.live import MAX_MESSAGE_CHARS, _Bucket, _close_code, _since, _write, error_message
 from festival.web.programme import current_festival
@@ -57,8 +58,19 @@ async def show_viewer(conn: HTTPConnection, festival: Festival) -> ShowViewer:
     return ShowViewer(PUBLIC)
 
 
-async def _festival(conn: HTTPConnection) -> Festival:
-    festival = await current_festival(conn)
+async def show_festival(conn: HTTPConnection) -> Festival:
+    """`?festival=SLUG`, else the presented token's festival, else the current one: a console
+    link made with `festival token create` opens its own festival's show."""
+    secret = presented_token(conn)
+    if secret and "festival" not in conn.query_params:
+        grant = await grant_of(conn, secret)
+        async with app_state(conn).db.session() as db:
+            found = await read_festival(db, grant.festival)
+        if found is None:
+            raise NotFound(f"no festival {grant.festival!r}", code="festival.not_found")
+        festival = found
+    else:
+        festival = await current_festival(conn)
     plenary_of(festival)  # a festival without a plenary has no show to follow
     return festival
 
@@ -82,7 +94,7 @@ async def show_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     state = app_state(websocket)
     try:
-        festival = await _festival(websocket)
+        festival = await show_festival(websocket)
         viewer = await show_viewer(websocket, festival)
         since = _since(websocket)
     except FestivalError as error:
@@ -153,7 +165,7 @@ def _with_ref(message: dict[str, Any], ref: object) -> dict[str, Any]:
 
 async def api_show(request: Request) -> Response:
     """GET /api/show[?since=N]: the snapshot, or the events after N."""
-    festival = await _festival(request)
+    festival = await show_festival(request)
     viewer = await show_viewer(request, festival)
     seq, texts = await _opening(request, festival, viewer, _since(request))
     messages = [json.loads(t) for t in texts]
@@ -164,7 +176,7 @@ async def api_show(request: Request) -> Response:
 
 async def api_show_action(request: Request) -> Response:
     """POST /api/show/actions with one host message; 200 `ack` once it is committed."""
-    festival = await _festival(request)
+    festival = await show_festival(request)
     if not presented_token(request):
         raise Unauthenticated("host actions need a host token")
     viewer = await show_viewer(request, festival)

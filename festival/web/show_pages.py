@@ -14,7 +14,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from festival.errors import Forbidden, Unauthenticated
-from festival.live.show_service import plenary_of
 from festival.live.show_views import HOST, PUBLIC
 from festival.programme.model import Festival, Round
 from festival.runofshow import (
@@ -28,8 +27,7 @@ from festival.runofshow import (
 )
 from festival.web.auth import presented_token
 from festival.web.errors import page_language
-from festival.web.programme import current_festival
-from festival.web.show import show_viewer
+from festival.web.show import show_festival, show_viewer
 from festival.web.state import app_state
 
 
@@ -54,10 +52,9 @@ class ShowPage:
 
 async def _page(request: Request, template: str, *, need_host: bool) -> Response:
     state = app_state(request)
-    festival = await current_festival(request)
-    plenary_of(festival)
     if not presented_token(request):
         raise Unauthenticated("this page opens with the link of a role token")
+    festival = await show_festival(request)
     viewer = await show_viewer(request, festival)
     if viewer.role == PUBLIC or (need_host and viewer.role != HOST):
         raise Forbidden("this token does not open this page")

@@ -88,6 +88,6 @@ async function revealJoinLinks() {
   }
 }
 
-const channel = follow({ onShow: draw });
+const channel = follow({ festival: status.dataset.festival, onShow: draw });
 setInterval(draw, 1000);
 setInterval(revealJoinLinks, 5000);

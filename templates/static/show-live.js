@@ -78,7 +78,7 @@ export function countdown(left) {
 }
 
 // One connection to /ws/channels/show, resumed with `since` after a drop.
-export function follow({ token = "", onShow = () => {}, onReply = () => {}, onStatus = () => {} }) {
+export function follow({ token = "", festival = "", onShow = () => {}, onReply = () => {}, onStatus = () => {} }) {
   let socket = null;
   let seq = null;
   let show = null;
@@ -121,6 +121,7 @@ export function follow({ token = "", onShow = () => {}, onReply = () => {}, onSt
   const connect = () => {
     const query = new URLSearchParams();
     if (token) query.set("token", token);
+    if (festival) query.set("festival", festival);
     if (seq !== null) query.set("since", String(seq));
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const opened = Date.now();

@@ -33,6 +33,7 @@ function draw() {
 
 const channel = follow({
   token,
+  festival: root.dataset.festival,
   onShow: draw,
   onStatus: (status) => {
     $("connection").textContent = status === "closed" ? root.dataset.lost : "";

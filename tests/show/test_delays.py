@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from festival.clock import FixedClock
 from festival.config import Settings
-from tests.conftest import REFERENCE
+from tests.conftest import REFERENCE, SCHEDULES
 from tests.factories import admin_token, bearer, started
 
 T0 = datetime(2020, 11, 19, 12, 30, tzinfo=UTC)  # 13:30 in Amsterdam: the planned start
@@ -151,3 +151,16 @@ def test_socket_snapshot_and_pong_carry_the_server_time(
 
     assert (snapshot["role"], snapshot["server_time"]) == ("host", at(-5).isoformat())
     assert pong == {"type": "pong", "server_time": at(1).isoformat(), "ref": 1}
+
+
+def test_console_link_opens_its_own_festivals_show(settings: Settings, clock: FixedClock):
+    # Two festivals with a plenary: the admin token is the 2020 festival's.
+    with started(settings, REFERENCE, SCHEDULES / "jaarcongres-sociaal-werk-2023.toml") as client:
+        token = admin_token(settings.database_url)[1]  # for the 2020 festival
+        page = client.get(f"/host?token={token}")
+        other = client.get("/api/show?festival=jaarcongres-sociaal-werk-2023").json()
+
+    assert page.context["page"].festival.slug == "agenda-sociaal-werk-2020"  # type: ignore[attr-defined]
+    blocks = [b.id for b in page.context["page"].show.blocks]  # type: ignore[attr-defined]
+    assert blocks[0] == "start-plenair"
+    assert other["show"]["blocks"][0]["id"] != blocks[0]
