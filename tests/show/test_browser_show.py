@@ -89,6 +89,14 @@ def test_host_starts_and_extends_and_every_screen_follows(browser: Browser, site
     assert minutes_of(delay.text_content()) == before - 1  # one minute less early
     expect(projected).not_to_have_text(projected_before or "")
 
+    intermezzo = host.locator('tr[data-block="intermezzo-spoken-word"]')
+    intermezzo.locator('[data-act="skip"]').click()
+    expect(intermezzo.locator(".status")).to_have_text("overgeslagen")
+    expect(intermezzo.locator('[data-act="restore"]')).to_be_visible()
+    expect(public.locator('[data-projected="lezing-hermans"]')).to_contain_text("Verwacht")
+    intermezzo.locator('[data-act="restore"]').click()
+    expect(intermezzo.locator(".status")).to_have_text("komt nog")
+
     host.get_by_label("Bericht aan de presentator").fill(MARKUP)
     host.get_by_label("Bericht aan de presentator").press("Enter")
     expect(presenter.locator("#message")).to_have_text(MARKUP)
