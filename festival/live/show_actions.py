@@ -19,7 +19,6 @@ from festival.live.show_views import HOST
 from festival.programme.model import Festival
 from festival.runofshow import (
     Outcome,
-    Show,
     end_block,
     end_show,
     extend_block,
@@ -108,11 +107,7 @@ def host_command(message: Mapping[str, Any], *, actor: str, now: datetime) -> Co
         position = _whole(message, "position")
         return lambda show: move_block(show, block_id, position, at=now, by=actor)
     block_rule = _BLOCK_ACTIONS[action]
-
-    def command(show: Show) -> Outcome:
-        return block_rule(show, block_id, at=now, by=actor)
-
-    return command
+    return lambda show: block_rule(show, block_id, at=now, by=actor)
 
 
 def _block_id(message: Mapping[str, Any]) -> str:

@@ -40,7 +40,7 @@ from festival.storage.live_repo import (
 log = logging.getLogger(__name__)
 
 Command = Callable[[Show], Outcome]
-Listener = Callable[[str], Awaitable[None]]
+OnChange = Callable[[str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class ShowService:
         self.db: Database = log.db
         self.bus = bus
         self.qa = qa
-        self.listeners: list[Listener] = []
+        self.listeners: list[OnChange] = []
         self._known: dict[int, _Known] = {}
         self._locks: dict[int, asyncio.Lock] = {}
 
@@ -99,6 +99,7 @@ class ShowService:
                 if seq > known.seq:
                     missed = await events_after(db, festival_id, SHOW, known.seq)
                     known = _Known(seq, plenary, replay_stored(known.show, missed))
+                    self._remember(festival_id, known)
                 before = known.show
                 outcome = command(before)
                 new: list[NewEvent] = []
