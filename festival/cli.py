@@ -28,7 +28,7 @@ from festival.live.show_views import event_of
 from festival.programme.changes import LoadReport
 from festival.programme.loading import check_programme_files, read_programme
 from festival.registration.export import registrations_csv
-from festival.runofshow import actual_rows, new_show, run_log_rows, write_csv
+from festival.runofshow import actual_rows, new_show, round_rows, run_log_rows, write_csv
 from festival.storage.assignment_repo import RoundResult, run_assignment
 from festival.storage.db import Database
 from festival.storage.live_repo import events_after
@@ -362,7 +362,8 @@ def export_registrations(
 @click.option(
     "--blocks",
     is_flag=True,
-    help="One row per plenary block with its planned and actual times, instead of the log.",
+    help="One row per plenary block and breakout round with planned and actual times, "
+    "instead of the log.",
 )
 @_festival_option
 @_database_option
@@ -375,7 +376,7 @@ def export_runlog(
     var_dir: str | None,
 ) -> None:
     """The run-of-show as CSV: every host action with who did it and when (times in the
-    festival's zone), or with --blocks every block's actual start and end."""
+    festival's zone), or with --blocks every block's and round's actual start and end."""
     settings = _settings(database_url=database_url, var_dir=var_dir)
 
     async def work(session: Any) -> tuple[tuple[str, ...], ...]:
@@ -385,7 +386,8 @@ def export_runlog(
         stored = await events_after(session, await festival_id_of(session, slug), SHOW, 0)
         if blocks:
             show = replay_stored(new_show(plenary_of(festival)), stored)
-            return actual_rows(show, zone=festival.zone)
+            rounds = round_rows(festival.rounds, SystemClock().now(), zone=festival.zone)
+            return actual_rows(show, zone=festival.zone) + rounds
         return run_log_rows((event_of(e.body) for e in stored), zone=festival.zone)
 
     write_csv(_run(settings, work), output)

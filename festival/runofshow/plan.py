@@ -305,6 +305,44 @@ def actual_rows(show: Show, *, zone: tzinfo = UTC) -> tuple[tuple[str, ...], ...
     return tuple(rows)
 
 
+def round_rows(
+    rounds: Iterable[Round], now: datetime, *, zone: tzinfo = UTC
+) -> tuple[tuple[str, ...], ...]:
+    """One row per breakout round in `ACTUALS_HEADER`'s columns (no header), to follow
+    `actual_rows`. Rounds keep the programme's clock (see the module docstring), so once
+    reached their actual times are the planned ones."""
+    rows = []
+    for round_ in rounds:
+        started = not round_.cancelled and now >= round_.start
+        ended = started and now >= round_.end
+        status = (
+            "skipped"
+            if round_.cancelled
+            else "ended"
+            if ended
+            else "running"
+            if started
+            else "upcoming"
+        )
+        planned = whole_minutes(round_.end - round_.start)
+        rows.append(
+            (
+                round_.id,
+                round_.title,
+                status,
+                _time(round_.start, zone),
+                _time(round_.end, zone),
+                _time(round_.start if started else None, zone),
+                _time(round_.end if ended else None, zone),
+                str(planned),
+                str(planned),
+                str(planned) if ended else "",
+                "0" if ended else "",
+            )
+        )
+    return tuple(rows)
+
+
 def run_log_rows(events: Iterable[ShowEvent], *, zone: tzinfo = UTC) -> tuple[tuple[str, ...], ...]:
     """The header, then one row per host action's event, in the order given."""
     rows = [RUN_LOG_HEADER]

@@ -34,6 +34,7 @@ from festival.runofshow import (
     project,
     resume_block,
     round_cues,
+    round_rows,
     run_log_rows,
     shift_worth_announcing,
     skip_block,
@@ -571,3 +572,23 @@ def test_write_csv_keeps_formulas_as_text() -> None:
     write_csv([("=HYPERLINK(1)", "-5 minuten", "@x", "13:40")], out)
 
     assert out.getvalue() == "'=HYPERLINK(1),'-5 minuten,'@x,13:40\r\n"
+
+
+def test_round_rows_keep_the_programme_clock() -> None:
+    rounds = [
+        make_round("ronde-1", MORNING, 60),
+        make_round("ronde-2", MORNING + timedelta(minutes=90), 60),
+        make_round("ronde-3", MORNING + timedelta(minutes=180), 60, cancelled=True),
+    ]
+
+    rows = round_rows(rounds, MORNING + timedelta(minutes=100), zone=AMSTERDAM)
+
+    assert rows == (
+        ("ronde-1", "Ronde-1", "ended", "2020-11-19T10:30:00+01:00", "2020-11-19T11:30:00+01:00",
+         "2020-11-19T10:30:00+01:00", "2020-11-19T11:30:00+01:00", "60", "60", "60", "0"),
+        ("ronde-2", "Ronde-2", "running", "2020-11-19T12:00:00+01:00", "2020-11-19T13:00:00+01:00",
+         "2020-11-19T12:00:00+01:00", "", "60", "60", "", ""),
+        ("ronde-3", "Ronde-3", "skipped", "2020-11-19T13:30:00+01:00", "2020-11-19T14:30:00+01:00",
+         "", "", "60", "60", "", ""),
+    )  # fmt: skip
+    assert all(len(row) == len(ACTUALS_HEADER) for row in rows)

@@ -130,6 +130,7 @@ def test_package_all_is_pinned() -> None:
         "restore_block",
         "resume_block",
         "round_cues",
+        "round_rows",
         "run_log_rows",
         "shift_worth_announcing",
         "shorten_block",

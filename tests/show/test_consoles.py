@@ -89,6 +89,8 @@ def test_export_runlog_lists_every_action_and_the_blocks(site: Site):
     assert first[5] <= first[6]  # actual start and end, in order
     assert first[5] != ""
     assert (second[0], second[2], second[6]) == ("welkomstwoord", "running", "")
+    # The demo day is still to come for the rounds: they follow the blocks, as planned.
+    assert [(r[0], r[2]) for r in blocks[-2:]] == [("ronde-1", "upcoming"), ("ronde-2", "upcoming")]
 
 
 def _token_id(site: Site) -> str:
