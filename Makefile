@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROGRAMME ?= schedules/agenda-sociaal-werk-2020.toml
 
-.PHONY: run test check lint typecheck screenshot clean
+.PHONY: run test check lint typecheck screenshot bench bench-live clean
 
 # (Re)install whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -39,6 +39,14 @@ check: $(STAMP)
 ## Retake the README screenshot with chromium.
 screenshot: $(STAMP)
 	$(BIN)/python bench/screenshot.py docs/screenshot-programme.png
+
+## Benchmarks (minutes each; not part of `make test`). Figures go in docs/benchmarks.md.
+bench: bench-live
+
+## Live Q&A fan-out of a pick at 1,000/5,000/10,000 attendees against a websockets-only
+## reference, and the broadcast ceiling at 1,000.
+bench-live: $(STAMP)
+	$(BIN)/python bench/ws_bench.py --ceiling --json var/ws_bench.json
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -54,30 +54,39 @@ class Listener:
         self.limit = limit
         self.dropped = False
         self._items: deque[tuple[int, str]] = deque()
-        self._wake = asyncio.Event()
+        # A bare future, not an asyncio.Event: a broadcast wakes every viewer's writer, and
+        # the Event's bookkeeping made that wake-up about half again as dear (docs/benchmarks.md).
+        self._waiter: asyncio.Future[None] | None = None
 
     def offer(self, seq: int, text: str) -> bool:
         """Queue a message (seq 0: not an event); False, and dropped, when it is too full."""
         if self.dropped:
             return False
         if len(self._items) >= self.limit:
-            self.dropped = True
-            self._items.clear()
-            self._wake.set()
+            self.drop()
             return False
         self._items.append((seq, text))
-        self._wake.set()
+        self._wake()
         return True
+
+    def drop(self) -> None:
+        """Stop this viewer: its writer gets None and closes the connection."""
+        self.dropped = True
+        self._items.clear()
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():  # done: its writer was cancelled
+            waiter.set_result(None)
 
     async def next(self) -> tuple[int, str] | None:
         """The next message, waiting for one; None once the viewer has been dropped."""
         while not self._items:
             if self.dropped:
                 return None
-            self._wake.clear()
-            await self._wake.wait()
-        if self.dropped:
-            return None
+            self._waiter = asyncio.get_running_loop().create_future()
+            await self._waiter
         return self._items.popleft()
 
 
@@ -137,8 +146,7 @@ class Hub:
                 with suppress(asyncio.CancelledError):
                     await room.task
             for listener in room.listeners:
-                listener.dropped = True
-                listener.offer(0, "")
+                listener.drop()
 
     async def _run(self, room: _Room) -> None:
         topic = channel_topic(room.festival, room.channel)
@@ -158,8 +166,7 @@ class Hub:
             room.failed = error
             room.ready.set()
             for listener in list(room.listeners):
-                listener.dropped = True
-                listener.offer(0, "")
+                listener.drop()
             self._rooms.pop((room.festival, room.channel), None)
 
     async def _receive(self, room: _Room, events: Sequence[StoredEvent]) -> None:
