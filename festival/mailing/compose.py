@@ -13,6 +13,7 @@ which is put in afterwards (HTML-escaped in the HTML body).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import formatdate
@@ -81,10 +82,11 @@ class Composer:
         )
         self.env.globals["translate"] = translate
 
-    async def compose_many(
+    async def compose(
         self, messages: list[Outgoing], now: datetime
-    ) -> list[Mail | NothingToSend]:
-        """Each message ready to send, or the reason it has nothing to send any more."""
+    ) -> AsyncIterator[tuple[Outgoing, Mail | NothingToSend]]:
+        """Each message ready to send, or the reason it has nothing to send any more, one
+        at a time, so sending can start before the whole batch is composed."""
         ids = {m.festival_id for m in messages}
         async with self.db.session() as db:
             found = await db.execute(
@@ -93,13 +95,11 @@ class Composer:
             slugs = {festival_id: slug for festival_id, slug in found}
             festivals = {i: await read_festival(db, slugs[i]) if i in slugs else None for i in ids}
         batch = _Batch(now, festivals)
-        composed: list[Mail | NothingToSend] = []
         for message in messages:
             try:
-                composed.append(await self._compose(message, batch))
+                yield message, await self._compose(message, batch)
             except NothingToSend as reason:
-                composed.append(reason)
-        return composed
+                yield message, reason
 
     async def _compose(self, message: Outgoing, batch: _Batch) -> Mail:
         festival = batch.festivals.get(message.festival_id)

@@ -1,16 +1,16 @@
 """Delivers the outbox: claim due messages, compose, send, record — in a loop.
 
-A batch is claimed at once, composed at once and handed off over `LANES` connections side by
-side; each lane records what it sent every `MARK_EVERY` messages. So delivery is at least
-once: if the process dies after a hand-off and before the record, those messages (at most
-`LANES * MARK_EVERY`) are sent again once their rows are claimed again. The same row always
-carries the same Message-ID, so a receiver can spot the repeat. Every other failure is
-retried with backoff or marked failed.
+A batch is claimed at once and composed message by message while `LANES` connections side by
+side hand the finished ones off; each lane records what it sent every `MARK_EVERY` messages. So
+delivery is at least once: if the process dies after a hand-off and before the record, those
+messages (at most `LANES * MARK_EVERY`) are sent again once their rows are claimed again. The
+same row always carries the same Message-ID, so a receiver can spot the repeat. Every other
+failure is retried with backoff or marked failed.
 
-On SQLite only one process sends: it holds an exclusive lock on a file beside the database
-(the operating system drops it when the process dies, however it dies). A process that gets
-the lock knows that rows left `sending` belong to a dead sender and claims them again at once;
-on PostgreSQL several instances send side by side and such rows wait for their lease.
+On SQLite only one process sends: it holds an exclusive lock on a file beside the database (the
+operating system drops it when the process dies, however it dies). A process that gets the lock
+knows that rows left `sending` belong to a dead sender and claims them again at once; on
+PostgreSQL several instances send side by side and such rows wait for their lease.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from festival.storage.outbox_repo import (
 )
 
 log = logging.getLogger("festival.mail")
+Work = tuple[Outgoing, Mail | NothingToSend]
 POLL_SECONDS = 2.0  # also picks up messages queued by other processes (CLI, other instances)
 
 
@@ -56,6 +57,9 @@ class Sender:
         self._task: asyncio.Task[None] | None = None
         self._lock_file: int | None = None
         self._ready = asyncio.Event()  # set once a started sender may send
+        # The lanes take turns at recording: on SQLite, writers that collide wait out the busy
+        # timeout's sleeps, which cost far more than the write itself.
+        self._recording = asyncio.Lock()
 
     def wake(self) -> None:
         """Something was queued: look now instead of at the next poll."""
@@ -108,45 +112,63 @@ class Sender:
             # Not before a started sender has taken over: it puts rows left `sending` back in
             # line, and must not take this round's rows for a dead sender's.
             await self._ready.wait()
-        batch = await claim(self.db, now=self.clock.now(), limit=self.BATCH)
+        async with self._recording:
+            batch = await claim(self.db, now=self.clock.now(), limit=self.BATCH)
         if not batch:
             return 0
-        composed = await self.composer.compose_many(batch, self.clock.now())
-        work = list(zip(batch, composed, strict=True))
-        # A hand-off waits for the server's answer to each command; several connections side
-        # by side keep both ends busy meanwhile.
+        # Composing (CPU here) and handing off (waiting for the server) overlap: messages go
+        # to the lanes as they are made, and each lane sends while the next ones are made.
+        line: asyncio.Queue[Work | None] = asyncio.Queue(maxsize=2 * self.LANES)
         async with asyncio.TaskGroup() as lanes:
-            for lane in range(self.LANES):
-                lanes.create_task(self._deliver_lane(work[lane :: self.LANES]))
+            for _ in range(self.LANES):
+                lanes.create_task(self._deliver_lane(line))
+            async for work in self.composer.compose(batch, self.clock.now()):
+                await line.put(work)
+                await asyncio.sleep(0)  # let the lanes read their answers meanwhile
+            for _ in range(self.LANES):
+                await line.put(None)
         return len(batch)
 
-    async def _deliver_lane(self, work: list[tuple[Outgoing, Mail | NothingToSend]]) -> None:
+    async def _deliver_lane(self, line: asyncio.Queue[Work | None]) -> None:
         sent: list[tuple[int, str]] = []
         try:
             async with self.transport.connection() as send:
-                for message, mail in work:
+                while (work := await line.get()) is not None:
+                    message, mail = work
                     if isinstance(mail, NothingToSend):
-                        await mark_skipped(self.db, message.id, str(mail))
+                        async with self._recording:
+                            await mark_skipped(self.db, message.id, str(mail))
                     elif await self._hand_off(send, message, mail):
                         sent.append((message.id, mail.subject))
                         if len(sent) >= self.MARK_EVERY:
-                            await mark_sent(self.db, sent, now=self.clock.now())
+                            await self._record(sent)
                             sent = []
         except TransientMailError as exc:  # the transport cannot even start: these wait
-            for message, _ in work:
-                await mark_failed(self.db, message, str(exc), permanent=False, now=self.clock.now())
+            while (work := await line.get()) is not None:
+                await self._failed(work[0], exc, permanent=False)
         finally:
-            await mark_sent(self.db, sent, now=self.clock.now())
+            await self._record(sent)
+
+    async def _record(self, sent: list[tuple[int, str]]) -> None:
+        if sent:
+            async with self._recording:
+                await mark_sent(self.db, sent, now=self.clock.now())
+
+    async def _failed(self, message: Outgoing, error: Exception, *, permanent: bool) -> None:
+        async with self._recording:
+            await mark_failed(
+                self.db, message, str(error), permanent=permanent, now=self.clock.now()
+            )
 
     async def _hand_off(self, send: Send, message: Outgoing, mail: Mail) -> bool:
         try:
             await send(mail)
         except TransientMailError as exc:
             log.warning("mail %s to %s: will retry: %s", message.id, message.recipient, exc)
-            await mark_failed(self.db, message, str(exc), permanent=False, now=self.clock.now())
+            await self._failed(message, exc, permanent=False)
             return False
         except PermanentMailError as exc:
             log.error("mail %s to %s failed: %s", message.id, message.recipient, exc)
-            await mark_failed(self.db, message, str(exc), permanent=True, now=self.clock.now())
+            await self._failed(message, exc, permanent=True)
             return False
         return True

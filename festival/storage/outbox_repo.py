@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -124,15 +124,18 @@ async def mark_sent(database: Database, sent: list[tuple[int, str]], *, now: dat
     """Record a batch as sent, in one transaction: (message id, subject) each."""
     if not sent:
         return
+    # Core executemany: the ORM's bulk update by primary key costs several times more here.
+    table = cast(Table, OutboxRow.__table__)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("message_id"))
+        .values(status="sent", sent_at=now, subject=bindparam("message_subject"), last_error="")
+    )
     async with database.writer() as db, db.begin():
         await db.execute(
-            update(OutboxRow),
-            [
-                {"id": message_id, "status": "sent", "sent_at": now,
-                 "subject": subject[:300], "last_error": ""}
-                for message_id, subject in sent
-            ],
-        )  # fmt: skip
+            statement,
+            [{"message_id": i, "message_subject": subject[:300]} for i, subject in sent],
+        )
 
 
 async def mark_failed(

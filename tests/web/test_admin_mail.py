@@ -255,7 +255,7 @@ def test_retry_button_sends_failed_messages_again(
     body = outbox(client, admin)
     assert body["failed"] == []
     assert (body["counts"]["welcome"]["sent"], body["counts"]["invite"]["sent"]) == (1, 1)
-    assert len(body["maildir"]) == sum(n["sent"] for n in body["counts"].values()) == waiting
+    assert len(body["maildir"]) == sum(n["sent"] for n in body["counts"].values())
 
 
 @pytest.mark.parametrize("form", [{}, {"csrf": "0" * 64}])
