@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import http.client
 import json
 import math
@@ -67,6 +68,7 @@ ACTIONS_PER_SENDER = 30
 (a burst of 20, then 5 a second) for steps of 4 s or more."""
 CEILING_P99_MS = 100.0
 EVENT_PREFIX = '{"type":"event"'
+ANSWER_PREFIXES = ('{"type":"ack"', '{"type":"error"')
 SEQ_KEY = '"seq":'
 
 
@@ -269,7 +271,7 @@ async def _request(
     await connection.send(json.dumps({**message, "ref": ref}))
     while True:
         raw = await connection.recv()
-        if not isinstance(raw, str) or not raw.startswith(('{"type":"ack"', '{"type":"error"')):
+        if not isinstance(raw, str) or not raw.startswith(ANSWER_PREFIXES):
             continue
         answer: dict[str, Any] = json.loads(raw)
         if answer.get("ref") != ref:
@@ -369,6 +371,10 @@ async def _hold(
 
     connections = [c for c in await asyncio.gather(*(open_one() for _ in range(count))) if c]
     readers = [asyncio.create_task(read(c)) for c in connections]
+    # Thousands of connections are a large heap here too: keep it out of the collector's
+    # walks, so that the clients' pauses do not pass for the server's delivery time.
+    gc.freeze()
+    gc.set_threshold(100_000, 2, 10)
     ready.put(Ready(len(connections), len(failures), failures[0] if failures else ""))
     await asyncio.gather(*readers)
     await asyncio.Future()  # keep the process until the orchestrator ends it
@@ -546,35 +552,54 @@ async def measure_rate(server: Server, rate: int, seconds: float, crowd: Crowd) 
     collector = Collector(crowd.results, len(crowd.processes))
     sent_at: dict[int, float] = {}
     refused = 0
+    last_sent = 0.0
     vote = {"type": "vote", "question_id": server.question_id}
 
     async def voter(index: int, token: str, connection: ClientConnection, start: float) -> None:
-        nonlocal refused
+        """Open loop: each vote leaves at its planned time, whether or not the answers to
+        the earlier ones are back. The server handles one connection's messages in order,
+        so alternating vote and withdrawal always fits the state it will meet."""
+        nonlocal refused, last_sent
         await connection.recv()  # the snapshot
-        for k in range(index, total, senders):
-            # Open loop: each vote leaves at its planned time, late only if its own voter's
-            # previous ack has not come back yet.
+        planned = range(index, total, senders)
+        pending: dict[str, float] = {}
+
+        async def answers() -> None:
+            nonlocal refused
+            for _ in planned:
+                while True:
+                    raw = await connection.recv()
+                    if isinstance(raw, str) and raw.startswith(ANSWER_PREFIXES):
+                        break
+                answer = json.loads(raw)
+                sent = pending.pop(answer["ref"])
+                if answer["type"] == "ack" and answer.get("seq"):
+                    sent_at[int(answer["seq"])] = sent
+                else:
+                    refused += 1
+                    server.voted.symmetric_difference_update({token})  # it did not happen
+
+        reader = asyncio.create_task(answers())
+        for k in planned:
             await asyncio.sleep(max(0.0, start + k / rate - time.monotonic()))
-            sent = time.monotonic()
+            ref = f"v{next(_refs)}"
             withdraw = token in server.voted
-            answer = await _request(connection, {**vote, "withdraw": withdraw}, check=False)
-            if answer["type"] == "ack" and answer.get("seq"):
-                sent_at[int(answer["seq"])] = sent
-                server.voted.symmetric_difference_update({token})
-            else:
-                refused += 1
+            server.voted.symmetric_difference_update({token})
+            pending[ref] = last_sent = time.monotonic()
+            await connection.send(json.dumps({**vote, "withdraw": withdraw, "ref": ref}))
+        await reader
 
     tokens = server.voter_tokens[:senders]
     connections = [await connect(server.with_token(t), proxy=None) for t in tokens]
     try:
-        start = time.monotonic() + 0.5
+        start = last_sent = time.monotonic() + 0.5
         await asyncio.gather(
             *(
                 voter(i, t, c, start)
                 for i, (t, c) in enumerate(zip(tokens, connections, strict=True))
             )
         )
-        elapsed = time.monotonic() - start
+        elapsed = max(last_sent - start, 1 / rate)
         latencies: list[float] = []
         missing = 0
         for seq, sent in sorted(sent_at.items()):
