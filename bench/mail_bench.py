@@ -43,6 +43,7 @@ from sqlalchemy import func, insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
+from festival.cli import INVITES_PER_TRANSACTION  # noqa: E402
 from festival.clock import FixedClock  # noqa: E402
 from festival.config import Settings  # noqa: E402
 from festival.mailing.compose import Composer  # noqa: E402
@@ -190,14 +191,14 @@ async def setup(url: str, attendees: int) -> None:
 
 
 async def generate(url: str) -> int:
-    """What `festival invites send` does, in the same transaction size (one per attendee)."""
+    """What `festival invites send` does, in the same transaction size."""
     db = Database(url)
     try:
         async with db.session() as session:
             ids = await registrations_attending(session, await festival_id_of(session, SLUG))
-        for registration_id in ids:
+        for start in range(0, len(ids), INVITES_PER_TRANSACTION):
             async with db.writer() as session, session.begin():
-                await sync_invites(session, [registration_id], NOW)
+                await sync_invites(session, ids[start : start + INVITES_PER_TRANSACTION], NOW)
         return await queued(db)
     finally:
         await db.dispose()

@@ -485,6 +485,9 @@ def outbox(
         click.echo(f"failed {message_id} {kind} to {recipient} after {attempts} tries: {error}")
 
 
+INVITES_PER_TRANSACTION = 100
+
+
 @main.group()
 def invites() -> None:
     """Calendar invitations."""
@@ -506,12 +509,15 @@ def invites_send(festival_slug: str | None, database_url: str | None, var_dir: s
                 slug = await _pick_festival(session, festival_slug)
                 ids = await registrations_attending(session, await festival_id_of(session, slug))
             queued = 0
-            with click.progressbar(ids, label="reconciling invites", file=sys.stderr) as bar:
-                for registration_id in bar:
+            with click.progressbar(
+                length=len(ids), label="reconciling invites", file=sys.stderr
+            ) as bar:
+                # A short transaction per group: the service's writers wait only that long.
+                for start in range(0, len(ids), INVITES_PER_TRANSACTION):
+                    group = ids[start : start + INVITES_PER_TRANSACTION]
                     async with db.writer() as session, session.begin():
-                        queued += await sync_invites(
-                            session, [registration_id], SystemClock().now()
-                        )
+                        queued += await sync_invites(session, group, SystemClock().now())
+                    bar.update(len(group))
             return queued
         finally:
             await db.dispose()

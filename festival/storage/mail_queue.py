@@ -6,6 +6,7 @@ and what was last sent, so every caller just says "these registrations may have 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -68,41 +69,65 @@ async def queue_promoted(db: AsyncSession, place: PlaceRow, entry_key: str, now:
 
 async def sync_invites(db: AsyncSession, registration_ids: Iterable[int], now: datetime) -> int:
     """Queue the REQUESTs and CANCELs that make these attendees' calendars true; returns how
-    many were queued. Safe to call any number of times."""
+    many were queued. Safe to call any number of times.
+
+    What each attendee attends and was last sent is read for many attendees at once: a
+    programme change reconciles every registration of the festival."""
+    ids = sorted(set(registration_ids))
     queued = 0
-    for registration_id in sorted(set(registration_ids)):
-        registration = await db.get(RegistrationRow, registration_id)
-        if registration is None:
-            continue
-        attending = await _attending(db, registration)
-        states = {
-            s.entry_key: s
-            for s in await db.scalars(
-                select(InviteStateRow).where(InviteStateRow.registration_id == registration_id)
+    for start in range(0, len(ids), _READ_AT_ONCE):
+        chunk = ids[start : start + _READ_AT_ONCE]
+        registrations = list(
+            await db.scalars(
+                select(RegistrationRow)
+                .where(RegistrationRow.id.in_(chunk))
+                .order_by(RegistrationRow.id)
             )
-        }
-        sent = [
-            Sent(s.entry_key, s.sequence, "CANCEL" if s.method == "CANCEL" else "REQUEST",
-                 s.version)
-            for s in states.values()
-        ]  # fmt: skip
-        for action in plan_invites(attending, sent):
-            state = states.get(action.entry)
-            if state is None:
-                state = InviteStateRow(
-                    registration_id=registration_id, entry_key=action.entry, sequence=0,
-                    method="", version=0,
-                )  # fmt: skip
-                db.add(state)
-            state.sequence, state.method, state.version = (
-                action.sequence,
-                action.method,
-                action.version,
+        )
+        attending = await _attending(db, registrations)
+        states: dict[int, dict[str, InviteStateRow]] = defaultdict(dict)
+        for state in await db.scalars(
+            select(InviteStateRow).where(InviteStateRow.registration_id.in_(chunk))
+        ):
+            states[state.registration_id][state.entry_key] = state
+        for registration in registrations:
+            queued += await _reconcile(
+                db, registration, attending[registration.id], states[registration.id], now
             )
-            await _queue_invite(db, registration, action.entry, action.method, action.sequence, now)
-            queued += 1
     await db.flush()
     return queued
+
+
+_READ_AT_ONCE = 500  # registrations per query: keeps IN lists well within every limit
+
+
+async def _reconcile(
+    db: AsyncSession,
+    registration: RegistrationRow,
+    attending: list[Attending],
+    states: dict[str, InviteStateRow],
+    now: datetime,
+) -> int:
+    sent = [
+        Sent(s.entry_key, s.sequence, "CANCEL" if s.method == "CANCEL" else "REQUEST", s.version)
+        for s in states.values()
+    ]
+    actions = plan_invites(attending, sent)
+    for action in actions:
+        state = states.get(action.entry)
+        if state is None:
+            state = InviteStateRow(
+                registration_id=registration.id, entry_key=action.entry, sequence=0,
+                method="", version=0,
+            )  # fmt: skip
+            db.add(state)
+        state.sequence, state.method, state.version = (
+            action.sequence,
+            action.method,
+            action.version,
+        )
+        await _queue_invite(db, registration, action.entry, action.method, action.sequence, now)
+    return len(actions)
 
 
 async def cancel_all_invites(db: AsyncSession, registration_id: int, now: datetime) -> None:
@@ -131,26 +156,35 @@ async def _queue_invite(
                     sequence=sequence)  # fmt: skip
 
 
-async def _attending(db: AsyncSession, registration: RegistrationRow) -> list[Attending]:
+async def _attending(
+    db: AsyncSession, registrations: list[RegistrationRow]
+) -> dict[int, list[Attending]]:
+    """What each registration attends now: its confirmed sessions, and the plenary."""
+    attending: dict[int, list[Attending]] = {r.id: [] for r in registrations}
+    if not registrations:
+        return attending
     rows = await db.execute(
-        select(EntryRow.key, EntryRow.version)
+        select(PlaceRow.registration_id, EntryRow.key, EntryRow.version)
         .join(PlaceRow, PlaceRow.entry_id == EntryRow.id)
-        .where(PlaceRow.registration_id == registration.id, PlaceRow.status == "confirmed")
+        .where(PlaceRow.registration_id.in_(list(attending)), PlaceRow.status == "confirmed")
         .where(EntryRow.cancelled.is_(False))
     )
-    attending = [Attending(key, version) for key, version in rows]
-    plenary = (
-        await db.execute(
-            select(EntryRow.version).where(
-                EntryRow.festival_id == registration.festival_id,
-                EntryRow.kind == "plenary",
-                EntryRow.cancelled.is_(False),
-            )
+    for registration_id, key, version in rows:
+        attending[registration_id].append(Attending(key, version))
+    found = await db.execute(
+        select(EntryRow.festival_id, EntryRow.version).where(
+            EntryRow.festival_id.in_({r.festival_id for r in registrations}),
+            EntryRow.kind == "plenary",
+            EntryRow.cancelled.is_(False),
         )
-    ).scalar_one_or_none()
-    if plenary is not None:
-        # Everyone registered is expected at the plenary (the afternoon needs no choice).
-        attending.append(Attending(PLENARY, plenary))
+    )
+    plenaries = {festival_id: version for festival_id, version in found}
+    for registration in registrations:
+        if registration.festival_id in plenaries:
+            # Everyone registered is expected at the plenary (the afternoon needs no choice).
+            attending[registration.id].append(
+                Attending(PLENARY, plenaries[registration.festival_id])
+            )
     return attending
 
 
