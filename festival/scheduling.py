@@ -168,8 +168,10 @@ class Scheduler:
 
     async def _follow_show(self, festival: Festival, now: datetime) -> datetime | None:
         """Once the plenary is live: announce its new times to calendars when they moved past
-        the festival's threshold, and return when it starts (actual or projected)."""
-        if self.show is None:
+        the festival's threshold, and return when it starts (actual or projected). Only on
+        the festival's own day: a show run on another day is a rehearsal, and must not move
+        anyone's reminder or calendar."""
+        if self.show is None or festival.local(now).date() != festival.date:
             return None
         _, show = await self.show.state(festival)
         where = show_now(show, now)

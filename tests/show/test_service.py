@@ -271,3 +271,27 @@ async def test_no_calendar_update_for_a_show_that_never_went_live(
 
     assert await invite_sequences(loaded) == [0]
     assert all(not key.endswith(":1") for key in keys)
+
+
+async def test_a_rehearsal_on_another_day_moves_no_calendar(
+    loaded: Database, buses: list[InProcessBus]
+):
+    await register(loaded, SLUG, person(1), now=BEFORE)
+    shows = await instance(loaded, buses)
+    day_before = PLANNED - timedelta(days=1)
+    scheduler = scheduler_for(loaded, FixedClock(day_before), shows)
+    try:
+        await run(shows, loaded, day_before, lambda s: go_live(s, at=day_before, by=HOST))
+        await run(
+            shows,
+            loaded,
+            day_before,
+            lambda s: start_block(s, "start-plenair", at=day_before, by=HOST),
+        )
+        await scheduler.plan()
+        job = reminder_job(scheduler)
+    finally:
+        await scheduler.stop()
+
+    assert await invite_sequences(loaded) == [0]
+    assert job == PLANNED - timedelta(minutes=15)  # the reminder keeps the programme's time
