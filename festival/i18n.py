@@ -420,6 +420,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "move_up": {"nl": "Eerder", "en": "Earlier"},
     "move_down": {"nl": "Later", "en": "Later"},
     "end_show": {"nl": "Programma beëindigen", "en": "End the show"},
+    "reset_show": {
+        "nl": "Opnieuw beginnen (oefening wissen)",
+        "en": "Start over (clear a rehearsal)",
+    },
     "host_shortcuts": {
         "nl": "Sneltoetsen: L live · S start volgend blok · N volgende · E blok beëindigen · P pauze of hervat · + en − een minuut erbij of eraf.",
         "en": "Shortcuts: L live · S start next block · N next · E end block · P pause or resume · + and − add or take off a minute.",
@@ -509,6 +513,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "show.message_too_long": {
         "nl": "Een bericht heeft hoogstens 200 tekens.",
         "en": "A message has at most 200 characters.",
+    },
+    "show.still_live": {
+        "nl": "Het programma loopt nog: beëindig het eerst.",
+        "en": "The show is still live: end it first.",
     },
     "show.bad_message": {
         "nl": "Een bericht mag geen stuurtekens bevatten.",

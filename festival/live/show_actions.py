@@ -28,6 +28,7 @@ from festival.runofshow import (
     move_block,
     next_block,
     pause_block,
+    reset_show,
     restore_block,
     resume_block,
     shorten_block,
@@ -47,7 +48,11 @@ _BLOCK_ACTIONS: Final[dict[str, _BlockRule]] = {
     "restore": restore_block,
 }
 _MINUTES_ACTIONS: Final[dict[str, _BlockRule]] = {"extend": extend_block, "shorten": shorten_block}
-_SHOW_ACTIONS: Final[dict[str, _BlockRule]] = {"live": go_live, "end_show": end_show}
+_SHOW_ACTIONS: Final[dict[str, _BlockRule]] = {
+    "live": go_live,
+    "end_show": end_show,
+    "reset": reset_show,
+}
 _MESSAGE_ACTIONS: Final[dict[str, _BlockRule]] = {
     "message_presenter": message_presenter,
     "message_rooms": message_rooms,

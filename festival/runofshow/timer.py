@@ -22,7 +22,7 @@ block the host was looking at, so a stale one cannot hit another block:
   advancing, pausing, resuming, extending or shortening a block that is not the current one is
   `show.not_running`, so two hosts pressing "next" together advance one block, not two.
   Starting, moving or skipping a block that has already started is `show.already_started`.
-  After the show ended every action is `show.finished`.
+  After the show ended every action but starting over (`reset_show`) is `show.finished`.
 - An action whose outcome already holds is a no-op and returns no events: going live twice,
   starting the block that is already running, pausing a paused block, resuming a running one,
   skipping a skipped block, restoring one that is not skipped, moving a block to where it is,
@@ -61,12 +61,14 @@ ShowErrorCode = Literal[
     "show.bad_position",
     "show.message_too_long",
     "show.bad_message",
+    "show.still_live",  # starting over is for a show that is over or has not begun
 ]
 SHOW_ERROR_CODES: tuple[ShowErrorCode, ...] = get_args(ShowErrorCode)
 
 EventType = Literal[
     "show.live",
     "show.ended",
+    "show.reset",
     "block.started",
     "block.ended",
     "block.paused",
@@ -270,6 +272,32 @@ def end_show(show: Show, *, at: datetime, by: str) -> Outcome:
     current = show.current
     ending = () if current is None else (ShowEvent("block.ended", when, by, current.id),)
     return _emit(show, *ending, ShowEvent("show.ended", when, by))
+
+
+def reset_show(show: Show, *, at: datetime, by: str) -> Outcome:
+    """Start over, for clearing a rehearsal: every block upcoming again, in programme order,
+    at its planned length, nothing live and no messages. Refused while the show is live and
+    not over, so a running day cannot be wiped by a slip; the events before stay in the log."""
+    if show.live_at is not None and show.ended_at is None and (show.current or show.upcoming):
+        raise ShowError("show.still_live", "The show is live; end it before starting over.")
+    if replace(_reset(show), updated_at=show.updated_at) == show:
+        return Outcome(show, ())
+    return _emit(show, ShowEvent("show.reset", _moment(show, at), by))
+
+
+def _reset(show: Show) -> Show:
+    blocks = sorted(show.blocks, key=lambda b: b.planned_start)
+    return replace(
+        show,
+        blocks=tuple(
+            BlockTimer(b.id, b.title, b.planned_start, b.planned_minutes, b.planned_minutes)
+            for b in blocks
+        ),
+        live_at=None,
+        ended_at=None,
+        presenter_message="",
+        rooms_message="",
+    )
 
 
 def start_block(show: Show, block_id: str, *, at: datetime, by: str) -> Outcome:
@@ -514,6 +542,8 @@ def apply_event(show: Show, event: ShowEvent) -> Show:
             return replace(show, live_at=event.at)
         case "show.ended":
             return replace(show, ended_at=event.at)
+        case "show.reset":
+            return _reset(show)
         case "presenter.message":
             return replace(show, presenter_message=event.text or "")
         case "rooms.message":

@@ -38,6 +38,7 @@ function draw() {
     timer.dataset.phase = "normal";
   }
   $("pause").dataset.act = running && running.status === "paused" ? "resume" : "pause";
+  $("reset").hidden = Boolean(show.live_at) && !projection.over; // the server refuses it then too
   $("presenter-shown").textContent = show.presenter_message;
   $("rooms-shown").textContent = show.rooms_message;
   const body = $("blocks");
@@ -91,6 +92,7 @@ function blockAction(name, blockId) {
   switch (name) {
     case "live":
     case "end_show":
+    case "reset":
       return { action: name };
     case "start-next":
       return next ? { action: "start", block_id: next.id } : null;

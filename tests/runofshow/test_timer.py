@@ -28,6 +28,7 @@ from festival.runofshow import (
     next_block,
     pause_block,
     replay,
+    reset_show,
     restore_block,
     resume_block,
     shorten_block,
@@ -127,6 +128,7 @@ def test_package_all_is_pinned() -> None:
         "phase_for",
         "project",
         "replay",
+        "reset_show",
         "restore_block",
         "resume_block",
         "round_cues",
@@ -156,6 +158,7 @@ def test_show_error_codes_are_pinned() -> None:
         "show.bad_position",
         "show.message_too_long",
         "show.bad_message",
+        "show.still_live",
     )
 
 
@@ -163,6 +166,7 @@ def test_event_types_are_pinned() -> None:
     assert festival.runofshow.EVENT_TYPES == (
         "show.live",
         "show.ended",
+        "show.reset",
         "block.started",
         "block.ended",
         "block.paused",
@@ -722,3 +726,48 @@ def test_show_event_from_dict_bad_field_raises_value_error(
 ) -> None:
     with pytest.raises(ValueError, match=error):
         ShowEvent.from_dict(data)
+
+
+# Starting over after a rehearsal ----------------------------------------------------------------
+
+
+def test_reset_after_a_rehearsal_gives_the_show_as_planned() -> None:
+    show = running("lezing", 2)  # moved up, then started
+    show = extend_block(show, "lezing", 5, at=at(3), by=HOST).show
+    show = skip_block(show, "panel", at=at(4), by=HOST).show
+    show = message_presenter(show, "afronden", at=at(5), by=HOST).show
+    ended = end_show(show, at=at(30), by=HOST).show
+
+    outcome = reset_show(ended, at=at(40), by=OTHER)
+
+    assert [(e.type, e.by) for e in outcome.events] == [("show.reset", OTHER)]
+    assert replace(outcome.show, updated_at=None) == new_show(PLENARY)
+    assert outcome.show.updated_at == at(40)
+    started = start_block(
+        go_live(outcome.show, at=at(41), by=HOST).show, "welkom", at=at(42), by=HOST
+    )
+    assert started.show.current is not None
+
+
+def test_reset_refused_while_the_show_runs_and_a_no_op_before_it() -> None:
+    message = raises_code("show.still_live", lambda: reset_show(running(), at=at(1), by=HOST))
+    raises_code("show.still_live", lambda: reset_show(live(), at=at(1), by=HOST))
+
+    assert "end it" in message
+    assert reset_show(new_show(PLENARY), at=at(0), by=HOST).events == ()
+
+
+def test_reset_replays_like_the_actions() -> None:
+    show = new_show(PLENARY)
+    log: list[ShowEvent] = []
+    for step in (
+        lambda s: go_live(s, at=at(0), by=HOST),
+        lambda s: start_block(s, "welkom", at=at(0), by=HOST),
+        lambda s: end_show(s, at=at(5), by=HOST),
+        lambda s: reset_show(s, at=at(6), by=HOST),
+    ):
+        outcome = step(show)
+        show = outcome.show
+        log.extend(outcome.events)
+
+    assert replay(PLENARY, log) == show

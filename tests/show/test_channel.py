@@ -257,3 +257,27 @@ async def test_going_live_opens_the_plenary_qa_and_the_end_closes_it(site: Site)
         await audience.close()
 
     assert (opened["event"]["type"], closed["event"]["type"]) == ("qa.opened", "qa.closed")
+
+
+async def test_start_over_after_a_rehearsal_but_not_while_live(site: Site):
+    host = await connect(show_url(site, site.role_token("host")))
+    public = await connect(show_url(site))
+    try:
+        await snapshot(host)
+        await snapshot(public)
+        await host_act(host, "live")
+        await host_act(host, "start", block_id="start-plenair")
+        refused = await host_act(host, "reset")
+        await host_act(host, "end_show")
+        done = await host_act(host, "reset")
+        seen = await public.wait_for(lambda m: m.get("seq") == done["seq"])
+        again = await host_act(host, "live")
+    finally:
+        await host.close()
+        await public.close()
+
+    assert refused["code"] == "show.still_live"
+    assert seen["event"]["type"] == "show.reset"
+    assert seen["show"]["live_at"] is None
+    assert {b["status"] for b in seen["show"]["blocks"]} == {"upcoming"}
+    assert again["type"] == "ack"

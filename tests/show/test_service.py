@@ -273,20 +273,21 @@ async def test_no_calendar_update_for_a_show_that_never_went_live(
     assert all(not key.endswith(":1") for key in keys)
 
 
-async def test_a_rehearsal_on_another_day_moves_no_calendar(
-    loaded: Database, buses: list[InProcessBus]
+@pytest.mark.parametrize("ahead", [timedelta(days=1), timedelta(hours=3)], ids=["day", "morning"])
+async def test_a_rehearsal_moves_no_reminder_and_no_calendar(
+    loaded: Database, buses: list[InProcessBus], ahead: timedelta
 ):
     await register(loaded, SLUG, person(1), now=BEFORE)
     shows = await instance(loaded, buses)
-    day_before = PLANNED - timedelta(days=1)
-    scheduler = scheduler_for(loaded, FixedClock(day_before), shows)
+    rehearsal = PLANNED - ahead
+    scheduler = scheduler_for(loaded, FixedClock(rehearsal), shows)
     try:
-        await run(shows, loaded, day_before, lambda s: go_live(s, at=day_before, by=HOST))
+        await run(shows, loaded, rehearsal, lambda s: go_live(s, at=rehearsal, by=HOST))
         await run(
             shows,
             loaded,
-            day_before,
-            lambda s: start_block(s, "start-plenair", at=day_before, by=HOST),
+            rehearsal,
+            lambda s: start_block(s, "start-plenair", at=rehearsal, by=HOST),
         )
         await scheduler.plan()
         job = reminder_job(scheduler)
