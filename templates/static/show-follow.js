@@ -43,8 +43,10 @@ function draw() {
   const show = channel.show();
   const now = channel.now();
   for (const warning of document.querySelectorAll(".room-warning")) {
+    const opens = new Date(warning.dataset.opens).getTime();
     const closes = new Date(warning.dataset.closes).getTime();
-    warning.hidden = !(closes - CLOSING_SOON_MS <= now && now < closes);
+    // As plan.round_cues: a round shorter than the warning gets it as it opens, never before.
+    warning.hidden = !(Math.max(opens, closes - CLOSING_SOON_MS) <= now && now < closes);
   }
   if (!show) return;
   const projection = project(show, now);
