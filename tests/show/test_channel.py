@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from festival.live.show_actions import HOST_ACTIONS
-from tests.live_qa.conftest import Client, Site, connect
+from tests.live_qa.conftest import Client, Site, connect, start
 from tests.show.conftest import Message, post_action, programme
 
 BLOCKS = [
@@ -313,3 +316,41 @@ async def test_the_whole_afternoon_from_the_console_followed_within_a_second(sit
     assert {b["status"] for b in last["show"]["blocks"]} == {"ended"}
     assert last["show"]["ended_at"] is None  # every block ran; the show is over without "end"
     assert closed["event"]["type"] == "qa.closed"
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_two_hosts_on_two_instances_share_one_show(
+    postgres_url: str, redis_url: str, tmp_path: Path
+):
+    env = {
+        "FESTIVAL_DATABASE_URL": postgres_url,
+        "FESTIVAL_BROKER_URL": redis_url,
+        "FESTIVAL_BROKER_NAMESPACE": f"test-{tmp_path.name}:",  # other runs share this Redis
+        "FESTIVAL_VAR_DIR": str(tmp_path),
+    }
+    with start(env) as base_a, start(env) as base_b:
+        a, b = Site(base_a, env), Site(base_b, env)
+        host_a = await connect(show_url(a, a.role_token("host")))
+        host_b = await connect(show_url(b, b.role_token("host")))
+        presenter_b = await connect(show_url(b, b.role_token("presenter")))
+        try:
+            for client in (host_a, host_b, presenter_b):
+                await snapshot(client)
+            await host_act(host_a, "live")
+            await host_act(host_b, "start", block_id="start-plenair")
+            both = await asyncio.gather(
+                host_act(host_a, "extend", block_id="start-plenair", minutes=5),
+                host_act(host_b, "extend", block_id="start-plenair", minutes=5),
+            )
+            last = max(m["seq"] for m in both)
+            seen = await presenter_b.wait_for(lambda m: m.get("seq") == last)
+            on_a = await host_a.wait_for(lambda m: m.get("seq") == last)
+        finally:
+            for client in (host_a, host_b, presenter_b):
+                await client.close()
+
+    assert [m["type"] for m in both] == ["ack", "ack"]
+    assert [m["seq"] for m in presenter_b.events()] == [1, 2, 3, 4]
+    assert seen["show"]["blocks"][0]["minutes"] == 15  # both extensions count: 5 + 5 + 5
+    assert on_a["show"] == seen["show"]
