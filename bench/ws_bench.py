@@ -48,11 +48,15 @@ from importlib.metadata import version
 from multiprocessing.context import SpawnProcess
 from multiprocessing.queues import Queue
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import websockets
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.client import ClientProtocol
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Response
+from websockets.uri import parse_uri
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMME = ROOT / "schedules" / "agenda-sociaal-werk-2020.toml"
@@ -67,9 +71,9 @@ ACTIONS_PER_SENDER = 30
 """Messages one voter connection sends in a ceiling step, under the per-connection limit
 (a burst of 20, then 5 a second) for steps of 4 s or more."""
 CEILING_P99_MS = 100.0
-EVENT_PREFIX = '{"type":"event"'
+EVENT_PREFIX = b'{"type":"event"'
 ANSWER_PREFIXES = ('{"type":"ack"', '{"type":"error"')
-SEQ_KEY = '"seq":'
+SEQ_KEY = b'"seq":'
 
 
 # --- servers -------------------------------------------------------------------------------
@@ -281,13 +285,13 @@ async def _request(
         return answer
 
 
-def _seq_of(text: str) -> int:
+def _seq_of(payload: bytes) -> int:
     """The seq of an event message without parsing the rest of it (cheap on the client)."""
-    start = text.index(SEQ_KEY) + len(SEQ_KEY)
+    start = payload.index(SEQ_KEY) + len(SEQ_KEY)
     end = start
-    while text[end].isdigit():
+    while payload[end : end + 1].isdigit():
         end += 1
-    return int(text[start:end])
+    return int(payload[start:end])
 
 
 # --- load clients (separate processes) -----------------------------------------------------
@@ -317,66 +321,115 @@ def load_client(
         asyncio.run(_hold(url, count, ready, results))
 
 
+class Viewer(asyncio.Protocol):
+    """One attendee's connection on the websockets library's sans-I/O protocol. Frames are
+    parsed and timed as their bytes arrive, with no task per connection: the clients share
+    the two cores with the server they measure, so they should cost it as little as they can.
+    Offers permessage-deflate, as browsers do, and answers the server's pings."""
+
+    def __init__(self, url: str, opened: asyncio.Future[None], hold: Crowdlet) -> None:
+        self.protocol = ClientProtocol(
+            parse_uri(url), extensions=[ClientPerMessageDeflateFactory()]
+        )
+        self.opened = opened
+        self.hold = hold
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses, but have its methods.
+        self.transport = cast(asyncio.Transport, transport)
+        self.protocol.send_request(self.protocol.connect())
+        self._flush()
+
+    def data_received(self, data: bytes) -> None:
+        now = time.monotonic()
+        self.protocol.receive_data(data)
+        for event in self.protocol.events_received():
+            if isinstance(event, Response):
+                if self.protocol.handshake_exc is not None:
+                    self.opened.set_exception(self.protocol.handshake_exc)
+            elif isinstance(event, Frame) and event.opcode is Opcode.TEXT:
+                if not self.opened.done():
+                    self.opened.set_result(None)  # the snapshot
+                else:
+                    self.hold.arrived(bytes(event.data), now)
+        self._flush()
+
+    def _flush(self) -> None:
+        assert self.transport is not None
+        for data in self.protocol.data_to_send():
+            if data:
+                self.transport.write(data)
+            else:
+                self.transport.close()  # the protocol is done with the connection
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.opened.done():
+            self.opened.set_exception(exc or ConnectionError("closed before the snapshot"))
+        else:
+            self.hold.lost()
+
+
+class Crowdlet:
+    """One client process's share of the crowd: arrival times per event seq, handed over
+    once every connection still open has the event."""
+
+    def __init__(self, results: Queue[tuple[int, list[float]]]) -> None:
+        self.results = results
+        self.arrivals: dict[int, list[float]] = {}
+        self.reported: set[int] = set()
+        self.alive = 0
+
+    def arrived(self, payload: bytes, now: float) -> None:
+        if not payload.startswith(EVENT_PREFIX):
+            return
+        seq = _seq_of(payload)
+        if seq in self.reported:
+            return
+        times = self.arrivals.setdefault(seq, [])
+        times.append(now)
+        if len(times) >= self.alive:
+            self._report_complete()
+
+    def lost(self) -> None:
+        self.alive -= 1
+        self._report_complete()
+
+    def _report_complete(self) -> None:
+        for seq in [s for s, times in self.arrivals.items() if len(times) >= self.alive]:
+            self.results.put((seq, self.arrivals.pop(seq)))
+            self.reported.add(seq)
+
+
 async def _hold(
     url: str,
     count: int,
     ready: Queue[Ready],
     results: Queue[tuple[int, list[float]]],
 ) -> None:
-    arrivals: dict[int, list[float]] = {}
-    reported: set[int] = set()
-    alive = 0
+    crowd = Crowdlet(results)
     failures: list[str] = []
     gate = asyncio.Semaphore(CONNECTS_IN_FLIGHT)
+    loop = asyncio.get_running_loop()
+    uri = parse_uri(url)
 
-    def report_complete() -> None:
-        for seq in [s for s, times in arrivals.items() if len(times) >= alive]:
-            results.put((seq, arrivals.pop(seq)))
-            reported.add(seq)
-
-    async def read(connection: ClientConnection) -> None:
-        nonlocal alive
-        try:
-            async for raw in connection:
-                now = time.monotonic()
-                if isinstance(raw, str) and raw.startswith(EVENT_PREFIX):
-                    seq = _seq_of(raw)
-                    if seq in reported:
-                        continue
-                    times = arrivals.setdefault(seq, [])
-                    times.append(now)
-                    if len(times) >= alive:
-                        report_complete()
-        except ConnectionClosed:
-            pass
-        alive -= 1
-        report_complete()
-
-    async def open_one() -> ClientConnection | None:
-        nonlocal alive
+    async def open_one() -> None:
         async with gate:
+            opened: asyncio.Future[None] = loop.create_future()
             try:
-                connection = await connect(
-                    url,
-                    proxy=None,
-                    open_timeout=120,
-                    ping_interval=None,  # the server pings; browsers never do
-                )
-                await connection.recv()  # the snapshot
+                await loop.create_connection(lambda: Viewer(url, opened, crowd), uri.host, uri.port)
+                await asyncio.wait_for(opened, 120)
             except (OSError, TimeoutError, websockets.WebSocketException) as error:
                 failures.append(repr(error))
-                return None
-            alive += 1
-            return connection
+                return
+            crowd.alive += 1
 
-    connections = [c for c in await asyncio.gather(*(open_one() for _ in range(count))) if c]
-    readers = [asyncio.create_task(read(c)) for c in connections]
+    await asyncio.gather(*(open_one() for _ in range(count)))
     # Thousands of connections are a large heap here too: keep it out of the collector's
     # walks, so that the clients' pauses do not pass for the server's delivery time.
     gc.freeze()
     gc.set_threshold(100_000, 2, 10)
-    ready.put(Ready(len(connections), len(failures), failures[0] if failures else ""))
-    await asyncio.gather(*readers)
+    ready.put(Ready(crowd.alive, len(failures), failures[0] if failures else ""))
     await asyncio.Future()  # keep the process until the orchestrator ends it
 
 
