@@ -1,9 +1,9 @@
 """Delivers the outbox: claim due messages, compose, send, record — in a loop.
 
 A batch is claimed at once and composed message by message while `LANES` connections side by
-side hand the finished ones off; each lane records what it sent every `MARK_EVERY` messages. So
+side hand the finished ones off; what they sent is recorded every `RECORD_EVERY` messages. So
 delivery is at least once: if the process dies after a hand-off and before the record, those
-messages (at most `LANES * MARK_EVERY`) are sent again once their rows are claimed again. The
+messages (at most `REPEATS_AT_MOST`) are sent again once their rows are claimed again. The
 same row always carries the same Message-ID, so a receiver can spot the repeat. Every other
 failure is retried with backoff or marked failed.
 
@@ -44,7 +44,10 @@ POLL_SECONDS = 2.0  # also picks up messages queued by other processes (CLI, oth
 class Sender:
     BATCH = 200  # rows claimed, composed and sent together (see docs/benchmarks.md)
     LANES = 4  # connections a batch is spread over
-    MARK_EVERY = 10  # sent rows recorded together, per lane
+    RECORD_EVERY = 40  # sent rows recorded together (one transaction costs milliseconds)
+    # Handed off but not yet recorded, at any moment: below RECORD_EVERY before a lane sends,
+    # plus one in flight and one just sent per lane. After a crash these are sent again.
+    REPEATS_AT_MOST = RECORD_EVERY + 2 * LANES
 
     def __init__(
         self, db: Database, composer: Composer, transport: Transport, clock: Clock
@@ -60,6 +63,7 @@ class Sender:
         # The lanes take turns at recording: on SQLite, writers that collide wait out the busy
         # timeout's sleeps, which cost far more than the write itself.
         self._recording = asyncio.Lock()
+        self._unrecorded: list[tuple[int, str]] = []  # (row, subject) handed off, not recorded
 
     def wake(self) -> None:
         """Something was queued: look now instead of at the next poll."""
@@ -119,18 +123,20 @@ class Sender:
         # Composing (CPU here) and handing off (waiting for the server) overlap: messages go
         # to the lanes as they are made, and each lane sends while the next ones are made.
         line: asyncio.Queue[Work | None] = asyncio.Queue(maxsize=2 * self.LANES)
-        async with asyncio.TaskGroup() as lanes:
-            for _ in range(self.LANES):
-                lanes.create_task(self._deliver_lane(line))
-            async for work in self.composer.compose(batch, self.clock.now()):
-                await line.put(work)
-                await asyncio.sleep(0)  # let the lanes read their answers meanwhile
-            for _ in range(self.LANES):
-                await line.put(None)
+        try:
+            async with asyncio.TaskGroup() as lanes:
+                for _ in range(self.LANES):
+                    lanes.create_task(self._deliver_lane(line))
+                async for work in self.composer.compose(batch, self.clock.now()):
+                    await line.put(work)
+                    await asyncio.sleep(0)  # let the lanes read their answers meanwhile
+                for _ in range(self.LANES):
+                    await line.put(None)
+        finally:
+            await self._record()  # also when stopped half-way: what went out is recorded
         return len(batch)
 
     async def _deliver_lane(self, line: asyncio.Queue[Work | None]) -> None:
-        sent: list[tuple[int, str]] = []
         try:
             async with self.transport.connection() as send:
                 while (work := await line.get()) is not None:
@@ -138,21 +144,19 @@ class Sender:
                     if isinstance(mail, NothingToSend):
                         async with self._recording:
                             await mark_skipped(self.db, message.id, str(mail))
-                    elif await self._hand_off(send, message, mail):
-                        sent.append((message.id, mail.subject))
-                        if len(sent) >= self.MARK_EVERY:
-                            await self._record(sent)
-                            sent = []
+                        continue
+                    if len(self._unrecorded) >= self.RECORD_EVERY:
+                        await self._record()  # the other lanes wait for it: see REPEATS_AT_MOST
+                    if await self._hand_off(send, message, mail):
+                        self._unrecorded.append((message.id, mail.subject))
         except TransientMailError as exc:  # the transport cannot even start: these wait
             while (work := await line.get()) is not None:
                 await self._failed(work[0], exc, permanent=False)
-        finally:
-            await self._record(sent)
 
-    async def _record(self, sent: list[tuple[int, str]]) -> None:
-        if sent:
-            async with self._recording:
-                await mark_sent(self.db, sent, now=self.clock.now())
+    async def _record(self) -> None:
+        async with self._recording:
+            sent, self._unrecorded = self._unrecorded, []
+            await mark_sent(self.db, sent, now=self.clock.now())
 
     async def _failed(self, message: Outgoing, error: Exception, *, permanent: bool) -> None:
         async with self._recording:

@@ -2,8 +2,8 @@
 again: every message arrives, and only the few that were in flight can arrive twice.
 
 Delivery is at least once. A message the SMTP server accepted just before the kill, whose
-row was not yet recorded as sent, is sent again after the restart; the sender records every
-`Sender.MARK_EVERY` messages per lane, so at most `LANES * MARK_EVERY` messages can repeat.
+row was not yet recorded as sent, is sent again after the restart; the sender records what it
+sent every few messages, so at most `Sender.REPEATS_AT_MOST` messages can repeat.
 Each repeat carries the same Message-ID (derived from the outbox dedupe key), so a receiver
 can drop it. On SQLite the restarted sender takes over at once (the dead one's file lock is
 gone), so the test does not wait for leases to run out.
@@ -86,6 +86,6 @@ def test_killed_mid_batch_and_restarted_loses_nothing(sqlite_url: str, tmp_path:
     received = Counter(inbox.ids())
     assert set(received) == expected  # nothing lost, nothing foreign
     repeated = sum(n - 1 for n in received.values())
-    assert repeated <= Sender.LANES * Sender.MARK_EVERY
+    assert repeated <= Sender.REPEATS_AT_MOST
     assert all(n <= 2 for n in received.values())
     assert {row.status for row in rows} == {"sent"}
