@@ -4,6 +4,7 @@ overlay shows it — all without reloading, and the question's markup stays text
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import httpx2
@@ -11,9 +12,14 @@ import pytest
 from playwright.sync_api import Browser, Dialog, Page, expect
 
 from tests.browser import TIMEOUT_MS, chromium
+from tests.conftest import ROOT
 from tests.live_qa.conftest import Site
 
 pytestmark = pytest.mark.browser
+
+# FESTIVAL_SCREENSHOTS=1 also saves the moderator console for the docs.
+TAKE_SCREENSHOTS = os.environ.get("FESTIVAL_SCREENSHOTS", "") == "1"
+SCREENSHOT = ROOT / "docs" / "screenshot-moderator.png"
 
 QUESTION = '<img src=x onerror="alert(1)"> Wat kan de wijk zelf doen?'
 
@@ -69,6 +75,9 @@ def test_ask_approve_vote_pick_and_the_overlay_follows(browser: Browser, site: S
     expect(mine).to_contain_text("1 stemmen")
     expect(incoming).to_contain_text("1 stemmen")
 
+    if TAKE_SCREENSHOTS:
+        moderator.set_viewport_size({"width": 1100, "height": 700})
+        moderator.screenshot(path=str(SCREENSHOT))
     incoming.get_by_role("button", name="Naar het panel").click()
     card = overlay.locator("[data-qa-on-air]")
     expect(card).to_be_visible()
