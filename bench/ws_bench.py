@@ -537,6 +537,8 @@ class PickResult:
     completion_median_ms: float
     completion_max_ms: float
     server_cpu_ms_per_pick: float
+    load: float
+    """The machine's 1-minute load average at the end: above 2, others shared the cores."""
 
 
 async def measure_picks(server: Server, n: int, rounds: int, crowd: Crowd) -> PickResult:
@@ -580,6 +582,7 @@ async def measure_picks(server: Server, n: int, rounds: int, crowd: Crowd) -> Pi
         completion_median_ms=round(percentile(completions, 0.50), 1),
         completion_max_ms=round(max(completions), 1),
         server_cpu_ms_per_pick=round(cpu * 1000 / rounds, 1),
+        load=_load(),
     )
 
 
@@ -594,6 +597,7 @@ class CeilingStep:
     missing: int
     p50_ms: float
     p99_ms: float
+    load: float
 
 
 async def measure_rate(server: Server, rate: int, seconds: float, crowd: Crowd) -> CeilingStep:
@@ -673,15 +677,19 @@ async def measure_rate(server: Server, rate: int, seconds: float, crowd: Crowd) 
         missing=missing,
         p50_ms=round(percentile(latencies, 0.50), 1) if latencies else math.nan,
         p99_ms=round(percentile(latencies, 0.99), 1) if latencies else math.nan,
+        load=_load(),
     )
 
 
 # --- the run -------------------------------------------------------------------------------
 
 
-def _machine() -> dict[str, Any]:
+def _load() -> float:
     with open("/proc/loadavg", encoding="ascii") as loadavg:
-        load = loadavg.read().split()[:3]
+        return float(loadavg.read().split()[0])
+
+
+def _machine() -> dict[str, Any]:
     return {
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
@@ -689,7 +697,7 @@ def _machine() -> dict[str, Any]:
         "websockets": version("websockets"),
         "starlette": version("starlette"),
         "open_files": resource.getrlimit(resource.RLIMIT_NOFILE)[1],
-        "load_at_start": load,
+        "load_at_start": _load(),
     }
 
 
@@ -729,7 +737,9 @@ def main() -> None:
             message = asyncio.run(_capture_pick(festival))
             with reference_server(work, message, args.compression) as reference:
                 servers = [s for s in (festival, reference) if s.name in names]
-                report["picks"] = [asdict(r) for r in _run_picks(servers, sizes, args)]
+                picks = _run_picks(servers, sizes, args)
+                report["picks"] = [asdict(r) for r in picks]
+                _say_ratios(picks)
                 if args.ceiling:
                     report["ceiling"] = [asdict(s) for s in _run_ceiling(servers, rates, args)]
     finally:
@@ -761,10 +771,21 @@ def _run_picks(
                 f"first {result.first_median_ms} ms  "
                 f"completion median {result.completion_median_ms} ms, "
                 f"worst {result.completion_max_ms} ms  missing {result.missing}  "
-                f"server CPU {result.server_cpu_ms_per_pick} ms/pick"
+                f"server CPU {result.server_cpu_ms_per_pick} ms/pick  load {result.load}"
             )
             time.sleep(3)  # let the server close the crowd's connections
     return found
+
+
+def _say_ratios(results: list[PickResult]) -> None:
+    """Festival's figures over the reference's at each size: the targets are ratios."""
+    reference = {r.n: r for r in results if r.server == "reference"}
+    for mine in (r for r in results if r.server == "festival" and r.n in reference):
+        other = reference[mine.n]
+        _say(
+            f"festival / reference at n={mine.n}: p99 {mine.p99_ms / other.p99_ms:.2f}, "
+            f"completion {mine.completion_median_ms / other.completion_median_ms:.2f}"
+        )
 
 
 def _run_ceiling(
@@ -780,7 +801,7 @@ def _run_ceiling(
                 _say(
                     f"{server.name:<9} ceiling {rate:>4}/s: achieved {step.achieved_per_second}/s "
                     f"({step.refused} refused)  p50 {step.p50_ms} ms  p99 {step.p99_ms} ms  "
-                    f"missing {step.missing}"
+                    f"missing {step.missing}  load {step.load}"
                 )
                 if not step.p99_ms <= CEILING_P99_MS or step.missing:
                     break
