@@ -226,7 +226,14 @@ class _Bucket:
 async def _read(websocket: WebSocket, channel: Channel, viewer: Viewer, listener: Listener) -> None:
     bucket = _Bucket()
     while True:
-        text = await websocket.receive_text()
+        frame = await websocket.receive()
+        if frame["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(frame.get("code", 1000))
+        text = frame.get("text")
+        if text is None:  # a binary frame: answer it like any other bad message
+            refused = MessageError("message.binary", "send messages as JSON in text frames")
+            listener.offer(0, wire(error_message(refused)))
+            continue
         reply = await _answer(websocket, channel, viewer, text, bucket)
         listener.offer(0, wire(reply))
 

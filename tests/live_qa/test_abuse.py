@@ -74,6 +74,10 @@ async def test_malformed_json_unknown_types_and_missing_fields(shared_site: Site
     assert bad_action["code"] == "message.unknown_action"
     huge = await refused(shared_site, person, json.dumps({"type": "ask", "text": "z" * 5000}))
     assert huge["code"] == "message.too_large"
+    await person.connection.send(b'{"type": "ask", "text": "binair"}')
+    binary = await person.wait_for(lambda m: m.get("code") == "message.binary")
+    person.messages.remove(binary)
+    assert (await person.send({"type": "ping"}))["type"] == "pong"
 
 
 async def test_votes_on_unknown_hidden_or_own_double_votes(shared_site: Site, pair: Any):
