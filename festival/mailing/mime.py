@@ -39,7 +39,10 @@ def _header(name: str, value: str) -> str:
     # A line break in a value (a title, a name) must never start a header of its own.
     value = " ".join(value.splitlines())
     if value.isascii():
-        return f"{name}: {value}"
+        if len(name) + len(value) < 76:
+            return f"{name}: {value}"
+        # Long plain text is only folded at its spaces, never encoded.
+        return f"{name}: " + Header(value, header_name=name).encode(linesep=CRLF)
     return f"{name}: " + Header(value, "utf-8", header_name=name).encode(linesep=CRLF)
 
 
