@@ -39,7 +39,8 @@ def _header(name: str, value: str) -> str:
     # A line break in a value (a title, a name) must never start a header of its own.
     value = " ".join(value.splitlines())
     if value.isascii():
-        if len(name) + len(value) < 76:
+        if len(name) + len(value) < 76 or " " not in value:
+            # Nowhere to fold (a Message-ID): a longer line is still far below the limit of 998.
             return f"{name}: {value}"
         # Long plain text is only folded at its spaces, never encoded.
         return f"{name}: " + Header(value, header_name=name).encode(linesep=CRLF)

@@ -39,6 +39,7 @@ from festival.storage.outbox_repo import (
 log = logging.getLogger("festival.mail")
 Work = tuple[Outgoing, Mail | NothingToSend]
 POLL_SECONDS = 2.0  # also picks up messages queued by other processes (CLI, other instances)
+STOP_SECONDS = 10.0  # how long a stopping sender may finish its round
 
 
 class Sender:
@@ -60,6 +61,7 @@ class Sender:
         self._task: asyncio.Task[None] | None = None
         self._lock_file: int | None = None
         self._ready = asyncio.Event()  # set once a started sender may send
+        self._stopping = asyncio.Event()
         # The lanes take turns at recording: on SQLite, writers that collide wait out the busy
         # timeout's sleeps, which cost far more than the write itself.
         self._recording = asyncio.Lock()
@@ -73,10 +75,17 @@ class Sender:
         self._task = asyncio.create_task(self._run(), name="festival-mail-sender")
 
     async def stop(self) -> None:
+        """Let the round under way finish and be recorded (cut off after STOP_SECONDS): a
+        round cut off after a hand-off would send those messages again after a restart."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping.set()
+            self._wake.set()  # out of its wait for work
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), STOP_SECONDS)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
         if self._lock_file is not None:
             os.close(self._lock_file)  # closing drops the lock
             self._lock_file = None
@@ -85,28 +94,37 @@ class Sender:
         if self.db.is_sqlite and self.db.url.database not in (None, "", ":memory:"):
             await self._become_only_sender(Path(f"{self.db.url.database}.sender.lock"))
         self._ready.set()
-        while True:
+        while not self._stopping.is_set():
             try:
                 sent = await self.deliver_due()
             except Exception:  # the loop must outlive a bad row or a database hiccup
                 log.exception("mail sender round failed")
                 sent = 0
-            if sent == 0:
+            if sent == 0 and not self._stopping.is_set():
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
 
     async def _become_only_sender(self, path: Path) -> None:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._lock_file = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # `stop` closes it
         while True:
             try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 # Another process on this database sends; take over if it stops.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), POLL_SECONDS)
+                if self._stopping.is_set():
+                    return
+        log.info("this process now sends the mail of %s", path.name.removesuffix(".sender.lock"))
+        while True:
+            try:
+                released = await release_claims(self.db)
+                break
+            except Exception:  # as in `_run`: a database hiccup must not end the sender
+                log.exception("mail sender could not take over; trying again")
                 await asyncio.sleep(POLL_SECONDS)
-        self._lock_file = descriptor
-        released = await release_claims(self.db)
         if released:
             log.warning("%d message(s) left by a stopped sender are sent again", released)
 

@@ -68,6 +68,14 @@ def test_long_plain_headers_are_folded_not_encoded():
     )
 
 
+def test_a_long_message_id_is_left_whole():
+    message_id = "<0123456789abcdef0123456789abcdef@jaarcongres-sociaal-werk-2023.festival>"
+
+    message = parsed(mail(**{"Message-ID": message_id}))
+
+    assert str(message["Message-ID"]) == message_id
+
+
 def test_a_line_break_in_a_value_cannot_start_a_header():
     data = mail(Subject="Sessie\r\nBcc: everyone@example.org", To="ann@example.org")
 
