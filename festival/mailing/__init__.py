@@ -1,1 +1,2 @@
-"""Outgoing mail: composing messages from the outbox, the transports, and the sender loop."""
+"""Outgoing mail: composing messages from the outbox, the transports, the sender loop, and
+reading the maildir back for the organiser."""
