@@ -716,7 +716,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2, help="load-client processes")
     parser.add_argument("--servers", default="festival,reference")
     parser.add_argument("--ceiling", action="store_true", help="also find the broadcast ceiling")
-    parser.add_argument("--rates", default="25,50,75,100,125,150,200,250,300,400")
+    parser.add_argument("--rates", default="5,10,15,20,25,35,50,75,100,150")
     parser.add_argument("--seconds", type=float, default=4.0, help="length of a ceiling step")
     parser.add_argument(
         "--compression", action="store_true", help="both servers accept permessage-deflate"
