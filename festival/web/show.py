@@ -9,27 +9,25 @@ and everyone else watch. See docs/live-protocol.md, "The show channel".
 
 from __future__ import annotations
 
-import asyncio
 import json
-from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from festival.errors import FestivalError, Forbidden, NotFound, Unauthenticated
 from festival.live.channels import SHOW
 from festival.live.hub import Listener, wire
-from festival.live.qa_actions import MessageError
 from festival.live.show_actions import perform_host
 from festival.live.show_service import plenary_of
 from festival.live.show_views import HOST, PRESENTER, PUBLIC, show_event_message, show_snapshot
 from festival.programme.model import Festival
 from festival.storage.programme_repo import read_festival
 from festival.web.auth import grant_of, presented_token
-from festival.web.live import MAX_MESSAGE_CHARS, _Bucket, _close_code, _since, _write, error_message
+from festival.web.channel_io import refuse, serve_channel, since_of
 from festival.web.programme import current_festival
 from festival.web.requests import read_json_object
 from festival.web.state import app_state
@@ -92,72 +90,27 @@ async def _opening(
 
 async def show_socket(websocket: WebSocket) -> None:
     await websocket.accept()
-    state = app_state(websocket)
     try:
         festival = await show_festival(websocket)
         viewer = await show_viewer(websocket, festival)
-        since = _since(websocket)
+        since = since_of(websocket)
     except FestivalError as error:
-        await websocket.send_text(wire(error_message(error)))
-        await websocket.close(code=_close_code(error), reason=error.code)
+        await refuse(websocket, error)
         return
-    listener = Listener(viewer.role)
-    await state.live.hub.join(festival.slug, SHOW, listener)
-    writer: asyncio.Task[None] | None = None
-    try:
-        seq, first = await _opening(websocket, festival, viewer, since)
-        for text in first:
-            await websocket.send_text(text)
-        writer = asyncio.create_task(_write(websocket, listener, seq))
-        bucket = _Bucket()
-        while True:
-            text = await websocket.receive_text()
-            reply = await _answer(websocket, festival, viewer, text, bucket)
-            listener.offer(0, wire(reply))
-    except WebSocketDisconnect:
-        pass
-    finally:
-        state.live.hub.leave(festival.slug, SHOW, listener)
-        if writer is not None:
-            writer.cancel()
-            with suppress(asyncio.CancelledError, Exception):
-                await writer
 
+    async def handle(message: dict[str, Any], now: datetime) -> dict[str, Any]:
+        shows = app_state(websocket).live.show
+        stored = await perform_host(shows, festival, viewer.role, viewer.actor, message, now)
+        return {"type": "ack", "seq": stored[-1].seq if stored else None}
 
-async def _answer(
-    conn: HTTPConnection, festival: Festival, viewer: ShowViewer, text: str, bucket: _Bucket
-) -> dict[str, Any]:
-    ref: object = None
-    try:
-        if len(text) > MAX_MESSAGE_CHARS:
-            raise MessageError(
-                "message.too_large", f"a message may be at most {MAX_MESSAGE_CHARS} characters"
-            )
-        try:
-            message = json.loads(text)
-        except ValueError:
-            raise MessageError("message.invalid_json", "the message is not valid JSON") from None
-        if not isinstance(message, dict):
-            raise MessageError("message.invalid_json", "a message must be a JSON object")
-        ref = message.get("ref")
-        if not bucket.take():
-            raise MessageError("message.rate_limited", "too many messages; slow down")
-        state = app_state(conn)
-        now = state.clock.now()
-        if message.get("type") == "ping":
-            return _with_ref({"type": "pong", "server_time": now.isoformat()}, ref)
-        stored = await perform_host(
-            state.live.show, festival, viewer.role, viewer.actor, message, now
-        )
-    except FestivalError as error:
-        return error_message(error, ref)
-    return _with_ref({"type": "ack", "seq": stored[-1].seq if stored else None}, ref)
-
-
-def _with_ref(message: dict[str, Any], ref: object) -> dict[str, Any]:
-    if ref is not None:
-        message["ref"] = ref
-    return message
+    await serve_channel(
+        websocket,
+        festival=festival.slug,
+        channel=SHOW,
+        listener=Listener(viewer.role),
+        opening=lambda: _opening(websocket, festival, viewer, since),
+        handle=handle,
+    )
 
 
 # --- the same over HTTP ------------------------------------------------------------------
@@ -167,7 +120,7 @@ async def api_show(request: Request) -> Response:
     """GET /api/show[?since=N]: the snapshot, or the events after N."""
     festival = await show_festival(request)
     viewer = await show_viewer(request, festival)
-    seq, texts = await _opening(request, festival, viewer, _since(request))
+    seq, texts = await _opening(request, festival, viewer, since_of(request))
     messages = [json.loads(t) for t in texts]
     if messages and messages[0].get("type") == "snapshot":
         return JSONResponse(messages[0])

@@ -1,0 +1,199 @@
+"""What every live websocket (`/ws/channels/…`) does the same way, whatever the channel.
+
+`serve_channel` runs a connection once its token is checked: join the hub, send the opening
+(snapshot or replay), then one task writes (replies and events in order, events the opening
+covered skipped) while this one reads. Each client message is framed the same way: at most
+MAX_MESSAGE_CHARS, a JSON object in a text frame, within the per-connection rate, `ping`
+answered here; the rest goes to the channel's `Handler`, whose ack or error echoes `ref`.
+See docs/live-protocol.md for the codes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from datetime import datetime
+from typing import Any, Final
+
+from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from festival.bus import BusError
+from festival.errors import FestivalError, Forbidden, Unauthenticated
+from festival.live.hub import Listener, wire
+from festival.live.qa_actions import MessageError
+from festival.web.state import app_state
+
+MAX_MESSAGE_CHARS: Final = 4096
+"""Longest client message read; a question is at most 500 characters, so this is ample."""
+RATE_PER_SECOND: Final = 5.0
+RATE_BURST: Final = 20
+"""Client messages per connection: a burst of 20, then 5 a second; the rest get an error."""
+
+CLOSE_UNAUTHENTICATED: Final = 4401
+CLOSE_FORBIDDEN: Final = 4403
+CLOSE_NOT_FOUND: Final = 4404
+CLOSE_TOO_SLOW: Final = 4008
+CLOSE_UNAVAILABLE: Final = 1013  # "try again later"
+
+Handler = Callable[[dict[str, Any], datetime], Awaitable[dict[str, Any]]]
+"""Carries out one client message (not `ping`) at `now`; returns the ack without its ref."""
+Opening = Callable[[], Awaitable[tuple[int, list[str]]]]
+"""What a new connection receives first, and the seq that brings the client to."""
+
+
+def since_of(conn: HTTPConnection) -> int | None:
+    raw = conn.query_params.get("since")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit():
+        raise MessageError(
+            "message.invalid_field", "since must be a whole number ≥ 0", field="since"
+        )
+    return int(raw)
+
+
+def error_message(error: FestivalError, ref: object = None) -> dict[str, Any]:
+    message: dict[str, Any] = {"type": "error", "code": error.code, "message": error.message}
+    field = getattr(error, "field", None)
+    if field:
+        message["field"] = field
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        message["retry_after"] = max(1, round(retry_after.total_seconds()))
+    return with_ref(message, ref)
+
+
+def with_ref(message: dict[str, Any], ref: object) -> dict[str, Any]:
+    if ref is not None:
+        message["ref"] = ref
+    return message
+
+
+async def refuse(websocket: WebSocket, error: FestivalError) -> None:
+    """Tell a client why it may not connect, then close with the matching code."""
+    if isinstance(error, Unauthenticated):
+        code = CLOSE_UNAUTHENTICATED
+    elif isinstance(error, Forbidden):
+        code = CLOSE_FORBIDDEN
+    elif isinstance(error, BusError):
+        code = CLOSE_UNAVAILABLE  # the fan-out (Redis) is down; the client retries later
+    else:
+        code = CLOSE_NOT_FOUND if error.code.endswith("not_found") else CLOSE_FORBIDDEN
+    await websocket.send_text(wire(error_message(error)))
+    await websocket.close(code=code, reason=error.code)
+
+
+async def serve_channel(
+    websocket: WebSocket,
+    *,
+    festival: str,
+    channel: str,
+    listener: Listener,
+    opening: Opening,
+    handle: Handler,
+) -> None:
+    hub = app_state(websocket).live.hub
+    try:
+        await hub.join(festival, channel, listener)
+    except BusError as error:
+        await refuse(websocket, error)
+        return
+    writer: asyncio.Task[None] | None = None
+    try:
+        seq, first = await opening()
+        for text in first:
+            await websocket.send_text(text)
+        writer = asyncio.create_task(_write(websocket, listener, seq))
+        await _read(websocket, listener, handle)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.leave(festival, channel, listener)
+        if writer is not None:
+            writer.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await writer
+
+
+async def _write(websocket: WebSocket, listener: Listener, sent: int) -> None:
+    """Send queued messages in order, skipping events the opening already covered."""
+    while True:
+        item = await listener.next()
+        if item is None:
+            # Dropped: too slow, or the service is stopping. Either way the client resumes.
+            with suppress(Exception):
+                await websocket.close(code=CLOSE_TOO_SLOW, reason="resume with since")
+            return
+        seq, text = item
+        if seq:
+            if seq <= sent:
+                continue
+            sent = seq
+        await websocket.send_text(text)
+
+
+async def _read(websocket: WebSocket, listener: Listener, handle: Handler) -> None:
+    bucket = _Bucket()
+    while True:
+        frame = await websocket.receive()
+        if frame["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(frame.get("code", 1000))
+        text = frame.get("text")
+        if text is None:  # a binary frame: answered like any other bad message
+            refused = MessageError("message.binary", "send messages as JSON in text frames")
+            listener.offer(0, wire(error_message(refused)))
+            continue
+        reply = await _answer(websocket, text, bucket, handle)
+        listener.offer(0, wire(reply))
+
+
+async def _answer(
+    conn: HTTPConnection, text: str, bucket: _Bucket, handle: Handler
+) -> dict[str, Any]:
+    ref: object = None
+    try:
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise MessageError(
+                "message.too_large", f"a message may be at most {MAX_MESSAGE_CHARS} characters"
+            )
+        try:
+            message = json.loads(text)
+        except ValueError:
+            raise MessageError("message.invalid_json", "the message is not valid JSON") from None
+        if not isinstance(message, dict):
+            raise MessageError("message.invalid_json", "a message must be a JSON object")
+        ref = message.get("ref")
+        if not bucket.take():
+            raise MessageError(
+                "message.rate_limited",
+                f"too many messages: at most {RATE_BURST} at once and {RATE_PER_SECOND:g} a second",
+            )
+        now = app_state(conn).clock.now()
+        if message.get("type") == "ping":
+            return with_ref({"type": "pong", "server_time": now.isoformat()}, ref)
+        return with_ref(await handle(message, now), ref)
+    except FestivalError as error:
+        return error_message(error, ref)
+
+
+class _Bucket:
+    """Per-connection rate limit: `burst` messages at once, refilled at `rate` a second."""
+
+    def __init__(self, rate: float = RATE_PER_SECOND, burst: int = RATE_BURST) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.tokens = float(burst)
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
