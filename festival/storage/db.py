@@ -34,6 +34,10 @@ class Database:
             options["connect_args"] = {"timeout": 30}
         else:
             options["pool_pre_ping"] = True
+            # A registration rush queues on row locks while holding its connection; a pool of
+            # 20 lets more of the queue wait in the database, and a minute keeps a burst of
+            # hundreds from failing at the pool while it drains (tests/web/test_concurrency.py).
+            options.update(pool_size=10, max_overflow=10, pool_timeout=60)
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         self.write_engine = self.engine
         if self.is_sqlite:

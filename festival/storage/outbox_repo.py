@@ -212,13 +212,3 @@ async def retry_failed(db: AsyncSession, *, now: datetime, festival_id: int | No
         statement = statement.where(OutboxRow.festival_id == festival_id)
     result = await db.execute(statement)
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def recent(db: AsyncSession, festival_id: int, limit: int = 200) -> list[OutboxRow]:
-    rows = await db.scalars(
-        select(OutboxRow)
-        .where(OutboxRow.festival_id == festival_id)
-        .order_by(OutboxRow.id.desc())
-        .limit(limit)
-    )
-    return list(rows)
