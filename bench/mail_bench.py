@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -283,10 +283,10 @@ def report_sink(cpu: float, count: int) -> None:
     sys.stdout.write(f"            the sink used {cpu:.2f} s of CPU for it ({per:.0f} µs each)\n")
 
 
-def timed(run: Callable[[], Awaitable[Any]]) -> tuple[Any, float]:
+def timed(run: Callable[[], Coroutine[Any, Any, Any]]) -> tuple[Any, float]:
     started = time.perf_counter()
     # uvloop, as `festival serve` runs under uvicorn (its loop="auto" picks uvloop).
-    result = uvloop.run(run())
+    result: Any = uvloop.run(run())
     return result, time.perf_counter() - started
 
 

@@ -1,7 +1,8 @@
 """Chromium for the browser tests: one way to start it, the same flags everywhere.
 
-Not a test module: browser tests import `chromium` (a context manager giving a Browser) and
-`TIMEOUT_MS`. Debian's chromium is driven through Playwright; never `playwright install`.
+Not a test module: browser tests import `chromium` (a context manager giving a Browser),
+`window` (a Dutch visitor's page that records any dialog) and `TIMEOUT_MS`. Debian's chromium
+is driven through Playwright; never `playwright install`.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 from tests.conftest import CHROMIUM, need_chromium
 
@@ -37,3 +38,18 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def window(browser: Browser, dialogs: list[str]) -> Page:
+    """A fresh visitor in Amsterdam reading Dutch. Any alert, confirm or prompt is recorded in
+    `dialogs` and dismissed: one appearing means injected script ran."""
+    context = browser.new_context(locale="nl-NL", timezone_id="Europe/Amsterdam")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+
+    def record(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record)
+    return page

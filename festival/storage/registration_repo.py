@@ -345,9 +345,18 @@ async def _read(db: AsyncSession, registration_id: int) -> Registration:
             .order_by(RankingRow.round_key)
         )
     }
+    return _registration(row, slug or "", places, rankings)
+
+
+def _registration(
+    row: RegistrationRow,
+    festival: str,
+    places: list[Place],
+    rankings: dict[str, tuple[str, ...]],
+) -> Registration:
     return Registration(
         id=row.id,
-        festival=slug or "",
+        festival=festival,
         name=row.name,
         email=row.email,
         organisation=row.organisation,
@@ -451,21 +460,7 @@ async def registrations_of(db: AsyncSession, festival: str) -> Sequence[Registra
         rankings.setdefault(ranking.registration_id, {})[ranking.round_key] = tuple(
             ranking.sessions.get("ranking", [])
         )
-    return [
-        Registration(
-            id=row.id,
-            festival=festival,
-            name=row.name,
-            email=row.email,
-            organisation=row.organisation,
-            language=row.language,
-            mode=_mode(row.mode),
-            created_at=row.created_at,
-            places=tuple(places[row.id]),
-            rankings=rankings[row.id],
-        )
-        for row in registrations
-    ]
+    return [_registration(row, festival, places[row.id], rankings[row.id]) for row in registrations]
 
 
 async def set_ranking(

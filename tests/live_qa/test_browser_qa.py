@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import httpx2
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.browser import TIMEOUT_MS, chromium
+from tests.browser import TIMEOUT_MS, chromium, window
 from tests.conftest import ROOT
 from tests.live_qa.conftest import Site
 
@@ -28,19 +28,6 @@ QUESTION = '<img src=x onerror="alert(1)"> Wat kan de wijk zelf doen?'
 def browser() -> Iterator[Browser]:
     with chromium() as browser:
         yield browser
-
-
-def window(browser: Browser, dialogs: list[str]) -> Page:
-    context = browser.new_context(locale="nl-NL", timezone_id="Europe/Amsterdam")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-
-    def record(dialog: Dialog) -> None:  # an alert would mean injected script ran
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", record)
-    return page
 
 
 def test_ask_approve_vote_pick_and_the_overlay_follows(browser: Browser, site: Site):

@@ -11,10 +11,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect
+from playwright.sync_api import Browser, expect
 
 from festival.cli import _demo_day
-from tests.browser import TIMEOUT_MS, chromium
+from tests.browser import chromium, window
 from tests.conftest import REFERENCE
 from tests.live_qa.conftest import Site, sqlite_env, start
 
@@ -28,19 +28,6 @@ MARKUP = '<img src=x onerror="alert(1)"> afronden'
 def browser() -> Iterator[Browser]:
     with chromium() as browser:
         yield browser
-
-
-def window(browser: Browser, dialogs: list[str]) -> Page:
-    context = browser.new_context(locale="nl-NL", timezone_id="Europe/Amsterdam")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-
-    def record(dialog: Dialog) -> None:  # an alert would mean injected script ran
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", record)
-    return page
 
 
 def minutes_of(text: str | None) -> int:
