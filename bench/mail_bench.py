@@ -43,7 +43,7 @@ from sqlalchemy import func, insert, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from festival.cli import INVITES_PER_TRANSACTION  # noqa: E402
+from festival.cli.mail import INVITES_PER_TRANSACTION  # noqa: E402
 from festival.clock import FixedClock  # noqa: E402
 from festival.config import Settings  # noqa: E402
 from festival.mailing.compose import Composer  # noqa: E402

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, expect
 
-from festival.cli import _demo_day
+from festival.cli.programme import demo_day
 from tests.browser import chromium, window
 from tests.conftest import REFERENCE
 from tests.live_qa.conftest import Site, sqlite_env, start
@@ -106,7 +106,7 @@ def test_join_button_appears_without_reload(browser: Browser, tmp_path: Path):
     # FESTIVAL_JOIN_LINK_MINUTES before that, so pick the lead that makes it appear within
     # next 20 to 80 seconds of real time, while the page stays open.
     now = datetime.now(UTC)
-    starts = datetime.combine(_demo_day(REFERENCE), time(10, 30), tzinfo=AMSTERDAM)
+    starts = datetime.combine(demo_day(REFERENCE), time(10, 30), tzinfo=AMSTERDAM)
     # 20 seconds for the server to start and the page to load before the link is due.
     lead = int((starts - now - timedelta(seconds=20)) / timedelta(minutes=1))
     env = {**sqlite_env(tmp_path), "FESTIVAL_JOIN_LINK_MINUTES": str(lead)}

@@ -1,0 +1,126 @@
+"""`festival outbox`, `festival invites send` and `festival ics`: the mail and calendars."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+import click
+
+from festival.cli.common import (
+    database_option,
+    festival_option,
+    main,
+    pick_festival,
+    run_with_db,
+    settings_from,
+    var_option,
+)
+from festival.clock import SystemClock
+from festival.errors import FestivalError
+from festival.invites.calendar import programme_calendar
+from festival.storage.db import Database
+from festival.storage.mail_queue import registrations_attending, sync_invites
+from festival.storage.outbox_repo import OutboxSummary, retry_failed
+from festival.storage.outbox_repo import summary as outbox_summary
+from festival.storage.programme_repo import (
+    festival_id_of,
+    read_festival,
+)
+
+
+@main.command()
+@click.option("--retry", is_flag=True, help="Put every failed message back in line.")
+@festival_option
+@database_option
+@var_option
+def outbox(
+    retry: bool, festival_slug: str | None, database_url: str | None, var_dir: str | None
+) -> None:
+    """Show the outbox: counts by kind and status, and every failure (with --retry: resend)."""
+    settings = settings_from(database_url=database_url, var_dir=var_dir)
+
+    async def work(session: Any) -> tuple[OutboxSummary, int]:
+        retried = await retry_failed(session, now=SystemClock().now()) if retry else 0
+        slug = await pick_festival(session, festival_slug)
+        festival_id = await festival_id_of(session, slug)
+        return await outbox_summary(session, festival_id), retried
+
+    found, retried = run_with_db(settings, work)
+    if retry:
+        click.echo(f"{retried} failed message(s) queued again")
+    kinds = sorted({kind for kind, _ in found.counts})
+    statuses = ["pending", "sending", "sent", "failed", "skipped"]
+    click.echo(f"{'kind':<10}" + "".join(f"{s:>9}" for s in statuses))
+    for kind in kinds:
+        row = "".join(f"{found.counts.get((kind, s), 0):>9}" for s in statuses)
+        click.echo(f"{kind:<10}{row}")
+    for message_id, kind, recipient, error, attempts in found.failures:
+        click.echo(f"failed {message_id} {kind} to {recipient} after {attempts} tries: {error}")
+
+
+INVITES_PER_TRANSACTION = 100
+
+
+@main.group()
+def invites() -> None:
+    """Calendar invitations."""
+
+
+@invites.command("send")
+@festival_option
+@database_option
+@var_option
+def invites_send(festival_slug: str | None, database_url: str | None, var_dir: str | None) -> None:
+    """Queue an invite for everyone who lacks a current one (a running service sends them)."""
+    settings = settings_from(database_url=database_url, var_dir=var_dir)
+
+    async def work() -> int:
+        db = Database(settings.resolved_database_url)
+        try:
+            await db.migrate()
+            async with db.session() as session:
+                slug = await pick_festival(session, festival_slug)
+                ids = await registrations_attending(session, await festival_id_of(session, slug))
+            queued = 0
+            with click.progressbar(
+                length=len(ids), label="reconciling invites", file=sys.stderr
+            ) as bar:
+                # A short transaction per group: the service's writers wait only that long.
+                for start in range(0, len(ids), INVITES_PER_TRANSACTION):
+                    group = ids[start : start + INVITES_PER_TRANSACTION]
+                    async with db.writer() as session, session.begin():
+                        queued += await sync_invites(session, group, SystemClock().now())
+                    bar.update(len(group))
+            return queued
+        finally:
+            await db.dispose()
+
+    try:
+        queued = asyncio.run(work())
+    except FestivalError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{queued} invite(s) queued")
+
+
+@main.command()
+@click.option("--output", "-o", type=click.File("wb"), default="-")
+@festival_option
+@database_option
+@var_option
+def ics(
+    output: Any, festival_slug: str | None, database_url: str | None, var_dir: str | None
+) -> None:
+    """Write the public programme calendar (the same as GET /programme.ics)."""
+    settings = settings_from(database_url=database_url, var_dir=var_dir)
+
+    async def work(session: Any) -> bytes:
+        slug = await pick_festival(session, festival_slug)
+        festival = await read_festival(session, slug)
+        assert festival is not None
+        return programme_calendar(
+            festival, base_url=settings.resolved_base_url, now=SystemClock().now()
+        )
+
+    output.write(run_with_db(settings, work))

@@ -1,0 +1,195 @@
+"""`festival check`, `load` and `serve`: programme files into the store, and the service."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+import uvicorn
+
+from festival import __version__
+from festival.cli.common import (
+    CONSOLES,
+    database_option,
+    main,
+    pick_festival,
+    run_with_db,
+    settings_from,
+    var_option,
+)
+from festival.clock import SystemClock
+from festival.config import Settings
+from festival.errors import ProgrammeError
+from festival.programme.changes import LoadReport
+from festival.programme.loading import check_programme_files, read_programme
+from festival.storage.db import Database
+from festival.storage.programme_repo import save_programme
+from festival.storage.token_repo import create_token
+from festival.web.app import create_app
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def check(files: tuple[Path, ...]) -> None:
+    """Validate programme FILES; print every problem as FILE:LINE: message.
+
+    Exits 0 when all files are valid, 1 otherwise.
+    """
+    problems = check_programme_files(files)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        bad = len({p.file for p in problems})
+        click.echo(f"{len(problems)} problem(s) in {bad} of {len(files)} file(s)", err=True)
+        sys.exit(1)
+    click.echo(f"{len(files)} file(s) valid", err=True)
+
+
+async def _load(settings: Settings, festival_file: Path, on_date: date | None) -> LoadReport:
+    festival = read_programme(festival_file, on_date=on_date)
+    db = Database(settings.resolved_database_url)
+    try:
+        await db.migrate()
+        async with db.session() as session, session.begin():
+            return await save_programme(
+                session, festival, source=str(festival_file), now=SystemClock().now()
+            )
+    finally:
+        await db.dispose()
+
+
+def demo_day(path: Path) -> date:
+    """Today in the festival's zone, or tomorrow when today's programme would have begun:
+    the demo should always have something to register for and something still to come."""
+    festival = read_programme(path)
+    now = SystemClock().now()
+    today = now.astimezone(festival.zone).date()
+    moved = read_programme(path, on_date=today)
+    starts = [r.start for r in moved.rounds] + ([moved.plenary.start] if moved.plenary else [])
+    if starts and min(starts) <= now:
+        return today + timedelta(days=1)
+    return today
+
+
+def _apply(settings: Settings, path: Path, *, demo: bool) -> None:
+    try:
+        report = asyncio.run(_load(settings, path, demo_day(path) if demo else None))
+    except ProgrammeError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    for line in report.lines():
+        click.echo(line)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--demo",
+    is_flag=True,
+    envvar="FESTIVAL_DEMO",
+    help="Move the festival to today (tomorrow if today's programme has begun), keeping its "
+    "local times (env FESTIVAL_DEMO).",
+)
+@database_option
+@var_option
+def load(file: Path, demo: bool, database_url: str | None, var_dir: str | None) -> None:
+    """Apply programme FILE to the store and report what changed.
+
+    Entries are matched by id: changed ones are updated (and the change recorded), removed
+    ones are marked cancelled, never deleted.
+    """
+    _apply(settings_from(database_url=database_url, var_dir=var_dir), file, demo=demo)
+
+
+@main.command()
+@click.option(
+    "--programme",
+    type=click.Path(path_type=Path),
+    envvar="FESTIVAL_PROGRAMME",
+    help="Load this programme file before serving (env FESTIVAL_PROGRAMME).",
+)
+@click.option("--host", help="Interface to listen on (env FESTIVAL_HOST). Default 127.0.0.1.")
+@click.option("--port", type=int, help="Port to listen on (env FESTIVAL_PORT). Default 8000.")
+@click.option(
+    "--demo",
+    is_flag=True,
+    envvar="FESTIVAL_DEMO",
+    help="With --programme: move the festival to today (tomorrow if today's programme has "
+    "begun), so a past festival can be tried out (env FESTIVAL_DEMO).",
+)
+@database_option
+@var_option
+def serve(
+    programme: Path | None,
+    host: str | None,
+    port: int | None,
+    demo: bool,
+    database_url: str | None,
+    var_dir: str | None,
+) -> None:
+    """Run the service (loads --programme first)."""
+    settings = settings_from(host=host, port=port, database_url=database_url, var_dir=var_dir)
+    if programme is not None:
+        _apply(settings, programme, demo=demo)
+    base = settings.resolved_base_url
+    click.echo(f"\nfestival {__version__} on {base}")
+    click.echo(f"  programme (attendees): {base}/")
+    click.echo(f"  register:              {base}/register")
+    click.echo(f"  programme API:         {base}/api/programme")
+    click.echo(f"  calendar:              {base}/programme.ics")
+    if demo and programme is not None:
+        # Fresh tokens so a newcomer can try every console at once; only in demo mode, so a
+        # real festival never gets tokens nobody asked for.
+        for role, url in _demo_consoles(settings).items():
+            click.echo(f"  {role + ' console:':<22} {url}")
+    click.echo("")
+    _tune_gc_for_many_connections()
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        # A client message is at most 4,096 characters (docs/live-protocol.md); a frame far
+        # beyond that is refused by the protocol layer before it is buffered.
+        ws_max_size=64 * 1024,
+        ws_per_message_deflate=settings.ws_compression == "deflate",
+    )
+
+
+GC_THRESHOLDS = (100_000, 2, 10)
+"""Objects the young generation may gain before it is collected (Python's default: 700),
+then young collections per middle one (default 10: a middle generation of up to a million
+objects, walked in seconds at 10,000 viewers), then middle per full one (as the default)."""
+
+
+def _tune_gc_for_many_connections() -> None:
+    """Thousands of open connections make a large heap that lives as long as they do. With
+    the default threshold a broadcast's objects still in flight (a wake-up per viewer) are
+    caught by young collections, promoted, and every few dozen broadcasts bring on a full
+    collection that walks the whole heap: a pause of a second at 5,000 viewers, longer than
+    the broadcast itself. A larger young generation lets a broadcast come and go between
+    collections; freezing what the start-up made keeps it out of every later walk.
+    Measured in docs/benchmarks.md."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+def _demo_consoles(settings: Settings) -> dict[str, str]:
+    async def work(session: Any) -> dict[str, str]:
+        slug = await pick_festival(session, None)
+        urls: dict[str, str] = {}
+        for role in CONSOLES:
+            _, secret = await create_token(
+                session, slug, role, channel=None, label="demo", now=SystemClock().now()
+            )
+            urls[role] = f"{settings.resolved_base_url}{CONSOLES[role]}?token={secret}"
+        return urls
+
+    result: dict[str, str] = run_with_db(settings, work)
+    return result

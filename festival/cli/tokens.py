@@ -1,0 +1,105 @@
+"""`festival token create|list|revoke`: the role tokens that open the consoles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from festival.access.tokens import ROLES
+from festival.cli.common import (
+    CONSOLES,
+    database_option,
+    festival_option,
+    main,
+    pick_festival,
+    run_with_db,
+    settings_from,
+    var_option,
+)
+from festival.clock import SystemClock
+from festival.errors import FestivalError
+from festival.live.channels import SHOW, qa_channels
+from festival.storage.programme_repo import read_festival
+from festival.storage.token_repo import create_token, list_tokens, revoke_token
+
+
+@main.group()
+def token() -> None:
+    """Create, list and revoke role tokens (admin, host, moderator, presenter)."""
+
+
+@token.command("create")
+@click.option("--role", required=True, type=click.Choice([r for r in ROLES if r != "attendee"]))
+@click.option(
+    "--channel",
+    "channels",
+    multiple=True,
+    help="Limit the token to a live channel (plenary, a session id); repeat for several.",
+)
+@click.option("--label", default="", help="A note for `token list`, e.g. who has it.")
+@festival_option
+@database_option
+@var_option
+def token_create(
+    role: str,
+    channels: tuple[str, ...],
+    label: str,
+    festival_slug: str | None,
+    database_url: str | None,
+    var_dir: str | None,
+) -> None:
+    """Create a token; the last line printed is the console URL with the token in it.
+
+    The secret is shown only now; the store keeps only its hash.
+    """
+    settings = settings_from(database_url=database_url, var_dir=var_dir)
+    channel = ",".join(dict.fromkeys(channels)) or None
+
+    async def work(session: Any) -> tuple[int, str, str]:
+        slug = await pick_festival(session, festival_slug)
+        festival = await read_festival(session, slug)
+        known = {SHOW, *qa_channels(festival)} if festival is not None else set()
+        unknown = [c for c in dict.fromkeys(channels) if c not in known]
+        if unknown:
+            raise FestivalError(
+                f"no channel {', '.join(map(repr, unknown))} in {slug}; "
+                f"channels: {', '.join(sorted(known))}"
+            )
+        grant_role = next(r for r in ROLES if r == role)  # click checked it is one of them
+        token_id, secret = await create_token(
+            session, slug, grant_role, channel=channel, label=label, now=SystemClock().now()
+        )
+        return token_id, secret, slug
+
+    token_id, secret, slug = run_with_db(settings, work)
+    click.echo(f"token {token_id}: {role} for {slug}" + (f", channel {channel}" if channel else ""))
+    console = next(path for r, path in CONSOLES.items() if r == role)
+    if role == "moderator" and len(channels) == 1:
+        console = f"{console}/{channels[0]}"
+    click.echo(f"{settings.resolved_base_url}{console}?token={secret}")
+
+
+@token.command("list")
+@festival_option
+@database_option
+@var_option
+def token_list(festival_slug: str | None, database_url: str | None, var_dir: str | None) -> None:
+    """List role tokens (never their secrets)."""
+    settings = settings_from(database_url=database_url, var_dir=var_dir)
+    tokens = run_with_db(settings, lambda session: list_tokens(session, festival_slug))
+    for t in tokens:
+        state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+        channel = f" channel={t.channel}" if t.channel else ""
+        click.echo(f"{t.id}\t{t.festival}\t{t.role}{channel}\t{state}\t{t.label}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@database_option
+@var_option
+def token_revoke(token_id: int, database_url: str | None, var_dir: str | None) -> None:
+    """Revoke token TOKEN_ID (see `token list`); it stops working at once."""
+    settings = settings_from(database_url=database_url, var_dir=var_dir)
+    changed = run_with_db(settings, lambda s: revoke_token(s, token_id, now=SystemClock().now()))
+    click.echo(f"token {token_id} " + ("revoked" if changed else "was already revoked"))
