@@ -77,7 +77,7 @@ festival_option = click.option(
 
 CONSOLES: dict[Role, str] = {
     "admin": "/admin",
-    "host": "/host",
     "moderator": "/moderate",
+    "host": "/host",
     "presenter": "/presenter",
 }
