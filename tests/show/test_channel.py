@@ -286,24 +286,21 @@ async def test_start_over_after_a_rehearsal_but_not_while_live(site: Site):
     assert again["type"] == "ack"
 
 
-async def test_the_whole_afternoon_from_the_console_followed_within_a_second(site: Site):
+async def test_the_whole_afternoon_from_the_console_followed_by_every_screen(site: Site):
     host = await connect(show_url(site, site.role_token("host")))
     presenter = await connect(show_url(site, site.role_token("presenter")))
     attendee = await connect(show_url(site, site.register("Anna")))
     qa = await connect(site.url("plenary"))
     followers = (presenter, attendee)
-    waits: list[float] = []
     try:
         for client in (host, *followers, qa):
             await snapshot(client)
         steps: list[Message] = [{"action": "live"}, {"action": "start", "block_id": BLOCKS[0]}]
         steps += [{"action": "next", "block_id": block} for block in BLOCKS]
         for step in steps:
-            sent = asyncio.get_running_loop().time()
             ack = await host_act(host, **step)
-            for client in followers:
-                await client.wait_for(lambda m, seq=ack["seq"]: m.get("seq") == seq, 1.0)
-            waits.append(asyncio.get_running_loop().time() - sent)
+            for client in followers:  # how fast they follow is measured in bench/, not here
+                await client.wait_for(lambda m, seq=ack["seq"]: m.get("seq") == seq)
         last = await presenter.wait_for(lambda m: m.get("seq") == ack["seq"])
         closed = await qa.wait_for(
             lambda m: m.get("type") == "event" and m["event"]["type"] == "qa.closed"
@@ -312,7 +309,6 @@ async def test_the_whole_afternoon_from_the_console_followed_within_a_second(sit
         for client in (host, *followers, qa):
             await client.close()
 
-    assert max(waits) < 1.0
     assert {b["status"] for b in last["show"]["blocks"]} == {"ended"}
     assert last["show"]["ended_at"] is None  # every block ran; the show is over without "end"
     assert closed["event"]["type"] == "qa.closed"
