@@ -21,8 +21,10 @@ run: $(STAMP)
 	$(BIN)/festival serve --programme $(PROGRAMME) --demo
 
 ## Every check CI runs: format, lint, types, import layers, the whole test suite.
+## Two workers, a test file each at a time: most tests wait on servers and browsers, so two
+## run side by side in about half the time (a file's tests share their module fixtures).
 test: lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check festival tests bench
