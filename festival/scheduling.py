@@ -226,7 +226,8 @@ class Scheduler:
         """Each channel's Q&A opens when its block starts and closes when it ends: a job at
         every boundary to come, and the boundaries already passed applied now (once each)."""
         ids: set[str] = set()
-        await self.follow(festival.slug)
+        if self.qa is not None:
+            await self.qa.follow_programme(festival, now)
         for info in qa_channels(festival).values():
             for moment in (info.start, info.end):
                 if moment > now:

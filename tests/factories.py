@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from click.testing import CliRunner, Result
 from starlette.testclient import TestClient
 
+from festival.cli import main
 from festival.clock import Clock, FixedClock
 from festival.config import Settings
 from festival.storage.db import Database
@@ -151,3 +154,21 @@ def registrations_seen_by(client: TestClient, token: str) -> list[dict[str, Any]
     assert response.status_code == 200, response.text
     found: list[dict[str, Any]] = response.json()["registrations"]
     return found
+
+
+def cli_against(database_url: str, var_dir: Path) -> Callable[..., Result]:
+    """Runs `festival ARGS…` against one database, with no other FESTIVAL_* setting: a
+    developer's own settings must not change what the command does."""
+    env: dict[str, str | None] = {
+        "FESTIVAL_DATABASE_URL": database_url,
+        "FESTIVAL_VAR_DIR": str(var_dir),
+        "FESTIVAL_BASE_URL": None,
+        "FESTIVAL_HOST": None,
+        "FESTIVAL_PORT": None,
+        "FESTIVAL_FESTIVAL": None,
+    }
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(main, list(args), env=env, prog_name="festival")
+
+    return run

@@ -9,15 +9,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from starlette.testclient import TestClient
 
-from festival.cli import main
 from festival.clock import FixedClock
 from festival.config import Settings
 from festival.web.app import create_app
 from tests.conftest import REFERENCE
-from tests.factories import REFERENCE_SLUG, bearer, register, registration
+from tests.factories import REFERENCE_SLUG, bearer, cli_against, register, registration
 from tests.web.conftest import NOW
 
 HEADER = [
@@ -44,20 +43,7 @@ def database_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def festival(database_url: str, tmp_path: Path) -> Callable[..., Result]:
-    """Runs `festival ARGS…` against the test database, with no other FESTIVAL_* setting."""
-    env: dict[str, str | None] = {
-        "FESTIVAL_DATABASE_URL": database_url,
-        "FESTIVAL_VAR_DIR": str(tmp_path / "var"),
-        "FESTIVAL_BASE_URL": None,
-        "FESTIVAL_HOST": None,
-        "FESTIVAL_PORT": None,
-        "FESTIVAL_FESTIVAL": None,
-    }
-
-    def run(*args: str) -> Result:
-        return CliRunner().invoke(main, list(args), env=env, prog_name="festival")
-
-    return run
+    return cli_against(database_url, tmp_path / "var")
 
 
 @pytest.fixture

@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from festival.bus import GAP, Bus, BusError, channel_topic
-from festival.live.log import EventLog
-from festival.live.qa_service import wire_to_stored
+from festival.live.log import EventLog, wire_to_stored
 from festival.storage.live_repo import StoredEvent
 
 logger = logging.getLogger(__name__)

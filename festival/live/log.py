@@ -1,10 +1,13 @@
-"""Reading a live channel's stored events, by festival slug: what the hub and services share."""
+"""A live channel's stored events, by festival slug: reading them back, and publishing them on
+the bus once committed. What the hub and the services share."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from datetime import datetime
+from typing import Any, Final
 
+from festival.bus import Bus, channel_topic
 from festival.storage.db import Database
 from festival.storage.live_repo import StoredEvent, events_after, last_seq
 from festival.storage.programme_repo import festival_id_of
@@ -46,3 +49,35 @@ class EventLog:
             if since > last or last - since > MAX_REPLAY:
                 return None
             return last, await events_after(db, festival_id, channel, since)
+
+
+def stored_to_wire(festival: str, event: StoredEvent) -> dict[str, Any]:
+    """How a stored event crosses the bus: everything, for the hub to make each view from."""
+    return {
+        "festival": festival,
+        "channel": event.channel,
+        "seq": event.seq,
+        "type": event.type,
+        "actor": event.actor,
+        "at": event.at.isoformat(),
+        "body": event.body,
+    }
+
+
+def wire_to_stored(message: dict[str, Any]) -> StoredEvent:
+    return StoredEvent(
+        channel=str(message["channel"]),
+        seq=int(message["seq"]),
+        type=str(message["type"]),
+        actor=str(message["actor"]),
+        at=datetime.fromisoformat(message["at"]),
+        body=dict(message["body"]),
+    )
+
+
+async def publish(bus: Bus, festival: str, stored: Sequence[StoredEvent]) -> None:
+    """Tell every instance about events already committed (never before: whoever hears of an
+    event must be able to read it back)."""
+    if stored:
+        topic = channel_topic(festival, stored[0].channel)
+        await bus.publish(topic, {"events": [stored_to_wire(festival, e) for e in stored]})

@@ -12,11 +12,10 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from festival.bus import Bus, channel_topic
+from festival.bus import Bus
 from festival.live.channels import QaChannelInfo, qa_channels
-from festival.live.log import EventLog
+from festival.live.log import EventLog, publish
 from festival.programme.model import Festival
 from festival.qa import PROGRAMME_ACTOR, Outcome, QaChannel, apply, follow_block
 from festival.qa.records import event_body, event_from_parts
@@ -39,30 +38,6 @@ Command = Callable[[QaChannel, int], Outcome]
 class _Known:
     seq: int
     state: QaChannel
-
-
-def stored_to_wire(festival: str, event: StoredEvent) -> dict[str, Any]:
-    """How a stored event crosses the bus: everything, for the hub to make each view from."""
-    return {
-        "festival": festival,
-        "channel": event.channel,
-        "seq": event.seq,
-        "type": event.type,
-        "actor": event.actor,
-        "at": event.at.isoformat(),
-        "body": event.body,
-    }
-
-
-def wire_to_stored(message: dict[str, Any]) -> StoredEvent:
-    return StoredEvent(
-        channel=str(message["channel"]),
-        seq=int(message["seq"]),
-        type=str(message["type"]),
-        actor=str(message["actor"]),
-        at=datetime.fromisoformat(message["at"]),
-        body=dict(message["body"]),
-    )
 
 
 class QaService:
@@ -112,14 +87,8 @@ class QaService:
             if stored:
                 self._remember(festival_id, channel, _Known(stored[-1].seq, outcome.state))
         if stored:
-            await self.publish(festival, stored)
+            await publish(self.bus, festival, stored)
         return stored
-
-    async def publish(self, festival: str, stored: Sequence[StoredEvent]) -> None:
-        topic = channel_topic(festival, stored[0].channel)
-        await self.bus.publish(
-            topic, {"events": [stored_to_wire(festival, event) for event in stored]}
-        )
 
     async def follow_programme(self, festival: Festival, now: datetime) -> None:
         """Open each channel's Q&A once its block has started and close it once it has ended,

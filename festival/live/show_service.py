@@ -18,11 +18,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from festival.bus import Bus, channel_topic
+from festival.bus import Bus
 from festival.errors import FestivalError, NotFound
 from festival.live.channels import PLENARY, SHOW
-from festival.live.log import EventLog
-from festival.live.qa_service import QaService, stored_to_wire
+from festival.live.log import EventLog, publish
+from festival.live.qa_service import QaService
 from festival.live.show_views import event_of, is_over, stored_body
 from festival.programme.model import Festival, Plenary
 from festival.qa import close_qa, open_qa
@@ -111,10 +111,7 @@ class ShowService:
             if stored:
                 self._remember(festival_id, _Known(stored[-1].seq, plenary, outcome.show))
         if stored:
-            await self.bus.publish(
-                channel_topic(festival.slug, SHOW),
-                {"events": [stored_to_wire(festival.slug, e) for e in stored]},
-            )
+            await publish(self.bus, festival.slug, stored)
             await self._follow_qa(festival, before, outcome, now)
             for listener in self.listeners:
                 await listener(festival.slug)

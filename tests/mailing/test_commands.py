@@ -14,13 +14,13 @@ from pathlib import Path
 
 import icalendar
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from festival.cli import main
 from festival.clock import FixedClock
 from festival.storage.db import Database
 from festival.storage.registration_repo import register
 from tests.conftest import REFERENCE
+from tests.factories import cli_against
 from tests.mailing.test_delivery import NOW, SLUG, person, sender
 
 HEADER = "kind        pending  sending     sent   failed  skipped"
@@ -33,18 +33,7 @@ def database_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def festival(database_url: str, tmp_path: Path) -> Callable[..., Result]:
-    """Runs `festival ARGS…` against the test database, with no other FESTIVAL_* setting."""
-    env: dict[str, str | None] = {
-        "FESTIVAL_DATABASE_URL": database_url,
-        "FESTIVAL_VAR_DIR": str(tmp_path / "var"),
-        "FESTIVAL_BASE_URL": None,
-        "FESTIVAL_FESTIVAL": None,
-    }
-
-    def run(*args: str) -> Result:
-        return CliRunner().invoke(main, list(args), env=env, prog_name="festival")
-
-    return run
+    return cli_against(database_url, tmp_path / "var")
 
 
 @pytest.fixture
