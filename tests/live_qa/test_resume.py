@@ -24,7 +24,7 @@ async def test_resuming_with_since_delivers_exactly_the_missed_events(shared_sit
     last = max(a["seq"] for a in acks)
 
     resumed = await connect(shared_site.url("plenary", token, since=start_seq))
-    await resumed.wait_for(lambda m: m.get("seq") == last)
+    await resumed.numbered(last)
     seqs = [m["seq"] for m in resumed.events()]
     # A moderator sees every event: exactly start+1 … last, in order, once each.
     assert seqs == list(range(start_seq + 1, last + 1))
@@ -50,7 +50,7 @@ async def test_the_audience_resumes_without_seeing_what_it_may_not(shared_site: 
     done = await mod.event("question.approved", id=shown)
 
     back = await connect(shared_site.url("plenary", since=snapshot["seq"]))
-    await back.wait_for(lambda m: m.get("seq") == done["seq"])
+    await back.numbered(done["seq"])
     texts = [m["event"]["question"]["text"] for m in back.events()]
     assert "Wordt getoond" in texts
     assert "Wordt verborgen" not in texts
@@ -80,7 +80,7 @@ async def test_a_restart_between_events_loses_nothing_acknowledged(tmp_path: Pat
         # Numbering goes on where it stopped: no seq is given out twice.
         assert after["seq"] == snapshot["seq"] + 1
         resumed = await connect(site.url("plenary", token, since=acks[0]["seq"]))
-        await resumed.wait_for(lambda m: m.get("seq") == after["seq"])
+        await resumed.numbered(after["seq"])
         assert [m["seq"] for m in resumed.events()] == list(
             range(acks[0]["seq"] + 1, after["seq"] + 1)
         )
@@ -109,7 +109,7 @@ async def test_two_instances_on_postgres_and_redis_share_the_feed_in_order(
             for index, asker in enumerate(askers):
                 acks.append(await asker.send({"type": "ask", "text": f"Vraag {n} van {index}"}))
         last = max(ack["seq"] for ack in acks)
-        await mod_b.wait_for(lambda m: m.get("seq") == last)
+        await mod_b.numbered(last)
         seqs = [m["seq"] for m in mod_b.events()]
         assert seqs == sorted(seqs) == list(range(seqs[0], last + 1))
         asked = {m["event"]["question"]["id"] for m in mod_b.events() if m["event"]["question"]}

@@ -111,7 +111,7 @@ async def test_host_action_acked_after_commit_and_broadcast(site: Site):
 
         live = await host_act(host, "live")
         started = await host_act(host, "start", block_id="start-plenair")
-        seen = await audience.wait_for(lambda m: m.get("seq") == started["seq"])
+        seen = await audience.numbered(started["seq"])
     finally:
         await host.close()
         await audience.close()
@@ -227,8 +227,8 @@ async def test_reconnect_with_since_gets_what_was_missed(site: Site):
     presenter = await connect(show_url(site, site.role_token("presenter"), since=seen["seq"]))
     public = await connect(show_url(site, None, since=seen["seq"]))
     try:
-        missed = await presenter.wait_for(lambda m: m.get("seq") == seen["seq"] + 2)
-        paused = await public.wait_for(lambda m: m.get("seq") == seen["seq"] + 1)
+        missed = await presenter.numbered(seen["seq"] + 2)
+        paused = await public.numbered(seen["seq"] + 1)
         await public.send({"type": "ping"})
     finally:
         await presenter.close()
@@ -273,7 +273,7 @@ async def test_start_over_after_a_rehearsal_but_not_while_live(site: Site):
         refused = await host_act(host, "reset")
         await host_act(host, "end_show")
         done = await host_act(host, "reset")
-        seen = await public.wait_for(lambda m: m.get("seq") == done["seq"])
+        seen = await public.numbered(done["seq"])
         again = await host_act(host, "live")
     finally:
         await host.close()
@@ -300,8 +300,8 @@ async def test_the_whole_afternoon_from_the_console_followed_by_every_screen(sit
         for step in steps:
             ack = await host_act(host, **step)
             for client in followers:  # how fast they follow is measured in bench/, not here
-                await client.wait_for(lambda m, seq=ack["seq"]: m.get("seq") == seq)
-        last = await presenter.wait_for(lambda m: m.get("seq") == ack["seq"])
+                await client.numbered(ack["seq"])
+        last = await presenter.numbered(ack["seq"])
         closed = await qa.wait_for(
             lambda m: m.get("type") == "event" and m["event"]["type"] == "qa.closed"
         )
@@ -340,8 +340,8 @@ async def test_two_hosts_on_two_instances_share_one_show(
                 host_act(host_b, "extend", block_id="start-plenair", minutes=5),
             )
             last = max(m["seq"] for m in both)
-            seen = await presenter_b.wait_for(lambda m: m.get("seq") == last)
-            on_a = await host_a.wait_for(lambda m: m.get("seq") == last)
+            seen = await presenter_b.numbered(last)
+            on_a = await host_a.numbered(last)
         finally:
             for client in (host_a, host_b, presenter_b):
                 await client.close()
