@@ -131,7 +131,7 @@ class Client:
         return await self.wait_for(match)
 
     async def numbered(self, seq: int) -> Message:
-        """The event numbered `seq`: not the ack of our own action, which carries the same number."""
+        """The event numbered `seq` (not the ack of our own action: it carries the number too)."""
         return await self.wait_for(lambda m: m.get("type") == "event" and m.get("seq") == seq)
 
     def events(self) -> list[Message]:
