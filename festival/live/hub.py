@@ -17,7 +17,7 @@ import asyncio
 import json
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Generator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -44,8 +44,23 @@ class Rendered:
 Renderer = Callable[[StoredEvent], Rendered]
 
 
+Send = Callable[[str], Coroutine[Any, Any, None]]
+"""Sends one text message to a viewer's connection."""
+Close = Callable[[], Coroutine[Any, Any, None]]
+"""Closes a dropped viewer's connection, telling it to resume with `since`."""
+
+
 class Listener:
-    """One connected viewer: a role, maybe an identity, and a bounded queue of messages."""
+    """One connected viewer: a role, maybe an identity, and the way to its connection.
+
+    Until `start` (while the connection's opening is being sent) messages wait in a queue.
+    After it, a message goes out at once: its send is stepped right here, in the broadcast,
+    and the server finishes it without waiting unless the connection's write buffer is full.
+    Only then a task takes over the send, and later messages queue behind it, at most `limit`
+    of them; one more and the viewer is dropped. A task per connection waiting for messages
+    cost a broadcast about a third of its CPU (docs/benchmarks.md); this costs nothing while
+    viewers keep up, and a slow one still never holds up the others.
+    """
 
     def __init__(self, role: str, viewer_id: str | None = None, *, limit: int = QUEUE_LIMIT):
         self.role = role
@@ -53,40 +68,120 @@ class Listener:
         self.limit = limit
         self.dropped = False
         self._items: deque[tuple[int, str]] = deque()
-        # A bare future, not an asyncio.Event: a broadcast wakes every viewer's writer, and
-        # the Event's bookkeeping made that wake-up about half again as dear (docs/benchmarks.md).
-        self._waiter: asyncio.Future[None] | None = None
+        self._send: Send | None = None
+        self._close: Close | None = None
+        self._sent = 0  # the last event sent: the opening covered those up to here
+        self._catching_up: asyncio.Task[None] | None = None
+
+    def start(self, send: Send, close: Close, sent: int) -> None:
+        """The opening brought the viewer to event `sent`: send what came since, and then
+        everything as it comes."""
+        self._send, self._close, self._sent = send, close, sent
+        if self.dropped:
+            self._closing()
+        elif self._items:
+            self._catching_up = asyncio.create_task(self._catch_up(None))
 
     def offer(self, seq: int, text: str) -> bool:
-        """Queue a message (seq 0: not an event); False, and dropped, when it is too full."""
+        """Send or queue a message (seq 0: not an event); False, and dropped, when the viewer
+        is too far behind."""
         if self.dropped:
             return False
-        if len(self._items) >= self.limit:
-            self.drop()
-            return False
-        self._items.append((seq, text))
-        self._wake()
-        return True
+        if self._send is None or self._catching_up is not None:
+            if len(self._items) >= self.limit:
+                self.drop()
+                return False
+            self._items.append((seq, text))
+            return True
+        if self._due(seq):
+            self._send_now(self._send(text))
+        return not self.dropped
 
     def drop(self) -> None:
-        """Stop this viewer: its writer gets None and closes the connection."""
+        """Stop this viewer: nothing more is sent, and its connection is closed."""
+        if self.dropped:
+            return
         self.dropped = True
         self._items.clear()
-        self._wake()
+        if self._catching_up is not None:
+            self._catching_up.cancel()
+        if self._send is not None:
+            self._closing()
 
-    def _wake(self) -> None:
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None and not waiter.done():  # done: its writer was cancelled
-            waiter.set_result(None)
+    def stop(self) -> None:
+        """The connection has ended: let go of whatever is still being sent."""
+        self.dropped = True
+        self._items.clear()
+        if self._catching_up is not None:
+            self._catching_up.cancel()
 
-    async def next(self) -> tuple[int, str] | None:
-        """The next message, waiting for one; None once the viewer has been dropped."""
-        while not self._items:
-            if self.dropped:
-                return None
-            self._waiter = asyncio.get_running_loop().create_future()
-            await self._waiter
-        return self._items.popleft()
+    def _due(self, seq: int) -> bool:
+        if seq:
+            if seq <= self._sent:
+                return False  # the opening covered it
+            self._sent = seq
+        return True
+
+    def _send_now(self, sending: Coroutine[Any, Any, None]) -> None:
+        try:
+            waiting_for = sending.send(None)
+        except StopIteration:
+            return  # sent
+        except Exception:
+            self.stop()  # the connection is gone; its reader ends the session
+            return
+        self._catching_up = asyncio.create_task(self._catch_up(_Resumed(sending, waiting_for)))
+
+    async def _catch_up(self, sending: _Resumed | None) -> None:
+        try:
+            if sending is not None:
+                await sending
+            while self._items:
+                seq, text = self._items.popleft()
+                if self._due(seq):
+                    assert self._send is not None
+                    await self._send(text)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.stop()
+        finally:
+            self._catching_up = None
+
+    def _closing(self) -> None:
+        assert self._close is not None
+        task = asyncio.create_task(self._close())
+        _CLOSES.add(task)
+        task.add_done_callback(_CLOSES.discard)
+
+
+_CLOSES: set[asyncio.Task[None]] = set()
+"""Closes in flight: the event loop holds tasks only weakly."""
+
+
+class _Resumed:
+    """Awaiting this finishes a coroutine that was stepped by hand until it had to wait for
+    `waiting_for`: the awaiting task takes over that wait, then drives the coroutine on."""
+
+    def __init__(self, coroutine: Coroutine[Any, Any, None], waiting_for: Any) -> None:
+        self._coroutine = coroutine
+        self._waiting_for = waiting_for
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        coroutine, waiting_for = self._coroutine, self._waiting_for
+        while True:
+            try:
+                answer = yield waiting_for
+            except BaseException as error:  # cancelled while waiting: the coroutine hears it
+                try:
+                    waiting_for = coroutine.throw(error)
+                except StopIteration:
+                    return
+            else:
+                try:
+                    waiting_for = coroutine.send(answer)
+                except StopIteration:
+                    return
 
 
 class _Room:

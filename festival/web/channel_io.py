@@ -1,16 +1,15 @@
 """What every live websocket (`/ws/channels/…`) does the same way, whatever the channel.
 
 `serve_channel` runs a connection once its token is checked: join the hub, send the opening
-(snapshot or replay), then one task writes (replies and events in order, events the opening
-covered skipped) while this one reads. Each client message is framed the same way: at most
-MAX_MESSAGE_CHARS, a JSON object in a text frame, within the per-connection rate, `ping`
-answered here; the rest goes to the channel's `Handler`, whose ack or error echoes `ref`.
-See docs/live-protocol.md for the codes.
+(snapshot or replay), then hand the connection to its `Listener`, which sends replies and
+events in order (events the opening covered skipped), while this task reads. Each client
+message is framed the same way: at most MAX_MESSAGE_CHARS, a JSON object in a text frame,
+within the per-connection rate, `ping` answered here; the rest goes to the channel's
+`Handler`, whose ack or error echoes `ref`. See docs/live-protocol.md for the codes.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -102,38 +101,23 @@ async def serve_channel(
     except BusError as error:
         await refuse(websocket, error)
         return
-    writer: asyncio.Task[None] | None = None
     try:
         seq, first = await opening()
         for text in first:
             await websocket.send_text(text)
-        writer = asyncio.create_task(_write(websocket, listener, seq))
+        listener.start(websocket.send_text, lambda: _close_dropped(websocket), seq)
         await _read(websocket, listener, handle)
     except WebSocketDisconnect:
         pass
     finally:
         hub.leave(festival, channel, listener)
-        if writer is not None:
-            writer.cancel()
-            with suppress(asyncio.CancelledError, Exception):
-                await writer
+        listener.stop()
 
 
-async def _write(websocket: WebSocket, listener: Listener, sent: int) -> None:
-    """Send queued messages in order, skipping events the opening already covered."""
-    while True:
-        item = await listener.next()
-        if item is None:
-            # Dropped: too slow, or the service is stopping. Either way the client resumes.
-            with suppress(Exception):
-                await websocket.close(code=CLOSE_TOO_SLOW, reason="resume with since")
-            return
-        seq, text = item
-        if seq:
-            if seq <= sent:
-                continue
-            sent = seq
-        await websocket.send_text(text)
+async def _close_dropped(websocket: WebSocket) -> None:
+    """Dropped: too slow, or the service is stopping. Either way the client resumes."""
+    with suppress(Exception):
+        await websocket.close(code=CLOSE_TOO_SLOW, reason="resume with since")
 
 
 async def _read(websocket: WebSocket, listener: Listener, handle: Handler) -> None:
