@@ -17,7 +17,7 @@ import asyncio
 import json
 import logging
 from collections import deque
-from collections.abc import Callable, Coroutine, Generator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -44,7 +44,7 @@ class Rendered:
 Renderer = Callable[[StoredEvent], Rendered]
 
 
-Send = Callable[[str], Coroutine[Any, Any, None]]
+Send = Callable[[str], Awaitable[None]]
 """Sends one text message to a viewer's connection."""
 Close = Callable[[], Coroutine[Any, Any, None]]
 """Closes a dropped viewer's connection, telling it to resume with `since`."""
@@ -122,15 +122,16 @@ class Listener:
             self._sent = seq
         return True
 
-    def _send_now(self, sending: Coroutine[Any, Any, None]) -> None:
+    def _send_now(self, sending: Awaitable[None]) -> None:
+        steps = sending.__await__()
         try:
-            waiting_for = sending.send(None)
+            waiting_for = steps.send(None)
         except StopIteration:
             return  # sent
         except Exception:
             self.stop()  # the connection is gone; its reader ends the session
             return
-        self._catching_up = asyncio.create_task(self._catch_up(_Resumed(sending, waiting_for)))
+        self._catching_up = asyncio.create_task(self._catch_up(_Resumed(steps, waiting_for)))
 
     async def _catch_up(self, sending: _Resumed | None) -> None:
         try:
@@ -160,26 +161,26 @@ _CLOSES: set[asyncio.Task[None]] = set()
 
 
 class _Resumed:
-    """Awaiting this finishes a coroutine that was stepped by hand until it had to wait for
-    `waiting_for`: the awaiting task takes over that wait, then drives the coroutine on."""
+    """Awaiting this finishes an awaitable that was stepped by hand until it had to wait for
+    `waiting_for`: the awaiting task takes over that wait, then drives the steps on."""
 
-    def __init__(self, coroutine: Coroutine[Any, Any, None], waiting_for: Any) -> None:
-        self._coroutine = coroutine
+    def __init__(self, steps: Generator[Any, None, None], waiting_for: Any) -> None:
+        self._steps = steps
         self._waiting_for = waiting_for
 
     def __await__(self) -> Generator[Any, Any, None]:
-        coroutine, waiting_for = self._coroutine, self._waiting_for
+        steps, waiting_for = self._steps, self._waiting_for
         while True:
             try:
                 answer = yield waiting_for
-            except BaseException as error:  # cancelled while waiting: the coroutine hears it
+            except BaseException as error:  # cancelled while waiting: the send hears it
                 try:
-                    waiting_for = coroutine.throw(error)
+                    waiting_for = steps.throw(error)
                 except StopIteration:
                     return
             else:
                 try:
-                    waiting_for = coroutine.send(answer)
+                    waiting_for = steps.send(answer)
                 except StopIteration:
                     return
 
