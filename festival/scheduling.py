@@ -2,10 +2,12 @@
 
 Jobs are derived from the stored programme — on start, every minute, and whenever asked — so
 nothing about them needs storing: a reminder whose moment passed while the service was down
-runs at once if its session has not ended, and is dropped if it has. What a job does is safe
-to repeat (outbox dedupe keys; one assignment record per round), and on PostgreSQL only one
-instance runs jobs at a time: the one holding an advisory lock on its own connection. When it
-dies the lock goes with its connection and another instance takes over within seconds.
+runs at once if its session has not ended, and is dropped if it has. The leader also follows
+every festival's show channel on the bus, so a host acting on any instance moves reminders
+and calendars at once. What a job does is safe to repeat (outbox dedupe keys; one assignment
+record per round), and on PostgreSQL only one instance runs jobs at a time: the one holding
+an advisory lock on its own connection. When it dies the lock goes with its connection and
+another instance takes over within seconds.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from festival.bus import Bus, BusError, channel_topic
 from festival.clock import Clock
-from festival.live.channels import qa_channels
+from festival.live.channels import SHOW, qa_channels
 from festival.live.qa_service import QaService
 from festival.live.show_service import ShowService
 from festival.live.show_views import show_now
@@ -51,19 +54,26 @@ class Scheduler:
         on_queued: Callable[[], None] | None = None,
         qa: QaService | None = None,
         show: ShowService | None = None,
+        bus: Bus | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.qa = qa
         self.show = show
+        self.bus = bus
         self.on_queued = on_queued or (lambda: None)
         self.jobs = AsyncIOScheduler(timezone="UTC")
         self.leading = False
         self._campaign: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[object]] = set()
+        self._watching: dict[str, asyncio.Task[None]] = {}  # festival slug → its show watcher
+        self._replanning: set[str] = set()
+        self._replan_again: set[str] = set()
 
-    async def start(self) -> None:
-        self.jobs.start()
+    async def start(self, *, paused: bool = False) -> None:
+        """Run for leader (at once on SQLite) and, once leading, plan. `paused`: plan every
+        job but run none, for looking at the plan."""
+        self.jobs.start(paused=paused)
         if self.db.is_sqlite:
             await self._lead()  # embedded: one process, always the leader
         else:
@@ -74,6 +84,7 @@ class Scheduler:
             self._campaign.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._campaign
+        self._stop_watching()
         if self.jobs.running:
             self.jobs.shutdown(wait=False)
         # APScheduler cancels running jobs on shutdown but cannot wait for them; a job cut off
@@ -95,8 +106,39 @@ class Scheduler:
 
     def _step_down(self) -> None:
         self.leading = False
+        self._stop_watching()
         for job in self.jobs.get_jobs():
             job.remove()
+
+    async def _watch_show(self, slug: str) -> None:
+        """Follow the festival's show channel on the bus: every host action, on whichever
+        instance, replans this festival on the leader. Returns once the watch is live."""
+        watcher = self._watching.get(slug)
+        if self.bus is None or self.show is None or (watcher is not None and not watcher.done()):
+            return
+        live = asyncio.Event()
+        watcher = asyncio.create_task(self._watch(slug, live), name=f"follow show {slug}")
+        self._watching[slug] = watcher
+        waiting = asyncio.ensure_future(live.wait())
+        await asyncio.wait((watcher, waiting), return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+
+    async def _watch(self, slug: str, live: asyncio.Event) -> None:
+        assert self.bus is not None
+        try:
+            async with self.bus.subscribe(channel_topic(slug, SHOW)) as subscription:
+                live.set()
+                async for _message in subscription:  # an event, or a gap: either way, replan
+                    self.follow_show(slug)
+        except (BusError, OSError) as exc:
+            # The next replan (within a minute) watches again, and catches up meanwhile.
+            log.warning("following the show of %s stopped: %s", slug, exc)
+
+    def _stop_watching(self) -> None:
+        for watcher in self._watching.values():
+            watcher.cancel()
+            self._running.add(watcher)  # awaited by stop()
+        self._watching.clear()
 
     async def _run_for_leader(self) -> None:
         while True:
@@ -129,6 +171,8 @@ class Scheduler:
         wanted: set[str] = {"replan"}
         for festival in festivals:
             if festival is not None:
+                if self.leading:  # watching first: no host action between plan and watch
+                    await self._watch_show(festival.slug)
                 wanted |= await self._plan_festival(festival)
         for job in self.jobs.get_jobs():
             if job.id not in wanted:
@@ -202,25 +246,36 @@ class Scheduler:
             self.on_queued()
         return starts
 
-    async def follow_show(self, slug: str) -> None:
-        """After a host action, reminders and calendars follow at once on the leader, in the
-        background so the host's ack does not wait for the mail queue; another instance
-        leaves it to the leader's next replan."""
+    def follow_show(self, slug: str) -> None:
+        """After a host action, reminders and calendars follow at once, in the background so
+        the host's ack does not wait for the mail queue. One replan of a festival at a time:
+        actions that come meanwhile are covered by one more after it."""
         if not self.leading:
             return
+        if slug in self._replanning:
+            self._replan_again.add(slug)
+            return
+        self._replanning.add(slug)
         task: asyncio.Task[object] = asyncio.create_task(self._replan(slug))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
     async def _replan(self, slug: str) -> None:
         try:
-            async with self.db.session() as session:
-                festival = await read_festival(session, slug)
-            if festival is not None:
-                await self._plan_festival(festival)
-        except (DBAPIError, OSError):
-            # Nobody awaits this task; the next replan (within a minute) tries again.
-            log.exception("following the show of %s failed", slug)
+            while True:
+                self._replan_again.discard(slug)
+                try:
+                    async with self.db.session() as session:
+                        festival = await read_festival(session, slug)
+                    if festival is not None:
+                        await self._plan_festival(festival)
+                except (DBAPIError, OSError):
+                    # Nobody awaits this task; the next replan (within a minute) tries again.
+                    log.exception("following the show of %s failed", slug)
+                if slug not in self._replan_again:
+                    return
+        finally:
+            self._replanning.discard(slug)
 
     async def _plan_qa(self, festival: Festival, now: datetime) -> set[str]:
         """Each channel's Q&A opens when its block starts and closes when it ends: a job at

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,7 +40,6 @@ from festival.storage.live_repo import (
 log = logging.getLogger(__name__)
 
 Command = Callable[[Show], Outcome]
-OnChange = Callable[[str], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,6 @@ class ShowService:
         self.db: Database = log.db
         self.bus = bus
         self.qa = qa
-        self.listeners: list[OnChange] = []
         self._known: dict[int, _Known] = {}
         self._locks: dict[int, asyncio.Lock] = {}
 
@@ -113,8 +111,6 @@ class ShowService:
         if stored:
             await publish(self.bus, festival.slug, stored)
             await self._follow_qa(festival, before, outcome, now)
-            for listener in self.listeners:
-                await listener(festival.slug)
         return stored
 
     async def _follow_qa(

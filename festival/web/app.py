@@ -80,9 +80,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         qa = QaService(log, bus)
         hub = Hub(bus, log, _renderer_for)
         show = ShowService(log, bus, qa)
-        scheduler = Scheduler(db, the_clock, on_queued=sender.wake, qa=qa, show=show)
-        # Reminders and calendars follow the show at once, not at the next replan.
-        show.listeners.append(scheduler.follow_show)
+        scheduler = Scheduler(db, the_clock, on_queued=sender.wake, qa=qa, show=show, bus=bus)
         try:
             await db.migrate()
             await bus.start()

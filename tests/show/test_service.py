@@ -5,6 +5,7 @@ reminder moves, and calendars are updated only past the festival's threshold."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
@@ -12,7 +13,7 @@ from email.utils import parseaddr
 import pytest
 from sqlalchemy import select
 
-from festival.bus import InProcessBus
+from festival.bus import Bus, InProcessBus, make_bus
 from festival.clock import FixedClock
 from festival.errors import FestivalError
 from festival.live.log import EventLog
@@ -296,3 +297,62 @@ async def test_a_rehearsal_moves_no_reminder_and_no_calendar(
 
     assert await invite_sequences(loaded) == [0]
     assert job == PLANNED - timedelta(minutes=15)  # the reminder keeps the programme's time
+
+
+@pytest.fixture(params=["one instance", pytest.param("two instances", marks=pytest.mark.redis)])
+async def host_and_leader(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Bus, Bus]]:
+    """The bus of an instance where a host acts, and that of the scheduler's leader: one
+    in-process bus when they are the same process, two Redis connections when they are not."""
+    if request.param == "one instance":
+        shared = InProcessBus()
+        await shared.start()
+        yield shared, shared
+        await shared.close()
+        return
+    url: str = request.getfixturevalue("redis_url")
+    namespace = f"test-{uuid.uuid4().hex}:"  # other runs share this Redis
+    host, leader = make_bus(url, namespace=namespace), make_bus(url, namespace=namespace)
+    for bus in (host, leader):
+        await bus.start()
+    yield host, leader
+    for bus in (host, leader):
+        await bus.close()
+
+
+async def test_the_leader_moves_reminders_and_calendars_for_a_host_on_any_instance(
+    loaded: Database, host_and_leader: tuple[Bus, Bus], smtp
+):
+    _inbox, url = smtp
+    await register(loaded, SLUG, person(1), now=BEFORE)
+    await sender(loaded, url, FixedClock(BEFORE)).deliver_due()
+    host_bus, leader_bus = host_and_leader
+    log = EventLog(loaded)
+    host = ShowService(log, host_bus, QaService(log, host_bus))
+    clock = FixedClock(PLANNED - timedelta(minutes=30))
+    scheduler = Scheduler(
+        loaded, clock, show=ShowService(log, leader_bus, QaService(log, leader_bus)), bus=leader_bus
+    )
+    await scheduler.start(paused=True)  # plans every job, runs none
+    try:
+        for _ in range(100):  # on PostgreSQL it first wins the leader's lock
+            if scheduler.jobs.get_job(f"remind:{SLUG}:plenary:{PLANNED.isoformat()}"):
+                break
+            await asyncio.sleep(0.1)
+        planned = reminder_job(scheduler)
+        early = PLANNED - timedelta(minutes=20)
+        clock.set(early)
+        await run(host, loaded, early, lambda s: go_live(s, at=early, by=HOST))
+        await run(host, loaded, early, lambda s: start_block(s, "start-plenair", at=early, by=HOST))
+        # Nobody calls plan(): the leader heard the host's actions on the bus.
+        for _ in range(100):
+            if await invite_sequences(loaded) == [1] and reminder_job(scheduler) != planned:
+                break
+            await asyncio.sleep(0.1)
+        moved = reminder_job(scheduler)
+        sequences = await invite_sequences(loaded)
+    finally:
+        await scheduler.stop()
+
+    assert planned == PLANNED - timedelta(minutes=15)
+    assert moved == early  # 20 minutes early: its reminder is due now
+    assert sequences == [1]  # past the 10-minute threshold: calendars updated once
