@@ -1,6 +1,7 @@
 """The run-of-show in real chromium windows against a real server: the host goes live, starts
 and extends a block with the console's buttons and shortcuts, and the presenter view, an
-attendee's personal page and the public programme follow without reloading."""
+attendee's personal page and the public programme follow without reloading; the rooms of a
+running round get the hosts' message and their warning before they close."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from playwright.sync_api import Browser, expect
 from festival.cli.programme import demo_day
 from tests.browser import chromium, window
 from tests.conftest import REFERENCE
+from tests.live import serve
 from tests.live_qa.conftest import Site, sqlite_env, start
 
 pytestmark = pytest.mark.browser
@@ -122,5 +124,70 @@ def test_join_button_appears_without_reload(browser: Browser, tmp_path: Path):
             "href", "https://zoom.example.org/huiskamer-1", timeout=100_000
         )
 
+        assert attendee.evaluate("performance.getEntriesByType('navigation').length") == 1
+    assert dialogs == []
+
+
+def programme_running_now(folder: Path, *, opens: datetime, closes: datetime) -> Path:
+    """The reference festival today in a zone where it is morning now, its first round
+    opening and closing at the given moments (whole minutes, that zone's morning)."""
+    text = REFERENCE.read_text()
+    zone = opens.tzinfo
+    assert zone is not None
+    for old, new in (
+        ("date = 2020-11-19", f"date = {opens.date().isoformat()}"),
+        ('timezone = "Europe/Amsterdam"', f'timezone = "{zone}"'),
+        ("start = 10:30:00\nend = 11:30:00", f"start = {opens:%H:%M:00}\nend = {closes:%H:%M:00}"),
+    ):
+        assert old in text
+        text = text.replace(old, new, 1)
+    path = folder / f"programme-{opens:%H%M}.toml"
+    path.write_text(text)
+    return path
+
+
+def morning_zone(now: datetime) -> ZoneInfo:
+    """A fixed-offset zone in which `now` falls between 09:00 and 10:00: the first round
+    can then run now without touching midnight or the second round (12:00)."""
+    hours = (9 - now.hour) % 24
+    if hours > 14:  # the zones run from UTC-12 to UTC+14
+        hours -= 24
+    return ZoneInfo(f"Etc/GMT{-hours:+d}")  # POSIX signs: Etc/GMT-2 is two hours ahead
+
+
+def test_rooms_get_the_hosts_message_and_their_closing_warning(browser: Browser, tmp_path: Path):
+    now = datetime.now(UTC)
+    local = now.astimezone(morning_zone(now))
+    minute = local.replace(second=0, microsecond=0)
+    # Places are taken before a round opens: first a programme with the round still to come…
+    ahead = programme_running_now(
+        tmp_path, opens=minute + timedelta(minutes=5), closes=minute + timedelta(minutes=50)
+    )
+    # … then, reloaded, the round has opened and closes within its 5-minute warning.
+    closes = minute + timedelta(minutes=3)
+    running = programme_running_now(tmp_path, opens=minute.replace(minute=0), closes=closes)
+    env = sqlite_env(tmp_path)
+    dialogs: list[str] = []
+    with serve("--programme", str(ahead), env=env) as base:
+        site = Site(base, env)
+        token = site.register("Chris", {"ronde-1": "huiskamer-1"})
+        site.cli("load", str(running))
+        attendee = window(browser, dialogs)
+        attendee.goto(f"{base}/me/{token}")
+        host = window(browser, dialogs)
+        host.goto(f"{base}/host?token={site.role_token('host')}")
+
+        warning = attendee.locator("#round-ronde-1 .room-warning")
+        expect(warning).to_be_visible()
+        expect(warning).to_contain_text(f"om {closes:%H:%M} is het afgelopen")
+        rooms = attendee.locator("[data-show-rooms]")
+        expect(rooms).to_be_hidden()
+
+        host.get_by_label("Bericht aan alle huiskamers").fill(MARKUP)
+        host.get_by_label("Bericht aan alle huiskamers").press("Enter")
+
+        expect(rooms).to_be_visible()
+        expect(rooms.locator(".text")).to_have_text(MARKUP)
+        expect(rooms.locator("img")).to_have_count(0)
         assert attendee.evaluate("performance.getEntriesByType('navigation').length") == 1
     assert dialogs == []
