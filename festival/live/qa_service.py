@@ -1,43 +1,27 @@
 """The Q&A service: run a command on a channel, store its events, publish them after commit.
 
-Each instance keeps the channels it has seen in memory at a known seq and catches up from the
-store before deciding anything, inside the channel's lock, so the rules always see every
-event, whichever instance stored it. Events go on the bus only after their commit: whoever
-hears of an event can read it back from the store.
+The rules always decide on the channel as stored, whichever instance stored its events
+(`ChannelStates`). Events go on the bus only after their commit: whoever hears of an event
+can read it back from the store.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 
 from festival.bus import Bus
+from festival.live.channel_state import ChannelStates, Decision
 from festival.live.channels import QaChannelInfo, qa_channels
 from festival.live.log import EventLog, publish
 from festival.programme.model import Festival
 from festival.qa import PROGRAMME_ACTOR, Outcome, QaChannel, apply, follow_block
 from festival.qa.records import event_body, event_from_parts
 from festival.storage.db import Database
-from festival.storage.live_repo import (
-    NewEvent,
-    StoredEvent,
-    append,
-    events_after,
-    last_event_by,
-    last_seq,
-    lock_channel,
-)
+from festival.storage.live_repo import NewEvent, StoredEvent, last_event_by
 
 Command = Callable[[QaChannel, int], Outcome]
 """Takes the channel's current state and the seq its first new event will get (for ids)."""
-
-
-@dataclass
-class _Known:
-    seq: int
-    state: QaChannel
 
 
 class QaService:
@@ -46,46 +30,26 @@ class QaService:
         self.db: Database = log.db
         self.bus = bus
         self.festival_id = log.festival_id
-        self._known: dict[tuple[int, str], _Known] = {}
-        self._locks: dict[tuple[int, str], asyncio.Lock] = {}
+        self._channels: ChannelStates[QaChannel, None] = ChannelStates(
+            log.db, lambda channel, _basis: QaChannel(channel), _apply_stored
+        )
 
     async def state(self, festival: str, channel: str) -> tuple[int, QaChannel]:
         """The channel as stored now, and the seq it is at."""
-        festival_id = await self.festival_id(festival)
-        async with self.db.session() as db:
-            target = await last_seq(db, festival_id, channel)
-            known = self._known.get((festival_id, channel)) or _Known(0, QaChannel(channel))
-            if target > known.seq:
-                known = self._catch_up(
-                    known, await events_after(db, festival_id, channel, known.seq)
-                )
-                self._remember(festival_id, channel, known)
+        known = await self._channels.read(await self.festival_id(festival), channel, None)
         return known.seq, known.state
 
     async def run(self, festival: str, channel: str, command: Command) -> list[StoredEvent]:
         """Apply `command` under the channel's lock; returns the stored events (none when the
         command changed nothing). A rule broken raises its QaError and stores nothing."""
+
+        def decide(state: QaChannel, next_seq: int) -> Decision[QaChannel]:
+            outcome = command(state, next_seq)
+            new = [NewEvent(e.type.value, e.actor, e.at, event_body(e)) for e in outcome.events]
+            return new, outcome.state
+
         festival_id = await self.festival_id(festival)
-        # One command per channel at a time in this process: they would queue on the
-        # database lock anyway, and this keeps SQLite's busy timeout out of it.
-        async with self._lock(festival_id, channel):
-            async with self.db.writer() as db, db.begin():
-                seq = await lock_channel(db, festival_id, channel)
-                known = self._known.get((festival_id, channel)) or _Known(0, QaChannel(channel))
-                if seq > known.seq:
-                    known = self._catch_up(
-                        known, await events_after(db, festival_id, channel, known.seq)
-                    )
-                outcome = command(known.state, seq + 1)
-                stored = await append(
-                    db,
-                    festival_id,
-                    channel,
-                    seq,
-                    (NewEvent(e.type.value, e.actor, e.at, event_body(e)) for e in outcome.events),
-                )
-            if stored:
-                self._remember(festival_id, channel, _Known(stored[-1].seq, outcome.state))
+        _, stored = await self._channels.write(festival_id, channel, decide, None)
         if stored:
             await publish(self.bus, festival, stored)
         return stored
@@ -106,24 +70,11 @@ class QaService:
                 continue
             await self.run(festival.slug, info.id, _following(running, now))
 
-    def _catch_up(self, known: _Known, events: Sequence[StoredEvent]) -> _Known:
-        state, seq = known.state, known.seq
-        for stored in events:
-            state = apply(
-                state,
-                event_from_parts(stored.type, stored.channel, stored.actor, stored.at, stored.body),
-            )
-            seq = stored.seq
-        return _Known(seq, state)
 
-    def _remember(self, festival_id: int, channel: str, known: _Known) -> None:
-        current = self._known.get((festival_id, channel))
-        # Never step back: a slower reader must not replace a newer state.
-        if current is None or known.seq > current.seq:
-            self._known[(festival_id, channel)] = known
-
-    def _lock(self, festival_id: int, channel: str) -> asyncio.Lock:
-        return self._locks.setdefault((festival_id, channel), asyncio.Lock())
+def _apply_stored(state: QaChannel, stored: StoredEvent) -> QaChannel:
+    return apply(
+        state, event_from_parts(stored.type, stored.channel, stored.actor, stored.at, stored.body)
+    )
 
 
 def _following(running: bool, now: datetime) -> Command:

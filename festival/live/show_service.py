@@ -1,25 +1,22 @@
 """The show service: host actions on the `show` channel, stored with their seq, then published.
 
-Like the Q&A service: each instance keeps the show it has seen at a known seq and catches up
-from the store inside the channel's lock before deciding, so two hosts, on one instance or
-several, are judged one after the other against the show as the later one finds it. Events
-are stored with the show after them (see show_views) and go on the bus only after commit.
+Like the Q&A service, it decides on the show as stored (`ChannelStates`), so two hosts, on one
+instance or several, are judged one after the other against the show as the later one finds
+it. Events are stored with the show after them (see show_views) and go on the bus only after
+commit, where the scheduler's leader hears them (reminders and calendars follow the show).
 
 Going live opens the plenary's Q&A; the end of the show, or of its last block, closes it.
-Whoever else must follow the show (the scheduler: reminders and calendars) is told through
-`on_change` after each change.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from festival.bus import Bus
 from festival.errors import FestivalError, NotFound
+from festival.live.channel_state import ChannelStates, Decision
 from festival.live.channels import PLENARY, SHOW
 from festival.live.log import EventLog, publish
 from festival.live.qa_service import QaService
@@ -31,22 +28,11 @@ from festival.storage.db import Database
 from festival.storage.live_repo import (
     NewEvent,
     StoredEvent,
-    append,
-    events_after,
-    last_seq,
-    lock_channel,
 )
 
 log = logging.getLogger(__name__)
 
 Command = Callable[[Show], Outcome]
-
-
-@dataclass(frozen=True)
-class _Known:
-    seq: int
-    plenary: Plenary
-    show: Show
 
 
 def plenary_of(festival: Festival) -> Plenary:
@@ -57,7 +43,7 @@ def plenary_of(festival: Festival) -> Plenary:
 
 def replay_stored(show: Show, events: Sequence[StoredEvent]) -> Show:
     for stored in events:
-        show = apply_event(show, event_of(stored.body))
+        show = _apply_stored(show, stored)
     return show
 
 
@@ -67,50 +53,40 @@ class ShowService:
         self.db: Database = log.db
         self.bus = bus
         self.qa = qa
-        self._known: dict[int, _Known] = {}
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._shows: ChannelStates[Show, Plenary] = ChannelStates(
+            log.db, _fresh_show, _apply_stored
+        )
 
     async def state(self, festival: Festival) -> tuple[int, Show]:
         """The show as stored now, and the seq it is at."""
         festival_id = await self.log.festival_id(festival.slug)
-        plenary = plenary_of(festival)
-        async with self.db.session() as db:
-            target = await last_seq(db, festival_id, SHOW)
-            known = self._base(festival_id, plenary)
-            if target > known.seq:
-                events = await events_after(db, festival_id, SHOW, known.seq)
-                known = _Known(events[-1].seq, plenary, replay_stored(known.show, events))
-                self._remember(festival_id, known)
-        return known.seq, known.show
+        known = await self._shows.read(festival_id, SHOW, plenary_of(festival))
+        return known.seq, known.state
 
     async def run(
         self, festival: Festival, command: Command, *, now: datetime
     ) -> list[StoredEvent]:
         """Apply `command` to the show under the channel's lock and store its events (none for
         a no-op). A ShowError leaves everything as it was."""
+        decided: list[Outcome] = []
+
+        def decide(before: Show, _next_seq: int) -> Decision[Show]:
+            outcome = command(before)
+            decided.append(outcome)
+            new: list[NewEvent] = []
+            show = before
+            for event in outcome.events:
+                show = apply_event(show, event)
+                new.append(NewEvent(event.type, event.by, event.at, stored_body(event, show)))
+            return new, outcome.show
+
         festival_id = await self.log.festival_id(festival.slug)
-        plenary = plenary_of(festival)
-        async with self._lock(festival_id):
-            async with self.db.writer() as db, db.begin():
-                seq = await lock_channel(db, festival_id, SHOW)
-                known = self._base(festival_id, plenary)
-                if seq > known.seq:
-                    missed = await events_after(db, festival_id, SHOW, known.seq)
-                    known = _Known(seq, plenary, replay_stored(known.show, missed))
-                    self._remember(festival_id, known)
-                before = known.show
-                outcome = command(before)
-                new: list[NewEvent] = []
-                show = before
-                for event in outcome.events:
-                    show = apply_event(show, event)
-                    new.append(NewEvent(event.type, event.by, event.at, stored_body(event, show)))
-                stored = await append(db, festival_id, SHOW, seq, new)
-            if stored:
-                self._remember(festival_id, _Known(stored[-1].seq, plenary, outcome.show))
+        # Built on the plenary: a reloaded programme that changes its blocks starts the show
+        # over from its first event.
+        before, stored = await self._shows.write(festival_id, SHOW, decide, plenary_of(festival))
         if stored:
             await publish(self.bus, festival.slug, stored)
-            await self._follow_qa(festival, before, outcome, now)
+            await self._follow_qa(festival, before, decided[-1], now)
         return stored
 
     async def _follow_qa(
@@ -131,18 +107,10 @@ class ShowService:
             # The host's action stands; the moderators can still open or close by hand.
             log.warning("the plenary Q&A did not follow the show: %s", error)
 
-    def _base(self, festival_id: int, plenary: Plenary) -> _Known:
-        known = self._known.get(festival_id)
-        # A reloaded programme changes the blocks: rebuild the show from its first event.
-        if known is None or known.plenary != plenary:
-            return _Known(0, plenary, new_show(plenary))
-        return known
 
-    def _remember(self, festival_id: int, known: _Known) -> None:
-        current = self._known.get(festival_id)
-        # Never step back: a slower reader must not replace a newer state.
-        if current is None or current.plenary != known.plenary or known.seq > current.seq:
-            self._known[festival_id] = known
+def _fresh_show(_channel: str, plenary: Plenary) -> Show:
+    return new_show(plenary)
 
-    def _lock(self, festival_id: int) -> asyncio.Lock:
-        return self._locks.setdefault(festival_id, asyncio.Lock())
+
+def _apply_stored(show: Show, stored: StoredEvent) -> Show:
+    return apply_event(show, event_of(stored.body))
