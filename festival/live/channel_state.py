@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from festival.storage.db import Database
 from festival.storage.live_repo import (
     NewEvent,
@@ -62,14 +64,9 @@ class ChannelStates(Generic[S, B]):
     async def read(self, festival_id: int, channel: str, basis: B) -> Known[S, B]:
         """The channel as stored now."""
         async with self.db.session() as db:
-            target = await last_seq(db, festival_id, channel)
-            known = self._base(festival_id, channel, basis)
-            if target > known.seq:
-                known = self._caught_up(
-                    known, await events_after(db, festival_id, channel, known.seq)
-                )
-                self._remember(festival_id, channel, known)
-        return known
+            return await self._at(
+                db, festival_id, channel, basis, await last_seq(db, festival_id, channel)
+            )
 
     async def write(
         self,
@@ -86,17 +83,22 @@ class ChannelStates(Generic[S, B]):
         async with self._locks.setdefault(key, asyncio.Lock()):
             async with self.db.writer() as db, db.begin():
                 seq = await lock_channel(db, festival_id, channel)
-                known = self._base(festival_id, channel, basis)
-                if seq > known.seq:
-                    known = self._caught_up(
-                        known, await events_after(db, festival_id, channel, known.seq)
-                    )
-                    self._remember(festival_id, channel, known)
+                known = await self._at(db, festival_id, channel, basis, seq)
                 new, after = decide(known.state, seq + 1)
                 stored = await append(db, festival_id, channel, seq, new)
             if stored:
                 self._remember(festival_id, channel, Known(stored[-1].seq, after, basis))
         return known.state, stored
+
+    async def _at(
+        self, db: AsyncSession, festival_id: int, channel: str, basis: B, seq: int
+    ) -> Known[S, B]:
+        """The state at the stored `seq`: what this instance knows, plus the events since."""
+        known = self._base(festival_id, channel, basis)
+        if seq > known.seq:
+            known = self._caught_up(known, await events_after(db, festival_id, channel, known.seq))
+            self._remember(festival_id, channel, known)
+        return known
 
     def _base(self, festival_id: int, channel: str, basis: B) -> Known[S, B]:
         known = self._known.get((festival_id, channel))
