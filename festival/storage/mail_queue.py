@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
+from typing import NamedTuple, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from festival.invites.plan import Attending, Sent, plan_invites
-from festival.storage.outbox_repo import enqueue
+from festival.invites.plan import Attending, InviteAction, Sent, plan_invites
+from festival.storage.outbox_repo import Queued, enqueue
 from festival.storage.tables import EntryRow, InviteStateRow, PlaceRow, RegistrationRow
 
 PLENARY = "plenary"
@@ -28,22 +29,39 @@ async def queue_for(
     now: datetime,
     **extra: object,
 ) -> None:
-    """Queue one message to `registration`; the payload keeps what a mail needs even after
-    the registration itself is erased (name, language, and its id for calendar UIDs)."""
-    await enqueue(
-        db,
-        festival_id=registration.festival_id,
-        registration_id=registration.id,
+    """Queue one message to `registration`."""
+    await enqueue(db, [_message(_Recipient.of(registration), kind, dedupe_key, extra)], now=now)
+
+
+class _Recipient(NamedTuple):
+    """What a message needs of its registration."""
+
+    id: int
+    festival_id: int
+    name: str
+    email: str
+    language: str
+
+    @classmethod
+    def of(cls, row: RegistrationRow) -> _Recipient:
+        return cls(row.id, row.festival_id, row.name, row.email, row.language)
+
+
+def _message(recipient: _Recipient, kind: str, dedupe_key: str, extra: dict[str, object]) -> Queued:
+    """The payload keeps what a mail needs even after the registration itself is erased
+    (name, language, and its id for calendar UIDs)."""
+    return Queued(
+        festival_id=recipient.festival_id,
+        registration_id=recipient.id,
         kind=kind,
         dedupe_key=dedupe_key,
-        recipient=registration.email,
+        recipient=recipient.email,
         payload={
-            "name": registration.name,
-            "language": registration.language,
-            "registration_id": registration.id,
+            "name": recipient.name,
+            "language": recipient.language,
+            "registration_id": recipient.id,
             **extra,
         },
-        now=now,
     )
 
 
@@ -71,63 +89,95 @@ async def sync_invites(db: AsyncSession, registration_ids: Iterable[int], now: d
     """Queue the REQUESTs and CANCELs that make these attendees' calendars true; returns how
     many were queued. Safe to call any number of times.
 
-    What each attendee attends and was last sent is read for many attendees at once: a
-    programme change reconciles every registration of the festival."""
+    A programme change reconciles every registration of the festival, so this works on many
+    attendees at once: what they attend and were last sent is read with a few queries, and
+    the invites and the new states are written with one executemany each (row by row, the
+    ORM's inserts and flushes cost most of the time)."""
     ids = sorted(set(registration_ids))
     queued = 0
     for start in range(0, len(ids), _READ_AT_ONCE):
         chunk = ids[start : start + _READ_AT_ONCE]
-        registrations = list(
-            await db.scalars(
-                select(RegistrationRow)
+        recipients = [
+            _Recipient(*row)
+            for row in await db.execute(
+                select(
+                    RegistrationRow.id, RegistrationRow.festival_id, RegistrationRow.name,
+                    RegistrationRow.email, RegistrationRow.language,
+                )
                 .where(RegistrationRow.id.in_(chunk))
                 .order_by(RegistrationRow.id)
             )
-        )
-        attending = await _attending(db, registrations)
-        states: dict[int, dict[str, InviteStateRow]] = defaultdict(dict)
-        for state in await db.scalars(
-            select(InviteStateRow).where(InviteStateRow.registration_id.in_(chunk))
-        ):
-            states[state.registration_id][state.entry_key] = state
-        for registration in registrations:
-            queued += await _reconcile(
-                db, registration, attending[registration.id], states[registration.id], now
-            )
-    await db.flush()
+        ]  # fmt: skip
+        attending = await _attending(db, recipients)
+        states: dict[int, dict[str, _State]] = defaultdict(dict)
+        for row in await db.execute(
+            select(
+                InviteStateRow.id, InviteStateRow.registration_id, InviteStateRow.entry_key,
+                InviteStateRow.sequence, InviteStateRow.method, InviteStateRow.version,
+            ).where(InviteStateRow.registration_id.in_(chunk))
+        ):  # fmt: skip
+            states[row.registration_id][row.entry_key] = _State(*row)
+        messages: list[Queued] = []
+        new_states: list[dict[str, object]] = []
+        changed_states: list[dict[str, object]] = []
+        for recipient in recipients:
+            known = states[recipient.id]
+            for action in _plan(attending[recipient.id], known):
+                values = dict(
+                    sequence=action.sequence, method=action.method, version=action.version
+                )
+                if (state := known.get(action.entry)) is None:
+                    new_states.append(
+                        dict(registration_id=recipient.id, entry_key=action.entry, **values)
+                    )
+                else:
+                    changed_states.append(dict(state_id=state.id, **values))
+                messages.append(_invite(recipient, action.entry, action.method, action.sequence))
+        await _write_states(db, new_states, changed_states)
+        await enqueue(db, messages, now=now)
+        queued += len(messages)
     return queued
 
 
 _READ_AT_ONCE = 500  # registrations per query: keeps IN lists well within every limit
 
 
-async def _reconcile(
-    db: AsyncSession,
-    registration: RegistrationRow,
-    attending: list[Attending],
-    states: dict[str, InviteStateRow],
-    now: datetime,
-) -> int:
+class _State(NamedTuple):
+    """The last invite queued for one attendee and item (an `InviteStateRow`)."""
+
+    id: int
+    registration_id: int
+    entry_key: str
+    sequence: int
+    method: str
+    version: int
+
+
+def _plan(attending: list[Attending], states: dict[str, _State]) -> list[InviteAction]:
     sent = [
         Sent(s.entry_key, s.sequence, "CANCEL" if s.method == "CANCEL" else "REQUEST", s.version)
         for s in states.values()
     ]
-    actions = plan_invites(attending, sent)
-    for action in actions:
-        state = states.get(action.entry)
-        if state is None:
-            state = InviteStateRow(
-                registration_id=registration.id, entry_key=action.entry, sequence=0,
-                method="", version=0,
-            )  # fmt: skip
-            db.add(state)
-        state.sequence, state.method, state.version = (
-            action.sequence,
-            action.method,
-            action.version,
+    return plan_invites(attending, sent)
+
+
+async def _write_states(
+    db: AsyncSession, new: list[dict[str, object]], changed: list[dict[str, object]]
+) -> None:
+    table = cast(Table, InviteStateRow.__table__)
+    if new:
+        await db.execute(insert(table), new)
+    if changed:
+        await db.execute(
+            update(table)
+            .where(table.c.id == bindparam("state_id"))
+            .values(
+                sequence=bindparam("sequence"),
+                method=bindparam("method"),
+                version=bindparam("version"),
+            ),
+            changed,
         )
-        await _queue_invite(db, registration, action.entry, action.method, action.sequence, now)
-    return len(actions)
 
 
 async def cancel_all_invites(db: AsyncSession, registration_id: int, now: datetime) -> None:
@@ -135,33 +185,26 @@ async def cancel_all_invites(db: AsyncSession, registration_id: int, now: dateti
     registration = await db.get(RegistrationRow, registration_id)
     if registration is None:
         return
-    for state in await db.scalars(
-        select(InviteStateRow).where(
+    recipient = _Recipient.of(registration)
+    requested = await db.execute(
+        select(InviteStateRow.entry_key, InviteStateRow.sequence).where(
             InviteStateRow.registration_id == registration_id, InviteStateRow.method == "REQUEST"
         )
-    ):
-        await _queue_invite(db, registration, state.entry_key, "CANCEL", state.sequence + 1, now)
+    )
+    messages = [_invite(recipient, entry, "CANCEL", sequence + 1) for entry, sequence in requested]
+    await enqueue(db, messages, now=now)
 
 
-async def _queue_invite(
-    db: AsyncSession,
-    registration: RegistrationRow,
-    entry: str,
-    method: str,
-    sequence: int,
-    now: datetime,
-) -> None:
-    key = f"invite:{registration.id}:{entry}:{sequence}"
-    await queue_for(db, registration, "invite", key, now, entry=entry, method=method,
-                    sequence=sequence)  # fmt: skip
+def _invite(recipient: _Recipient, entry: str, method: str, sequence: int) -> Queued:
+    key = f"invite:{recipient.id}:{entry}:{sequence}"
+    extra = {"entry": entry, "method": method, "sequence": sequence}
+    return _message(recipient, "invite", key, extra)
 
 
-async def _attending(
-    db: AsyncSession, registrations: list[RegistrationRow]
-) -> dict[int, list[Attending]]:
+async def _attending(db: AsyncSession, recipients: list[_Recipient]) -> dict[int, list[Attending]]:
     """What each registration attends now: its confirmed sessions, and the plenary."""
-    attending: dict[int, list[Attending]] = {r.id: [] for r in registrations}
-    if not registrations:
+    attending: dict[int, list[Attending]] = {r.id: [] for r in recipients}
+    if not recipients:
         return attending
     rows = await db.execute(
         select(PlaceRow.registration_id, EntryRow.key, EntryRow.version)
@@ -173,18 +216,16 @@ async def _attending(
         attending[registration_id].append(Attending(key, version))
     found = await db.execute(
         select(EntryRow.festival_id, EntryRow.version).where(
-            EntryRow.festival_id.in_({r.festival_id for r in registrations}),
+            EntryRow.festival_id.in_({r.festival_id for r in recipients}),
             EntryRow.kind == "plenary",
             EntryRow.cancelled.is_(False),
         )
     )
     plenaries = {festival_id: version for festival_id, version in found}
-    for registration in registrations:
-        if registration.festival_id in plenaries:
+    for recipient in recipients:
+        if recipient.festival_id in plenaries:
             # Everyone registered is expected at the plenary (the afternoon needs no choice).
-            attending[registration.id].append(
-                Attending(PLENARY, plenaries[registration.festival_id])
-            )
+            attending[recipient.id].append(Attending(PLENARY, plenaries[recipient.festival_id]))
     return attending
 
 
