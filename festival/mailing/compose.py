@@ -60,10 +60,13 @@ class MailContext:
 
 @dataclass
 class _Batch:
-    """What a batch shares: festivals, item calendars and rendered bodies, made once each."""
+    """What a batch shares: festivals, items, item calendars and rendered bodies, made once
+    each."""
 
     now: datetime
     festivals: dict[int, Festival | None]
+    items: dict[tuple[str, str], InviteItem] = field(default_factory=dict)  # (slug, entry)
+    times: dict[tuple[str, str, str], tuple[str, ...]] = field(default_factory=dict)
     calendars: dict[tuple[int, str, str], InviteTemplate] = field(default_factory=dict)
     bodies: dict[tuple[object, ...], tuple[str, str]] = field(default_factory=dict)
 
@@ -133,16 +136,16 @@ class Composer:
         return translate("mail_link_subject", lang, festival=f.title), context, None
 
     async def _promoted(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
-        item = self._item(f, m.payload["entry"], lang)
+        item = self._item(f, m.payload["entry"], batch)
         paragraphs = [translate("mail_promoted", lang, session=item.title)]
         context = MailContext(
-            lang, f, m.payload["name"], tuple(paragraphs), None, self._when(f, item, lang)
+            lang, f, m.payload["name"], tuple(paragraphs), None, self._when(f, item, lang, batch)
         )
         return translate("mail_promoted_subject", lang, session=item.title), context, None
 
     async def _invite(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
         p = m.payload
-        item = self._item(f, p["entry"], lang)
+        item = self._item(f, p["entry"], batch)
         method = "CANCEL" if p["method"] == "CANCEL" else "REQUEST"
         organiser = f.organiser.name if f.organiser else f.title
         organiser_mail = f.organiser.email if f.organiser and f.organiser.email else self.mail_from
@@ -171,25 +174,31 @@ class Composer:
             (translate("join_now", lang), item.url) if item.url and method != "CANCEL" else None
         )
         context = MailContext(
-            lang, f, p["name"], tuple(paragraphs), button, self._when(f, item, lang)
+            lang, f, p["name"], tuple(paragraphs), button, self._when(f, item, lang, batch)
         )
         return translate(subject_key, lang, item=item.title), context, (method, calendar)
 
     async def _reminder(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
-        item = self._item(f, m.payload["entry"], lang)
+        item = self._item(f, m.payload["entry"], batch)
         minutes = max(0, round((item.start - batch.now).total_seconds() / 60))
         paragraphs = [translate("mail_reminder", lang, item=item.title, minutes=minutes)]
         if m.payload["entry"] == "plenary" and f.plenary and f.plenary.questions_url:
             paragraphs.append(translate("mail_questions", lang) + " " + f.plenary.questions_url)
         button = (translate("join_now", lang), item.url) if item.url else None
         context = MailContext(
-            lang, f, m.payload["name"], tuple(paragraphs), button, self._when(f, item, lang)
+            lang, f, m.payload["name"], tuple(paragraphs), button, self._when(f, item, lang, batch)
         )
         return translate("mail_reminder_subject", lang, item=item.title), context, None
 
     # -- parts ---------------------------------------------------------------------------
 
-    def _item(self, f: Festival, entry: str, lang: str) -> InviteItem:
+    def _item(self, f: Festival, entry: str, batch: _Batch) -> InviteItem:
+        item = batch.items.get((f.slug, entry))
+        if item is None:
+            item = batch.items[(f.slug, entry)] = self._find_item(f, entry)
+        return item
+
+    def _find_item(self, f: Festival, entry: str) -> InviteItem:
         if entry == "plenary" and f.plenary is not None:
             p = f.plenary
             blocks = "\n".join(
@@ -204,10 +213,14 @@ class Composer:
                 return InviteItem(s.id, s.title, s.start, s.end, s.join_url, text, s.room)
         raise NothingToSend(f"no item {entry!r} any more")
 
-    def _when(self, f: Festival, item: InviteItem, lang: str) -> tuple[str, ...]:
-        day = long_date(f.local(item.start).date(), lang)
-        return (f"{item.title}", f"{day}, {f.local(item.start):%H:%M}–{f.local(item.end):%H:%M}"
-                f" ({f.timezone})")  # fmt: skip
+    def _when(self, f: Festival, item: InviteItem, lang: str, batch: _Batch) -> tuple[str, ...]:
+        when = batch.times.get((f.slug, item.entry, lang))
+        if when is None:
+            day = long_date(f.local(item.start).date(), lang)
+            when = (f"{item.title}", f"{day}, {f.local(item.start):%H:%M}–"
+                    f"{f.local(item.end):%H:%M} ({f.timezone})")  # fmt: skip
+            batch.times[(f.slug, item.entry, lang)] = when
+        return when
 
     async def _places(self, m: Outgoing, f: Festival, lang: str) -> tuple[str, ...]:
         if m.registration_id is None:

@@ -12,6 +12,7 @@ base64, which keeps lines short and 7-bit and can never contain a boundary (boun
 from __future__ import annotations
 
 import base64
+import functools
 from dataclasses import dataclass
 from email.header import Header
 from email.utils import formataddr
@@ -38,11 +39,19 @@ def address(name: str, mailbox: str) -> str:
 def _header(name: str, value: str) -> str:
     # A line break in a value (a title, a name) must never start a header of its own.
     value = " ".join(value.splitlines())
+    if value.isascii() and (len(name) + len(value) < 76 or " " not in value):
+        # Nowhere to fold (a Message-ID): a longer line is still far below the limit of 998.
+        return f"{name}: {value}"
+    return _folded(name, value)
+
+
+@functools.lru_cache(maxsize=256)
+def _folded(name: str, value: str) -> str:
+    """A header folded (long plain text, only at its spaces) or RFC 2047-encoded.
+
+    Cached: the messages of a batch share their subjects and sender, and `email.header`
+    takes longer over one of them than the rest of the message takes to write."""
     if value.isascii():
-        if len(name) + len(value) < 76 or " " not in value:
-            # Nowhere to fold (a Message-ID): a longer line is still far below the limit of 998.
-            return f"{name}: {value}"
-        # Long plain text is only folded at its spaces, never encoded.
         return f"{name}: " + Header(value, header_name=name).encode(linesep=CRLF)
     return f"{name}: " + Header(value, "utf-8", header_name=name).encode(linesep=CRLF)
 
