@@ -122,7 +122,9 @@ def test_admin_page_shows_the_outbox_in_dutch_and_english(client: TestClient, ad
     assert dutch.template.name == "admin/page.html"  # type: ignore[attr-defined]
     panel = dutch.context["page"].mail  # type: ignore[attr-defined]
     assert (panel.count("invite", "sent"), panel.count("welcome", "sent")) == (2, 1)
-    assert "<h2>Uitgaande mail</h2>" in dutch.text
+    assert dutch.text.count("<h2>Uitgaande mail</h2>") == 1  # in the page, once
+    title = dutch.text.split("<title>")[1].split("</title>")[0]
+    assert title == "Aanmeldingen · De agenda van het sociaal werk 2020"
     row = dutch.text.split('<tr id="outbox-invite">')[1].split("</tr>")[0]
     assert re.findall(r"<td>(\d+)</td>", row) == ["0", "0", "2", "0", "0"]
     assert "<p>Geen mislukte berichten.</p>" in dutch.text
