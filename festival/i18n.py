@@ -469,6 +469,59 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "rooms_message_label": {"nl": "Bericht van de regie", "en": "Message from the hosts"},
     # Host action refusals, by error code (festival.runofshow.ShowErrorCode)
+    # Q&A refusals, by error code (festival.qa.ErrorCode and the live protocol's own), as the
+    # attendee and moderator pages show them; {max} and {n} are filled in by the page.
+    "qa.closed": {"nl": "Vragen stellen is nu gesloten.", "en": "Questions are closed right now."},
+    "qa.empty": {"nl": "Typ eerst je vraag.", "en": "Type your question first."},
+    "qa.too_long": {
+        "nl": "Je vraag is te lang: hoogstens {max} tekens.",
+        "en": "Your question is too long: {max} characters at most.",
+    },
+    "qa.unknown_question": {
+        "nl": "Die vraag is er niet (meer).",
+        "en": "That question is not there (any more).",
+    },
+    "qa.unknown_speaker": {
+        "nl": "Kies een spreker uit de lijst.",
+        "en": "Choose a speaker from the list.",
+    },
+    "qa.already_voted": {
+        "nl": "Je hebt al op deze vraag gestemd.",
+        "en": "You have already voted for this question.",
+    },
+    "qa.not_voted": {
+        "nl": "Je had nog niet op deze vraag gestemd.",
+        "en": "You had not voted for this question.",
+    },
+    "qa.not_votable": {
+        "nl": "Op deze vraag kun je (nog) niet stemmen.",
+        "en": "This question cannot be voted for (yet).",
+    },
+    "qa.rate_limited": {
+        "nl": "Even wachten: over {n} seconden kun je weer een vraag stellen.",
+        "en": "Please wait: you can ask again in {n} seconds.",
+    },
+    "qa.not_allowed_state": {
+        "nl": "Dat kan niet met een vraag die zo ver is.",
+        "en": "That cannot be done with a question in this state.",
+    },
+    "qa.same_question": {
+        "nl": "Een vraag kan niet met zichzelf worden samengevoegd.",
+        "en": "A question cannot be merged into itself.",
+    },
+    "message.rate_limited": {
+        "nl": "Te veel tegelijk; wacht even en probeer het opnieuw.",
+        "en": "Too much at once; wait a moment and try again.",
+    },
+    "message.too_large": {"nl": "Dat is te lang.", "en": "That is too long."},
+    "auth.forbidden": {
+        "nl": "Dat mag je hier niet doen.",
+        "en": "You may not do that here.",
+    },
+    "connection.lost": {
+        "nl": "Geen verbinding; we proberen het opnieuw.",
+        "en": "Not connected; trying again.",
+    },
     "show.not_live": {
         "nl": "Ga eerst live voordat je een blok start.",
         "en": "Go live before starting a block.",

@@ -21,7 +21,7 @@ from festival.live.channels import QaChannelInfo, qa_channel, qa_channels
 from festival.live.qa_actions import Viewer, perform
 from festival.live.qa_views import AUDIENCE, MODERATOR, qa_snapshot
 from festival.programme.model import Festival
-from festival.qa import MAX_TEXT
+from festival.qa import MAX_TEXT, ErrorCode
 from festival.web.auth import grant_of, presented_token
 from festival.web.errors import page_language
 from festival.web.live import Channel, channel_of, viewer_for
@@ -29,8 +29,25 @@ from festival.web.me import attendee_of
 from festival.web.programme import current_festival
 from festival.web.state import app_state
 
+# Refusals the pages show in their own language (others keep the server's message).
+ERROR_CODES = (
+    *(code.value for code in ErrorCode),
+    "message.rate_limited",
+    "message.too_large",
+    "auth.forbidden",
+    "connection.lost",
+)
+
+
+def error_text(code: str, lang: str, *, retry_after: object = "{n}") -> str | None:
+    """The page's text for a refusal, or None for one without its own text."""
+    if code not in ERROR_CODES:
+        return None
+    return translate(code, lang, max=MAX_TEXT, n=retry_after)
+
+
 # Texts the live pages need in their language, handed to qa.js with the page.
-_SCRIPT_TEXTS = (
+SCRIPT_TEXTS = (
     "qa_awaiting",
     "qa_anonymous",
     "qa_votes",
@@ -48,6 +65,7 @@ _SCRIPT_TEXTS = (
     "qa_offline",
     "qa_reconnecting",
     "qa_nothing_on_air",
+    "qa_none_yet",
     "qa_approve",
     "qa_hide",
     "qa_star",
@@ -95,7 +113,9 @@ class QaPage:
             "festival": self.festival.slug,
             "token": self.token,
             "lang": self.lang,
-            "texts": {key: translate(key, self.lang) for key in _SCRIPT_TEXTS},
+            "texts": {key: translate(key, self.lang) for key in SCRIPT_TEXTS},
+            # {n}, the seconds to wait, is left for qa.js to fill in.
+            "errors": {code: error_text(code, self.lang) for code in ERROR_CODES},
         }
 
 
@@ -156,10 +176,23 @@ async def attendee_ask(request: Request) -> Response:
         return state.templates.TemplateResponse(
             request,
             "qa/attendee.html",
-            {"page": page, "lang": lang, "viewer": viewer, "notice": False, "error": error},
+            {
+                "page": page,
+                "lang": lang,
+                "viewer": viewer,
+                "notice": False,
+                "error": error,
+                "error_text": _error_text_of(error, lang),
+            },
             status_code=422 if not isinstance(error, Forbidden) else 403,
         )
     return RedirectResponse(f"{request.url.path}?asked=1&lang={lang}", status_code=303)
+
+
+def _error_text_of(error: FestivalError, lang: str) -> str:
+    retry_after = getattr(error, "retry_after", None)
+    seconds = "?" if retry_after is None else max(1, round(retry_after.total_seconds()))
+    return error_text(error.code, lang, retry_after=seconds) or error.message
 
 
 async def moderate_index(request: Request) -> Response:

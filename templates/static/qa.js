@@ -45,10 +45,16 @@ function onStatus(kind, detail) {
   else render();
 }
 
+// A refusal in the page's language where it has a text of its own; else the server's words.
+function errorText(reply) {
+  const text = config.errors[reply.code];
+  return text ? text.replace("{n}", String(reply.retry_after ?? "…")) : reply.message;
+}
+
 function showError(reply) {
   if (!errorLine) return;
   errorLine.hidden = reply.type !== "error";
-  errorLine.textContent = reply.type === "error" ? reply.message : "";
+  errorLine.textContent = reply.type === "error" ? errorText(reply) : "";
   errorLine.dataset.code = reply.code ?? "";
 }
 
@@ -285,7 +291,18 @@ function onKey(event) {
     nextInQueue();
   } else if (KEYS[event.key] && selectedQuestion()) {
     const question = selectedQuestion();
-    if ((ACTIONS[question.state] ?? []).includes(KEYS[event.key])) act(KEYS[event.key], question);
+    const action = KEYS[event.key];
+    if (!(ACTIONS[question.state] ?? []).includes(action)) return;
+    act(action, question);
+    if (question.state === "pending" && (action === "approve" || action === "hide")) {
+      // Triage by keyboard: once decided, the next question awaiting a decision is selected.
+      const after = [...shown.slice(index + 1), ...shown.slice(0, index)];
+      const waiting = after.find((q) => q.state === "pending");
+      if (waiting) {
+        state.selected = waiting.id;
+        render();
+      }
+    }
   } else {
     return;
   }
@@ -301,6 +318,8 @@ function nextInQueue() {
 
 function render() {
   if (statusLine) statusLine.textContent = t(state.open ? "qa_open" : "qa_closed");
+  const send = document.querySelector("[data-qa-ask] button[type=submit]");
+  if (send) send.disabled = !state.open;
   renderOnAir();
   const list = document.querySelector("[data-qa-list]");
   if (!list) return;
@@ -329,6 +348,8 @@ askForm?.addEventListener("submit", async (submitted) => {
     anonymous: form.get("anonymous") === "on",
   });
   showError(reply);
+  const sent = document.querySelector("[data-qa-sent]");
+  if (sent) sent.hidden = reply.type !== "ack";
   if (reply.type === "ack") askForm.reset();
 });
 

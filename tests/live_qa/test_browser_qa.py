@@ -37,17 +37,27 @@ def test_ask_approve_vote_pick_and_the_overlay_follows(browser: Browser, site: S
     overlay = window(browser, dialogs)
     token = site.register("Anna de Vries")
 
+    attendee.goto(f"{site.base}/me/{token}/questions/plenary")
+    send = attendee.get_by_role("button", name="Verstuur")
+    expect(send).to_be_disabled()  # questions are still closed
+    expect(attendee.locator("[data-qa-list]")).to_have_text("Nog geen vragen.")
+
     moderator.goto(f"{site.base}/moderate/plenary?token={site.role_token('moderator', 'plenary')}")
     moderator.get_by_role("button", name="Vragen openen").click()
     expect(moderator.locator("[data-qa-status]")).to_have_text("Vragen stellen kan nu.")
     overlay.goto(f"{site.base}/overlay/plenary")
     expect(overlay.locator("[data-qa-on-air]")).to_be_hidden()
 
-    attendee.goto(f"{site.base}/me/{token}/questions/plenary")
     expect(attendee.locator("[data-qa-status]")).to_have_text("Vragen stellen kan nu.")
+    expect(send).to_be_enabled()
+    attendee.get_by_label("Je vraag").fill("   ")  # only spaces: refused, in the page's language
+    send.click()
+    expect(attendee.locator("[data-qa-error]")).to_have_text("Typ eerst je vraag.")
     attendee.get_by_label("Je vraag").fill(QUESTION)
     attendee.get_by_label("Aan").select_option("Monique Kremer")
-    attendee.get_by_role("button", name="Verstuur").click()
+    send.click()
+    expect(attendee.locator("[data-qa-sent]")).to_be_visible()
+    expect(attendee.locator("[data-qa-error]")).to_be_hidden()
     mine = attendee.locator(".qa-question", has_text="Wat kan de wijk zelf doen?")
     expect(mine).to_contain_text("wacht op moderatie")
     expect(mine.locator(".qa-text")).to_have_text(QUESTION)
@@ -134,3 +144,29 @@ def test_a_moderator_on_a_phone_sees_questions_arrive_and_approves_them(
     # The page fits the phone: nothing wider than the screen.
     assert moderator.evaluate("document.documentElement.scrollWidth") <= 390
     phone.close()
+
+
+def test_keyboard_triage_moves_on_to_the_next_waiting_question(browser: Browser, site: Site):
+    dialogs: list[str] = []
+    moderator = window(browser, dialogs)
+    moderator.goto(f"{site.base}/moderate/plenary?token={site.role_token('moderator', 'plenary')}")
+    moderator.get_by_role("button", name="Vragen openen").click()
+    expect(moderator.locator("[data-qa-status]")).to_have_text("Vragen stellen kan nu.")
+    for n, name in enumerate(("Dina", "Eef", "Fenna")):
+        reply = httpx2.post(
+            f"{site.base}/api/channels/plenary/actions",
+            json={"type": "ask", "text": f"Vraag nummer {n + 1}"},
+            headers={"Authorization": f"Bearer {site.register(name)}"},
+            trust_env=False,
+        )
+        assert reply.status_code == 201
+    expect(moderator.locator(".qa-question.state-pending")).to_have_count(3)
+
+    for key in ("a", "h", "a"):  # approve, hide, approve: each moves on to the next
+        before = moderator.locator(".qa-question.state-pending").count()
+        moderator.locator("body").press(key)
+        expect(moderator.locator(".qa-question.state-pending")).to_have_count(before - 1)
+
+    expect(moderator.locator(".qa-question.state-approved")).to_have_count(2)
+    expect(moderator.locator(".qa-question.state-hidden")).to_have_count(1)
+    assert dialogs == []
