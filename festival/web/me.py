@@ -138,7 +138,8 @@ async def me_choice(request: Request) -> Response:
         return await me_page(request, errors=exc.errors)
     await change_place(state.db, registration.id, round_id, chosen, now=state.clock.now())
     state.sender.wake()
-    return RedirectResponse(f"/me/{token}", status_code=303)
+    # Back in the language the page was in.
+    return RedirectResponse(f"/me/{token}?lang={lang}", status_code=303)
 
 
 async def me_ranking(request: Request) -> Response:
@@ -158,7 +159,8 @@ async def me_ranking(request: Request) -> Response:
     except Invalid as exc:
         return await me_page(request, errors=exc.errors)
     await set_ranking(state.db, registration.id, round_id, chosen)
-    return RedirectResponse(f"/me/{token}", status_code=303)
+    # Back in the language the page was in.
+    return RedirectResponse(f"/me/{token}?lang={lang}", status_code=303)
 
 
 async def me_delete(request: Request) -> Response:

@@ -223,11 +223,26 @@ def test_me_choice_form_changes_the_session(client: TestClient, ann: dict[str, A
         follow_redirects=False,
     )
 
-    assert (response.status_code, response.headers["location"]) == (303, f"/me/{token}")
+    assert (response.status_code, response.headers["location"]) == (303, f"/me/{token}?lang=nl")
     choice = _me(client, token)["choices"]["ronde-1"]
     assert (choice["session"], choice["status"]) == ("huiskamer-2", "confirmed")
     page = client.get(f"/me/{token}").text
     assert '<option value="huiskamer-2" selected>' in page
+
+
+def test_a_change_keeps_the_language_the_page_was_in(client: TestClient, ann: dict[str, Any]):
+    token = ann["token"]  # Ann registered in Dutch
+    english = client.get(f"/me/{token}?lang=en").text
+    assert f'action="/me/{token}/choice?lang=en"' in english
+
+    response = client.post(
+        f"/me/{token}/choice?lang=en",
+        data={"round": "ronde-1", "session": "huiskamer-2"},
+        follow_redirects=False,
+    )
+
+    assert response.headers["location"] == f"/me/{token}?lang=en"
+    assert '<html lang="en"' in client.get(response.headers["location"]).text
 
 
 def test_me_choice_form_gives_up_the_place(client: TestClient, ann: dict[str, Any]):
