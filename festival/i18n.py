@@ -7,6 +7,7 @@ both languages).
 from __future__ import annotations
 
 from datetime import date
+from typing import Final
 
 LANGUAGES = ("nl", "en")
 
@@ -33,7 +34,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "A question for one of the speakers or panellists?",
     },
     "ask_external": {"nl": "Doe mee via deze link", "en": "Join through this link"},
-    "running_late": {"nl": "loopt {n} minuten uit", "en": "running {n} minutes late"},
+    # {n} is a duration (`duration`): "loopt 1 uur 5 minuten uit".
+    "running_late": {"nl": "loopt {n} uit", "en": "running {n} late"},
     "on_time": {"nl": "op schema", "en": "on time"},
     "times_in": {"nl": "Tijden in {zone}", "en": "Times in {zone}"},
     "your_time": {"nl": "jouw tijd", "en": "your time"},
@@ -454,7 +456,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status_skipped": {"nl": "overgeslagen", "en": "skipped"},
     "status_not_run": {"nl": "niet gehouden", "en": "not run"},
     "status_open": {"nl": "open", "en": "open"},
-    "running_early": {"nl": "loopt {n} minuten voor", "en": "running {n} minutes early"},
+    "running_early": {"nl": "loopt {n} voor", "en": "running {n} early"},
     "overtime": {"nl": "uitloop", "en": "overtime"},
     "presenter_waiting": {"nl": "Wacht op de start", "en": "Waiting for the start"},
     "full_screen": {"nl": "Volledig scherm", "en": "Full screen"},
@@ -603,6 +605,24 @@ def pick_language(requested: str | None, default: str) -> str:
 def translate(key: str, language: str, **values: object) -> str:
     text = MESSAGES[key][language]
     return text.format(**values) if values else text
+
+
+_UNITS: Final = {
+    "nl": {"hour": ("uur", "uur"), "minute": ("minuut", "minuten")},
+    "en": {"hour": ("hour", "hours"), "minute": ("minute", "minutes")},
+}
+
+
+def duration(minutes: int, language: str) -> str:
+    """`7 minuten`, `1 uur`, `13 uur 20 minuten` / `1 minute`, `2 hours 5 minutes`: a delay
+    of a day before (a rehearsal) reads as hours, not as 800 minutes. The same words as the
+    pages' script gets from the browser (Intl.NumberFormat, unit style, long)."""
+    hours, rest = divmod(abs(minutes), 60)
+    units = _UNITS[language]
+    parts = [f"{hours} {units['hour'][hours != 1]}"] if hours else []
+    if rest or not hours:
+        parts.append(f"{rest} {units['minute'][rest != 1]}")
+    return " ".join(parts)
 
 
 def long_date(day: date, language: str) -> str:

@@ -10,7 +10,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 
 from festival.errors import NotFound
-from festival.i18n import translate
+from festival.i18n import duration, translate
 from festival.invites.calendar import programme_calendar
 from festival.live.show_views import ShowNow, show_now
 from festival.programme.model import Block, Festival, Person, Session
@@ -173,9 +173,9 @@ def _delay_text(show: ShowNow | None, lang: str) -> str:
     if show is None or not show.live:
         return ""
     if show.delay_minutes > 0:
-        return translate("running_late", lang, n=show.delay_minutes)
+        return translate("running_late", lang, n=duration(show.delay_minutes, lang))
     if show.delay_minutes < 0:
-        return translate("running_early", lang, n=-show.delay_minutes)
+        return translate("running_early", lang, n=duration(show.delay_minutes, lang))
     return translate("on_time", lang)
 
 

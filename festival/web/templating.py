@@ -11,7 +11,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
-from festival.i18n import long_date, translate
+from festival.i18n import duration, long_date, translate
 
 
 def make_templates(directory: Path) -> Jinja2Templates:
@@ -24,6 +24,7 @@ def make_templates(directory: Path) -> Jinja2Templates:
     )
     env.globals["translate"] = translate
     env.globals["long_date"] = long_date
+    env.globals["duration"] = duration
     env.globals["qa_config"] = _script_config
     env.filters["hhmm"] = _hhmm
     return Jinja2Templates(env=env)

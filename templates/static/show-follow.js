@@ -3,7 +3,7 @@
 // closing note, the hosts' message to the breakout rooms, each room's warning before it
 // closes, and join links that appear when the room is about to open. Text goes in with
 // textContent only.
-import { clockTime, follow, project } from "/static/show-live.js";
+import { clockTime, duration, follow, project } from "/static/show-live.js";
 
 const CLOSING_SOON_MS = 5 * 60_000; // plan.CLOSING_SOON: rooms are warned this long before they close
 const status = document.getElementById("show-status");
@@ -13,8 +13,8 @@ const personalToken = location.pathname.startsWith("/me/") ? location.pathname.s
 
 function delayText(projection) {
   if (!projection.live || projection.over || projection.delay === 0) return "";
-  if (projection.delay > 0) return status.dataset.late.replace("{n}", projection.delay);
-  return status.dataset.early.replace("{n}", -projection.delay);
+  if (projection.delay > 0) return status.dataset.late.replace("{n}", duration(projection.delay, lang));
+  return status.dataset.early.replace("{n}", duration(projection.delay, lang));
 }
 
 function showStream(on) {

@@ -1,7 +1,7 @@
 // The host console: sends host actions on the show channel and redraws from every event, so
 // two hosts see each other's actions as soon as the server has stored them. User text is only
 // ever set with textContent.
-import { clockTime, countdown, current, follow, phase, project, remaining, upcoming } from "/static/show-live.js";
+import { clockTime, countdown, current, duration, follow, phase, project, remaining, upcoming } from "/static/show-live.js";
 
 const root = document.getElementById("host");
 const zone = root.dataset.showZone;
@@ -12,8 +12,8 @@ const span = (a, b) => (a === null ? "" : `${clockTime(a, zone, lang)}–${b ===
 
 function delayText(projection) {
   if (!projection.live || projection.over) return "";
-  if (projection.delay > 0) return root.dataset.late.replace("{n}", projection.delay);
-  if (projection.delay < 0) return root.dataset.early.replace("{n}", -projection.delay);
+  if (projection.delay > 0) return root.dataset.late.replace("{n}", duration(projection.delay, lang));
+  if (projection.delay < 0) return root.dataset.early.replace("{n}", duration(projection.delay, lang));
   return root.dataset.onTime;
 }
 

@@ -64,6 +64,16 @@ export function project(show, now) {
 }
 
 // 12:34 style, in the page's language and the festival's zone.
+// "7 minuten", "1 uur", "13 uur 20 minuten": the words festival.i18n.duration writes.
+export function duration(minutes, lang) {
+  const words = (unit, n) => new Intl.NumberFormat(lang, { style: "unit", unit, unitDisplay: "long" }).format(n);
+  const hours = Math.floor(Math.abs(minutes) / 60);
+  const rest = Math.abs(minutes) % 60;
+  const parts = hours ? [words("hour", hours)] : [];
+  if (rest || !hours) parts.push(words("minute", rest));
+  return parts.join(" ");
+}
+
 export function clockTime(moment, zone, lang) {
   return new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone: zone, hour12: false })
     .format(new Date(moment));

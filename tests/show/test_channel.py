@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from festival.i18n import duration
 from festival.live.show_actions import HOST_ACTIONS
 from tests.live_qa.conftest import Client, Site, connect, start
 from tests.show.conftest import Message, post_action, programme
@@ -209,7 +210,9 @@ async def test_extensions_move_every_later_block_and_the_delay(site: Site):
     assert all(chain[i][1] == chain[i + 1][0] for i in range(1, len(chain) - 1))
     late = after["delay_minutes"]
     word = "late" if late > 0 else "early"
-    assert after["delay_text"] == f"running {abs(late)} minutes {word}"
+    assert (
+        after["delay_text"] == f"running {duration(late, 'en')} {word}"
+    )  # hours on a rehearsal day
     assert dutch["delay_text"].startswith("loopt ")
 
 
