@@ -126,6 +126,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Je aanmelding en je gegevens zijn gewist. Je plaatsen zijn vrijgegeven.",
         "en": "Your registration and your data have been erased. Your places were released.",
     },
+    "admin_places": {"nl": "Sessies", "en": "Sessions"},
     "admin_title": {"nl": "Aanmeldingen", "en": "Registrations"},
     "admin_total": {"nl": "{n} aanmeldingen", "en": "{n} registrations"},
     "export_csv": {"nl": "Exporteer als CSV", "en": "Export as CSV"},

@@ -58,6 +58,11 @@ class AdminPage:
         ]
         return [r for _, r in sorted(line, key=lambda x: (x[0], x[1].id))]
 
+    def session_title(self, session_id: str) -> str:
+        """A place's session as the organiser knows it: its title (its id once it is gone)."""
+        found = (s.title for _, s in self.festival.sessions() if s.id == session_id)
+        return next(found, session_id)
+
     def by_mode(self, session_id: str, mode: str) -> SessionCount | None:
         return next((c for c in self.counts.get(session_id, []) if c.mode == mode), None)
 

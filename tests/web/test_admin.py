@@ -197,7 +197,9 @@ def test_admin_page_shows_counts_and_waitlist(settings: Settings, tmp_path: Path
         "<li>Cor &lt;cor@example.org&gt;</li></ol>"
     ) in row
     assert "3 aanmeldingen" in html
-    assert "huiskamer-1 (Wachtlijst 2)" in html
+    # Each place by its session's title, as the organiser knows it (escaped like all text).
+    assert '<th scope="col">Sessies</th>' in html
+    assert "Huiskamer 1: De Buurvrouw &amp; Buurvrouw Bus (Wachtlijst 2)" in html
 
 
 def test_admin_page_shows_html_in_fields_escaped(settings: Settings, tmp_path: Path):
