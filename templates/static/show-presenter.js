@@ -14,8 +14,10 @@ function draw() {
   const running = current(show);
   const next = upcoming(show)[0];
   const over = show.ended_at !== null || (show.live_at !== null && !running && !next);
-  $("message").textContent = show.presenter_message;
-  $("message").hidden = !show.presenter_message;
+  // Once the show is over, the last instruction ("afronden") no longer applies.
+  const message = over ? "" : show.presenter_message;
+  $("message").textContent = message;
+  $("message").hidden = !message;
   $("next-title").textContent = next ? next.title : "—";
   if (!running) {
     root.dataset.phase = "normal";

@@ -97,6 +97,7 @@ def test_host_starts_and_extends_and_every_screen_follows(browser: Browser, site
     expect(attendee.locator("[data-show-over]")).to_be_visible()
     expect(attendee.locator("#show-stream")).to_be_hidden()
     expect(presenter.locator("#current-title")).to_have_text("Afgelopen")
+    expect(presenter.locator("#message")).to_be_hidden()  # "afronden" no longer applies
 
     host.get_by_role("button", name="Opnieuw beginnen (oefening wissen)").click()
     expect(host.locator("#live-state")).to_have_text("nog niet live")
