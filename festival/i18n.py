@@ -76,8 +76,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "register": {"nl": "Aanmelden", "en": "Register"},
     "already_registered": {
-        "nl": "Dit e-mailadres is al aangemeld. Gebruik de persoonlijke link uit je bevestiging.",
-        "en": "This e-mail address is already registered. Use the personal link from your confirmation.",
+        "nl": "Dit e-mailadres is al aangemeld. We hebben je persoonlijke link opnieuw gemaild.",
+        "en": "This e-mail address is already registered. We have mailed your personal link again.",
     },
     "fix_errors": {
         "nl": "Verbeter de gemarkeerde velden.",
@@ -380,7 +380,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "qa_mark_answered": {"nl": "Beantwoord", "en": "Answered"},
     "qa_edit": {"nl": "Tekst aanpassen", "en": "Edit text"},
     "qa_merge": {"nl": "Samenvoegen", "en": "Merge"},
-    "qa_merge_into": {"nl": "Samenvoegen met vraag (id):", "en": "Merge into question (id):"},
+    "qa_merge_into": {
+        "nl": "Samenvoegen met vraag (nummer, zoals q4):",
+        "en": "Merge into question (number, as in q4):",
+    },
     "qa_note": {"nl": "Notitie", "en": "Note"},
     "qa_moderate": {"nl": "Modereren", "en": "Moderate"},
     "qa_moderate_title": {"nl": "Moderatie · {title}", "en": "Moderation · {title}"},
@@ -393,7 +396,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "qa_show_pending": {"nl": "nieuw", "en": "new"},
     "qa_show_approved": {"nl": "goedgekeurd", "en": "approved"},
     "qa_show_done": {"nl": "afgehandeld", "en": "done"},
-    "qa_everyone": {"nl": "iedereen", "en": "everyone"},
+    "qa_everyone": {"nl": "alle vragen", "en": "all questions"},
+    "qa_unaddressed": {"nl": "aan niemand in het bijzonder", "en": "to no one in particular"},
     "qa_next": {"nl": "Volgende uit de rij", "en": "Next in the queue"},
     "qa_open_button": {"nl": "Vragen openen", "en": "Open questions"},
     "qa_close_button": {"nl": "Vragen sluiten", "en": "Close questions"},

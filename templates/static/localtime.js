@@ -8,6 +8,7 @@ if (zoneNote && viewerZone && viewerZone !== zoneNote.dataset.zone) {
   const format = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
     hour: "2-digit",
     minute: "2-digit",
+    hourCycle: "h23", // as the programme's own times: 09:30, never 09:30 AM beside them
     timeZone: viewerZone,
   });
   const note = zoneNote.querySelector(".yourzone");

@@ -223,7 +223,9 @@ async function act(action, question) {
   } else if (action === "merge") {
     const into = window.prompt(t("qa_merge_into"), "");
     if (!into) return;
-    await moderate("merge", question, { into: into.trim() });
+    const target = into.trim();
+    // Questions show as "q4"; a bare "4" means the same one.
+    await moderate("merge", question, { into: /^\d+$/.test(target) ? `q${target}` : target });
   } else {
     await moderate(action, question);
   }

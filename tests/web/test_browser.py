@@ -96,7 +96,8 @@ def test_programme_page_english_viewer_times_in_new_york(browser: Browser, serve
         page.goto(f"{server}/?lang=en")
 
         expect(page.locator("#ronde-1-title")).to_have_text(
-            "10:30 (04:30 AM)–11:30 (05:30 AM) Huiskamersessies ronde 1"
+            # On the 24-hour clock, as the programme's own times beside them.
+            "10:30 (04:30)–11:30 (05:30) Huiskamersessies ronde 1"
         )
 
 
