@@ -417,6 +417,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "show_not_live": {"nl": "nog niet live", "en": "not live yet"},
     "live_now": {"nl": "nu live", "en": "live now"},
     "go_live": {"nl": "Ga live", "en": "Go live"},
+    "press_again": {"nl": "Zeker weten? Druk nog eens", "en": "Sure? Press again"},
     "start_block": {"nl": "Start", "en": "Start"},
     "start_next": {"nl": "Start volgend blok", "en": "Start next block"},
     "next_block": {"nl": "Naar het volgende blok", "en": "Go to the next block"},

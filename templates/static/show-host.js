@@ -117,7 +117,29 @@ function blockAction(name, blockId) {
   }
 }
 
+const ARMED_MS = 5000;
+
+// Ending the show (it closes the Q&A for everyone) and starting over take a second press
+// within a few seconds; the first only asks, on the button itself (no dialog to dismiss).
+function confirmed(button) {
+  if (!button.dataset.confirm || button.dataset.armed) {
+    if (button.dataset.armed) disarm(button);
+    return true;
+  }
+  button.dataset.armed = button.textContent;
+  button.textContent = button.dataset.confirm;
+  setTimeout(() => disarm(button), ARMED_MS);
+  return false;
+}
+
+function disarm(button) {
+  if (!button.dataset.armed) return;
+  button.textContent = button.dataset.armed;
+  delete button.dataset.armed;
+}
+
 function press(button) {
+  if (!confirmed(button)) return;
   const message = blockAction(button.dataset.act, button.dataset.block);
   if (!message) return;
   if (button.dataset.minutes) message.minutes = Number(button.dataset.minutes);

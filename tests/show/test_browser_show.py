@@ -93,13 +93,16 @@ def test_host_starts_and_extends_and_every_screen_follows(browser: Browser, site
     expect(presenter.locator("#message")).to_have_text(MARKUP)
     expect(presenter.locator("#message img")).to_have_count(0)
 
-    host.get_by_role("button", name="Programma beëindigen").click()
+    host.get_by_role("button", name="Programma beëindigen").click()  # asks first …
+    expect(presenter.locator("#current-title")).not_to_have_text("Afgelopen")
+    host.get_by_role("button", name="Zeker weten? Druk nog eens").click()  # … then ends
     expect(attendee.locator("[data-show-over]")).to_be_visible()
     expect(attendee.locator("#show-stream")).to_be_hidden()
     expect(presenter.locator("#current-title")).to_have_text("Afgelopen")
     expect(presenter.locator("#message")).to_be_hidden()  # "afronden" no longer applies
 
     host.get_by_role("button", name="Opnieuw beginnen (oefening wissen)").click()
+    host.get_by_role("button", name="Zeker weten? Druk nog eens").click()
     expect(host.locator("#live-state")).to_have_text("nog niet live")
     expect(attendee.locator("[data-show-over]")).to_be_hidden()
     expect(presenter.locator("#current-title")).to_have_text("Wacht op de start")
