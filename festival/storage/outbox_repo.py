@@ -26,18 +26,6 @@ MAX_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
-class Outgoing:
-    id: int
-    festival_id: int
-    registration_id: int | None
-    kind: str
-    dedupe_key: str
-    recipient: str
-    payload: dict[str, Any]
-    attempts: int
-
-
-@dataclass(frozen=True)
 class Queued:
     """A message to queue: what `enqueue` needs besides the moment."""
 
@@ -47,6 +35,14 @@ class Queued:
     dedupe_key: str
     recipient: str
     payload: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outgoing(Queued):
+    """A queued message claimed for sending."""
+
+    id: int
+    attempts: int
 
 
 async def enqueue(db: AsyncSession, messages: Sequence[Queued], *, now: datetime) -> None:
@@ -113,8 +109,8 @@ async def claim(database: Database, *, now: datetime, limit: int = 20) -> list[O
                 .values(status="sending", claimed_at=now, attempts=OutboxRow.attempts + 1)
             )
         return [
-            Outgoing(r.id, r.festival_id, r.registration_id, r.kind, r.dedupe_key, r.recipient,
-                     r.payload, r.attempts + 1)
+            Outgoing(r.festival_id, r.registration_id, r.kind, r.dedupe_key, r.recipient,
+                     r.payload, id=r.id, attempts=r.attempts + 1)
             for r in rows
         ]  # fmt: skip
 

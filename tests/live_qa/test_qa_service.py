@@ -147,14 +147,19 @@ async def ask_many(qa: QaService, slug: str, now: datetime, count: int) -> None:
         )
 
 
+async def open_plenary(parts: tuple[Festival, QaService, Hub]) -> tuple[str, datetime, int]:
+    """The plenary's Q&A opened at its start: the festival, that moment, and the seq."""
+    festival, qa, _hub = parts
+    now = qa_channels(festival)["plenary"].start
+    await qa.follow_programme(festival, now)
+    return festival.slug, now, await qa.log.last(festival.slug, "plenary")
+
+
 async def test_a_viewer_that_cannot_keep_up_is_dropped_and_the_others_get_everything(
     parts: tuple[Festival, QaService, Hub],
 ):
-    festival, qa, hub = parts
-    slug = festival.slug
-    now = qa_channels(festival)["plenary"].start
-    await qa.follow_programme(festival, now)
-    opened = await qa.log.last(slug, "plenary")
+    _, qa, hub = parts
+    slug, now, opened = await open_plenary(parts)
     slow, fast, public = Listener(MODERATOR, limit=5), Listener(MODERATOR), Listener(AUDIENCE)
     stuck, flowing, audience = Connection(stuck=True), Connection(), Connection()
     for listener, connection in ((slow, stuck), (fast, flowing), (public, audience)):
@@ -178,11 +183,8 @@ async def test_a_viewer_that_cannot_keep_up_is_dropped_and_the_others_get_everyt
 async def test_a_viewer_held_up_for_a_while_gets_everything_in_order(
     parts: tuple[Festival, QaService, Hub],
 ):
-    festival, qa, hub = parts
-    slug = festival.slug
-    now = qa_channels(festival)["plenary"].start
-    await qa.follow_programme(festival, now)
-    opened = await qa.log.last(slug, "plenary")
+    _, qa, hub = parts
+    slug, now, opened = await open_plenary(parts)
     held_up = Listener(MODERATOR, limit=30)
     connection = Connection(stuck=True)
     await hub.join(slug, "plenary", held_up)
