@@ -195,11 +195,11 @@ async function moderate(action, question, extra = {}) {
 }
 
 const ACTIONS = {
-  pending: ["approve", "hide", "star", "edit", "merge"],
-  approved: ["pick", "answered", "hide", "star", "edit", "merge"],
-  on_air: ["answered", "unpick", "hide", "star", "edit"],
-  answered: ["hide", "star", "edit"],
-  hidden: ["approve", "edit"],
+  pending: ["approve", "hide", "star", "edit", "merge", "note"],
+  approved: ["pick", "answered", "hide", "star", "edit", "merge", "note"],
+  on_air: ["answered", "unpick", "hide", "star", "edit", "note"],
+  answered: ["hide", "star", "edit", "note"],
+  hidden: ["approve", "edit", "note"],
   merged: [],
 };
 const LABELS = {
@@ -212,6 +212,7 @@ const LABELS = {
   answered: "qa_mark_answered",
   edit: "qa_edit",
   merge: "qa_merge",
+  note: "qa_note",
 };
 
 async function act(action, question) {
@@ -220,6 +221,11 @@ async function act(action, question) {
     const text = window.prompt(t("qa_edit"), question.text);
     if (text === null) return;
     await moderate("edit", question, { text });
+  } else if (action === "note") {
+    // For the moderators only (the audience never receives it); empty removes it.
+    const note = window.prompt(t("qa_note"), question.note ?? "");
+    if (note === null) return;
+    await moderate("note", question, { note });
   } else if (action === "merge") {
     const into = window.prompt(t("qa_merge_into"), "");
     if (!into) return;
@@ -251,6 +257,7 @@ function renderModerator(list) {
     if (question.original_text) {
       item.append(element("p", "qa-original", `${t("qa_original")}: ${question.original_text}`));
     }
+    if (question.note) item.append(element("p", "qa-note", `${t("qa_note")}: ${question.note}`));
     const line = element("p", "qa-meta", meta(question, true));
     if (badge) line.append(" · ", element("span", "badge", t(badge)));
     item.append(line);

@@ -170,3 +170,34 @@ def test_keyboard_triage_moves_on_to_the_next_waiting_question(browser: Browser,
     expect(moderator.locator(".qa-question.state-approved")).to_have_count(2)
     expect(moderator.locator(".qa-question.state-hidden")).to_have_count(1)
     assert dialogs == []
+
+
+def test_a_moderator_note_is_for_moderators_only(browser: Browser, site: Site):
+    moderator = browser.new_context(locale="nl-NL").new_page()
+    moderator.set_default_timeout(TIMEOUT_MS)
+    note = '<b onmouseover="alert(1)">na de pauze</b>'
+    moderator.on("dialog", lambda dialog: dialog.accept(note))  # the note's prompt
+    dialogs: list[str] = []
+    other = window(browser, dialogs)
+    attendee = window(browser, dialogs)
+    link = f"{site.base}/moderate/plenary?token={site.role_token('moderator', 'plenary')}"
+    moderator.goto(link)
+    other.goto(link)
+    moderator.get_by_role("button", name="Vragen openen").click()
+    token = site.register("Gijs")
+    attendee.goto(f"{site.base}/me/{token}/questions/plenary")
+    attendee.get_by_label("Je vraag").fill("Wanneer is de pauze?")
+    attendee.get_by_role("button", name="Verstuur").click()
+
+    question = moderator.locator(".qa-question", has_text="Wanneer is de pauze?")
+    question.get_by_role("button", name="Goedkeuren").click()
+    question.get_by_role("button", name="Notitie").click()
+
+    for page in (moderator, other):  # every moderator sees it at once, as text
+        seen = page.locator(".qa-question", has_text="Wanneer is de pauze?").locator(".qa-note")
+        expect(seen).to_have_text(f"Notitie: {note}")
+        expect(seen.locator("b")).to_have_count(0)
+    mine = attendee.locator(".qa-question", has_text="Wanneer is de pauze?")
+    expect(mine).not_to_contain_text("wacht op moderatie")
+    expect(mine).not_to_contain_text("na de pauze")
+    assert dialogs == []
