@@ -197,3 +197,24 @@ def test_rooms_get_the_hosts_message_and_their_closing_warning(browser: Browser,
         expect(rooms.locator("img")).to_have_count(0)
         assert attendee.evaluate("performance.getEntriesByType('navigation').length") == 1
     assert dialogs == []
+
+
+def test_host_console_fits_a_phone(browser: Browser, site: Site):
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, locale="nl-NL"
+    )
+    host = phone.new_page()
+    host.goto(f"{site.base}/host?token={site.role_token('host')}")
+    expect(host.locator("#live-state")).to_have_text("nog niet live")
+
+    # The run-of-show table scrolls within itself; the page never scrolls sideways.
+    assert host.evaluate("document.documentElement.scrollWidth") <= 390
+    table = host.locator("table.run-of-show")
+    assert table.evaluate("t => t.scrollWidth > t.clientWidth")  # wider than the screen …
+    host.get_by_role("button", name="Ga live").click()
+    expect(host.locator("#live-state")).to_have_text("nu live")
+    start = host.locator('tr[data-block="start-plenair"] [data-act="start"]')
+    start.scroll_into_view_if_needed()  # … and its buttons reachable by scrolling it
+    start.click()
+    expect(host.locator('tr[data-block="start-plenair"] .status')).to_have_text("loopt")
+    phone.close()
