@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from festival.errors import NotFound
@@ -195,6 +195,54 @@ async def read_festival(db: AsyncSession, slug: str) -> Festival | None:
         )
     )
     return festival if shift is None else _announced(festival, shift)
+
+
+class FestivalCache:
+    """Festivals as last read, for what needs one on every request (each page, each live
+    connection): building one from the store costs about 2 ms of CPU, asking whether it is
+    still the one stored costs one small query. Checked on every use, so a `festival load`
+    or a calendar shift shows at once, on every instance."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[tuple[Any, ...], Festival]] = {}
+
+    async def read(self, db: AsyncSession, slug: str) -> Festival | None:
+        stamp = (await db.execute(_stamp_of(slug))).first()
+        if stamp is None:
+            self._known.pop(slug, None)
+            return None
+        known = self._known.get(slug)
+        if known is not None and known[0] == tuple(stamp):
+            return known[1]
+        festival = await read_festival(db, slug)
+        if festival is not None:
+            # Read after the stamp: at worst newer than it, and then read again next time.
+            self._known[slug] = (tuple(stamp), festival)
+        return festival
+
+
+def _stamp_of(slug: str) -> Select[Any]:
+    """What a festival is built from, in brief: its own row, and of its entries how many
+    there are and their versions summed (every change of an entry raises its version), and
+    the plenary's announced times."""
+    entries = EntryRow.festival_id == FestivalRow.id
+    shift = (CalendarShiftRow.festival_id == FestivalRow.id) & (
+        CalendarShiftRow.entry_key == PLENARY_KEY
+    )
+    return select(
+        FestivalRow.id,
+        FestivalRow.loaded_at,
+        FestivalRow.title,
+        FestivalRow.day,
+        FestivalRow.timezone,
+        FestivalRow.language,
+        FestivalRow.mode,
+        FestivalRow.details,
+        select(func.count(EntryRow.id)).where(entries).scalar_subquery(),
+        select(func.coalesce(func.sum(EntryRow.version), 0)).where(entries).scalar_subquery(),
+        select(CalendarShiftRow.starts_at).where(shift).scalar_subquery(),
+        select(CalendarShiftRow.ends_at).where(shift).scalar_subquery(),
+    ).where(FestivalRow.slug == slug)
 
 
 def _announced(festival: Festival, shift: CalendarShiftRow) -> Festival:

@@ -15,7 +15,6 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from festival.programme.model import Festival
 from festival.registration.export import registrations_csv
 from festival.registration.model import Registration
-from festival.storage.programme_repo import read_festival
 from festival.storage.registration_repo import SessionCount, registrations_of, session_counts
 from festival.web.admin_mail import OutboxPanel, outbox_panel
 from festival.web.auth import ADMIN_COOKIE, require
@@ -29,8 +28,9 @@ async def _admin_data(
     request: Request,
 ) -> tuple[Festival, list[Registration], dict[str, list[SessionCount]]]:
     grant = await require(request, "admin", cookie=ADMIN_COOKIE)
-    async with app_state(request).db.session() as db:
-        festival = await read_festival(db, grant.festival)
+    state = app_state(request)
+    async with state.db.session() as db:
+        festival = await state.festivals.read(db, grant.festival)
         assert festival is not None  # tokens cascade with their festival
         registrations = list(await registrations_of(db, festival.slug))
         counts = await session_counts(db, festival.slug)

@@ -23,7 +23,7 @@ from festival.errors import Forbidden, NotFound
 from festival.mailing.maildir import StoredMail, list_mail, read_mail
 from festival.programme.model import Festival
 from festival.storage.outbox_repo import STATUSES, Failure, retry_failed, summary
-from festival.storage.programme_repo import festival_id_of, read_festival
+from festival.storage.programme_repo import festival_id_of
 from festival.web.auth import ADMIN_COOKIE, presented_token, require
 from festival.web.errors import page_language
 from festival.web.state import app_state
@@ -98,8 +98,9 @@ def outbox_json(panel: OutboxPanel) -> dict[str, object]:
 
 
 async def _festival(request: Request, grant: Grant) -> Festival:
-    async with app_state(request).db.session() as db:
-        festival = await read_festival(db, grant.festival)
+    state = app_state(request)
+    async with state.db.session() as db:
+        festival = await state.festivals.read(db, grant.festival)
     assert festival is not None  # tokens cascade with their festival
     return festival
 

@@ -34,6 +34,7 @@ from festival.mailing.sender import Sender
 from festival.mailing.transport import make_transport
 from festival.scheduling import Scheduler
 from festival.storage.db import Database
+from festival.storage.programme_repo import FestivalCache
 from festival.web import admin, admin_mail, errors, live, me, qa_pages
 from festival.web.programme import api_programme, programme_ics, programme_page
 from festival.web.registration import api_register, register_page
@@ -87,7 +88,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await scheduler.start()
             sender.start()
             live_parts = Live(bus, log, qa, hub, show)
-            yield {"festival": AppState(settings, db, the_clock, templates, sender, live_parts)}
+            state = AppState(
+                settings, db, the_clock, templates, sender, live_parts, FestivalCache()
+            )
+            yield {"festival": state}
         finally:
             await hub.close()
             await sender.stop()

@@ -19,7 +19,6 @@ from festival.errors import Forbidden, Invalid, NotFound
 from festival.programme.model import Festival, Round, Session
 from festival.registration.model import Place, Registration
 from festival.registration.validation import validate_change, validate_ranking_change
-from festival.storage.programme_repo import read_festival
 from festival.storage.registration_repo import (
     change_place,
     read_registration,
@@ -37,8 +36,9 @@ async def attendee_of(conn: HTTPConnection, secret: str) -> tuple[Grant, Festiva
     grant = await grant_of(conn, secret)
     if grant.role != "attendee" or grant.registration_id is None:
         raise Forbidden("this is not a personal link")
-    async with app_state(conn).db.session() as db:
-        festival = await read_festival(db, grant.festival)
+    state = app_state(conn)
+    async with state.db.session() as db:
+        festival = await state.festivals.read(db, grant.festival)
         registration = await read_registration(db, grant.registration_id)
     if festival is None or registration is None:
         raise NotFound("registration not found", code="registration.not_found")

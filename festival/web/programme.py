@@ -14,7 +14,7 @@ from festival.i18n import duration, translate
 from festival.invites.calendar import programme_calendar
 from festival.live.show_views import ShowNow, show_now
 from festival.programme.model import Block, Festival, Person, Session
-from festival.storage.programme_repo import festival_slugs, read_festival
+from festival.storage.programme_repo import festival_slugs
 from festival.storage.registration_repo import SessionCount, session_counts
 from festival.web.errors import page_language
 from festival.web.state import app_state
@@ -30,7 +30,7 @@ async def current_festival(request: HTTPConnection) -> Festival:
             if not slugs:
                 raise NotFound("no programme has been loaded yet", code="festival.none")
             slug = slugs[0]
-        festival = await read_festival(db, slug)
+        festival = await state.festivals.read(db, slug)
     if festival is None:
         raise NotFound(f"no festival {slug!r}", code="festival.not_found")
     return festival

@@ -25,7 +25,6 @@ from festival.live.show_actions import perform_host
 from festival.live.show_service import plenary_of
 from festival.live.show_views import HOST, PRESENTER, PUBLIC, show_event_message, show_snapshot
 from festival.programme.model import Festival
-from festival.storage.programme_repo import read_festival
 from festival.web.auth import grant_of, presented_token
 from festival.web.channel_io import refuse, serve_channel, since_of
 from festival.web.programme import current_festival
@@ -62,8 +61,9 @@ async def show_festival(conn: HTTPConnection) -> Festival:
     secret = presented_token(conn)
     if secret and "festival" not in conn.query_params:
         grant = await grant_of(conn, secret)
-        async with app_state(conn).db.session() as db:
-            found = await read_festival(db, grant.festival)
+        state = app_state(conn)
+        async with state.db.session() as db:
+            found = await state.festivals.read(db, grant.festival)
         if found is None:
             raise NotFound(f"no festival {grant.festival!r}", code="festival.not_found")
         festival = found

@@ -16,6 +16,7 @@ from festival.live.qa_service import QaService
 from festival.live.show_service import ShowService
 from festival.mailing.sender import Sender
 from festival.storage.db import Database
+from festival.storage.programme_repo import FestivalCache
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class AppState:
     templates: Jinja2Templates
     sender: Sender
     live: Live
+    festivals: FestivalCache  # read through it: every page and live connection needs one
 
 
 def app_state(conn: HTTPConnection) -> AppState:

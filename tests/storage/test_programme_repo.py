@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
 from festival.programme.loading import parse_programme, read_programme
+from festival.programme.model import Festival
 from festival.storage.db import Database
-from festival.storage.programme_repo import festival_slugs, read_festival, save_programme
+from festival.storage.programme_repo import (
+    FestivalCache,
+    festival_slugs,
+    read_festival,
+    save_programme,
+)
+from festival.storage.shift_repo import announce_plenary
 from festival.storage.tables import Base, ChangeRow, EntryRow
 from tests.conftest import REFERENCE, SCHEDULES
 
 NOW = datetime(2020, 11, 1, 9, 0, tzinfo=UTC)
+SLUG = "agenda-sociaal-werk-2020"
 
 
 async def _save(db: Database, text: str, now: datetime = NOW):
@@ -154,3 +162,54 @@ async def test_festival_slugs_lists_most_recent_load_first(database: Database):
 async def test_read_unknown_festival_is_none(database: Database):
     async with database.session() as session:
         assert await read_festival(session, "nope") is None
+
+
+async def test_the_festival_cache_gives_what_read_festival_gives_and_follows_every_change(
+    database: Database,
+):
+    """Every reload here happens at the same moment (`loaded_at` unchanged): the cache must
+    still see each change, whether to an entry, the festival itself, or announced times."""
+    cache = FestivalCache()
+    text = REFERENCE.read_text()
+    await _save(database, text)
+
+    async def both() -> tuple[Festival | None, Festival | None]:
+        async with database.session() as session:
+            return await cache.read(session, SLUG), await read_festival(session, SLUG)
+
+    first, fresh = await both()
+    again, _ = await both()
+    assert first == fresh
+    assert again is first  # unchanged: not built again
+
+    await _save(database, text.replace("https://zoom.example.org/huiskamer-1", "https://x.example"))
+    moved, fresh = await both()
+    assert moved == fresh
+    assert moved != first
+
+    retitled_text = text.replace(
+        'title = "De agenda van het sociaal werk 2020"', 'title = "Een andere titel"', 1
+    )
+    await _save(
+        database, retitled_text.replace("https://zoom.example.org/huiskamer-1", "https://x.example")
+    )
+    retitled, fresh = await both()
+    assert retitled == fresh
+    assert retitled is not None
+    assert retitled.title == "Een andere titel"
+
+    plenary = retitled.plenary
+    assert plenary is not None
+    later = timedelta(minutes=20)
+    await announce_plenary(
+        database, SLUG, start=plenary.start + later, end=plenary.end + later,
+        delay_minutes=20, threshold=10, now=NOW,
+    )  # fmt: skip
+    shifted, fresh = await both()
+    assert shifted == fresh
+    assert shifted is not None
+    assert shifted.plenary is not None
+    assert shifted.plenary.start == plenary.start + later
+
+    async with database.session() as session:
+        assert await cache.read(session, "no-such-festival") is None
