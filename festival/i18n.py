@@ -418,6 +418,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "live_now": {"nl": "nu live", "en": "live now"},
     "go_live": {"nl": "Ga live", "en": "Go live"},
     "press_again": {"nl": "Zeker weten? Druk nog eens", "en": "Sure? Press again"},
+    "rehearsal_hint": {
+        "nl": "Oefening: het is meer dan een uur voor de start. Deelnemers zien het programma "
+        "live, maar herinneringen en agenda's volgen het niet. Begin daarna opnieuw.",
+        "en": "Rehearsal: it is more than an hour before the start. Attendees see the show as "
+        "live, but reminders and calendars do not follow it. Start over afterwards.",
+    },
     "start_block": {"nl": "Start", "en": "Start"},
     "start_next": {"nl": "Start volgend blok", "en": "Start next block"},
     "next_block": {"nl": "Naar het volgende blok", "en": "Go to the next block"},

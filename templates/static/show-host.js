@@ -17,6 +17,8 @@ function delayText(projection) {
   return root.dataset.onTime;
 }
 
+const REHEARSAL_MS = 60 * 60_000;
+
 function draw() {
   const show = channel.show();
   if (!show) return;
@@ -39,6 +41,8 @@ function draw() {
   }
   $("pause").dataset.act = running && running.status === "paused" ? "resume" : "pause";
   $("reset").hidden = Boolean(show.live_at) && !projection.over; // the server refuses it then too
+  // As festival.scheduling.REHEARSAL_BEFORE: earlier than this, mail and calendars ignore the show.
+  $("rehearsal").hidden = !show.live_at || projection.over || now >= new Date(show.planned_start).getTime() - REHEARSAL_MS;
   $("presenter-shown").textContent = show.presenter_message;
   $("rooms-shown").textContent = show.rooms_message;
   const body = $("blocks");

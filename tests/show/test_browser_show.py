@@ -53,8 +53,11 @@ def test_host_starts_and_extends_and_every_screen_follows(browser: Browser, site
     expect(presenter.locator("#current-title")).to_have_text("Wacht op de start")
     expect(attendee.locator("#show-stream")).to_be_hidden()
 
+    expect(host.locator("#rehearsal")).to_be_hidden()
     host.get_by_role("button", name="Ga live").click()
     expect(host.locator("#live-state")).to_have_text("nu live")
+    # The demo's plenary is always more than an hour away when a test runs: a rehearsal.
+    expect(host.locator("#rehearsal")).to_contain_text("Oefening")
     expect(attendee.locator("#show-stream iframe")).to_have_attribute(
         "src", "https://stream.example.org/agenda-sociaal-werk-2020"
     )
