@@ -127,6 +127,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Your registration and your data have been erased. Your places were released.",
     },
     "admin_places": {"nl": "Sessies", "en": "Sessions"},
+    "admin_organisation": {"nl": "Organisatie", "en": "Organisation"},
+    "admin_mode": {"nl": "Deelname", "en": "Taking part"},
     "admin_title": {"nl": "Aanmeldingen", "en": "Registrations"},
     "admin_total": {"nl": "{n} aanmeldingen", "en": "{n} registrations"},
     "export_csv": {"nl": "Exporteer als CSV", "en": "Export as CSV"},

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from festival.i18n import LANGUAGES
 from festival.programme.model import Festival
 from festival.registration.export import registrations_csv
 from festival.registration.model import Registration
@@ -71,7 +72,10 @@ async def admin_page(request: Request) -> Response:
     token = request.query_params.get("token")
     if token:
         await require(request, "admin")  # refuse a bad token before setting it
-        response = RedirectResponse("/admin", status_code=303)
+        lang = request.query_params.get("lang")
+        # The token goes into a cookie and out of the address; a language asked for stays.
+        target = f"/admin?lang={lang}" if lang in LANGUAGES else "/admin"
+        response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             # Lax, not Strict: the link is usually clicked in a mail or chat (another site),
             # and Strict would withhold the cookie on the redirect that follows.

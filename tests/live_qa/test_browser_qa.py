@@ -45,6 +45,8 @@ def test_ask_approve_vote_pick_and_the_overlay_follows(browser: Browser, site: S
     moderator.goto(f"{site.base}/moderate/plenary?token={site.role_token('moderator', 'plenary')}")
     moderator.get_by_role("button", name="Vragen openen").click()
     expect(moderator.locator("[data-qa-status]")).to_have_text("Vragen stellen kan nu.")
+    missing: list[str] = []  # e.g. a favicon asked for and not found
+    overlay.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     overlay.goto(f"{site.base}/overlay/plenary")
     expect(overlay.locator("[data-qa-on-air]")).to_be_hidden()
 
@@ -88,6 +90,7 @@ def test_ask_approve_vote_pick_and_the_overlay_follows(browser: Browser, site: S
     expect(card).to_be_hidden()
     assert overlay.locator("img").count() == 0
     assert dialogs == []
+    assert missing == []
 
 
 def test_the_page_works_without_javascript(browser: Browser, site: Site):

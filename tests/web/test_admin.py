@@ -134,6 +134,14 @@ def test_admin_link_with_revoked_token_is_401(client: TestClient, settings: Sett
 # -- the page and its cookie ---------------------------------------------------------------------
 
 
+def test_admin_link_keeps_the_language_asked_for(client: TestClient, admin: str):
+    english = client.get(f"/admin?token={admin}&lang=en", follow_redirects=False)
+    odd = client.get(f"/admin?token={admin}&lang=%0d%0aX:1", follow_redirects=False)
+
+    assert english.headers["location"] == "/admin?lang=en"
+    assert odd.headers["location"] == "/admin"  # only a language we speak goes along
+
+
 def test_admin_link_moves_token_into_httponly_cookie(client: TestClient, admin: str):
     response = client.get(f"/admin?token={admin}", follow_redirects=False)
 
