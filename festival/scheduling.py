@@ -138,6 +138,7 @@ class Scheduler:
         for watcher in self._watching.values():
             watcher.cancel()
             self._running.add(watcher)  # awaited by stop()
+            watcher.add_done_callback(self._running.discard)
         self._watching.clear()
 
     async def _run_for_leader(self) -> None:

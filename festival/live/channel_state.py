@@ -74,11 +74,11 @@ class ChannelStates(Generic[S, B]):
         channel: str,
         decide: Callable[[S, int], Decision[S]],
         basis: B,
-    ) -> tuple[S, list[StoredEvent]]:
+    ) -> tuple[S, S, list[StoredEvent]]:
         """Decide on the current state (and the seq the first new event gets) under the
-        channel's lock, and store the events decided: returns the state before, and the
-        events stored (none when nothing changed). An error raised by `decide` stores
-        nothing."""
+        channel's lock, and store the events decided: returns the state before and after,
+        and the events stored (none when nothing changed). An error raised by `decide`
+        stores nothing."""
         key = (festival_id, channel)
         async with self._locks.setdefault(key, asyncio.Lock()):
             async with self.db.writer() as db, db.begin():
@@ -88,7 +88,7 @@ class ChannelStates(Generic[S, B]):
                 stored = await append(db, festival_id, channel, seq, new)
             if stored:
                 self._remember(festival_id, channel, Known(stored[-1].seq, after, basis))
-        return known.state, stored
+        return known.state, after, stored
 
     async def _at(
         self, db: AsyncSession, festival_id: int, channel: str, basis: B, seq: int

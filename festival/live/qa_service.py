@@ -49,7 +49,7 @@ class QaService:
             return new, outcome.state
 
         festival_id = await self.festival_id(festival)
-        _, stored = await self._channels.write(festival_id, channel, decide, None)
+        _, _, stored = await self._channels.write(festival_id, channel, decide, None)
         if stored:
             await publish(self.bus, festival, stored)
         return stored

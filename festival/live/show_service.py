@@ -68,11 +68,9 @@ class ShowService:
     ) -> list[StoredEvent]:
         """Apply `command` to the show under the channel's lock and store its events (none for
         a no-op). A ShowError leaves everything as it was."""
-        decided: list[Outcome] = []
 
         def decide(before: Show, _next_seq: int) -> Decision[Show]:
             outcome = command(before)
-            decided.append(outcome)
             new: list[NewEvent] = []
             show = before
             for event in outcome.events:
@@ -83,23 +81,24 @@ class ShowService:
         festival_id = await self.log.festival_id(festival.slug)
         # Built on the plenary: a reloaded programme that changes its blocks starts the show
         # over from its first event.
-        before, stored = await self._shows.write(festival_id, SHOW, decide, plenary_of(festival))
+        before, after, stored = await self._shows.write(
+            festival_id, SHOW, decide, plenary_of(festival)
+        )
         if stored:
             await publish(self.bus, festival.slug, stored)
-            await self._follow_qa(festival, before, decided[-1], now)
+            await self._follow_qa(festival, before, after, stored[-1].actor, now)
         return stored
 
     async def _follow_qa(
-        self, festival: Festival, before: Show, outcome: Outcome, now: datetime
+        self, festival: Festival, before: Show, after: Show, actor: str, now: datetime
     ) -> None:
         """The plenary's Q&A opens when the show goes live and closes when it is over."""
-        actor = outcome.events[-1].by
         try:
-            if before.live_at is None and outcome.show.live_at is not None:
+            if before.live_at is None and after.live_at is not None:
                 await self.qa.run(
                     festival.slug, PLENARY, lambda s, _seq: open_qa(s, actor=actor, now=now)
                 )
-            if not is_over(before, now) and is_over(outcome.show, now):
+            if not is_over(before, now) and is_over(after, now):
                 await self.qa.run(
                     festival.slug, PLENARY, lambda s, _seq: close_qa(s, actor=actor, now=now)
                 )

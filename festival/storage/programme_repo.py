@@ -199,9 +199,9 @@ async def read_festival(db: AsyncSession, slug: str) -> Festival | None:
 
 class FestivalCache:
     """Festivals as last read, for what needs one on every request (each page, each live
-    connection): building one from the store costs about 2 ms of CPU, asking whether it is
-    still the one stored costs one small query. Checked on every use, so a `festival load`
-    or a calendar shift shows at once, on every instance."""
+    connection): building one from the store costs more than twice the one small query that
+    asks whether it is still the one stored (bench/festival_read_bench.py). Checked on every
+    use, so a `festival load` or a calendar shift shows at once, on every instance."""
 
     def __init__(self) -> None:
         self._known: dict[str, tuple[tuple[Any, ...], Festival]] = {}
