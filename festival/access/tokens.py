@@ -4,6 +4,12 @@ An attendee's personal magic link carries an `attendee` token bound to one regis
 Organisers create role tokens with `festival token create`; each is scoped to one festival,
 optionally to one live channel, and can be revoked. The server checks a Grant on every
 privileged action; the client's word is never taken for it.
+
+Which channels a token acts on (`Grant.allows`, the one place this is decided): an admin
+token every channel of its festival; a token that names channels (`--channel`) those; an
+unnamed moderator or presenter token every channel; an unnamed host token only the channels
+hosts run, HOST_CHANNELS (the plenary's Q&A and the show): hosts moderate the plenary, not
+the breakout rooms, whose anonymous askers and notes are for their own moderators.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from typing import Literal
 
 Role = Literal["attendee", "admin", "host", "moderator", "presenter"]
 ROLES: tuple[Role, ...] = ("attendee", "admin", "host", "moderator", "presenter")
+HOST_CHANNELS: tuple[str, ...] = ("plenary", "show")
+"""The live channels an unscoped host token acts on (festival.live.channels names them)."""
 # 32 random bytes = 256 bits, URL-safe; well above the 128 bits the design asks for.
 _TOKEN_BYTES = 32
 
@@ -48,8 +56,17 @@ class Grant:
             return True
         if self.role != role:
             return False
-        # A channel-scoped token acts on its channels only, never festival-wide.
-        return self.channel is None or channel in self.channels
+        if self.channel is not None:
+            # A channel-scoped token acts on its channels only, never festival-wide.
+            return channel in self.channels
+        return channel is None or role != "host" or channel in HOST_CHANNELS
+
+    def moderates(self, *, festival: str, channel: str) -> bool:
+        """Whether this token sees and moderates channel's Q&A: moderators their channels,
+        hosts theirs (the plenary unless the token names others), admins all."""
+        return self.allows("moderator", festival=festival, channel=channel) or self.allows(
+            "host", festival=festival, channel=channel
+        )
 
     @property
     def channels(self) -> tuple[str, ...]:

@@ -56,10 +56,9 @@ async def viewer_for(
             p.session_id == info.id and p.status == "confirmed" for p in registration.places
         )
         return Viewer(AUDIENCE, f"r{registration.id}", registration.name, may_ask=attends)
-    # Hosts run the plenary and may advance its queue; admins may do everything.
-    for role in ("moderator", "host"):
-        if grant.allows(role, festival=festival.slug, channel=info.id):
-            return Viewer(MODERATOR, f"{grant.role}#{grant.token_id}")
+    # Who moderates which channel is decided by the grant alone (festival.access.tokens).
+    if grant.moderates(festival=festival.slug, channel=info.id):
+        return Viewer(MODERATOR, f"{grant.role}#{grant.token_id}")
     if grant.role == "presenter" and grant.allows(
         "presenter", festival=festival.slug, channel=None
     ):

@@ -204,10 +204,7 @@ async def moderate_index(request: Request) -> Response:
     allowed = [
         info
         for info in qa_channels(festival).values()
-        if any(
-            grant.allows(role, festival=festival.slug, channel=info.id)
-            for role in ("moderator", "host")
-        )
+        if grant.moderates(festival=festival.slug, channel=info.id)
     ]
     if not allowed:
         raise Forbidden("this token may not moderate any channel")
