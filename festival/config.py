@@ -8,6 +8,7 @@ Stdlib only.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,12 +66,25 @@ class Settings:
         "viewer, not one compression each (docs/benchmarks.md).",
     )
 
+    ws_ping_interval: float = _setting(
+        20.0,
+        "Seconds between the server's keep-alive pings on each websocket; 0: no pings.",
+    )
+    ws_ping_timeout: float = _setting(
+        20.0,
+        "Seconds a websocket client has to answer a keep-alive ping before the server closes "
+        "the connection (code 1011); 0: wait for ever.",
+    )
+
     def __post_init__(self) -> None:
         if self.ws_compression not in WS_COMPRESSION:
             raise ValueError(
                 f"{ENV_PREFIX}WS_COMPRESSION must be one of {', '.join(WS_COMPRESSION)}, "
                 f"got {self.ws_compression!r}"
             )
+        for name in ("ws_ping_interval", "ws_ping_timeout"):
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
+                raise ValueError(f"{ENV_PREFIX}{name.upper()} must be 0 or more seconds")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -86,6 +100,13 @@ class Settings:
                 except ValueError:
                     raise ValueError(
                         f"{ENV_PREFIX}{f.name.upper()} must be a whole number, got {raw!r}"
+                    ) from None
+            elif f.type in ("float", float):
+                try:
+                    values[f.name] = float(raw)
+                except ValueError:
+                    raise ValueError(
+                        f"{ENV_PREFIX}{f.name.upper()} must be a number, got {raw!r}"
                     ) from None
             else:
                 values[f.name] = raw

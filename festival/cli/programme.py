@@ -31,6 +31,7 @@ from festival.storage.db import Database
 from festival.storage.programme_repo import save_programme
 from festival.storage.token_repo import create_token
 from festival.web.app import create_app
+from festival.web.server import uvicorn_options
 
 
 @main.command()
@@ -123,6 +124,18 @@ def load(file: Path, demo: bool, database_url: str | None, var_dir: str | None) 
     help="With --programme: move the festival to today (tomorrow if today's programme has "
     "begun), so a past festival can be tried out (env FESTIVAL_DEMO).",
 )
+@click.option(
+    "--ws-ping-interval",
+    type=float,
+    help="Seconds between keep-alive pings on each websocket, 0 for none "
+    "(env FESTIVAL_WS_PING_INTERVAL). Default 20.",
+)
+@click.option(
+    "--ws-ping-timeout",
+    type=float,
+    help="Seconds a websocket client has to answer a ping before it is closed with 1011, "
+    "0 to wait for ever (env FESTIVAL_WS_PING_TIMEOUT). Default 20.",
+)
 @database_option
 @var_option
 def serve(
@@ -130,11 +143,20 @@ def serve(
     host: str | None,
     port: int | None,
     demo: bool,
+    ws_ping_interval: float | None,
+    ws_ping_timeout: float | None,
     database_url: str | None,
     var_dir: str | None,
 ) -> None:
     """Run the service (loads --programme first)."""
-    settings = settings_from(host=host, port=port, database_url=database_url, var_dir=var_dir)
+    settings = settings_from(
+        host=host,
+        port=port,
+        database_url=database_url,
+        var_dir=var_dir,
+        ws_ping_interval=ws_ping_interval,
+        ws_ping_timeout=ws_ping_timeout,
+    )
     if programme is not None:
         _apply(settings, programme, demo=demo)
     base = settings.resolved_base_url
@@ -155,10 +177,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level="info",
-        # A client message is at most 4,096 characters (docs/live-protocol.md); a frame far
-        # beyond that is refused by the protocol layer before it is buffered.
-        ws_max_size=64 * 1024,
-        ws_per_message_deflate=settings.ws_compression == "deflate",
+        **uvicorn_options(settings),
     )
 
 

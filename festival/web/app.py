@@ -13,6 +13,7 @@ from typing import TypedDict
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -142,9 +143,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     return Starlette(
         routes=routes,
         lifespan=lifespan,
+        # Outermost of ours: an error anywhere below is answered here (see ServerErrors).
+        middleware=[Middleware(errors.ServerErrors)],
         exception_handlers={
             HTTPException: errors.http_error,
             FestivalError: errors.festival_error,
-            Exception: errors.server_error,
         },
     )

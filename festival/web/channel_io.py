@@ -10,7 +10,8 @@ within the per-connection rate, `ping` answered here; the rest goes to the chann
 
 from __future__ import annotations
 
-import json
+import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -21,10 +22,14 @@ from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from festival.bus import BusError
+from festival.clock import Clock
 from festival.errors import FestivalError, Forbidden, Unauthenticated
 from festival.live.hub import Listener, wire
 from festival.live.qa_actions import MessageError
+from festival.web.requests import JsonRefused, strict_json
 from festival.web.state import app_state
+
+log = logging.getLogger("festival.web")
 
 MAX_MESSAGE_CHARS: Final = 4096
 """Longest client message read; a question is at most 500 characters, so this is ample."""
@@ -32,6 +37,7 @@ RATE_PER_SECOND: Final = 5.0
 RATE_BURST: Final = 20
 """Client messages per connection: a burst of 20, then 5 a second; the rest get an error."""
 
+CLOSE_BAD_REQUEST: Final = 4400
 CLOSE_UNAUTHENTICATED: Final = 4401
 CLOSE_FORBIDDEN: Final = 4403
 CLOSE_NOT_FOUND: Final = 4404
@@ -44,13 +50,21 @@ Opening = Callable[[], Awaitable[tuple[int, list[str]]]]
 """What a new connection receives first, and the seq that brings the client to."""
 
 
+MAX_SINCE_DIGITS: Final = 18
+"""`since` is at most 18 digits (below 2**63); further ahead than any channel gets a snapshot."""
+_SINCE = re.compile(rf"[0-9]{{1,{MAX_SINCE_DIGITS}}}")
+
+
 def since_of(conn: HTTPConnection) -> int | None:
     raw = conn.query_params.get("since")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit():
+    # ASCII digits only: str.isdigit also takes '٣' and '²', and int() refuses the latter.
+    if not _SINCE.fullmatch(raw):
         raise MessageError(
-            "message.invalid_field", "since must be a whole number ≥ 0", field="since"
+            "message.invalid_field",
+            f"since must be a whole number ≥ 0 of at most {MAX_SINCE_DIGITS} digits 0-9",
+            field="since",
         )
     return int(raw)
 
@@ -78,6 +92,8 @@ async def refuse(websocket: WebSocket, error: FestivalError) -> None:
         code = CLOSE_UNAUTHENTICATED
     elif isinstance(error, Forbidden):
         code = CLOSE_FORBIDDEN
+    elif isinstance(error, MessageError):
+        code = CLOSE_BAD_REQUEST  # the connection's address is malformed (e.g. `since`)
     elif isinstance(error, BusError):
         code = CLOSE_UNAVAILABLE  # the fan-out (Redis) is down; the client retries later
     else:
@@ -131,13 +147,15 @@ async def _read(websocket: WebSocket, listener: Listener, handle: Handler) -> No
             refused = MessageError("message.binary", "send messages as JSON in text frames")
             listener.offer(0, wire(error_message(refused)))
             continue
-        reply = await _answer(websocket, text, bucket, handle)
+        reply = await answer_message(text, bucket, handle, app_state(websocket).clock)
         listener.offer(0, wire(reply))
 
 
-async def _answer(
-    conn: HTTPConnection, text: str, bucket: _Bucket, handle: Handler
+async def answer_message(
+    text: str, bucket: _Bucket, handle: Handler, clock: Clock
 ) -> dict[str, Any]:
+    """The answer to one text frame: `pong`, or the handler's ack, or an `error` with a
+    documented code; never an exception (tests/live_qa/test_parser.py tries any input)."""
     ref: object = None
     try:
         if len(text) > MAX_MESSAGE_CHARS:
@@ -145,9 +163,9 @@ async def _answer(
                 "message.too_large", f"a message may be at most {MAX_MESSAGE_CHARS} characters"
             )
         try:
-            message = json.loads(text)
-        except ValueError:
-            raise MessageError("message.invalid_json", "the message is not valid JSON") from None
+            message = strict_json(text, "the message")
+        except JsonRefused as refused:
+            raise MessageError("message.invalid_json", refused.message) from None
         if not isinstance(message, dict):
             raise MessageError("message.invalid_json", "a message must be a JSON object")
         ref = message.get("ref")
@@ -156,12 +174,15 @@ async def _answer(
                 "message.rate_limited",
                 f"too many messages: at most {RATE_BURST} at once and {RATE_PER_SECOND:g} a second",
             )
-        now = app_state(conn).clock.now()
+        now = clock.now()
         if message.get("type") == "ping":
             return with_ref({"type": "pong", "server_time": now.isoformat()}, ref)
         return with_ref(await handle(message, now), ref)
     except FestivalError as error:
         return error_message(error, ref)
+    except Exception as exc:  # a bug: logged once; the client hears only that it failed
+        log.error("unhandled error in a live message", exc_info=exc)
+        return error_message(FestivalError("internal error", code="internal"), ref)
 
 
 class _Bucket:

@@ -1,6 +1,7 @@
 """Errors to responses, mapped once: JSON under /api, a page in the festival's style elsewhere.
 
-Unknown exceptions are logged with their traceback; the client only sees a generic code.
+Unknown exceptions are logged once, with their traceback, by `ServerErrors`; the client only
+sees a generic code, and its connection stays usable for the next request.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import logging
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from festival.errors import FestivalError, Forbidden, Invalid, NotFound, Unauthenticated
 from festival.i18n import pick_language
@@ -79,9 +81,42 @@ async def festival_error(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if wants_json(request):
         return JSONResponse(
             {"error": {"code": "internal", "message": "internal error"}}, status_code=500
         )
     return _page(request, 500, "error_title", "error_text")
+
+
+class ServerErrors:
+    """Answers an exception nothing else handled with our 500, logged once.
+
+    Starlette's last-resort handler answers too, but then raises the exception again for the
+    server, which logs it a second time and closes the connection: the client's next request
+    on that kept-alive connection was reset. Here the exception ends with the answer. Only
+    when part of a response has gone out already is it raised on, since then the connection
+    cannot carry another answer.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            if started:
+                raise
+            response = await server_error(Request(scope), exc)
+            await response(scope, receive, send)

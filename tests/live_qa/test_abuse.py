@@ -177,3 +177,60 @@ async def test_unknown_channels_are_refused_at_connect(shared_site: Site):
     assert error["code"] == "channel.not_found"
     assert await client.close_code() == 4404
     await client.close()
+
+
+async def test_deep_nesting_and_numbers_json_lacks_get_an_error_and_the_socket_stays(
+    shared_site: Site, pair: Any
+):
+    _mod, person = pair
+    deep = "[" * 1000 + "]" * 1000  # Python's own parser would recurse past its limit
+    frames = [
+        deep,
+        '{"type": "ask", "text": "diep", "ref": ' + deep + "}",
+        '{"type": "ping", "ref": 1e999}',  # read as infinity, echoed as `Infinity`
+        '{"type": "ping", "ref": NaN}',
+        '{"type": "vote", "question_id": "q1", "ref": -Infinity}',
+    ]
+    for frame in frames:
+        error = await refused(shared_site, person, frame)
+        assert error["code"] == "message.invalid_json", frame[:40]
+    assert "32" in (await refused(shared_site, person, deep))["message"]
+
+
+@pytest.mark.parametrize(
+    "since", ["%D9%A3", "%C2%B2", "9" * 5000, "-1", "1.5", "0x10"], ids=lambda s: s[:10]
+)
+async def test_a_since_that_is_not_ascii_digits_is_refused_at_connect(shared_site: Site, since):
+    client = await connect(f"{shared_site.url('plenary')}?since={since}")
+    error = await client.wait_for(lambda m: True)
+    assert (error["type"], error["code"], error["field"]) == (
+        "error",
+        "message.invalid_field",
+        "since",
+    )
+    assert await client.close_code() == 4400
+    await client.close()
+
+
+@pytest.mark.parametrize("path", ["/api/channels/plenary", "/api/show"])
+@pytest.mark.parametrize("since", ["٣", "²", "9" * 5000])
+def test_a_since_that_is_not_ascii_digits_is_a_400_over_http(shared_site: Site, path, since):
+    response = httpx2.get(f"{shared_site.base}{path}", params={"since": since}, trust_env=False)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "message.invalid_field"
+
+
+def test_an_action_with_a_number_json_lacks_is_refused_and_stores_nothing(shared_site: Site):
+    token = shared_site.register("Nina")
+    before = stored_seq(shared_site)
+    response = httpx2.post(
+        f"{shared_site.base}/api/channels/plenary/actions",
+        content=b'{"type": "ask", "text": "Oneindig?", "ref": 1e999}',
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        trust_env=False,
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "json.malformed"
+    assert stored_seq(shared_site) == before

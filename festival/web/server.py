@@ -1,0 +1,144 @@
+"""How `festival serve` runs the app under uvicorn: its timeouts and what a connection may hold.
+
+uvicorn alone holds a connection whose request head never completes for ever (its keep-alive
+timer only runs between requests), lets the kernel buffer megabytes for a viewer that stopped
+reading, and waits for room in that buffer before it will even send a close. The protocol
+classes here add what is missing; every number is in docs/live-protocol.md and docs/api.md.
+"""
+
+from __future__ import annotations
+
+import socket
+from asyncio import BaseTransport, TimerHandle, Transport
+from typing import Any, Final, cast
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from festival.config import Settings
+
+REQUEST_HEAD_SECONDS: Final = 10.0
+"""A request's line and headers must arrive within this of the connection opening (or of the
+request's first byte on a kept-alive connection); then the connection is closed."""
+KEEP_ALIVE_SECONDS: Final = 5
+"""An idle kept-alive HTTP connection is closed after this (uvicorn's `timeout_keep_alive`)."""
+SEND_BUFFER_BYTES: Final = 32 * 1024
+"""The kernel's send buffer of a websocket (SO_SNDBUF; Linux doubles what is asked, so 64 KiB).
+Left alone, Linux grows it to megabytes for a viewer that stopped reading."""
+WRITE_BUFFER_BYTES: Final = 32 * 1024
+"""What the server buffers for a websocket above the kernel's buffer before a send waits and
+the viewer's messages queue (see `festival.live.hub.QUEUE_BYTES`)."""
+CLOSE_SECONDS: Final = 10.0
+"""After the server closes a websocket, how long the client has to read what is buffered and
+answer the close before the connection is cut (TCP reset) and its buffers freed."""
+MAX_FRAME_BYTES: Final = 64 * 1024
+"""A client message is at most 4,096 characters (docs/live-protocol.md); a frame far beyond
+that is refused (close 1009) before it is buffered."""
+
+
+class HttpProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol, plus a deadline for the request head."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._head_deadline: TimerHandle | None = None
+
+    def connection_made(self, transport: Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._await_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._head_arrived()
+        super().connection_lost(exc)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._await_head()
+
+    def on_headers_complete(self) -> None:
+        self._head_arrived()
+        super().on_headers_complete()
+
+    def _await_head(self) -> None:
+        self._head_arrived()
+        self._head_deadline = self.loop.call_later(REQUEST_HEAD_SECONDS, self._head_too_late)
+
+    def _head_arrived(self) -> None:
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def _head_too_late(self) -> None:
+        self._head_deadline = None
+        if not self.transport.is_closing():
+            self.transport.write(
+                b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            )
+            self.transport.close()
+
+
+class WebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websocket protocol with bounded buffers and closes that cannot hang.
+
+    A close is written at once even when the send buffer is full (uvicorn would wait for room
+    first, and a viewer that stopped reading never makes any), and a connection whose close
+    is not answered within CLOSE_SECONDS is cut, so a stalled viewer's buffers are freed.
+    """
+
+    def connection_made(self, transport: BaseTransport) -> None:
+        super().connection_made(transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+        cast(Transport, transport).set_write_buffer_limits(high=WRITE_BUFFER_BYTES)
+
+    async def send(self, message: Any) -> None:
+        if message["type"] == "websocket.close" and self._may_close_now():
+            # Past a full buffer: the close frame goes behind what is buffered, and the client
+            # reads it after those if it reads again within CLOSE_SECONDS.
+            self.writable.set()
+            try:
+                await super().send(message)
+            finally:
+                self.writable.clear()
+        else:
+            await super().send(message)
+        if message["type"] == "websocket.close":
+            self._cut_after_close()
+
+    def keepalive_timeout(self) -> None:
+        super().keepalive_timeout()
+        self._cut_after_close()
+
+    def _may_close_now(self) -> bool:
+        return (
+            self.handshake_complete
+            and self.initial_response is None
+            and not self.close_sent
+            and not self.disconnected
+            and not self.writable.is_set()
+        )
+
+    def _cut_after_close(self) -> None:
+        """`transport.close` waits for the buffer to drain, for ever if nobody reads it."""
+        if self.close_timer is not None:
+            self.close_timer.cancel()
+        self.close_timer = self.loop.call_later(CLOSE_SECONDS, self._cut)
+
+    def _cut(self) -> None:
+        self.close_timer = None
+        if not self.disconnected:
+            self.transport.abort()
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """What `festival serve` passes to uvicorn besides the app, host and port."""
+    return {
+        "http": HttpProtocol,
+        "ws": WebSocketProtocol,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        "ws_max_size": MAX_FRAME_BYTES,
+        "ws_per_message_deflate": settings.ws_compression == "deflate",
+        "ws_ping_interval": settings.ws_ping_interval or None,
+        "ws_ping_timeout": settings.ws_ping_timeout or None,
+    }
