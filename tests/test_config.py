@@ -47,3 +47,16 @@ def test_readme_documents_every_setting_with_its_default():
         for name, default, _ in FIELDS
     }
     assert {k: v.strip() for k, v in rows.items()} == expected
+
+
+def test_keep_alive_settings_read_seconds_and_refuse_what_is_not_a_duration():
+    settings = Settings.from_env(
+        {"FESTIVAL_WS_PING_INTERVAL": "2.5", "FESTIVAL_WS_PING_TIMEOUT": "0"}
+    )
+
+    assert (settings.ws_ping_interval, settings.ws_ping_timeout) == (2.5, 0.0)
+    for bad in ("nan", "-1", "inf"):
+        with pytest.raises(ValueError, match="FESTIVAL_WS_PING_INTERVAL must be 0 or more"):
+            Settings.from_env({"FESTIVAL_WS_PING_INTERVAL": bad})
+    with pytest.raises(ValueError, match="FESTIVAL_WS_PING_TIMEOUT must be a number, got 'soon'"):
+        Settings.from_env({"FESTIVAL_WS_PING_TIMEOUT": "soon"})

@@ -7,8 +7,8 @@ order with no gap and no duplicate: the hub delivers seq n+1 after n, and when t
 (a publish still in flight from another instance, or a Redis reconnect) it reads the missing
 events back from the store, where they were committed before anyone published them.
 
-A viewer that falls `QUEUE_LIMIT` messages behind is dropped, never waited for; its connection
-closes and the client resumes with `since`.
+A viewer that falls `QUEUE_LIMIT` messages or `QUEUE_BYTES` behind is dropped, never waited
+for; its connection closes (4008) and the client resumes with `since`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 QUEUE_LIMIT: Final = 500
 """Messages a viewer may fall behind before its connection is closed."""
+QUEUE_BYTES: Final = 128 * 1024
+"""Bytes (UTF-8) of those messages: a show event carries the whole show, so 500 of them would
+hold megabytes for one viewer that stopped reading. With the connection's own buffers
+(festival.web.server) this bounds what a stalled viewer holds."""
 
 
 @dataclass(frozen=True)
@@ -57,17 +61,26 @@ class Listener:
     After it, a message goes out at once: its send is stepped right here, in the broadcast,
     and the server finishes it without waiting unless the connection's write buffer is full.
     Only then a task takes over the send, and later messages queue behind it, at most `limit`
-    of them; one more and the viewer is dropped. A task per connection waiting for messages
-    cost a broadcast about a third of its CPU (docs/benchmarks.md); this costs nothing while
-    viewers keep up, and a slow one still never holds up the others.
+    of them and `limit_bytes` together; more and the viewer is dropped. A task per connection
+    waiting for messages cost a broadcast about a third of its CPU (docs/benchmarks.md); this
+    costs nothing while viewers keep up, and a slow one still never holds up the others.
     """
 
-    def __init__(self, role: str, viewer_id: str | None = None, *, limit: int = QUEUE_LIMIT):
+    def __init__(
+        self,
+        role: str,
+        viewer_id: str | None = None,
+        *,
+        limit: int = QUEUE_LIMIT,
+        limit_bytes: int = QUEUE_BYTES,
+    ):
         self.role = role
         self.viewer_id = viewer_id
         self.limit = limit
+        self.limit_bytes = limit_bytes
         self.dropped = False
-        self._items: deque[tuple[int, str]] = deque()
+        self._items: deque[tuple[int, str, int]] = deque()  # seq, text, its size in bytes
+        self._queued_bytes = 0
         self._send: Send | None = None
         self._close: Close | None = None
         self._sent = 0  # the last event sent: the opening covered those up to here
@@ -88,10 +101,12 @@ class Listener:
         if self.dropped:
             return False
         if self._send is None or self._catching_up is not None:
-            if len(self._items) >= self.limit:
+            size = len(text.encode())  # only here, where the viewer is behind
+            if len(self._items) >= self.limit or self._queued_bytes + size > self.limit_bytes:
                 self.drop()
                 return False
-            self._items.append((seq, text))
+            self._items.append((seq, text, size))
+            self._queued_bytes += size
             return True
         if self._due(seq):
             self._send_now(self._send(text))
@@ -103,6 +118,7 @@ class Listener:
             return
         self.dropped = True
         self._items.clear()
+        self._queued_bytes = 0
         if self._catching_up is not None:
             self._catching_up.cancel()
         if self._send is not None:
@@ -112,6 +128,7 @@ class Listener:
         """The connection has ended: let go of whatever is still being sent."""
         self.dropped = True
         self._items.clear()
+        self._queued_bytes = 0
         if self._catching_up is not None:
             self._catching_up.cancel()
 
@@ -138,7 +155,8 @@ class Listener:
             if sending is not None:
                 await sending
             while self._items:
-                seq, text = self._items.popleft()
+                seq, text, size = self._items.popleft()
+                self._queued_bytes -= size
                 if self._due(seq):
                     assert self._send is not None
                     await self._send(text)
