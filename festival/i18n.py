@@ -101,6 +101,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "my_sessions": {"nl": "Mijn sessies", "en": "My sessions"},
     "status_confirmed": {"nl": "plaats bevestigd", "en": "place confirmed"},
     "status_waitlisted": {"nl": "wachtlijst, plaats {n}", "en": "waitlist, position {n}"},
+    "status_cancelled": {
+        "nl": "gaat niet door: uit het programma gehaald",
+        "en": "cancelled: taken off the programme",
+    },
     "promoted": {
         "nl": "Je bent van de wachtlijst doorgeschoven.",
         "en": "You moved up from the waitlist.",

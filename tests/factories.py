@@ -172,3 +172,16 @@ def cli_against(database_url: str, var_dir: Path) -> Callable[..., Result]:
         return CliRunner().invoke(main, list(args), env=env, prog_name="festival")
 
     return run
+
+
+def without_session(directory: Path, source: Path, session_id: str) -> Path:
+    """A copy of the programme `source` with one session taken out, as an organiser who drops
+    it from the file before loading it again."""
+    text = source.read_text(encoding="utf-8")
+    start = text.index(f'  [[round.session]]\n  id = "{session_id}"')
+    rest = text[start + 1 :]
+    # Up to the next session of the round, or the next table (another round, the plenary).
+    ends = [i for i in (rest.find("\n  [[round.session]]"), rest.find("\n[")) if i >= 0]
+    path = directory / f"without-{session_id}.toml"
+    path.write_text(text[:start] + rest[min(ends) + 1 :], encoding="utf-8")
+    return path

@@ -1,10 +1,12 @@
 """Calendar files, invitations and which of them an attendee needs."""
 
 from festival.invites.calendar import (
+    ALARM_MINUTES,
     InviteItem,
     InviteTemplate,
     entry_uid,
     invite_calendar,
+    invite_item,
     invite_template,
     invite_uid,
     programme_calendar,
@@ -12,6 +14,7 @@ from festival.invites.calendar import (
 from festival.invites.plan import Attending, InviteAction, Sent, plan_invites
 
 __all__ = [
+    "ALARM_MINUTES",
     "Attending",
     "InviteAction",
     "InviteItem",
@@ -19,6 +22,7 @@ __all__ = [
     "Sent",
     "entry_uid",
     "invite_calendar",
+    "invite_item",
     "invite_template",
     "invite_uid",
     "plan_invites",

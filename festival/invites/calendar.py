@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from icalendar import Alarm, Calendar, Event, Parameters, vCalAddress, vInt, vText
 from icalendar.parser import Contentline, Contentlines
@@ -16,6 +17,8 @@ from festival.i18n import translate
 from festival.programme.model import Festival, Person
 
 PRODID = "-//festival//programme//NL"
+ALARM_MINUTES = 15
+"""Invites and the personal feed remind this many minutes before an item."""
 
 
 def entry_uid(festival: Festival, entry_id: str) -> str:
@@ -87,6 +90,30 @@ class InviteItem:
     url: str  # the join link (session) or stream link (plenary)
     description: str
     location: str
+    cancelled: bool = False  # a session (or its round) taken off the programme
+
+
+def invite_item(festival: Festival, entry: str) -> InviteItem | None:
+    """The item an invite (or the personal feed) is about, from the festival as read now: the
+    plenary at its announced times, or a session, also one taken off the programme (its
+    cancellation still needs its title and time). None when there is no such item."""
+    if entry == "plenary":
+        p = festival.plenary
+        if p is None:
+            return None
+        blocks = "\n".join(
+            f"{festival.local(b.start):%H:%M} {b.title}" for b in p.blocks if not b.cancelled
+        )
+        return InviteItem("plenary", p.title, p.start, p.end, p.stream_url, blocks, p.room)
+    for round_, s in festival.sessions():
+        if s.id == entry:
+            hosts = ", ".join(h.name for h in s.hosts)
+            text = f"{round_.title}\n{hosts}\n\n{s.description}".strip()
+            if s.cancelled or round_.cancelled:
+                # Taken off the programme: its cancellation, but never its join link.
+                return InviteItem(s.id, s.title, s.start, s.end, "", text, s.room, cancelled=True)
+            return InviteItem(s.id, s.title, s.start, s.end, s.join_url, text, s.room)
+    return None
 
 
 def invite_uid(festival: Festival, entry: str, registration_id: int) -> str:
@@ -137,6 +164,7 @@ class InviteTemplate:
 
 
 _BEGIN_EVENT = b"BEGIN:VEVENT\r\n"
+EventStatus = Literal["CONFIRMED", "CANCELLED"]
 
 
 def invite_template(
@@ -150,37 +178,54 @@ def invite_template(
 ) -> InviteTemplate:
     """An iMIP invitation (RFC 6047), METHOD REQUEST or CANCEL with one VEVENT, times in UTC,
     ready to be completed for each attendee."""
+    cal = new_calendar()
+    cal.add("method", method)
+    status: EventStatus = "CANCELLED" if method == "CANCEL" else "CONFIRMED"
+    ev = item_event(festival, item, status=status, now=now, alarm_minutes=alarm_minutes)
+    organizer_address = vCalAddress(f"mailto:{organizer[1]}")
+    organizer_address.params["cn"] = vText(organizer[0])
+    ev.add("organizer", organizer_address)
+    cal.add_component(ev)
+    data: bytes = cal.to_ical()
+    head, begin, tail = data.partition(_BEGIN_EVENT)
+    return InviteTemplate(head + begin, tail, festival, item.entry)
+
+
+def new_calendar() -> Calendar:
+    """An empty VCALENDAR with our PRODID."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", method)
+    return cal
+
+
+def item_event(
+    festival: Festival, item: InviteItem, *, status: EventStatus, now: datetime, alarm_minutes: int
+) -> Event:
+    """One item's VEVENT without UID, SEQUENCE or the people: what an invite and the personal
+    feed show alike. A confirmed item reminds `alarm_minutes` before it starts; a cancelled one
+    hands out no join link."""
+    url = item.url if status == "CONFIRMED" else ""
     ev = Event()
     ev.add("dtstamp", now)
     ev.add("dtstart", item.start)
     ev.add("dtend", item.end)
     ev.add("summary", f"{item.title} · {festival.title}")
-    link = f"\n\n{item.url}" if item.url else ""
+    link = f"\n\n{url}" if url else ""
     ev.add("description", (item.description.strip() + link).strip())
-    if item.url:
-        ev.add("url", item.url)
-    ev.add("location", item.location or item.url)
-    organizer_address = vCalAddress(f"mailto:{organizer[1]}")
-    organizer_address.params["cn"] = vText(organizer[0])
-    ev.add("organizer", organizer_address)
-    if method == "CANCEL":
-        ev.add("status", "CANCELLED")
-    else:
-        ev.add("status", "CONFIRMED")
+    if url:
+        ev.add("url", url)
+    if location := item.location or url:
+        ev.add("location", location)
+    ev.add("status", status)
+    if status == "CONFIRMED":
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", item.title)
         alarm.add("trigger", timedelta(minutes=-alarm_minutes))
         ev.add_component(alarm)
-    cal.add_component(ev)
-    data: bytes = cal.to_ical()
-    head, begin, tail = data.partition(_BEGIN_EVENT)
-    return InviteTemplate(head + begin, tail, festival, item.entry)
+    return ev
 
 
 def invite_calendar(

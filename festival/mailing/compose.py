@@ -26,7 +26,13 @@ from sqlalchemy import select
 
 from festival.access.tokens import hash_token, new_token
 from festival.i18n import long_date, pick_language, translate
-from festival.invites.calendar import InviteItem, InviteTemplate, invite_template
+from festival.invites.calendar import (
+    ALARM_MINUTES,
+    InviteItem,
+    InviteTemplate,
+    invite_item,
+    invite_template,
+)
 from festival.mailing.maildir import message_domain
 from festival.mailing.mime import Mail, address, write_mail
 from festival.programme.model import Festival
@@ -36,7 +42,6 @@ from festival.storage.programme_repo import read_festival
 from festival.storage.registration_repo import read_registration
 from festival.storage.tables import FestivalRow, TokenRow
 
-ALARM_MINUTES = 15
 # Stands in for the recipient's name while a body is rendered for many recipients at once; a
 # private-use character, which no template or translation contains and escaping leaves alone.
 NAME = "\ue000"
@@ -180,6 +185,9 @@ class Composer:
 
     async def _reminder(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
         item = self._item(f, m.payload["entry"], batch)
+        if item.cancelled:
+            # Queued just before the session was taken off the programme.
+            raise NothingToSend(f"{item.entry} was cancelled")
         minutes = max(0, round((item.start - batch.now).total_seconds() / 60))
         paragraphs = [translate("mail_reminder", lang, item=item.title, minutes=minutes)]
         if m.payload["entry"] == "plenary" and f.plenary and f.plenary.questions_url:
@@ -199,19 +207,10 @@ class Composer:
         return item
 
     def _find_item(self, f: Festival, entry: str) -> InviteItem:
-        if entry == "plenary" and f.plenary is not None:
-            p = f.plenary
-            blocks = "\n".join(
-                f"{f.local(b.start):%H:%M} {b.title}" for b in p.blocks if not b.cancelled
-            )
-            return InviteItem("plenary", p.title, p.start, p.end, p.stream_url,
-                              blocks, p.room)  # fmt: skip
-        for round_, s in f.sessions():
-            if s.id == entry:
-                hosts = ", ".join(h.name for h in s.hosts)
-                text = f"{round_.title}\n{hosts}\n\n{s.description}".strip()
-                return InviteItem(s.id, s.title, s.start, s.end, s.join_url, text, s.room)
-        raise NothingToSend(f"no item {entry!r} any more")
+        item = invite_item(f, entry)
+        if item is None:
+            raise NothingToSend(f"no item {entry!r} any more")
+        return item
 
     def _when(self, f: Festival, item: InviteItem, lang: str, batch: _Batch) -> tuple[str, ...]:
         when = batch.times.get((f.slug, item.entry, lang))

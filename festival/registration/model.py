@@ -6,8 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from festival.programme.model import Festival
+
 Attendance = Literal["online", "onsite"]
 ChoiceStatus = Literal["confirmed", "waitlisted"]
+# What a place is worth now: a stored status, or "cancelled" once its session is gone.
+PlaceStatus = Literal["confirmed", "waitlisted", "cancelled"]
 ATTENDANCE: tuple[Attendance, ...] = ("online", "onsite")
 
 # Limits on what one registration may carry; documented in docs/api.md.
@@ -44,6 +48,16 @@ class Place:
     status: ChoiceStatus
     position: int | None  # 1-based place in the waitlist; None when confirmed
     promoted_at: datetime | None = None  # moved up from the waitlist at this moment
+
+
+def place_status(place: Place, festival: Festival) -> PlaceStatus:
+    """A place in a session taken off the programme (or in a round that was) is cancelled,
+    whatever it was: the place row stays, so a session that comes back brings it back, but
+    until then it gives no join link and no reminder."""
+    for round_, session in festival.sessions():
+        if session.id == place.session_id:
+            return "cancelled" if session.cancelled or round_.cancelled else place.status
+    return "cancelled"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from festival.access.tokens import Grant
 from festival.errors import Forbidden, Invalid, NotFound
 from festival.programme.model import Festival, Round, Session
-from festival.registration.model import Place, Registration
+from festival.registration.model import Place, PlaceStatus, Registration
 from festival.registration.validation import validate_change, validate_ranking_change
 from festival.storage.registration_repo import (
     change_place,
@@ -52,9 +52,15 @@ class MyPlace:
     place: Place
     link_from: datetime  # when the join link appears
 
+    @property
+    def status(self) -> PlaceStatus:
+        """`cancelled` once the session (or its round) was taken off the programme."""
+        return "cancelled" if self.session.cancelled or self.round.cancelled else self.place.status
+
     def join_url(self, now: datetime) -> str:
-        """The link only once the room is about to open, and only with a confirmed place."""
-        if self.place.status != "confirmed" or not (self.link_from <= now < self.session.end):
+        """The link only once the room is about to open, and only with a confirmed place in
+        a session that still takes place."""
+        if self.status != "confirmed" or not (self.link_from <= now < self.session.end):
             return ""
         return self.session.join_url
 
@@ -86,6 +92,11 @@ class MePage:
 
     def place_in(self, round_id: str) -> MyPlace | None:
         return next((p for p in self.places if p.round.id == round_id), None)
+
+    def shown_rounds(self) -> list[Round]:
+        """The rounds on the programme, and a removed one where I had a place: that place
+        shows as cancelled rather than vanishing."""
+        return [r for r in self.festival.rounds if not r.cancelled or self.place_in(r.id)]
 
     def open_rounds(self) -> list[Round]:
         return [r for r in self.festival.rounds if not r.cancelled and self.now < r.start]

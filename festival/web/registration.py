@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from festival.errors import Invalid
-from festival.programme.model import Festival
-from festival.registration.model import Registration
+from festival.programme.model import Festival, Round, Session
+from festival.registration.model import Place, Registration, place_status
 from festival.registration.validation import session_modes, validate_registration
 from festival.storage.registration_repo import register, session_counts
 from festival.web.errors import page_language
@@ -30,16 +30,20 @@ def registration_json(r: Registration, festival: Festival) -> dict[str, Any]:
         "language": r.language,
         "mode": r.mode,
         "created_at": festival.local(r.created_at).isoformat(),
-        "choices": {
-            p.round_id: {
-                "session": p.session_id,
-                "title": sessions[p.session_id][1].title if p.session_id in sessions else "",
-                "status": p.status,
-                "position": p.position,
-            }
-            for p in r.places
-        },
+        "choices": {p.round_id: _choice_json(p, festival, sessions) for p in r.places},
         "rankings": {round_id: list(ranking) for round_id, ranking in r.rankings.items()},
+    }
+
+
+def _choice_json(
+    p: Place, festival: Festival, sessions: dict[str, tuple[Round, Session]]
+) -> dict[str, Any]:
+    status = place_status(p, festival)
+    return {
+        "session": p.session_id,
+        "title": sessions[p.session_id][1].title if p.session_id in sessions else "",
+        "status": status,
+        "position": p.position if status == "waitlisted" else None,
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -13,7 +13,8 @@ from festival.storage.registration_repo import register
 from festival.storage.reminder_repo import queue_reminders
 from festival.storage.tables import OutboxRow
 from tests.conftest import REFERENCE
-from tests.mailing.test_delivery import NOW, SLUG, load, person
+from tests.factories import without_session
+from tests.mailing.test_delivery import NOW, SLUG, load, person, sender
 
 START = datetime(2020, 11, 19, 9, 30, tzinfo=UTC)  # huiskamer-1, 10:30 in Amsterdam
 
@@ -66,3 +67,26 @@ async def test_scheduler_plans_missed_reminders_now_and_skips_ended_ones(databas
     assert jobs[missed] == during_round_1  # round 1 is still on: send now
     assert jobs[later] == datetime(2020, 11, 19, 10, 45, tzinfo=UTC)  # 15 minutes before 12:00
     assert f"remind:{SLUG}:plenary:2020-11-19T12:30:00+00:00" in jobs
+
+
+async def test_no_reminder_for_a_session_taken_off_the_programme(
+    database: Database, smtp, tmp_path
+):
+    inbox, url = smtp
+    await load(database, REFERENCE.read_text())
+    await register(database, SLUG, person(1, ronde_1="huiskamer-1"), now=NOW)
+    due = START - timedelta(minutes=15)
+    # Queued at its moment, then the session is dropped before the sender gets to it.
+    queued = await queue_reminders(database, SLUG, "huiskamer-1", START, now=due)
+    await load(database, without_session(tmp_path, REFERENCE, "huiskamer-1").read_text(), now=due)
+    again = await queue_reminders(database, SLUG, "huiskamer-1", START, now=due)
+
+    await sender(database, url, FixedClock(due)).deliver_due()
+
+    async with database.session() as session:
+        rows = await session.scalars(select(OutboxRow).where(OutboxRow.kind == "reminder"))
+        statuses = [(r.status, r.last_error) for r in rows]
+    assert (queued, again) == (1, 0)
+    assert statuses == [("skipped", "huiskamer-1 was cancelled")]
+    parts = [part.get_payload(decode=True) for m in inbox.messages for part in m.walk()]
+    assert [p for p in parts if p and b"zoom.example.org/huiskamer-1" in p] == []

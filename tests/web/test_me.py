@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 
 from festival.clock import FixedClock
 from festival.config import Settings
+from festival.web.app import create_app
 from tests.conftest import REFERENCE
 from tests.factories import (
     admin_token,
@@ -22,8 +23,9 @@ from tests.factories import (
     registration,
     registrations_seen_by,
     started,
+    without_session,
 )
-from tests.web.conftest import NOW
+from tests.web.conftest import NOW, load_into
 
 JOIN_1 = '<a class="button" href="https://zoom.example.org/huiskamer-1">Nu meedoen</a>'
 
@@ -463,3 +465,43 @@ def test_api_me_token_reaches_only_its_own_registration(client: TestClient, ann:
         "Ann de Vries",
         "Bob",
     )
+
+
+# -- a session taken off the programme ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "badge", "confirmed"),
+    [
+        ("nl", "gaat niet door: uit het programma gehaald", "plaats bevestigd"),
+        ("en", "cancelled: taken off the programme", "place confirmed"),
+    ],
+)
+def test_a_removed_session_shows_cancelled_without_join_link(
+    database_url: str, tmp_path: Path, language: str, badge: str, confirmed: str
+):
+    settings = Settings(database_url=database_url, var_dir=str(tmp_path), base_url="http://f.test")
+    load_into(database_url, REFERENCE)
+    clock = FixedClock(NOW)
+    with TestClient(create_app(settings, clock=clock)) as client:
+        body = registration(language=language, choices={"ronde-1": "huiskamer-1"})
+        ann = register(client, body)
+        load_into(database_url, without_session(tmp_path, REFERENCE, "huiskamer-1"))
+        clock.set(local(10, 20))  # within huiskamer-1's join window
+        api = _me(client, ann["token"])
+        html = client.get(f"/me/{ann['token']}").text
+
+    assert api["choices"]["ronde-1"] == {
+        "session": "huiskamer-1",
+        "title": "Huiskamer 1: De Buurvrouw & Buurvrouw Bus",
+        "status": "cancelled",
+        "position": None,
+        "start": "2020-11-19T10:30:00+01:00",
+        "end": "2020-11-19T11:30:00+01:00",
+        "join_url": None,
+        "join_url_from": "2020-11-19T10:15:00+01:00",
+    }
+    assert f'<span class="badge cancelled">{badge}</span>' in html
+    assert confirmed not in html
+    assert "zoom.example.org/huiskamer-1" not in html
+    assert "/questions/huiskamer-1" not in html
