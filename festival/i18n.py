@@ -105,6 +105,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "gaat niet door: uit het programma gehaald",
         "en": "cancelled: taken off the programme",
     },
+    "my_calendar": {"nl": "Mijn agenda", "en": "My calendar"},
+    "calendar_personal": {
+        "nl": "Je eigen sessies en het plenaire programma, bijgewerkt als er iets verandert. De link is persoonlijk: deel hem niet.",
+        "en": "Your own sessions and the plenary, kept up to date when anything changes. The link is personal: do not share it.",
+    },
+    "calendar_subscribe": {
+        "nl": "Abonneer je agenda op je eigen programma",
+        "en": "Subscribe your calendar to your own programme",
+    },
+    "calendar_download": {
+        "nl": "Of download het als bestand (.ics)",
+        "en": "Or download it as a file (.ics)",
+    },
     "promoted": {
         "nl": "Je bent van de wachtlijst doorgeschoven.",
         "en": "You moved up from the waitlist.",

@@ -1,4 +1,4 @@
-"""Calendar files, invitations and which of them an attendee needs."""
+"""Calendar files, invitations, the personal feed and which of them an attendee needs."""
 
 from festival.invites.calendar import (
     ALARM_MINUTES,
@@ -11,20 +11,34 @@ from festival.invites.calendar import (
     invite_uid,
     programme_calendar,
 )
+from festival.invites.feed import (
+    FeedEntry,
+    FeedLinks,
+    day_over,
+    feed_entries,
+    feed_links,
+    personal_calendar,
+)
 from festival.invites.plan import Attending, InviteAction, Sent, plan_invites
 
 __all__ = [
     "ALARM_MINUTES",
     "Attending",
+    "FeedEntry",
+    "FeedLinks",
     "InviteAction",
     "InviteItem",
     "InviteTemplate",
     "Sent",
+    "day_over",
     "entry_uid",
+    "feed_entries",
+    "feed_links",
     "invite_calendar",
     "invite_item",
     "invite_template",
     "invite_uid",
+    "personal_calendar",
     "plan_invites",
     "programme_calendar",
 ]

@@ -33,6 +33,7 @@ from festival.invites.calendar import (
     invite_item,
     invite_template,
 )
+from festival.invites.feed import feed_links
 from festival.mailing.maildir import message_domain
 from festival.mailing.mime import Mail, address, write_mail
 from festival.programme.model import Festival
@@ -61,6 +62,7 @@ class MailContext:
     paragraphs: tuple[str, ...]
     button: tuple[str, str] | None  # (label, url)
     lines: tuple[str, ...]
+    links: tuple[tuple[str, str], ...] = ()  # (label, url) under the button
 
 
 @dataclass
@@ -129,8 +131,12 @@ class Composer:
             translate("mail_welcome", lang, festival=f.title, date=long_date(f.date, lang))
         ]
         paragraphs.append(translate("mail_keep_link", lang))
+        # The personal calendar feed, by the same secret as the personal link.
+        feed = feed_links(self.base_url, url.rsplit("/", 1)[1])
+        links = ((translate("calendar_subscribe", lang), feed.webcal),
+                 (translate("calendar_download", lang), feed.https))  # fmt: skip
         context = MailContext(lang, f, m.payload["name"], tuple(paragraphs),
-                              (translate("my_page", lang), url), lines)  # fmt: skip
+                              (translate("my_page", lang), url), lines, links)  # fmt: skip
         return translate("mail_welcome_subject", lang, festival=f.title), context, None
 
     async def _link(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
@@ -262,11 +268,12 @@ class Composer:
 
     def _bodies(self, m: Outgoing, context: MailContext, batch: _Batch) -> tuple[str, str]:
         """(text, html) for this recipient, from one rendering per distinct content."""
-        key = (m.festival_id, context.lang, context.paragraphs, context.button, context.lines)
+        key = (m.festival_id, context.lang, context.paragraphs, context.button, context.lines,
+               context.links)  # fmt: skip
         bodies = batch.bodies.get(key)
         if bodies is None:
             page = MailContext(context.lang, context.festival, NAME, context.paragraphs,
-                               context.button, context.lines)  # fmt: skip
+                               context.button, context.lines, context.links)  # fmt: skip
             bodies = (
                 self.env.get_template("mail/message.txt").render(page=page),
                 self.env.get_template("mail/message.html").render(page=page),

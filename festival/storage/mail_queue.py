@@ -236,3 +236,25 @@ async def registrations_attending(db: AsyncSession, festival_id: int) -> list[in
             select(RegistrationRow.id).where(RegistrationRow.festival_id == festival_id)
         )
     )
+
+
+async def calendar_of(
+    db: AsyncSession, registration_id: int
+) -> tuple[list[Attending], list[Sent]] | None:
+    """What one registration attends now and the last invite queued per item (for its
+    calendar feed), or None once the registration is erased."""
+    registration = await db.get(RegistrationRow, registration_id)
+    if registration is None:
+        return None
+    attending = await _attending(db, [_Recipient.of(registration)])
+    states = await db.execute(
+        select(
+            InviteStateRow.entry_key, InviteStateRow.sequence, InviteStateRow.method,
+            InviteStateRow.version,
+        ).where(InviteStateRow.registration_id == registration_id)
+    )  # fmt: skip
+    sent = [
+        Sent(entry, sequence, "CANCEL" if method == "CANCEL" else "REQUEST", version)
+        for entry, sequence, method, version in states
+    ]
+    return attending[registration_id], sent

@@ -36,7 +36,7 @@ from festival.mailing.transport import make_transport
 from festival.scheduling import Scheduler
 from festival.storage.db import Database
 from festival.storage.programme_repo import FestivalCache
-from festival.web import admin, admin_mail, errors, live, me, qa_pages
+from festival.web import admin, admin_mail, calendar, errors, live, me, qa_pages
 from festival.web.programme import api_programme, programme_ics, programme_page
 from festival.web.registration import api_register, register_page
 from festival.web.show import api_show, api_show_action, show_socket
@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/me/{token}/ranking", me.me_ranking, methods=["POST"]),
         Route("/me/{token}/delete", me.me_delete, methods=["POST"]),
         Route("/me/{token}/data.json", me.me_data),
+        Route("/calendar/{token}.ics", calendar.personal_feed),
         Route("/api/me", me.api_me, methods=["GET", "DELETE"]),
         Route("/api/me/choices/{round}", me.api_me_choice, methods=["PUT"]),
         Route("/api/me/rankings/{round}", me.api_me_ranking, methods=["PUT"]),

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from festival.access.tokens import Grant
 from festival.errors import Forbidden, Invalid, NotFound
+from festival.invites.feed import FeedLinks, feed_links
 from festival.programme.model import Festival, Round, Session
 from festival.registration.model import Place, PlaceStatus, Registration
 from festival.registration.validation import validate_change, validate_ranking_change
@@ -76,6 +77,7 @@ class MePage:
     now: datetime
     places: tuple[MyPlace, ...]
     errors: dict[str, str]
+    feed: FeedLinks  # the personal calendar feed
 
     @property
     def preferences(self) -> bool:
@@ -126,6 +128,7 @@ async def me_page(request: Request, errors: dict[str, str] | None = None) -> Res
         state.clock.now(),
         my_places(festival, registration, lead),
         errors or {},
+        feed_links(state.settings.resolved_base_url, token),
     )
     return state.templates.TemplateResponse(
         request, "me/page.html", {"page": page, "lang": lang}, status_code=422 if errors else 200
