@@ -16,6 +16,7 @@ from typing import Any
 
 ENV_PREFIX = "FESTIVAL_"
 WS_COMPRESSION = ("off", "deflate")
+SWITCH = ("off", "on")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -33,6 +34,12 @@ class Settings:
         "",
         "SMTP server for outgoing mail: `smtp://user:pass@host:587` (STARTTLS when offered; "
         "add `?starttls=require` to insist) or `smtps://…:465`. Empty: a maildir in var/mail.",
+    )
+    smtp_utf8: str = _setting(
+        "off",
+        "`on`: the SMTP server accepts SMTPUTF8, so registration takes addresses with letters "
+        "beyond ASCII before the @ (`zoë@…`). `off`: such addresses are refused with a "
+        "message to the attendee. A maildir (no SMTP_URL) always takes them.",
     )
     broker_url: str = _setting(
         "",
@@ -77,6 +84,10 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
+        if self.smtp_utf8 not in SWITCH:
+            raise ValueError(
+                f"{ENV_PREFIX}SMTP_UTF8 must be one of {', '.join(SWITCH)}, got {self.smtp_utf8!r}"
+            )
         if self.ws_compression not in WS_COMPRESSION:
             raise ValueError(
                 f"{ENV_PREFIX}WS_COMPRESSION must be one of {', '.join(WS_COMPRESSION)}, "
@@ -121,6 +132,11 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{Path(self.var_dir) / 'festival.db'}"
+
+    @property
+    def mail_smtputf8(self) -> bool:
+        """Whether outgoing mail can reach an address with a non-ASCII local part."""
+        return not self.smtp_url or self.smtp_utf8 == "on"
 
     @property
     def mail_dir(self) -> Path:

@@ -211,7 +211,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "De plaatsen worden verdeeld op {when}.",
         "en": "Places are shared out at {when}.",
     },
-    "mail_hello": {"nl": "Hallo {name},", "en": "Hello {name},"},
+    # The name between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE: a right-to-left name
+    # cannot turn the rest of the greeting around.
+    "mail_hello": {"nl": "Hallo \u2068{name}\u2069,", "en": "Hello \u2068{name}\u2069,"},
     "mail_welcome_subject": {
         "nl": "Je bent aangemeld: {festival}",
         "en": "You are registered: {festival}",
@@ -286,6 +288,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "err_email": {
         "nl": "Dit is geen geldig e-mailadres.",
         "en": "This is not a valid e-mail address.",
+    },
+    "err_email_smtputf8": {
+        "nl": "Vóór de @ staan letters die onze mailserver niet kan versturen (zoals ë of é). "
+        "Gebruik een adres met alleen letters zonder accenten, cijfers en . - _ + vóór de @.",
+        "en": "Our mail server cannot send to letters like ë or é before the @. Please use an "
+        "address with only unaccented letters, digits and . - _ + before the @.",
     },
     "err_language": {"nl": "Kies Nederlands (nl) of Engels (en).", "en": "Choose nl or en."},
     "err_mode": {"nl": "Kies online of op locatie.", "en": "Choose online or onsite."},

@@ -40,7 +40,7 @@ def test_templates_found_in_the_checkout():
 
 def test_readme_documents_every_setting_with_its_default():
     readme = (ROOT / "README.md").read_text()
-    rows = dict(re.findall(r"^\| `FESTIVAL_([A-Z_]+)` \| ([^|]+) \|", readme, re.MULTILINE))
+    rows = dict(re.findall(r"^\| `FESTIVAL_([A-Z0-9_]+)` \| ([^|]+) \|", readme, re.MULTILINE))
 
     expected = {
         name.upper(): (f"`{default}`" if default != "" else "(empty)")

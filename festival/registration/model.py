@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -19,13 +21,30 @@ MAX_NAME = 200
 MAX_ORGANISATION = 200
 MAX_EMAIL = 254
 
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters that render as
+# nothing, such as soft hyphens, zero-width spaces and joiners, bidirectional marks and
+# variation selectors. In an e-mail address they only make a second, invisible spelling.
+DEFAULT_IGNORABLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+
+
+def fold_email(address: str) -> str:
+    """The one-registration-per-address key: look-alike spellings of one address fold to one
+    key. Compatibility forms (full-width letters) become plain ones (NFKC), invisible
+    characters go, case is folded (casefold, then NFKC again, as casefolding may undo it)."""
+    plain = DEFAULT_IGNORABLE.sub("", unicodedata.normalize("NFKC", address))
+    return unicodedata.normalize("NFKC", plain.strip().casefold())
+
 
 @dataclass(frozen=True)
 class RegistrationRequest:
     """Validated input: what a person asked for."""
 
     name: str
-    email: str  # as typed, trimmed
+    email: str  # normalised: NFC local part, the domain in its ASCII (IDNA) form
     organisation: str
     language: str
     mode: Attendance
@@ -35,8 +54,8 @@ class RegistrationRequest:
 
     @property
     def email_key(self) -> str:
-        """One person, one registration: e-mail compared trimmed and case-insensitively."""
-        return self.email.strip().casefold()
+        """One person, one registration: addresses compared as `fold_email` folds them."""
+        return fold_email(self.email)
 
 
 @dataclass(frozen=True)

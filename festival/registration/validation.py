@@ -7,15 +7,19 @@ attendee's language, so a form can show each message next to its field.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, cast
+
+from email_validator import EmailNotValidError, validate_email
 
 from festival.errors import Invalid
 from festival.i18n import pick_language, translate
 from festival.programme.model import Festival, Session
 from festival.registration.model import (
     ATTENDANCE,
+    DEFAULT_IGNORABLE,
     MAX_EMAIL,
     MAX_NAME,
     MAX_ORGANISATION,
@@ -24,10 +28,16 @@ from festival.registration.model import (
 )
 
 FIELDS = ("name", "email", "organisation", "language", "mode", "choices", "rankings", "consent")
-# Dot-separated parts, none empty, and a domain with at least two labels.
-_ATOM = r"[^@\s<>\"(),;:.\[\]]+"
-_EMAIL = re.compile(rf"^{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})+$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# NUL (which PostgreSQL refuses in text) and the other C0 controls and DEL, plus C1 controls.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional embeddings, overrides, isolates and marks: in a name they would turn the text
+# around it (a page, a mail, the admin list) back to front. Names are shown isolated anyway
+# (`<bdi>`, FSI…PDI); these are dropped so a name cannot leave its isolate either.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates (JSON's "\ud800") cannot be encoded as UTF-8: not storable, not showable.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# A field name taken from the input is echoed in the error; this much of it is enough.
+_FIELD_ECHO = 64
 
 
 class _Errors:
@@ -36,7 +46,9 @@ class _Errors:
         self.found: dict[str, str] = {}
 
     def add(self, field: str, key: str, **values: object) -> None:
-        self.found.setdefault(field, translate(key, self.language, **values))
+        # Field names can come from the input (unknown fields, round ids): keep them showable.
+        shown = _SURROGATE.sub("\ufffd", field)[:_FIELD_ECHO]
+        self.found.setdefault(shown, translate(key, self.language, **values))
 
 
 def _text(errors: _Errors, data: Mapping[str, Any], field: str, limit: int, required: bool) -> str:
@@ -44,13 +56,38 @@ def _text(errors: _Errors, data: Mapping[str, Any], field: str, limit: int, requ
     if raw is not None and not isinstance(raw, str):
         errors.add(field, "err_text")
         return ""
-    # Control characters and runs of white space are folded: a name is one line.
-    value = " ".join(_CONTROL.sub(" ", raw or "").split())
+    # Composed (NFC), so one name has one spelling; control characters and runs of white
+    # space are folded: a name is one line. Bidirectional controls go (see _BIDI).
+    value = unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", raw or ""))
+    value = " ".join(_CONTROL.sub(" ", _BIDI.sub("", value)).split())
     if required and not value:
         errors.add(field, "err_required")
     elif len(value) > limit:
         errors.add(field, "err_too_long", n=limit)
     return value
+
+
+def normalise_email(address: str, *, smtputf8: bool, errors: _Errors) -> str:
+    """The address as stored and mailed: compatibility forms made plain (NFKC: full-width
+    letters), invisible characters removed, checked by email-validator (no DNS look-up), the
+    domain in its ASCII (IDNA) form. A local part beyond ASCII (`zoë@…`) needs a transport
+    that speaks SMTPUTF8 (`smtputf8`); otherwise the attendee is told so."""
+    plain = DEFAULT_IGNORABLE.sub("", unicodedata.normalize("NFKC", address)).strip()
+    try:
+        checked = validate_email(plain, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError:
+        errors.add("email", "err_email")
+        return address
+    if checked.ascii_domain is None or len(checked.ascii_domain) > MAX_EMAIL:
+        errors.add("email", "err_email")
+        return address
+    if not checked.local_part.isascii() and not smtputf8:
+        errors.add("email", "err_email_smtputf8")
+        return address
+    normalised = f"{checked.local_part}@{checked.ascii_domain}"
+    if len(normalised) > MAX_EMAIL:
+        errors.add("email", "err_too_long", n=MAX_EMAIL)
+    return normalised
 
 
 def session_modes(festival: Festival, session: Session) -> tuple[Attendance, ...]:
@@ -161,8 +198,10 @@ def validate_rankings(
 
 
 def validate_registration(
-    festival: Festival, data: Mapping[str, Any], *, now: datetime
+    festival: Festival, data: Mapping[str, Any], *, now: datetime, smtputf8: bool = False
 ) -> RegistrationRequest:
+    """Check a registration request; `smtputf8` says whether the mail transport can deliver
+    to an address with a non-ASCII local part. Raises `Invalid` with every field's problem."""
     requested = data.get("language")
     language = pick_language(requested if isinstance(requested, str) else None, festival.language)
     check_window(festival, now, language)
@@ -172,8 +211,8 @@ def validate_registration(
             errors.add(str(field), "err_unknown_field")
     name = _text(errors, data, "name", MAX_NAME, required=True)
     email = _text(errors, data, "email", MAX_EMAIL, required=True)
-    if email and "email" not in errors.found and not _EMAIL.match(email):
-        errors.add("email", "err_email")
+    if email and "email" not in errors.found:
+        email = normalise_email(email, smtputf8=smtputf8, errors=errors)
     organisation = _text(errors, data, "organisation", MAX_ORGANISATION, required=False)
     if requested not in (None, "") and requested != language:
         errors.add("language", "err_language")

@@ -52,7 +52,7 @@ async def api_register(request: Request) -> Response:
     festival = await current_festival(request)
     data = await read_json_object(request)
     now = state.clock.now()
-    wanted = validate_registration(festival, data, now=now)
+    wanted = validate_registration(festival, data, now=now, smtputf8=state.settings.mail_smtputf8)
     done = await register(state.db, festival.slug, wanted, now=now)
     state.sender.wake()
     if not done.created:
@@ -135,7 +135,9 @@ async def register_page(request: Request) -> Response:
     state = app_state(request)
     now = state.clock.now()
     try:
-        wanted = validate_registration(festival, data, now=now)
+        wanted = validate_registration(
+            festival, data, now=now, smtputf8=state.settings.mail_smtputf8
+        )
     except Invalid as exc:
         return await _page(request, festival, lang, 422, values=values, errors=exc.errors)
     done = await register(state.db, festival.slug, wanted, now=now)

@@ -8,10 +8,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.utils import htmlsafe_json_dumps
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
-from festival.i18n import duration, long_date, translate
+from festival.i18n import MESSAGES, duration, long_date, translate
 
 
 def make_templates(directory: Path) -> Jinja2Templates:
@@ -23,11 +23,25 @@ def make_templates(directory: Path) -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.globals["translate"] = translate
+    env.globals["translate_html"] = _translate_html
+    env.filters["bdi"] = _bdi
     env.globals["long_date"] = long_date
     env.globals["duration"] = duration
     env.globals["qa_config"] = _script_config
     env.filters["hhmm"] = _hhmm
     return Jinja2Templates(env=env)
+
+
+def _translate_html(key: str, language: str, **values: object) -> Markup:
+    """`translate` for a page, where a value may be markup of ours (a `<bdi>` name): the
+    message is our own text, every plain value is escaped."""
+    return Markup(escape(MESSAGES[key][language])).format(**values)
+
+
+def _bdi(value: object) -> Markup:
+    """A person's name (or address) isolated from the text around it, so a right-to-left
+    name cannot turn the rest of the line around."""
+    return Markup("<bdi>{}</bdi>").format(value)
 
 
 def _hhmm(moment: datetime) -> str:

@@ -75,10 +75,16 @@ function onAir() {
   return [...state.questions.values()].find((q) => q.state === "on_air") ?? null;
 }
 
+// A name is set apart from the text around it (FIRST STRONG ISOLATE … POP DIRECTIONAL
+// ISOLATE), so a right-to-left name cannot reorder the rest of the line.
+function isolate(name) {
+  return `\u2068${name}\u2069`;
+}
+
 function meta(question, moderator) {
   const parts = [];
   if (moderator) parts.push(question.id);
-  let who = question.asker ?? t("qa_anonymous");
+  let who = question.asker == null ? t("qa_anonymous") : isolate(question.asker);
   if (moderator && question.anonymous) who += ` (${t("qa_anonymous")})`;
   parts.push(who);
   if (question.speaker) parts.push(`${t("qa_to")} ${question.speaker}`);
@@ -110,7 +116,7 @@ function renderOnAir() {
   }
   box.dataset.id = current.id;
   text.textContent = current.text;
-  if (asker) asker.textContent = current.asker ?? t("qa_anonymous");
+  if (asker) asker.textContent = current.asker == null ? t("qa_anonymous") : isolate(current.asker);
   if (speaker) speaker.textContent = current.speaker ? ` → ${current.speaker}` : "";
   box.hidden = false;
   box.classList.add("shown");

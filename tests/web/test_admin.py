@@ -164,7 +164,7 @@ def test_admin_page_works_with_the_cookie_alone(
     assert page.template.name == "admin/page.html"  # type: ignore[attr-defined]
     assert page.url.path == "/admin"
     assert "1 aanmeldingen" in page.text
-    assert "<td>Ann de Vries</td><td>ann@example.org</td>" in page.text
+    assert "<td><bdi>Ann de Vries</bdi></td><td><bdi>ann@example.org</bdi></td>" in page.text
     assert export.status_code == 200
     assert export.text.splitlines()[1].split(",")[1] == "Ann de Vries"
 
@@ -201,8 +201,8 @@ def test_admin_page_shows_counts_and_waitlist(settings: Settings, tmp_path: Path
     row = html.split('<tr id="admin-huiskamer-1">')[1].split("</tr>")[0]
     assert "<td>1 / 1</td>" in row
     assert (
-        '<ol class="waitlist"><li>Bob &lt;bob@example.org&gt;</li>'
-        "<li>Cor &lt;cor@example.org&gt;</li></ol>"
+        '<ol class="waitlist"><li><bdi>Bob</bdi> &lt;<bdi>bob@example.org</bdi>&gt;</li>'
+        "<li><bdi>Cor</bdi> &lt;<bdi>cor@example.org</bdi>&gt;</li></ol>"
     ) in row
     assert "3 aanmeldingen" in html
     # Each place by its session's title, as the organiser knows it (escaped like all text).
@@ -228,12 +228,13 @@ def test_admin_page_shows_html_in_fields_escaped(settings: Settings, tmp_path: P
     assert "<img src=x" not in html
     assert "o'hara&co" not in html
     assert (
-        "<li>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &lt;o&#39;hara&amp;co@example.org&gt;"
-        "</li>"
+        "<li><bdi>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</bdi> "
+        "&lt;<bdi>o&#39;hara&amp;co@example.org</bdi>&gt;</li>"
     ) in html
     assert (
-        "<td>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</td>"
-        "<td>o&#39;hara&amp;co@example.org</td><td>&lt;img src=x onerror=alert(1)&gt;</td>"
+        "<td><bdi>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</bdi></td>"
+        "<td><bdi>o&#39;hara&amp;co@example.org</bdi></td>"
+        "<td><bdi>&lt;img src=x onerror=alert(1)&gt;</bdi></td>"
     ) in html
 
 

@@ -158,12 +158,12 @@ def test_a_delivered_message_opens_as_escaped_text(client: TestClient, admin: st
         "default-src 'none'; style-src 'self'; img-src data:"  # nothing runs, nothing loads
     )
     assert "<script>alert" not in response.text
-    assert "Hallo &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;," in response.text  # text part
+    assert "Hallo \u2068&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;\u2069," in response.text
     # The HTML part is shown as its source, escaped once more: never rendered.
-    assert "&lt;p&gt;Hallo &amp;lt;script&amp;gt;alert(" in response.text
+    assert "&lt;p&gt;Hallo \u2068&amp;lt;script&amp;gt;alert(" in response.text
     view = response.context["view"]  # type: ignore[attr-defined]
     assert view.mail.message_id == welcome["message_id"]
-    assert view.text.startswith(f"Hallo {evil},")
+    assert view.text.startswith(f"Hallo \u2068{evil}\u2069,")
 
 
 def test_an_invite_shows_its_calendar(client: TestClient, admin: str):

@@ -65,7 +65,7 @@ def test_me_page_shows_sessions_with_times(client: TestClient, ann: dict[str, An
     assert response.template.name == "me/page.html"  # type: ignore[attr-defined]
     assert response.context["page"].registration.name == "Ann de Vries"  # type: ignore[attr-defined]
     html = response.text
-    assert "<h1>Hallo Ann de Vries</h1>" in html
+    assert "<h1>Hallo <bdi>Ann de Vries</bdi></h1>" in html
     assert ">10:30</time>–<time" in html
     assert ">11:30</time></span> Huiskamersessies ronde 1</h3>" in html
     assert ">12:00</time>–<time" in html
@@ -80,7 +80,7 @@ def test_me_page_in_english_for_an_english_registration(client: TestClient):
     html = client.get(f"/me/{created['token']}").text
 
     assert '<html lang="en">' in html
-    assert "<h1>Hello Ann de Vries</h1>" in html
+    assert "<h1>Hello <bdi>Ann de Vries</bdi></h1>" in html
     assert '<span class="badge ok">place confirmed</span>' in html
 
 
@@ -208,9 +208,19 @@ def test_me_page_shows_html_in_fields_escaped(client: TestClient):
     assert "<script>alert" not in html
     assert "<img src=x" not in html
     assert "o'hara&co" not in html
-    assert "<h1>Hallo &lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt;</h1>" in html
+    assert "<h1>Hallo <bdi>&lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt;</bdi></h1>" in html
     assert "o&#39;hara&amp;co@example.org" in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_me_page_shows_a_name_isolated_and_without_bidi_overrides(client: TestClient):
+    # U+202E RIGHT-TO-LEFT OVERRIDE would turn the page's text after the name around.
+    created = register(client, registration(name="\u202eAnn \u05d3\u05d5\u05d3"))
+
+    html = client.get(f"/me/{created['token']}").text
+
+    assert "<h1>Hallo <bdi>Ann \u05d3\u05d5\u05d3</bdi></h1>" in html
+    assert "\u202e" not in html
 
 
 # -- changing a choice from the page -----------------------------------------------------------

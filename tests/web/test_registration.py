@@ -665,7 +665,7 @@ def test_register_form_good_post_redirects_to_personal_page(client: TestClient, 
     token = location.path.removeprefix("/me/")
     assert (location.path, location.query) == (f"/me/{token}", "lang=nl")
     page = client.get(response.headers["location"])
-    assert "<h1>Hallo Ann de Vries</h1>" in page.text
+    assert "<h1>Hallo <bdi>Ann de Vries</bdi></h1>" in page.text
     stored = registrations_seen_by(client, admin)
     assert [(r["name"], r["choices"]["ronde-1"]["status"]) for r in stored] == [
         ("Ann de Vries", "confirmed")
