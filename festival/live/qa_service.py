@@ -15,7 +15,14 @@ from festival.live.channel_state import ChannelStates, Decision
 from festival.live.channels import QaChannelInfo, qa_channels
 from festival.live.log import EventLog, publish
 from festival.programme.model import Festival
-from festival.qa import PROGRAMME_ACTOR, Outcome, QaChannel, apply, follow_block
+from festival.qa import (
+    PROGRAMME_ACTOR,
+    Outcome,
+    QaChannel,
+    apply,
+    follow_block,
+    forget_person,
+)
 from festival.qa.records import event_body, event_from_parts
 from festival.storage.db import Database
 from festival.storage.live_repo import NewEvent, StoredEvent, last_event_by
@@ -53,6 +60,20 @@ class QaService:
         if stored:
             await publish(self.bus, festival, stored)
         return stored
+
+    async def forget(
+        self, festival: Festival, channels: list[str], person: str, stand_in: str, now: datetime
+    ) -> None:
+        """After an erasure: `question.anonymised` for the person's questions and votes in
+        each Q&A channel, so every instance's channel state and every viewer lose the name."""
+        known = qa_channels(festival)
+        for channel in channels:
+            if channel in known:
+                await self.run(
+                    festival.slug,
+                    channel,
+                    lambda state, _seq: forget_person(state, person, stand_in, now=now),
+                )
 
     async def follow_programme(self, festival: Festival, now: datetime) -> None:
         """Open each channel's Q&A once its block has started and close it once it has ended,

@@ -6,6 +6,7 @@ Pure domain (state + commands -> events); storage and websockets are adapters ar
 from festival.qa.model import (
     ASK_WINDOW,
     AUDIENCE_REMOVED,
+    ERASURE_ACTOR,
     MAX_ASKS,
     MAX_NOTE,
     MAX_TEXT,
@@ -46,6 +47,7 @@ from festival.qa.rules import (
     close_qa,
     edit,
     follow_block,
+    forget_person,
     hide,
     mark_answered,
     match_speaker,
@@ -57,11 +59,13 @@ from festival.qa.rules import (
     unstar,
     unvote,
     vote,
+    without_person,
 )
 
 __all__ = [
     "ASK_WINDOW",
     "AUDIENCE_REMOVED",
+    "ERASURE_ACTOR",
     "MAX_ASKS",
     "MAX_NOTE",
     "MAX_TEXT",
@@ -96,6 +100,7 @@ __all__ = [
     "follow_block",
     "for_audience",
     "for_moderator",
+    "forget_person",
     "hide",
     "mark_answered",
     "match_speaker",
@@ -111,4 +116,5 @@ __all__ = [
     "unvote",
     "visible_to",
     "vote",
+    "without_person",
 ]

@@ -42,6 +42,8 @@ ASK_WINDOW = timedelta(seconds=60)
 
 # The actor recorded when the Q&A opens or closes because its programme block starts or ends.
 PROGRAMME_ACTOR = "programme"
+# The actor of `question.anonymised`: a person erased their data.
+ERASURE_ACTOR = "erasure"
 
 # A view is a JSON-ready mapping; values are str, int, bool, None, lists or nested views.
 View = dict[str, object]
@@ -76,6 +78,9 @@ class EventType(StrEnum):
     PICKED = "question.picked"
     UNPICKED = "question.unpicked"  # taken off air, back to approved
     ANSWERED = "question.answered"
+    # Someone who asked or voted erased their registration: the question stays, as anonymous
+    # text, with their votes counted under a stand-in that matches nobody.
+    ANONYMISED = "question.anonymised"
     OPENED = "qa.opened"
     CLOSED = "qa.closed"
 

@@ -26,6 +26,7 @@ from datetime import datetime
 
 from festival.qa.model import (
     ASK_WINDOW,
+    ERASURE_ACTOR,
     MAX_ASKS,
     MAX_NOTE,
     MAX_TEXT,
@@ -39,6 +40,7 @@ from festival.qa.model import (
     Question,
     QuestionState,
     RateLimited,
+    by_time,
 )
 
 _S = QuestionState
@@ -338,6 +340,36 @@ def follow_block(state: QaChannel, *, running: bool, now: datetime) -> Outcome:
 
 
 # --- helpers -------------------------------------------------------------------------------
+
+
+def without_person(question: Question, person: str, stand_in: str) -> Question:
+    """The question with `person` (an asker or voter id) replaced by `stand_in`, an id no
+    viewer has. Their own question keeps its text, anonymous and without a name, so a
+    moderator's history stays whole; their vote still counts, under the stand-in."""
+    if question.asker_id in (person, stand_in):
+        question = replace(question, asker_id=stand_in, asker_name="", anonymous=True)
+    if person in question.voters:
+        question = replace(question, voters=(question.voters - {person}) | {stand_in})
+    return question
+
+
+def forget_person(state: QaChannel, person: str, stand_in: str, *, now: datetime) -> Outcome:
+    """`question.anonymised` for every question `person` asked or voted on (found by either
+    id: this instance may have seen the channel before or after the stored log was rewritten),
+    so every instance and every viewer drops their name."""
+    events = [
+        _event(
+            EventType.ANONYMISED,
+            state,
+            ERASURE_ACTOR,
+            now,
+            without_person(question, person, stand_in),
+            question.state,
+        )
+        for question in by_time(state.questions.values())
+        if {person, stand_in} & ({question.asker_id} | question.voters)
+    ]
+    return _outcome(state, *events)
 
 
 def _aware(now: datetime) -> None:

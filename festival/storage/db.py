@@ -63,10 +63,30 @@ class Database:
         return self.writers()
 
     async def migrate(self) -> None:
+        if self.is_sqlite:
+            await self._migrate_sqlite()
+            return
         async with self.engine.begin() as conn:
-            if not self.is_sqlite:
-                await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
             await conn.run_sync(_upgrade)
+
+    async def _migrate_sqlite(self) -> None:
+        """Migrate with foreign keys off, as SQLite's own recipe for changing a table says:
+        a rebuilt table (batch mode) replaces the old one by DROP TABLE, which with foreign
+        keys on would first delete every row and cascade into the tables that refer to it.
+        The pragma only takes effect outside a transaction; references are checked at the end."""
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()
+            try:
+                async with conn.begin():
+                    await conn.run_sync(_upgrade)
+                    broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                    if broken:
+                        raise RuntimeError(f"migration left broken references: {broken[:5]}")
+            finally:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from festival.qa.records import question_from_record, question_record
+from festival.qa.rules import without_person
 from festival.storage.tables import LiveChannelRow, LiveEventRow
 
 
@@ -142,3 +144,37 @@ async def last_event_by(
 
 def _stored(row: LiveEventRow) -> StoredEvent:
     return StoredEvent(row.channel, row.seq, row.type, row.actor, row.at, row.body)
+
+
+async def forget_person(
+    db: AsyncSession, festival_id: int, person: str, stand_in: str
+) -> list[str]:
+    """Rewrite the festival's stored Q&A events so that `person` (`r<registration id>`) is
+    nowhere in them: their questions keep their text, anonymous and nameless, and their votes
+    count under `stand_in` (see `qa.rules.without_person`). Returns the channels touched.
+
+    The stored log is what every instance replays; an instance that already holds a channel
+    in memory learns of the change from the `question.anonymised` events the caller appends."""
+    rows = await db.scalars(
+        select(LiveEventRow)
+        .where(LiveEventRow.festival_id == festival_id)
+        .where(
+            or_(
+                LiveEventRow.actor == person,
+                # A JSON string value, quoted: "r5" never matches "r50".
+                cast(LiveEventRow.body, Text).like(f'%"{person}"%'),
+            )
+        )
+    )
+    channels: set[str] = set()
+    for row in rows:
+        if not row.type.startswith("question."):
+            continue  # the show channel, or a Q&A switch: no person in them
+        record = row.body.get("question")
+        if isinstance(record, dict):
+            question = without_person(question_from_record(record), person, stand_in)
+            row.body = {**row.body, "question": question_record(question)}
+        if row.actor == person:
+            row.actor = stand_in
+        channels.add(row.channel)
+    return sorted(channels)

@@ -8,11 +8,12 @@ the other, and a session never holds more confirmed places than it has.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,8 +28,8 @@ from festival.registration.model import (
     RegistrationRequest,
 )
 from festival.storage.db import Database
+from festival.storage.live_repo import forget_person
 from festival.storage.mail_queue import (
-    cancel_all_invites,
     queue_link_again,
     queue_promoted,
     queue_welcome,
@@ -37,6 +38,8 @@ from festival.storage.mail_queue import (
 from festival.storage.tables import (
     EntryRow,
     FestivalRow,
+    InviteStateRow,
+    OutboxRow,
     PlaceRow,
     RankingRow,
     RegistrationRow,
@@ -273,12 +276,30 @@ async def _entry(db: AsyncSession, entry_id: int) -> EntryRow:
     return entry
 
 
-async def remove_registration(
-    database: Database, registration_id: int, *, now: datetime
-) -> list[int]:
-    """Erase a registration and its personal data; its places go to the waitlists.
+@dataclass(frozen=True)
+class Erased:
+    """What erasing a registration did, for the live channels to follow (see
+    `forget_in_live_events`): who the person was in live events and who stands in now."""
 
-    Returns the ids of registrations promoted as a result.
+    festival_id: int
+    promoted: list[int]  # registrations moved up from a waitlist into the freed places
+    person: str  # the erased registration's id in live events: r<id>
+    stand_in: str  # the id their questions and votes carry now, which no viewer has
+    channels: list[str]  # live channels whose stored events named them
+
+
+def live_id(registration_id: int) -> str:
+    """How live events name an attendee (their asker and voter id)."""
+    return f"r{registration_id}"
+
+
+async def remove_registration(database: Database, registration_id: int, *, now: datetime) -> Erased:
+    """Erase a registration and every trace of it; its places go to the waitlists.
+
+    Gone with it, in the same transaction: its places, rankings, tokens and invite states;
+    every outbox row for it or to its address, whatever the status (pending mail to the
+    person is dropped: mail that was never sent cannot be sent without their address); its
+    name in the live events, where its questions stay as anonymous text (`forget_person`).
     """
     async with database.writer() as db, db.begin():
         registration = await db.get(RegistrationRow, registration_id)
@@ -293,16 +314,41 @@ async def remove_registration(
             [(await _entry(db, p.entry_id)).key for p in places],
         )
         by_id = {e.id: e for e in entries.values()}
-        await cancel_all_invites(db, registration_id, now)
         await db.execute(delete(TokenRow).where(TokenRow.registration_id == registration_id))
         await db.execute(delete(PlaceRow).where(PlaceRow.registration_id == registration_id))
+        await db.execute(delete(RankingRow).where(RankingRow.registration_id == registration_id))
+        await db.execute(
+            delete(InviteStateRow).where(InviteStateRow.registration_id == registration_id)
+        )
+        await db.execute(
+            delete(OutboxRow).where(
+                or_(
+                    OutboxRow.registration_id == registration_id,
+                    (OutboxRow.festival_id == registration.festival_id)
+                    & (func.lower(OutboxRow.recipient) == registration.email.lower()),
+                )
+            )
+        )
+        person = live_id(registration_id)
+        # Random, so the stand-in says nothing about who it was; unique per erasure, so
+        # two erased voters still count as two votes.
+        stand_in = f"erased-{secrets.token_hex(6)}"
+        channels = await forget_person(db, registration.festival_id, person, stand_in)
+        festival_id = registration.festival_id
         await db.delete(registration)
         await db.flush()
         promoted: list[int] = []
         for place in places:
             if place.status == "confirmed":
                 promoted += await _promote(db, by_id[place.entry_id], place.mode, now)
-        return promoted
+        return Erased(festival_id, promoted, person, stand_in, channels)
+
+
+async def forget_in_live_events(database: Database, erased: Erased) -> None:
+    """Rewrite the stored live events once more: an instance that had not yet heard of the
+    erasure may have stored an event built on its older view of the channel meanwhile."""
+    async with database.writer() as db, db.begin():
+        await forget_person(db, erased.festival_id, erased.person, erased.stand_in)
 
 
 async def read_registration(db: AsyncSession, registration_id: int) -> Registration | None:

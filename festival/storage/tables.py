@@ -89,11 +89,16 @@ class ChangeRow(Base):
 
 
 class RegistrationRow(Base):
-    """One person at one festival; the e-mail key makes a second registration impossible."""
+    """One person at one festival; the e-mail key makes a second registration impossible.
+
+    Ids are never reused (AUTOINCREMENT on SQLite; PostgreSQL's sequences never go back): an
+    erased registration's id would otherwise pass to the next person, with everything still
+    keyed by it (live Q&A identity `r<id>`, outbox dedupe keys, invite states)."""
 
     __tablename__ = "registrations"
     __table_args__ = (
         UniqueConstraint("festival_id", "email_key", name="uq_registrations_festival_email"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,9 +133,13 @@ class PlaceRow(Base):
 
 
 class TokenRow(Base):
-    """A bearer token, stored only as its SHA-256; the secret is shown once when made."""
+    """A bearer token, stored only as its SHA-256; the secret is shown once when made.
+
+    Ids are never reused either: a role token's id is its holder's identity in live events
+    (`moderator#<id>`)."""
 
     __tablename__ = "tokens"
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
@@ -186,7 +195,8 @@ class OutboxRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
-    # SET NULL, not CASCADE: a cancellation for someone who erased their data still goes out.
+    # SET NULL, not CASCADE, at the database; erasing a registration deletes its rows itself
+    # (registration_repo.remove_registration), so its name and address go with them.
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registrations.id", ondelete="SET NULL"), index=True
     )

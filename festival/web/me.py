@@ -22,6 +22,7 @@ from festival.registration.model import Place, PlaceStatus, Registration
 from festival.registration.validation import validate_change, validate_ranking_change
 from festival.storage.registration_repo import (
     change_place,
+    forget_in_live_events,
     read_registration,
     remove_registration,
     set_ranking,
@@ -30,7 +31,7 @@ from festival.web.auth import grant_of, presented_token
 from festival.web.errors import page_language
 from festival.web.registration import form_rankings, registration_json
 from festival.web.requests import read_json_object
-from festival.web.state import app_state
+from festival.web.state import AppState, app_state
 
 
 async def attendee_of(conn: HTTPConnection, secret: str) -> tuple[Grant, Festival, Registration]:
@@ -184,11 +185,21 @@ async def me_delete(request: Request) -> Response:
     lang = page_language(request, registration.language)
     if form.get("confirm") != "yes":
         return await me_page(request, errors={"confirm": "confirm"})
-    await remove_registration(state.db, registration.id, now=state.clock.now())
-    state.sender.wake()
+    await erase(state, festival, registration)
     return state.templates.TemplateResponse(
         request, "me/deleted.html", {"lang": lang, "festival": festival}
     )
+
+
+async def erase(state: AppState, festival: Festival, registration: Registration) -> None:
+    """Erase a registration: the store first (after which the token is dead and the name and
+    address are gone), then the live channels' memory of the person, then the store once more
+    for anything another instance wrote in between (docs/live-protocol.md, erasure)."""
+    now = state.clock.now()
+    erased = await remove_registration(state.db, registration.id, now=now)
+    await state.live.qa.forget(festival, erased.channels, erased.person, erased.stand_in, now)
+    await forget_in_live_events(state.db, erased)
+    state.sender.wake()  # promoted people are told at once
 
 
 def _download(festival: Festival, registration: Registration) -> Response:
@@ -223,8 +234,7 @@ async def api_me(request: Request) -> Response:
     state = app_state(request)
     _, festival, registration = await attendee_of(request, presented_token(request))
     if request.method == "DELETE":
-        await remove_registration(state.db, registration.id, now=state.clock.now())
-        state.sender.wake()
+        await erase(state, festival, registration)
         return Response(status_code=204)
     return JSONResponse(
         _me_json(state.clock.now(), state.settings.join_link_minutes, festival, registration)

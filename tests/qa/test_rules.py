@@ -152,6 +152,7 @@ def test_exports_pinned():
         [
             "ASK_WINDOW",
             "AUDIENCE_REMOVED",
+            "ERASURE_ACTOR",
             "MAX_ASKS",
             "MAX_NOTE",
             "MAX_TEXT",
@@ -186,6 +187,7 @@ def test_exports_pinned():
             "follow_block",
             "for_audience",
             "for_moderator",
+            "forget_person",
             "hide",
             "mark_answered",
             "match_speaker",
@@ -201,6 +203,7 @@ def test_exports_pinned():
             "unvote",
             "visible_to",
             "vote",
+            "without_person",
         ]
     )
     assert all(hasattr(festival.qa, name) for name in festival.qa.__all__)
@@ -227,6 +230,7 @@ def test_event_types_pinned():
         "qa.closed",
         "qa.opened",
         "question.absorbed",
+        "question.anonymised",
         "question.answered",
         "question.approved",
         "question.asked",
@@ -1547,3 +1551,31 @@ def test_for_audience_blank_viewer_is_nobody():
     pending = question("q1", 0, asker_id="")
 
     assert for_audience(pending, "") is None
+
+
+# --- erasure ---------------------------------------------------------------------------------
+
+
+def test_forgetting_a_person_keeps_their_question_anonymous_and_their_votes_counted():
+    state = with_question(None, "q1", asker="att-1")
+    state = voted(approved(with_question(state, "q2", asker="att-2"), "q2"), "q2", "att-1")
+    state = voted(approved(state, "q1"), "q1", "att-2")
+
+    outcome = festival.qa.forget_person(state, "att-1", "erased-x", now=at(5))
+
+    assert [e.type for e in outcome.events] == [EventType.ANONYMISED, EventType.ANONYMISED]
+    own, other = outcome.state.questions["q1"], outcome.state.questions["q2"]
+    assert (own.asker_id, own.asker_name, own.anonymous, own.text) == (
+        "erased-x",
+        "",
+        True,
+        state.questions["q1"].text,
+    )
+    assert (own.votes, other.votes) == (1, 1)
+    assert other.voters == frozenset({"erased-x"})
+    # Nobody sees it as theirs, and the audience sees no name.
+    assert shown(for_audience(own, "att-1"))["mine"] is False
+    assert shown(for_audience(own, None))["asker"] is None
+    # On a state already rewritten, it says the same again (other instances catch up by it).
+    again = festival.qa.forget_person(outcome.state, "att-1", "erased-x", now=at(6))
+    assert [e.question for e in again.events] == [e.question for e in outcome.events]

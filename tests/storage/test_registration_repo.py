@@ -104,7 +104,7 @@ async def test_erasing_a_registration_promotes_and_keeps_counts_right(database: 
         for n in range(3)
     ]
 
-    promoted = await remove_registration(database, ids[0], now=NOW)
+    promoted = (await remove_registration(database, ids[0], now=NOW)).promoted
 
     async with database.session() as session:
         gone = await read_registration(session, ids[0])
