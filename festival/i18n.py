@@ -446,10 +446,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "go_live": {"nl": "Ga live", "en": "Go live"},
     "press_again": {"nl": "Zeker weten? Druk nog eens", "en": "Sure? Press again"},
     "rehearsal_hint": {
-        "nl": "Oefening: het is meer dan een uur voor de start. Deelnemers zien het programma "
-        "live, maar herinneringen en agenda's volgen het niet. Begin daarna opnieuw.",
-        "en": "Rehearsal: it is more than an hour before the start. Attendees see the show as "
-        "live, but reminders and calendars do not follow it. Start over afterwards.",
+        "nl": "Oefening: live gegaan meer dan een uur voor de start. Alleen regie en "
+        "presentatoren zien het; deelnemers, herinneringen en agenda's houden het programma "
+        "zoals gepland. Begin daarna opnieuw (ook terwijl het loopt); dat wist ook de vragen "
+        "van de oefening.",
+        "en": "Rehearsal: live more than an hour before the start. Only hosts and presenters "
+        "see it; attendees, reminders and calendars keep the programme as planned. "
+        "Start over afterwards (also while it runs); that also clears the rehearsal's "
+        "questions.",
     },
     "start_block": {"nl": "Start", "en": "Start"},
     "start_next": {"nl": "Start volgend blok", "en": "Start next block"},

@@ -41,8 +41,6 @@ log = logging.getLogger("festival.scheduling")
 LEADER_LOCK = 472_019_002  # any fixed number, the same in every instance
 RETRY_SECONDS = 2.0
 REPLAN_SECONDS = 60
-REHEARSAL_BEFORE = timedelta(hours=1)
-"""A show run earlier than this before the plenary's planned start is taken for a rehearsal."""
 
 
 class Scheduler:
@@ -215,14 +213,13 @@ class Scheduler:
 
     async def _follow_show(self, festival: Festival, now: datetime) -> datetime | None:
         """Once the plenary is live: announce its new times to calendars when they moved past
-        the festival's threshold, and return when it starts (actual or projected). Only from
-        REHEARSAL_BEFORE ahead of the planned start on the festival's own day: a show run
-        earlier is a rehearsal, and must not move anyone's reminder or calendar."""
+        the festival's threshold, and return when it starts (actual or projected). Mail
+        follows the show as attendees see it (`show_now`): a rehearsal (festival.runofshow,
+        `Show.rehearsal`) shows the plan, so it moves nobody's reminder or calendar. Only on
+        the festival's own day: a show left live after it moves nothing either."""
         if self.show is None or festival.plenary is None:
             return None
-        if festival.local(now).date() != festival.date or (
-            now < festival.plenary.plan[0] - REHEARSAL_BEFORE
-        ):
+        if festival.local(now).date() != festival.date:
             return None
         _, show = await self.show.state(festival)
         where = show_now(show, now)

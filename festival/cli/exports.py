@@ -77,7 +77,8 @@ def export_runlog(
     var_dir: str | None,
 ) -> None:
     """The run-of-show as CSV: every host action with who did it and when (times in the
-    festival's zone), or with --blocks every block's and round's actual start and end."""
+    festival's zone; a rehearsal's actions marked `yes` in the last column), or with --blocks
+    every block's and round's actual start and end."""
     settings = settings_from(database_url=database_url, var_dir=var_dir)
 
     async def work(session: Any) -> tuple[tuple[str, ...], ...]:
@@ -85,11 +86,12 @@ def export_runlog(
         festival = await read_festival(session, slug)
         assert festival is not None
         stored = await events_after(session, await festival_id_of(session, slug), SHOW, 0)
+        start = new_show(plenary_of(festival))
         if blocks:
-            show = replay_stored(new_show(plenary_of(festival)), stored)
+            show = replay_stored(start, stored)
             rounds = round_rows(festival.rounds, SystemClock().now(), zone=festival.zone)
             return actual_rows(show, zone=festival.zone) + rounds
-        return run_log_rows((event_of(e.body) for e in stored), zone=festival.zone)
+        return run_log_rows(start, (event_of(e.body) for e in stored), zone=festival.zone)
 
     write_csv(run_with_db(settings, work), output)
 

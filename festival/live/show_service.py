@@ -5,7 +5,10 @@ instance or several, are judged one after the other against the show as the late
 it. Events are stored with the show after them (see show_views) and go on the bus only after
 commit, where the scheduler's leader hears them (reminders and calendars follow the show).
 
-Going live opens the plenary's Q&A; the end of the show, or of its last block, closes it.
+Going live opens the plenary's Q&A; the end of the show, or of its last block, closes it. Both
+follow the show as attendees know it (`public_show`), so a rehearsal neither opens nor closes
+anything for them; starting a rehearsal over takes the plenary questions asked since it went
+live out of the channel (`clear_questions`).
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from festival.live.log import EventLog, publish
 from festival.live.qa_service import QaService
 from festival.live.show_views import event_of, is_over, stored_body
 from festival.programme.model import Festival, Plenary
-from festival.qa import close_qa, open_qa
-from festival.runofshow import Outcome, Show, apply_event, new_show
+from festival.qa import clear_questions, close_qa, open_qa
+from festival.runofshow import Outcome, Show, apply_event, new_show, public_show
 from festival.storage.db import Database
 from festival.storage.live_repo import (
     NewEvent,
@@ -92,8 +95,19 @@ class ShowService:
     async def _follow_qa(
         self, festival: Festival, before: Show, after: Show, actor: str, now: datetime
     ) -> None:
-        """The plenary's Q&A opens when the show goes live and closes when it is over."""
+        """The plenary's Q&A opens when the show goes live and closes when it is over, as
+        attendees see the show; a rehearsal started over leaves none of its questions."""
+        rehearsal_from = before.live_at if before.rehearsal and not after.rehearsal else None
+        before, after = public_show(before), public_show(after)
         try:
+            if rehearsal_from is not None:
+                await self.qa.run(
+                    festival.slug,
+                    PLENARY,
+                    lambda s, _seq: clear_questions(
+                        s, asked_since=rehearsal_from, actor=actor, now=now
+                    ),
+                )
             if before.live_at is None and after.live_at is not None:
                 await self.qa.run(
                     festival.slug, PLENARY, lambda s, _seq: open_qa(s, actor=actor, now=now)

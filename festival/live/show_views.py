@@ -7,7 +7,9 @@ the server sending a tick. Every event carries the show as it stands after it, s
 never needs the rules to follow along, and the last event it saw is all it must keep.
 
 Roles: `host` (host and admin tokens) and `presenter` see everything; `public` (attendees and
-anonymous pages) sees neither the presenter's message nor who acted.
+anonymous pages) sees neither the presenter's message nor who acted, and nothing of a
+rehearsal: while the show is one (`Show.rehearsal`) the public gets the show as planned in
+its snapshot and no event at all. Every view says `rehearsal` (always false for the public).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from festival.runofshow import (
     ShowEvent,
     evaluate,
     project,
+    public_show,
+    rehearses,
 )
 from festival.storage.live_repo import StoredEvent
 
@@ -82,17 +86,29 @@ def event_of(body: Mapping[str, Any]) -> ShowEvent:
     return ShowEvent.from_dict(body)
 
 
+def _rehearsal(state: Mapping[str, Any]) -> bool:
+    """The rehearsal rule on a show as data (a stored event's `show`)."""
+    live_at, planned_start = state.get("live_at"), state.get("planned_start")
+    return isinstance(planned_start, str) and rehearses(
+        datetime.fromisoformat(live_at) if isinstance(live_at, str) else None,
+        datetime.fromisoformat(planned_start),
+    )
+
+
 def view_of_state(state: Mapping[str, Any], role: str) -> dict[str, Any]:
+    """`state` as `role` sees it; for the public, `state` must not be a rehearsal's (callers
+    pass `public_show`'s, or leave the event out)."""
+    rehearsal = _rehearsal(state)
     if role != PUBLIC:
-        return dict(state)
-    return {k: v for k, v in state.items() if k != "presenter_message"}
+        return {**state, "rehearsal": rehearsal}
+    return {k: v for k, v in state.items() if k != "presenter_message"} | {"rehearsal": False}
 
 
 def _event_view(body: Mapping[str, Any], role: str) -> dict[str, Any] | None:
     event = {k: v for k, v in body.items() if k != "show"}
     if role == PUBLIC:
-        if event.get("type") in _PRIVATE_EVENTS:
-            return None
+        if event.get("type") in _PRIVATE_EVENTS or _rehearsal(body["show"]):
+            return None  # a rehearsal's events reach the crew only
         event.pop("by", None)
     return event
 
@@ -130,13 +146,14 @@ def show_snapshot(show: Show, seq: int, *, role: str, now: datetime) -> dict[str
         "seq": seq,
         "role": role,
         "server_time": now.isoformat(),
-        "show": view_of_state(show_state(show), role),
+        "show": view_of_state(show_state(public_show(show) if role == PUBLIC else show), role),
     }
 
 
 @dataclass(frozen=True)
 class ShowNow:
-    """The show as pages render it at one moment: live or not, the delay, projected times.
+    """The show as attendees' pages render it at one moment: live or not, the delay,
+    projected times. Made from `public_show`: a rehearsal shows the plan.
 
     Before the show goes live the programme's times stand; nothing is projected from a show
     that has not begun (a festival long past would otherwise run years late).
@@ -162,6 +179,8 @@ def is_over(show: Show, now: datetime) -> bool:
 
 
 def show_now(show: Show, now: datetime) -> ShowNow:
+    """Where the show stands for attendees (and the mail that follows them)."""
+    show = public_show(show)
     if show.live_at is None:
         return ShowNow(False, False, 0, show.rooms_message, None)
     projection = project(show, now)

@@ -81,6 +81,7 @@ class EventType(StrEnum):
     # Someone who asked or voted erased their registration: the question stays, as anonymous
     # text, with their votes counted under a stand-in that matches nobody.
     ANONYMISED = "question.anonymised"
+    CLEARED = "question.cleared"  # gone from the channel: asked during a rehearsal
     OPENED = "qa.opened"
     CLOSED = "qa.closed"
 
@@ -275,6 +276,10 @@ def event_for_audience(event: QaEvent, viewer_id: str | None) -> View | None:
         return {"type": event.type.value, "channel": event.channel, "at": at}
     if event.type in MODERATOR_ONLY_EVENTS:
         return None
+    if event.type is EventType.CLEARED:
+        if not visible_to(question, viewer_id):
+            return None
+        return {"type": AUDIENCE_REMOVED, "channel": event.channel, "at": at, "id": question.id}
     view = for_audience(question, viewer_id)
     if view is not None:
         return {"type": event.type.value, "channel": event.channel, "at": at, "question": view}

@@ -69,6 +69,9 @@ def apply(state: QaChannel, event: QaEvent) -> QaChannel:
         return replace(state, is_open=False)
     if event.question is None:
         raise ValueError(f"{event.type.value} event carries no question")
+    if event.type is EventType.CLEARED:
+        rest = {k: q for k, q in state.questions.items() if k != event.question.id}
+        return replace(state, questions=rest)
     return replace(state, questions={**state.questions, event.question.id: event.question})
 
 
@@ -337,6 +340,19 @@ def follow_block(state: QaChannel, *, running: bool, now: datetime) -> Outcome:
     Called at those boundaries only (the scheduler fires there), so a moderator's hand
     opening or closing in between holds until the next boundary."""
     return _set_open(state, running, actor=PROGRAMME_ACTOR, now=now)
+
+
+def clear_questions(
+    state: QaChannel, *, asked_since: datetime, actor: str, now: datetime
+) -> Outcome:
+    """Take every question asked at or after `asked_since` out of the channel, with its votes:
+    what was asked during a rehearsal goes when the host starts over. Questions asked before
+    stay; whether the Q&A is open stays as it is."""
+    _aware(now)
+    gone = [q for q in by_time(state.questions.values()) if q.asked_at >= asked_since]
+    return _outcome(
+        state, *(_event(EventType.CLEARED, state, actor, now, q, q.state) for q in gone)
+    )
 
 
 # --- helpers -------------------------------------------------------------------------------

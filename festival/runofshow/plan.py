@@ -37,7 +37,7 @@ from typing import Literal, TextIO
 # The default threshold: a smaller change of the plenary's end sends no calendar update.
 from festival.programme.model import CALENDAR_SHIFT_MINUTES as CALENDAR_SHIFT_MINUTES
 from festival.programme.model import Round
-from festival.runofshow.timer import BlockStatus, BlockTimer, Show, ShowEvent
+from festival.runofshow.timer import BlockStatus, BlockTimer, Show, ShowEvent, rehearsal_marks
 
 ShowState = Literal["idle", "running", "paused", "finished"]
 Phase = Literal["normal", "amber", "red"]
@@ -61,7 +61,7 @@ ACTUALS_HEADER = (
     "actual_minutes",  # from actual start to actual end, pauses included
     "paused_minutes",
 )
-RUN_LOG_HEADER = ("at", "by", "type", "block_id", "minutes", "position", "text")
+RUN_LOG_HEADER = ("at", "by", "type", "block_id", "minutes", "position", "text", "rehearsal")
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MINUTE_US = 60_000_000
@@ -343,10 +343,15 @@ def round_rows(
     return tuple(rows)
 
 
-def run_log_rows(events: Iterable[ShowEvent], *, zone: tzinfo = UTC) -> tuple[tuple[str, ...], ...]:
-    """The header, then one row per host action's event, in the order given."""
+def run_log_rows(
+    start: Show, events: Iterable[ShowEvent], *, zone: tzinfo = UTC
+) -> tuple[tuple[str, ...], ...]:
+    """The header, then one row per host action's event, in the order given, from the show
+    `start` (the show before them). The last column says `yes` for the events of a rehearsal,
+    from going live until starting over, so a report can leave them out."""
     rows = [RUN_LOG_HEADER]
-    for event in events:
+    events = tuple(events)
+    for event, rehearsal in zip(events, rehearsal_marks(start, events), strict=True):
         rows.append(
             (
                 _time(event.at, zone),
@@ -356,6 +361,7 @@ def run_log_rows(events: Iterable[ShowEvent], *, zone: tzinfo = UTC) -> tuple[tu
                 "" if event.minutes is None else str(event.minutes),
                 "" if event.position is None else str(event.position),
                 event.text or "",
+                "yes" if rehearsal else "",
             )
         )
     return tuple(rows)

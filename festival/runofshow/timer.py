@@ -34,6 +34,12 @@ block the host was looking at, so a stale one cannot hit another block:
   MAX_BLOCK_MINUTES is refused, not clamped, so the host sees why.
 - Time never runs backwards inside a show: an action stamped before the show's latest event
   (two instances whose clocks disagree) is taken to happen at that event's moment.
+
+Rehearsals. A show that went live more than REHEARSAL_BEFORE ahead of the plenary's planned
+start is a rehearsal (`Show.rehearsal`), from then until the host starts over: only the crew
+(hosts, presenters, moderators) sees it. Attendees, their pages, reminders and calendars get
+`public_show`, the show as planned; starting over is allowed during a rehearsal, live or not.
+This is the one place that rule is written; everything else asks `Show.rehearsal`.
 """
 
 from __future__ import annotations
@@ -61,7 +67,7 @@ ShowErrorCode = Literal[
     "show.bad_position",
     "show.message_too_long",
     "show.bad_message",
-    "show.still_live",  # starting over is for a show that is over or has not begun
+    "show.still_live",  # starting over is for a rehearsal or a show that is over or not begun
 ]
 SHOW_ERROR_CODES: tuple[ShowErrorCode, ...] = get_args(ShowErrorCode)
 
@@ -90,6 +96,9 @@ MAX_STEP_MINUTES = 120  # one extend or shorten; more is a typo or a new program
 MIN_BLOCK_MINUTES = 1
 MAX_BLOCK_MINUTES = 480  # a plenary block of more than 8 hours is certainly a mistake
 MAX_MESSAGE_CHARS = 200  # fits a presenter screen and a room banner in large type
+REHEARSAL_BEFORE = timedelta(hours=1)
+"""Going live earlier than this before the plenary's planned start makes the show a rehearsal:
+a host on the day goes live minutes early, not hours."""
 
 _T = TypeVar("_T")
 # Newlines may break a message over lines; other control characters only garble screens.
@@ -225,6 +234,33 @@ class Show:
     def find(self, block_id: str) -> BlockTimer | None:
         return next((b for b in self.blocks if b.id == block_id), None)
 
+    @property
+    def rehearsal(self) -> bool:
+        """Live (or ended) after going live more than REHEARSAL_BEFORE before the start."""
+        return rehearses(self.live_at, self.planned_start)
+
+
+def rehearses(live_at: datetime | None, planned_start: datetime) -> bool:
+    """The rehearsal rule on its two moments, for shows that travel as data."""
+    return live_at is not None and live_at < planned_start - REHEARSAL_BEFORE
+
+
+def public_show(show: Show) -> Show:
+    """The show as attendees may know it: during a rehearsal, the show as planned (nothing
+    live, no delay, no messages), so nothing of a rehearsal reaches them."""
+    return _reset(show) if show.rehearsal else show
+
+
+def rehearsal_marks(show: Show, events: Iterable[ShowEvent]) -> tuple[bool, ...]:
+    """For each event, folded onto `show` in order: whether it was part of a rehearsal (the
+    show was a rehearsal after it, or it started a rehearsal over)."""
+    marks = []
+    for event in events:
+        after = apply_event(show, event)
+        marks.append(after.rehearsal or (event.type == "show.reset" and show.rehearsal))
+        show = after
+    return tuple(marks)
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -277,8 +313,10 @@ def end_show(show: Show, *, at: datetime, by: str) -> Outcome:
 def reset_show(show: Show, *, at: datetime, by: str) -> Outcome:
     """Start over, for clearing a rehearsal: every block upcoming again, in programme order,
     at its planned length, nothing live and no messages. Refused while the show is live and
-    not over, so a running day cannot be wiped by a slip; the events before stay in the log."""
-    if show.live_at is not None and show.ended_at is None and (show.current or show.upcoming):
+    not over, so a running day cannot be wiped by a slip, unless it is a rehearsal; the
+    events before stay in the log."""
+    running = show.live_at is not None and show.ended_at is None and (show.current or show.upcoming)
+    if running and not show.rehearsal:
         raise ShowError("show.still_live", "The show is live; end it before starting over.")
     if replace(_reset(show), updated_at=show.updated_at) == show:
         return Outcome(show, ())

@@ -30,6 +30,7 @@ function onEvent(message) {
   if (event.type === "qa.opened") state.open = true;
   else if (event.type === "qa.closed") state.open = false;
   else if (event.type === "question.removed") state.questions.delete(event.id);
+  else if (event.type === "question.cleared") state.questions.delete(event.question.id); // moderators: a rehearsal's question
   else if (event.question) keep(event.question);
   render();
 }

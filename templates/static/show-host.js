@@ -17,8 +17,6 @@ function delayText(projection) {
   return root.dataset.onTime;
 }
 
-const REHEARSAL_MS = 60 * 60_000;
-
 function draw() {
   const show = channel.show();
   if (!show) return;
@@ -40,9 +38,10 @@ function draw() {
     timer.dataset.phase = "normal";
   }
   $("pause").dataset.act = running && running.status === "paused" ? "resume" : "pause";
-  $("reset").hidden = Boolean(show.live_at) && !projection.over; // the server refuses it then too
-  // As festival.scheduling.REHEARSAL_BEFORE: earlier than this, mail and calendars ignore the show.
-  $("rehearsal").hidden = !show.live_at || projection.over || now >= new Date(show.planned_start).getTime() - REHEARSAL_MS;
+  // The server decides what a rehearsal is (Show.rehearsal) and allows starting one over while
+  // it runs; a real show is started over only once it is over, so the server refuses it then.
+  $("reset").hidden = Boolean(show.live_at) && !projection.over && !show.rehearsal;
+  $("rehearsal").hidden = !show.rehearsal;
   $("presenter-shown").textContent = show.presenter_message;
   $("rooms-shown").textContent = show.rooms_message;
   const body = $("blocks");

@@ -38,6 +38,7 @@ from festival.qa import (
     by_time,
     by_votes,
     check_rate,
+    clear_questions,
     close_qa,
     edit,
     event_for_audience,
@@ -180,6 +181,7 @@ def test_exports_pinned():
             "by_votes",
             "check_rate",
             "clean_text",
+            "clear_questions",
             "close_qa",
             "edit",
             "event_for_audience",
@@ -234,6 +236,7 @@ def test_event_types_pinned():
         "question.answered",
         "question.approved",
         "question.asked",
+        "question.cleared",
         "question.edited",
         "question.hidden",
         "question.merged",
@@ -1579,3 +1582,34 @@ def test_forgetting_a_person_keeps_their_question_anonymous_and_their_votes_coun
     # On a state already rewritten, it says the same again (other instances catch up by it).
     again = festival.qa.forget_person(outcome.state, "att-1", "erased-x", now=at(6))
     assert [e.question for e in again.events] == [e.question for e in outcome.events]
+
+
+# Clearing a rehearsal's questions --------------------------------------------------------------
+
+
+def test_clear_questions_takes_out_what_was_asked_since_and_keeps_the_rest():
+    state = with_question(None, "q1", seconds=0)
+    state = approve(state, "q1", actor=MOD, now=at(1)).state
+    state = with_question(state, "q2", asker=OTHER, seconds=60)
+    state = approve(state, "q2", actor=MOD, now=at(61)).state
+    state = pick(state, "q2", actor=MOD, now=at(62)).state
+    state = with_question(state, "q3", seconds=120)
+
+    outcome = clear_questions(state, asked_since=at(60), actor=MOD, now=at(200))
+    shared = [event_for_audience(e, None) for e in outcome.events]
+
+    assert [(e.type, e.question.id if e.question else None) for e in outcome.events] == [
+        (EventType.CLEARED, "q2"),
+        (EventType.CLEARED, "q3"),
+    ]
+    assert list(outcome.state.questions) == ["q1"]
+    assert outcome.state.on_air is None
+    assert outcome.state.is_open is state.is_open
+    assert reduce(apply, outcome.events, state) == outcome.state
+    # The audience saw q2 (on air) and learns it is gone; q3 was never theirs to see.
+    assert shared == [
+        {"type": AUDIENCE_REMOVED, "channel": CHANNEL, "at": at(200).isoformat(), "id": "q2"},
+        None,
+    ]
+    assert event_for_audience(outcome.events[1], ASKER) is not None  # its asker's page drops it
+    assert clear_questions(outcome.state, asked_since=at(60), actor=MOD, now=at(201)).events == ()

@@ -32,6 +32,7 @@ from festival.runofshow import (
     pause_block,
     phase_for,
     project,
+    reset_show,
     resume_block,
     round_cues,
     round_rows,
@@ -530,20 +531,48 @@ def test_run_log_rows_one_per_event() -> None:
         ShowEvent("presenter.message", at(10), HOST, text="Afronden, graag"),
     )
 
-    assert run_log_rows(events, zone=AMSTERDAM) == (
+    assert run_log_rows(new_show(PLENARY), events, zone=AMSTERDAM) == (
         RUN_LOG_HEADER,
-        ("2020-11-19T13:29:00+01:00", HOST, "show.live", "", "", "", ""),
-        ("2020-11-19T13:38:00+01:00", "host-b", "block.extended", "welkom", "5", "", ""),
-        ("2020-11-19T13:39:00+01:00", HOST, "block.moved", "slot", "", "1", ""),
-        ("2020-11-19T13:40:00+01:00", HOST, "presenter.message", "", "", "", "Afronden, graag"),
-    )
+        ("2020-11-19T13:29:00+01:00", HOST, "show.live", "", "", "", "", ""),
+        ("2020-11-19T13:38:00+01:00", "host-b", "block.extended", "welkom", "5", "", "", ""),
+        ("2020-11-19T13:39:00+01:00", HOST, "block.moved", "slot", "", "1", "", ""),
+        ("2020-11-19T13:40:00+01:00", HOST, "presenter.message", "", "", "", "Afronden, graag",
+         ""),
+    )  # fmt: skip
+
+
+def test_run_log_rows_mark_a_rehearsal_until_it_is_started_over() -> None:
+    start = new_show(PLENARY)
+    log = []
+    show = start
+    for step in (
+        lambda s: go_live(s, at=at(-180), by=HOST),
+        lambda s: start_block(s, "welkom", at=at(-179), by=HOST),
+        lambda s: end_show(s, at=at(-170), by=HOST),
+        lambda s: reset_show(s, at=at(-160), by=HOST),
+        lambda s: go_live(s, at=at(-2), by=HOST),
+    ):
+        outcome = step(show)
+        show = outcome.show
+        log.extend(outcome.events)
+
+    rows = run_log_rows(start, log)
+
+    assert [(row[2], row[7]) for row in rows[1:]] == [
+        ("show.live", "yes"),
+        ("block.started", "yes"),
+        ("block.ended", "yes"),
+        ("show.ended", "yes"),
+        ("show.reset", "yes"),
+        ("show.live", ""),
+    ]
 
 
 def test_run_log_rows_from_actions_record_who_did_what() -> None:
     show = go_live(new_show(PLENARY), at=at(-1), by=HOST)
     message = message_presenter(show.show, "Welkom!", at=at(0), by="host-b")
 
-    rows = run_log_rows((*show.events, *message.events))
+    rows = run_log_rows(new_show(PLENARY), (*show.events, *message.events))
 
     assert [row[:3] for row in rows[1:]] == [
         ("2020-11-19T12:29:00+00:00", HOST, "show.live"),
@@ -556,13 +585,13 @@ def test_write_csv_quotes_as_the_csv_module_does() -> None:
 
     write_csv(
         [RUN_LOG_HEADER, ("2020-11-19T13:40:00+01:00", HOST, "presenter.message", "", "", "",
-                          "Afronden, graag")],
+                          "Afronden, graag", "")],
         out,
     )  # fmt: skip
 
     assert out.getvalue() == (
-        "at,by,type,block_id,minutes,position,text\r\n"
-        '2020-11-19T13:40:00+01:00,host-a,presenter.message,,,,"Afronden, graag"\r\n'
+        "at,by,type,block_id,minutes,position,text,rehearsal\r\n"
+        '2020-11-19T13:40:00+01:00,host-a,presenter.message,,,,"Afronden, graag",\r\n'
     )
 
 

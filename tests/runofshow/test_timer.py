@@ -11,6 +11,7 @@ import pytest
 import festival.runofshow
 from festival.programme.model import Block, Plenary
 from festival.runofshow import (
+    REHEARSAL_BEFORE,
     SHOW_ERROR_CODES,
     BlockTimer,
     Show,
@@ -27,6 +28,7 @@ from festival.runofshow import (
     new_show,
     next_block,
     pause_block,
+    public_show,
     replay,
     reset_show,
     restore_block,
@@ -92,6 +94,7 @@ def test_package_all_is_pinned() -> None:
         "MAX_STEP_MINUTES",
         "MIN_BLOCK_MINUTES",
         "RED_AT",
+        "REHEARSAL_BEFORE",
         "RUN_LOG_HEADER",
         "SHOW_ERROR_CODES",
         "BlockStatus",
@@ -127,6 +130,9 @@ def test_package_all_is_pinned() -> None:
         "pause_block",
         "phase_for",
         "project",
+        "public_show",
+        "rehearsal_marks",
+        "rehearses",
         "replay",
         "reset_show",
         "restore_block",
@@ -755,6 +761,38 @@ def test_reset_refused_while_the_show_runs_and_a_no_op_before_it() -> None:
 
     assert "end it" in message
     assert reset_show(new_show(PLENARY), at=at(0), by=HOST).events == ()
+
+
+def test_a_show_live_more_than_an_hour_early_is_a_rehearsal() -> None:
+    on_the_hour = go_live(new_show(PLENARY), at=at(-60), by=HOST).show
+    earlier = go_live(new_show(PLENARY), at=at(-61), by=HOST).show
+    ended = end_show(earlier, at=at(-30), by=HOST).show
+
+    assert timedelta(hours=1) == REHEARSAL_BEFORE
+    assert (new_show(PLENARY).rehearsal, on_the_hour.rehearsal) == (False, False)
+    assert (earlier.rehearsal, ended.rehearsal) == (True, True)  # until started over
+    assert not reset_show(ended, at=at(-20), by=HOST).show.rehearsal
+
+
+def test_the_public_sees_a_rehearsal_as_the_plan() -> None:
+    show = go_live(new_show(PLENARY), at=at(-600), by=HOST).show
+    show = start_block(show, "lezing", at=at(-600), by=HOST).show
+    show = message_rooms(show, "test", at=at(-599), by=HOST).show
+    real = start_block(live(), "welkom", at=at(0), by=HOST).show
+
+    assert replace(public_show(show), updated_at=None) == new_show(PLENARY)
+    assert public_show(real) == real
+
+
+def test_start_over_while_a_rehearsal_runs_but_not_while_the_real_show_does() -> None:
+    rehearsing = go_live(new_show(PLENARY), at=at(-120), by=HOST).show
+    rehearsing = start_block(rehearsing, "welkom", at=at(-119), by=HOST).show
+
+    outcome = reset_show(rehearsing, at=at(-110), by=HOST)
+
+    assert [e.type for e in outcome.events] == ["show.reset"]
+    assert outcome.show.live_at is None
+    raises_code("show.still_live", lambda: reset_show(running(), at=at(1), by=HOST))
 
 
 def test_reset_replays_like_the_actions() -> None:

@@ -56,8 +56,9 @@ def test_host_starts_and_extends_and_every_screen_follows(browser: Browser, site
     expect(host.locator("#rehearsal")).to_be_hidden()
     host.get_by_role("button", name="Ga live").click()
     expect(host.locator("#live-state")).to_have_text("nu live")
-    # The demo's plenary is always more than an hour away when a test runs: a rehearsal.
-    expect(host.locator("#rehearsal")).to_contain_text("Oefening")
+    # On the day the plenary is within the hour: the real show, which cannot be started over.
+    expect(host.locator("#rehearsal")).to_be_hidden()
+    expect(host.locator("#reset")).to_be_hidden()
     expect(attendee.locator("#show-stream iframe")).to_have_attribute(
         "src", "https://stream.example.org/agenda-sociaal-werk-2020"
     )
@@ -109,6 +110,38 @@ def test_host_starts_and_extends_and_every_screen_follows(browser: Browser, site
     expect(host.locator("#live-state")).to_have_text("nog niet live")
     expect(attendee.locator("[data-show-over]")).to_be_hidden()
     expect(presenter.locator("#current-title")).to_have_text("Wacht op de start")
+    assert dialogs == []
+
+
+def test_a_rehearsal_stays_on_the_host_console_and_starts_over_while_live(
+    browser: Browser, rehearsal_site: Site
+):
+    site = rehearsal_site
+    dialogs: list[str] = []
+    host = window(browser, dialogs)
+    host.goto(f"{site.base}/host?token={site.role_token('host')}")
+    host.get_by_role("button", name="Ga live").click()
+    host.get_by_role("button", name="Start volgend blok").click()
+    expect(host.locator('tr[data-block="start-plenair"] .status')).to_have_text("loopt")
+    # The demo's plenary is always more than an hour away when a test runs: a rehearsal.
+    expect(host.locator("#rehearsal")).to_contain_text("Oefening")
+
+    attendee = window(browser, dialogs)
+    with attendee.expect_websocket(lambda ws: "/ws/channels/show" in ws.url) as opened:
+        attendee.goto(f"{site.base}/me/{site.register('Anna')}")
+    # show-live.js pings right after it has drawn the snapshot: from then on the page shows
+    # what it was told.
+    opened.value.wait_for_event("framesent", lambda payload: '"ping"' in str(payload))
+    expect(attendee.locator("#show-stream")).to_be_hidden()
+    expect(attendee.locator("[data-show-delay]")).to_be_hidden()
+
+    reset = host.get_by_role("button", name="Opnieuw beginnen (oefening wissen)")
+    expect(reset).to_be_visible()  # while the rehearsal is live
+    reset.click()
+    host.get_by_role("button", name="Zeker weten? Druk nog eens").click()
+    expect(host.locator("#live-state")).to_have_text("nog niet live")
+    expect(host.locator("#rehearsal")).to_be_hidden()
+    expect(host.locator('tr[data-block="start-plenair"] .status')).to_have_text("komt nog")
     assert dialogs == []
 
 

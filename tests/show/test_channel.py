@@ -210,9 +210,7 @@ async def test_extensions_move_every_later_block_and_the_delay(site: Site):
     assert all(chain[i][1] == chain[i + 1][0] for i in range(1, len(chain) - 1))
     late = after["delay_minutes"]
     word = "late" if late > 0 else "early"
-    assert (
-        after["delay_text"] == f"running {duration(late, 'en')} {word}"
-    )  # hours on a rehearsal day
+    assert after["delay_text"] == f"running {duration(late, 'en')} {word}"
     assert dutch["delay_text"].startswith("loopt ")
 
 
@@ -265,7 +263,7 @@ async def test_going_live_opens_the_plenary_qa_and_the_end_closes_it(site: Site)
     assert (opened["event"]["type"], closed["event"]["type"]) == ("qa.opened", "qa.closed")
 
 
-async def test_start_over_after_a_rehearsal_but_not_while_live(site: Site):
+async def test_start_over_on_the_day_only_once_the_show_is_over(site: Site):
     host = await connect(show_url(site, site.role_token("host")))
     public = await connect(show_url(site))
     try:

@@ -56,7 +56,8 @@ def rows(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def test_export_runlog_lists_every_action_and_the_blocks(site: Site):
+def test_export_runlog_lists_every_action_and_the_blocks(rehearsal_site: Site):
+    site = rehearsal_site  # the demo day, hours ahead: its actions are a rehearsal's
     token = site.role_token("host")
     for message in (
         {"action": "live"},
@@ -82,6 +83,7 @@ def test_export_runlog_lists_every_action_and_the_blocks(site: Site):
     ]
     assert {r[1] for r in log[1:]} == {f"host#{_token_id(site)}"}
     assert log[4][6] == "'=1+1 afronden"  # a formula stays text in a spreadsheet
+    assert {r[7] for r in log[1:]} == {"yes"}  # marked as a rehearsal's, to leave out
     assert all(r[0].endswith(("+01:00", "+02:00")) for r in log[1:])  # Amsterdam time
     assert tuple(blocks[0]) == ACTUALS_HEADER
     first, second = blocks[1], blocks[2]

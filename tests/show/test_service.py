@@ -299,6 +299,34 @@ async def test_a_rehearsal_moves_no_reminder_and_no_calendar(
     assert job == PLANNED - timedelta(minutes=15)  # the reminder keeps the programme's time
 
 
+async def test_a_rehearsal_still_running_within_the_hour_moves_nothing(
+    loaded: Database, buses: list[InProcessBus]
+):
+    await register(loaded, SLUG, person(1), now=BEFORE)
+    shows = await instance(loaded, buses)
+    rehearsal = PLANNED - timedelta(hours=3)
+    clock = FixedClock(rehearsal)
+    scheduler = scheduler_for(loaded, clock, shows)
+    try:
+        await run(shows, loaded, rehearsal, lambda s: go_live(s, at=rehearsal, by=HOST))
+        await run(
+            shows,
+            loaded,
+            rehearsal,
+            lambda s: start_block(s, "start-plenair", at=rehearsal, by=HOST),
+        )
+        # Nobody started it over; now the plenary is 30 minutes away, and the rehearsal's
+        # running order is hours early.
+        clock.set(PLANNED - timedelta(minutes=30))
+        await scheduler.plan()
+        job = reminder_job(scheduler)
+    finally:
+        await scheduler.stop()
+
+    assert await invite_sequences(loaded) == [0]
+    assert job == PLANNED - timedelta(minutes=15)
+
+
 @pytest.fixture(params=["one instance", pytest.param("two instances", marks=pytest.mark.redis)])
 async def host_and_leader(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Bus, Bus]]:
     """The bus of an instance where a host acts, and that of the scheduler's leader: one
