@@ -5,7 +5,8 @@
      ├── NotFound         a festival, round, session … that does not exist
      ├── Invalid          input that breaks a rule; carries field -> message
      ├── Unauthenticated  no token, or one that is unknown, revoked or expired
-     └── Forbidden        a valid token whose role or scope does not allow the action
+     ├── Forbidden        a valid token whose role or scope does not allow the action
+     └── StorageUnavailable  the database cannot write now (disk full, read-only, I/O error)
 
 Domain code raises these; the web layer maps each class once to an HTTP status (and later
 to a websocket `error`), the CLI to an exit code. Stdlib only.
@@ -75,3 +76,11 @@ class Unauthenticated(FestivalError):
 
 class Forbidden(FestivalError):
     code = "auth.forbidden"
+
+
+class StorageUnavailable(FestivalError):
+    """The database refused to write for a reason outside the request: its disk is full or
+    read-only, or failing. Nothing was stored; the same request may work later."""
+
+    code = "storage.unavailable"
+    retry_after_seconds = 60

@@ -70,6 +70,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Probeer het over een paar minuten opnieuw. De organisatie is op de hoogte.",
         "en": "Please try again in a few minutes. The organisers have been told.",
     },
+    "unavailable_title": {"nl": "Even niet beschikbaar", "en": "Temporarily unavailable"},
+    "unavailable_text": {
+        "nl": "We kunnen op dit moment niets opslaan, dus er is niets bewaard. "
+        "Probeer het over een minuut opnieuw.",
+        "en": "We cannot store anything right now, so nothing was saved. "
+        "Please try again in a minute.",
+    },
     "full_waitlist": {
         "nl": "vol — aanmelden zet je op de wachtlijst",
         "en": "full — registering puts you on the waitlist",

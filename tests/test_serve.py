@@ -127,3 +127,28 @@ def test_load_twice_reports_created_then_nothing_changed(database_url: str) -> N
         "agenda-sociaal-werk-2020: updated; 0 added, 0 updated, 0 cancelled, 0 restored, "
         "22 unchanged\n"
     )
+
+
+def test_serve_on_a_var_dir_it_cannot_write_exits_with_one_line_naming_it(tmp_path: Path):
+    # Tests run as root, where a chmod stops no write, so the directory is one that cannot be
+    # made: its parent is a file. The check is the same for a read-only one: write there.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    var = blocker / "var"
+    env = server_environment({"FESTIVAL_VAR_DIR": str(var)})
+
+    result = subprocess.run(
+        [sys.executable, "-m", "festival", "serve", "--programme", PROGRAMME],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Error: cannot write to the directory {var} (Not a directory); the service keeps its "
+        "database and mail there: make it writable, or choose another with --var-dir"
+    ]
+    assert result.stdout == ""

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import sys
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 import uvicorn
+from sqlalchemy.engine import make_url
 
 from festival import __version__
 from festival.cli.common import (
@@ -157,6 +159,7 @@ def serve(
         ws_ping_interval=ws_ping_interval,
         ws_ping_timeout=ws_ping_timeout,
     )
+    _check_writable(settings)
     if programme is not None:
         _apply(settings, programme, demo=demo)
     base = settings.resolved_base_url
@@ -179,6 +182,28 @@ def serve(
         log_level="info",
         **uvicorn_options(settings),
     )
+
+
+def _check_writable(settings: Settings) -> None:
+    """Before anything starts: the directories the service will write to can be written,
+    or it stops with one line naming the directory (not a traceback from deep inside)."""
+    folders = []
+    if not settings.smtp_url:
+        folders.append(Path(settings.var_dir))  # the maildir goes in it
+    database = make_url(settings.resolved_database_url)
+    if database.get_backend_name() == "sqlite" and database.database not in (None, "", ":memory:"):
+        folders.append(Path(database.database).parent)
+    for folder in dict.fromkeys(folders):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise click.ClickException(
+                f"cannot write to the directory {folder} ({reason}); the service keeps its "
+                "database and mail there: make it writable, or choose another with --var-dir"
+            ) from None
 
 
 GC_THRESHOLDS = (100_000, 2, 10)

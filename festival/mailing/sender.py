@@ -26,7 +26,7 @@ from festival.clock import Clock
 from festival.mailing.compose import Composer, NothingToSend
 from festival.mailing.mime import Mail
 from festival.mailing.transport import PermanentMailError, Send, TransientMailError, Transport
-from festival.storage.db import Database
+from festival.storage.db import Database, storage_trouble
 from festival.storage.outbox_repo import (
     Outgoing,
     claim,
@@ -97,8 +97,11 @@ class Sender:
         while not self._stopping.is_set():
             try:
                 sent = await self.deliver_due()
-            except Exception:  # the loop must outlive a bad row or a database hiccup
-                log.exception("mail sender round failed")
+            except Exception as exc:  # the loop must outlive a bad row or a database hiccup
+                if (trouble := storage_trouble(exc)) is not None:  # no bug: one line
+                    log.error("mail sender round failed: %s", trouble.message)
+                else:
+                    log.exception("mail sender round failed")
                 sent = 0
             if sent == 0 and not self._stopping.is_set():
                 self._wake.clear()
@@ -134,6 +137,8 @@ class Sender:
             # Not before a started sender has taken over: it puts rows left `sending` back in
             # line, and must not take this round's rows for a dead sender's.
             await self._ready.wait()
+        if self._unrecorded:
+            await self._record()  # a round that could not record (full disk): that first
         async with self._recording:
             batch = await claim(self.db, now=self.clock.now(), limit=self.BATCH)
         if not batch:
@@ -174,7 +179,13 @@ class Sender:
     async def _record(self) -> None:
         async with self._recording:
             sent, self._unrecorded = self._unrecorded, []
-            await mark_sent(self.db, sent, now=self.clock.now())
+            try:
+                await mark_sent(self.db, sent, now=self.clock.now())
+            except BaseException:
+                # Not recorded (the database's disk is full, say): keep them for the next
+                # try, or their lease would run out and they would be sent again.
+                self._unrecorded[:0] = sent
+                raise
 
     async def _failed(self, message: Outgoing, error: Exception, *, permanent: bool) -> None:
         async with self._recording:

@@ -1,4 +1,8 @@
-"""Engine, sessions and schema migrations for SQLite (embedded) and PostgreSQL (scaled)."""
+"""Engine, sessions and schema migrations for SQLite (embedded) and PostgreSQL (scaled).
+
+`storage_trouble` is the one place that recognises a database that cannot write now (a full
+or read-only disk, an I/O error), on either engine; callers answer it as StorageUnavailable.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,15 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from festival.errors import StorageUnavailable
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any fixed number: instances starting together take turns at migrating (PostgreSQL).
@@ -117,3 +124,47 @@ def _sqlite_manual_begin(dbapi_connection: Any, record: Any) -> None:
 
 def _sqlite_begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# SQLite's primary result codes (the low byte of an extended code).
+_SQLITE_TROUBLE = {
+    8: "the database is read-only",  # SQLITE_READONLY
+    10: "the database's disk cannot be read or written",  # SQLITE_IOERR
+    13: "the database's disk is full",  # SQLITE_FULL
+    14: "the database file cannot be opened",  # SQLITE_CANTOPEN
+}
+# PostgreSQL SQLSTATEs.
+_POSTGRES_TROUBLE = {
+    "53100": "the database's disk is full",  # disk_full
+    "58030": "the database's disk cannot be read or written",  # io_error
+    "25006": "the database is read-only",  # read_only_sql_transaction (e.g. a standby)
+}
+
+
+_SQLITE_MESSAGES = {
+    "database or disk is full": 13,
+    "attempt to write a readonly database": 8,
+    "disk I/O error": 10,
+}
+
+
+def storage_trouble(error: BaseException) -> StorageUnavailable | None:
+    """The database cannot write now for a reason outside the request, or None. Looks
+    through SQLAlchemy's wrapper and the exception's causes."""
+    seen: BaseException | None = error
+    visited: set[int] = set()
+    while seen is not None and id(seen) not in visited:
+        visited.add(id(seen))
+        if isinstance(seen, StorageUnavailable):
+            return seen
+        orig = seen.orig if isinstance(seen, DBAPIError) else seen
+        sqlite_code = getattr(orig, "sqlite_errorcode", None)
+        if not isinstance(sqlite_code, int) and type(orig).__module__ == "sqlite3":
+            sqlite_code = _SQLITE_MESSAGES.get(str(orig))
+        if isinstance(sqlite_code, int) and (sqlite_code & 0xFF) in _SQLITE_TROUBLE:
+            return StorageUnavailable(_SQLITE_TROUBLE[sqlite_code & 0xFF])
+        sqlstate = getattr(orig, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate in _POSTGRES_TROUBLE:
+            return StorageUnavailable(_POSTGRES_TROUBLE[sqlstate])
+        seen = seen.__cause__ or seen.__context__
+    return None

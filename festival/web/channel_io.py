@@ -26,6 +26,7 @@ from festival.clock import Clock
 from festival.errors import FestivalError, Forbidden, Unauthenticated
 from festival.live.hub import Listener, wire
 from festival.live.qa_actions import MessageError
+from festival.storage.db import storage_trouble
 from festival.web.requests import JsonRefused, strict_json
 from festival.web.state import app_state
 
@@ -180,7 +181,13 @@ async def answer_message(
         return with_ref(await handle(message, now), ref)
     except FestivalError as error:
         return error_message(error, ref)
-    except Exception as exc:  # a bug: logged once; the client hears only that it failed
+    except Exception as exc:
+        if (trouble := storage_trouble(exc)) is not None:  # a full disk: try again later
+            log.error("storage unavailable for a live message: %s", trouble.message)
+            answer = error_message(trouble, ref)
+            answer["retry_after"] = trouble.retry_after_seconds
+            return answer
+        # A bug: logged once; the client hears only that it failed.
         log.error("unhandled error in a live message", exc_info=exc)
         return error_message(FestivalError("internal error", code="internal"), ref)
 

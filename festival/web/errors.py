@@ -13,10 +13,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from festival.errors import FestivalError, Forbidden, Invalid, NotFound, Unauthenticated
-from festival.i18n import pick_language
+from festival.errors import (
+    FestivalError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    StorageUnavailable,
+    Unauthenticated,
+)
+from festival.i18n import pick_language, translate
 from festival.live.qa_actions import MessageError
 from festival.qa import QaError, RateLimited
+from festival.storage.db import storage_trouble
 from festival.web.state import app_state
 
 log = logging.getLogger("festival.web")
@@ -67,6 +75,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def festival_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, FestivalError)
+    if isinstance(exc, StorageUnavailable):
+        return _unavailable(request, exc)
     status = getattr(exc, "status", None) or _STATUS.get(type(exc), 400)
     if wants_json(request):
         body: dict[str, object] = {"error": {"code": exc.code, "message": exc.message}}
@@ -80,7 +90,24 @@ async def festival_error(request: Request, exc: Exception) -> Response:
     return _page(request, status, "error_title", "error_text")
 
 
+def _unavailable(request: Request, exc: StorageUnavailable) -> Response:
+    """503: the database cannot write now (full or read-only disk); try again later."""
+    log.error("storage unavailable on %s %s: %s", request.method, request.url.path, exc.message)
+    headers = {"Retry-After": str(exc.retry_after_seconds)}
+    if wants_json(request):
+        lang = page_language(request, default="en")
+        message = f"{translate('unavailable_text', lang)} ({exc.message})"
+        return JSONResponse(
+            {"error": {"code": exc.code, "message": message}}, status_code=503, headers=headers
+        )
+    page = _page(request, 503, "unavailable_title", "unavailable_text")
+    page.headers.update(headers)
+    return page
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
+    if (trouble := storage_trouble(exc)) is not None:
+        return _unavailable(request, trouble)
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if wants_json(request):
         return JSONResponse(

@@ -1,0 +1,100 @@
+"""A database whose disk is full answers 503 with Retry-After and a readable message, in the
+form's language too; nothing half-stored, and the same request works once there is room.
+
+The disk fills as a festival's would: attendees register until the database has no room left
+(tests/disk.py says how each engine is made full)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from festival.clock import FixedClock
+from festival.config import Settings
+from festival.web.app import create_app
+from tests.conftest import REFERENCE
+from tests.disk import full_disk
+from tests.factories import registration
+from tests.web.conftest import NOW, load_into
+
+MOST_ATTENDEES = 2000  # the database is full long before: its pages fill up in dozens
+
+
+def running(settings: Settings) -> TestClient:
+    load_into(settings.database_url, REFERENCE)
+    return TestClient(create_app(settings, clock=FixedClock(NOW)))
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url, var_dir=str(tmp_path), base_url="http://festival.test"
+    )
+
+
+def test_a_registration_on_a_full_disk_answers_503_then_works_once_there_is_room(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+):
+    with (
+        full_disk(settings.database_url, "registrations") as disk,
+        running(settings) as client,
+    ):
+        disk.fill()
+        for n in range(MOST_ATTENDEES):
+            body = registration(f"Deelnemer {n}", f"deelnemer{n}@example.org")
+            refused = client.post("/api/registrations", json=body)
+            if refused.status_code != 201:
+                break
+        form = client.post(
+            "/register?lang=en",
+            data={"name": "Bo", "email": "bo@example.org", "consent": "yes", "language": "nl"},
+        )
+        disk.free()
+        accepted = client.post("/api/registrations", json=body)
+
+    assert refused.status_code == 503
+    assert refused.headers["retry-after"] == "60"
+    error = refused.json()["error"]
+    assert error["code"] == "storage.unavailable"
+    assert error["message"].startswith("We cannot store anything right now, so nothing was saved.")
+    assert "disk is full" in error["message"]
+    assert (form.status_code, form.headers["retry-after"]) == (503, "60")
+    assert "Temporarily unavailable" in form.text
+    # Nothing of the refused attempt stayed behind: the same address registers afresh.
+    assert accepted.status_code == 201
+    assert accepted.json()["name"] == body["name"]
+    # One log line each, without a traceback: it is not a bug.
+    lines = [r for r in caplog.records if r.name == "festival.web" and r.levelno >= logging.ERROR]
+    assert [r.getMessage().split(":")[0] for r in lines] == [
+        "storage unavailable on POST /api/registrations",
+        "storage unavailable on POST /register",
+    ]
+    assert all(r.exc_info is None for r in lines)
+
+
+def test_dutch_is_the_default_language_of_the_full_disk_page(settings: Settings):
+    with (
+        full_disk(settings.database_url, "registrations") as disk,
+        running(settings) as client,
+    ):
+        disk.fill()
+        for n in range(MOST_ATTENDEES):
+            form = client.post(
+                "/register",
+                data={
+                    "name": f"Bo {n}",
+                    "email": f"bo{n}@example.org",
+                    "consent": "yes",
+                    "language": "nl",
+                },
+                follow_redirects=False,
+            )
+            if form.status_code != 303:
+                break
+
+    assert form.status_code == 503
+    assert "Even niet beschikbaar" in form.text
+    assert "We kunnen op dit moment niets opslaan" in form.text
