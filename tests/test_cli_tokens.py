@@ -214,6 +214,38 @@ def test_export_registrations_to_file(festival, database_url: str, tmp_path: Pat
 
 
 @pytest.mark.usefixtures("loaded")
+def test_export_registrations_for_excel_has_semicolons_bom_and_session_titles(
+    festival, database_url: str, tmp_path: Path
+):
+    _register_two(database_url)
+    target = tmp_path / "excel.csv"
+
+    result = festival("export", "registrations", "--excel", "-o", str(target))
+
+    assert result.exit_code == 0, result.output
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 byte order mark: Excel reads accents right
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:7] == [
+        "nummer",
+        "naam",
+        "e-mail",
+        "organisatie",
+        "taal",
+        "deelname",
+        "aangemeld op",
+    ]
+    assert rows[0][7:10] == [
+        "Huiskamersessies ronde 1",
+        "Huiskamersessies ronde 1: status",
+        "Huiskamersessies ronde 1: plaats op de wachtlijst",
+    ]
+    assert rows[1][:2] == ["1", "Ann de Vries"]
+    assert rows[1][7:10] == ["Huiskamer 1: De Buurvrouw & Buurvrouw Bus", "bevestigd", ""]
+    assert rows[2][1] == "'=Bob"
+
+
+@pytest.mark.usefixtures("loaded")
 def test_export_registrations_without_registrations_is_header_only(festival):
     result = festival("export", "registrations")
 

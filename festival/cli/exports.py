@@ -40,11 +40,21 @@ def export() -> None:
 
 @export.command("registrations")
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="For Excel as Dutch organisers have it: `;` between cells, a UTF-8 byte order mark, "
+    "column names in the festival's language, session titles instead of ids.",
+)
 @festival_option
 @database_option
 @var_option
 def export_registrations(
-    output: Any, festival_slug: str | None, database_url: str | None, var_dir: str | None
+    output: Any,
+    excel: bool,
+    festival_slug: str | None,
+    database_url: str | None,
+    var_dir: str | None,
 ) -> None:
     """Registrations with their places and waitlist positions, as CSV."""
     settings = settings_from(database_url=database_url, var_dir=var_dir)
@@ -53,7 +63,7 @@ def export_registrations(
         slug = await pick_festival(session, festival_slug)
         festival = await read_festival(session, slug)
         assert festival is not None
-        return registrations_csv(festival, await registrations_of(session, slug))
+        return registrations_csv(festival, await registrations_of(session, slug), excel=excel)
 
     output.write(run_with_db(settings, work))
 

@@ -38,6 +38,7 @@ from typing import Literal, TextIO
 from festival.programme.model import CALENDAR_SHIFT_MINUTES as CALENDAR_SHIFT_MINUTES
 from festival.programme.model import Round
 from festival.runofshow.timer import BlockStatus, BlockTimer, Show, ShowEvent, rehearsal_marks
+from festival.spreadsheet import safe_cell
 
 ShowState = Literal["idle", "running", "paused", "finished"]
 Phase = Literal["normal", "amber", "red"]
@@ -63,7 +64,6 @@ ACTUALS_HEADER = (
 )
 RUN_LOG_HEADER = ("at", "by", "type", "block_id", "minutes", "position", "text", "rehearsal")
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MINUTE_US = 60_000_000
 _SECOND = timedelta(seconds=1)
 
@@ -369,12 +369,8 @@ def run_log_rows(
 
 def write_csv(rows: Iterable[tuple[str, ...]], out: TextIO) -> None:
     """The rows as CSV; a cell a spreadsheet would run as a formula (a host's message
-    "=HYPERLINK(…)") is kept as text with a leading apostrophe."""
-    csv.writer(out).writerows(tuple(_cell(value) for value in row) for row in rows)
-
-
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    "=HYPERLINK(…)"), under any delimiter, is kept as text (`festival.spreadsheet`)."""
+    csv.writer(out).writerows(tuple(safe_cell(value) for value in row) for row in rows)
 
 
 def _time(moment: datetime | None, zone: tzinfo) -> str:

@@ -342,6 +342,42 @@ def test_admin_csv_neutralises_formulas(client: TestClient, admin: str, field: s
     assert _rows(text)[0][field] == "'" + typed
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        'Ann;=HYPERLINK("http://x")',  # Dutch Excel splits a comma file on ;
+        "Ann; @SUM(A1:A9)",
+        "Ann,-2+3",
+        "Ann\t=1+1",
+        "Ann\r\n+1",
+    ],
+)
+@pytest.mark.parametrize("form", ["", "?format=excel"])
+def test_admin_csv_has_no_formula_cell_whatever_the_delimiter(
+    client: TestClient, admin: str, typed: str, form: str
+):
+    register(client, registration(typed, organisation=typed))
+
+    text = client.get(f"/admin/registrations.csv{form}", headers=bearer(admin)).text
+
+    for delimiter in (",", ";", "\t"):
+        for row in csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter):
+            for cell in row:
+                assert not cell.lstrip(" ").startswith(("=", "+", "-", "@")), (delimiter, cell)
+                assert not cell.startswith(("\t", "\r")), (delimiter, cell)
+
+
+def test_admin_page_links_the_excel_export(client: TestClient, admin: str):
+    page = client.get("/admin", headers=bearer(admin)).text
+    excel = client.get("/admin/registrations.csv?format=excel", headers=bearer(admin))
+
+    assert '<a href="/admin/registrations.csv?format=excel">CSV voor Excel (;)</a>' in page
+    assert excel.content.startswith(b"\xef\xbb\xbfnummer;naam;e-mail;")
+    assert excel.headers["content-disposition"] == (
+        f'attachment; filename="{REFERENCE_SLUG}-registrations-excel.csv"'
+    )
+
+
 def test_admin_csv_leaves_ordinary_text_alone(client: TestClient, admin: str):
     register(client, registration("Ann = de Vries", organisation="Team +1"))
 
