@@ -22,6 +22,7 @@ from festival.web.auth import ADMIN_COOKIE, require
 from festival.web.errors import page_language
 from festival.web.programme import Availability, availability
 from festival.web.registration import registration_json
+from festival.web.requests import whole_number
 from festival.web.state import app_state
 
 
@@ -97,7 +98,7 @@ async def admin_page(request: Request) -> Response:
         counts,
         availability(festival, counts),
         await outbox_panel(request, festival),
-        int(retried) if retried.isdigit() else None,
+        whole_number(retried, 9),
     )
     return app_state(request).templates.TemplateResponse(
         request, "admin/page.html", {"page": page, "lang": lang}

@@ -15,7 +15,7 @@ from festival.registration.validation import session_modes, validate_registratio
 from festival.storage.registration_repo import register, session_counts
 from festival.web.errors import page_language
 from festival.web.programme import Availability, availability, current_festival
-from festival.web.requests import read_json_object
+from festival.web.requests import read_json_object, whole_number
 from festival.web.state import app_state
 
 
@@ -152,6 +152,7 @@ def form_rankings(values: dict[str, str]) -> dict[str, list[str]]:
     picked: dict[str, list[tuple[int, str]]] = {}
     for name, value in values.items():
         head, _, number = name.rpartition("-")
-        if name.startswith("rank-") and number.isdigit() and value:
-            picked.setdefault(head.removeprefix("rank-"), []).append((int(number), value))
+        position = whole_number(number, 4)
+        if name.startswith("rank-") and position is not None and value:
+            picked.setdefault(head.removeprefix("rank-"), []).append((position, value))
     return {round_id: [v for _, v in sorted(items)] for round_id, items in picked.items()}

@@ -103,6 +103,14 @@ def strict_json(raw: str | bytes, what: str = "the body") -> Any:
         raise JsonRefused("malformed", f"{what} is not valid JSON") from None
 
 
+def whole_number(raw: str, most_digits: int = 18) -> int | None:
+    """`raw` as a whole number when it is 1 to `most_digits` ASCII digits, else None.
+    (str.isdigit also takes '٣' and '²', and int() fails on the latter and on 5,000 digits.)"""
+    if 0 < len(raw) <= most_digits and raw.isascii() and raw.isdigit():
+        return int(raw)
+    return None
+
+
 async def read_json_object(request: Request) -> dict[str, Any]:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != "application/json":
