@@ -15,9 +15,10 @@ from starlette.testclient import TestClient
 from festival.clock import FixedClock
 from festival.config import Settings
 from festival.web.app import create_app
+from festival.web.channel_io import RATE_BURST
 from tests.conftest import REFERENCE
 from tests.disk import full_disk
-from tests.factories import registration
+from tests.factories import admin_token, registration
 from tests.web.conftest import NOW, load_into
 
 MOST_ATTENDEES = 2000  # the database is full long before: its pages fill up in dozens
@@ -98,3 +99,35 @@ def test_dutch_is_the_default_language_of_the_full_disk_page(settings: Settings)
     assert form.status_code == 503
     assert "Even niet beschikbaar" in form.text
     assert "We kunnen op dit moment niets opslaan" in form.text
+
+
+def test_a_live_action_on_a_full_disk_gets_an_error_and_the_socket_stays(settings: Settings):
+    with (
+        full_disk(settings.database_url, "live_events") as disk,
+        running(settings) as client,
+    ):
+        _, token = admin_token(settings.database_url)
+        with client.websocket_connect(f"/ws/channels/show?token={token}") as socket:
+            assert socket.receive_json()["type"] == "snapshot"
+            disk.fill()
+            for n in range(RATE_BURST - 2):  # each event stores the whole show: pages fill
+                text = f"{n} " + "x" * 190
+                socket.send_json(
+                    {"type": "host", "action": "message_rooms", "text": text, "ref": n}
+                )
+                while (answer := socket.receive_json()).get("ref") != n:
+                    pass  # the event of the previous action
+                if answer["type"] == "error":
+                    break
+            socket.send_json({"type": "ping", "ref": "still there?"})
+            while (pong := socket.receive_json()).get("ref") != "still there?":
+                pass
+            disk.free()
+            socket.send_json({"type": "host", "action": "message_rooms", "text": "weer ruimte"})
+            while (after := socket.receive_json())["type"] == "event":
+                pass
+
+    assert answer["type"] == "error"
+    assert (answer["code"], answer["retry_after"], answer["ref"]) == ("storage.unavailable", 60, n)
+    assert (pong["type"], pong["ref"]) == ("pong", "still there?")
+    assert after["type"] == "ack"
