@@ -17,17 +17,21 @@ from festival.bus import Bus, InProcessBus, make_bus
 from festival.clock import FixedClock
 from festival.errors import FestivalError
 from festival.live.log import EventLog
+from festival.live.qa_service import Command as QaCommand
 from festival.live.qa_service import QaService
 from festival.live.show_service import Command, ShowService
 from festival.live.show_views import event_of
 from festival.programme.model import Festival
+from festival.qa import ask, open_qa
 from festival.runofshow import (
     Show,
     ShowError,
+    end_show,
     extend_block,
     go_live,
     next_block,
     replay,
+    reset_show,
     start_block,
 )
 from festival.scheduling import Scheduler
@@ -325,6 +329,41 @@ async def test_a_rehearsal_still_running_within_the_hour_moves_nothing(
 
     assert await invite_sequences(loaded) == [0]
     assert job == PLANNED - timedelta(minutes=15)
+
+
+async def test_a_rehearsal_opens_no_qa_and_starting_over_clears_its_questions(
+    loaded: Database, buses: list[InProcessBus]
+):
+    shows = await instance(loaded, buses)
+    qa = shows.qa
+    rehearsal = PLANNED - timedelta(hours=5)
+
+    def asking(question_id: str, moment: datetime) -> QaCommand:
+        return lambda state, _seq: ask(
+            state, question_id, asker_id="r1", asker_name="Anna", text=f"Vraag {question_id}",
+            now=moment,
+        )  # fmt: skip
+
+    await run(shows, loaded, rehearsal, lambda s: go_live(s, at=rehearsal, by=HOST))
+    _, after_live = await qa.state(SLUG, "plenary")
+    # The moderators open the Q&A by hand: one question before the rehearsal's start over,
+    await qa.run(SLUG, "plenary", lambda s, _seq: open_qa(s, actor="moderator#1", now=rehearsal))
+    await qa.run(SLUG, "plenary", asking("early", rehearsal - timedelta(minutes=1)))
+    await qa.run(SLUG, "plenary", asking("oefen", rehearsal + timedelta(minutes=1)))
+    later = rehearsal + timedelta(minutes=20)
+    await run(shows, loaded, later, lambda s: end_show(s, at=later, by=HOST))
+    _, after_end = await qa.state(SLUG, "plenary")
+    await run(shows, loaded, later, lambda s: reset_show(s, at=later, by=HOST))
+    _, after_reset = await qa.state(SLUG, "plenary")
+    async with loaded.session() as session:
+        stored = await events_after(session, await festival_id_of(session, SLUG), "plenary", 0)
+
+    assert after_live.is_open is False  # a rehearsal opens nothing for attendees
+    assert after_end.is_open is True  # nor does its end close what moderators opened
+    assert set(after_end.questions) == {"early", "oefen"}
+    assert set(after_reset.questions) == {"early"}  # asked before the rehearsal went live
+    assert after_reset.is_open is True
+    assert [e.type for e in stored][-1] == "question.cleared"
 
 
 @pytest.fixture(params=["one instance", pytest.param("two instances", marks=pytest.mark.redis)])
