@@ -13,6 +13,7 @@ from festival.errors import NotFound
 from festival.i18n import duration, translate
 from festival.invites.calendar import programme_calendar
 from festival.live.show_views import ShowNow, show_now
+from festival.programme.fields import ID_PATTERN
 from festival.programme.model import Block, Festival, Person, Session
 from festival.storage.programme_repo import festival_slugs
 from festival.storage.registration_repo import SessionCount, session_counts
@@ -24,6 +25,9 @@ async def current_festival(request: HTTPConnection) -> Festival:
     """`?festival=SLUG`, else the configured one, else the most recently loaded."""
     state = app_state(request)
     slug = request.query_params.get("festival") or state.settings.festival
+    if slug and not ID_PATTERN.match(slug):
+        # No festival has such a slug; and a NUL in it would make PostgreSQL refuse the query.
+        raise NotFound(f"no festival {slug!r}", code="festival.not_found")
     async with state.db.session() as db:
         if not slug:
             slugs = await festival_slugs(db)

@@ -13,13 +13,21 @@ from typing import Any
 
 import httpx2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
+from starlette.testclient import TestClient
 
+from festival.clock import FixedClock
+from festival.config import Settings
 from festival.storage.db import Database
 from festival.storage.tables import Base
+from festival.web.app import create_app
 from tests.conftest import REFERENCE
 from tests.live import serve
 from tests.live_qa.conftest import Site
+from tests.registration.test_validation import json_values, known
+from tests.web.conftest import NOW, load_into
 
 WAIT = 10.0  # seconds to wait for the server's mail sender
 
@@ -160,6 +168,21 @@ def test_nul_and_lone_surrogates_elsewhere_are_field_errors(site: Site):
     assert set(response.json()["errors"]) == {"email", "x\ufffd"}
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/api/registrations?festival=%00"), ("GET", "/register?festival=x%00y")],
+)
+def test_a_nul_in_the_festival_asked_for_is_not_found_not_a_server_error(
+    site: Site, method: str, path: str
+):
+    body = {"name": "Ann", "email": "ann@example.org", "consent": True}
+    response = httpx2.request(
+        method, f"{site.base}{path}", json=body if method == "POST" else None, trust_env=False
+    )
+
+    assert response.status_code == 404
+
+
 # -- erasure ----------------------------------------------------------------------------------
 
 
@@ -211,3 +234,40 @@ def test_erasing_the_newest_leaves_no_trace_and_no_heir(
     assert "Ann Weg" not in stored
     assert "ann.weg@example.org" not in stored
     assert "Bob Blijft" in stored  # the dump does see names
+
+
+# -- any body ---------------------------------------------------------------------------------
+
+ANSWERS = {200, 201, 400, 413, 422}  # docs/api.md, POST /api/registrations
+
+
+@pytest.fixture
+def in_process(database_url: str, tmp_path: Path) -> Any:
+    """The app in this process (no network per example: hypothesis tries hundreds)."""
+    load_into(database_url, REFERENCE)
+    settings = Settings(database_url=database_url, var_dir=str(tmp_path))
+    with TestClient(create_app(settings, clock=FixedClock(NOW))) as client:
+        yield client
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(body=known | st.dictionaries(st.text(), json_values))
+def test_any_registration_body_gets_a_documented_answer(in_process: TestClient, body: Any):
+    # Encoded here, ASCII-escaped: lone surrogates and NUL travel as \\u escapes, as they would
+    # from any client; NaN and Infinity go out as such (not JSON; refused with a 400).
+    raw = json.dumps(body).encode()
+
+    response = in_process.post(
+        "/api/registrations", content=raw, headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code in ANSWERS, response.text
+    answer = response.json()
+    if response.status_code >= 400:
+        assert answer["error"]["code"]
+    if response.status_code == 422:
+        assert answer["errors"]
