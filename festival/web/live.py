@@ -114,12 +114,16 @@ async def channel_socket(websocket: WebSocket) -> None:
         return
 
     async def handle(message: dict[str, Any], now: datetime) -> dict[str, Any]:
+        # The token is read again for every action: a registration erased (or a token
+        # revoked) while the socket is open must not go on asking or voting, or the erased
+        # name would come back with the next question.
+        current = await _viewer(websocket, channel.festival, channel.info)
         return _ack(
             await perform(
                 app_state(websocket).live.qa,
                 channel.festival.slug,
                 channel.info,
-                viewer,
+                current,
                 message,
                 now,
             )

@@ -25,7 +25,7 @@ from festival.storage.tables import Base
 from festival.web.app import create_app
 from tests.conftest import REFERENCE
 from tests.live import serve
-from tests.live_qa.conftest import Site
+from tests.live_qa.conftest import Site, connect
 from tests.registration.test_validation import json_values, known
 from tests.web.conftest import NOW, load_into
 
@@ -234,6 +234,34 @@ def test_erasing_the_newest_leaves_no_trace_and_no_heir(
     assert "Ann Weg" not in stored
     assert "ann.weg@example.org" not in stored
     assert "Bob Blijft" in stored  # the dump does see names
+
+
+def test_a_socket_opened_before_erasure_cannot_ask_or_vote_after_it(site: Site, database_url: str):
+    moderator = site.role_token("moderator", "plenary")
+    ann = registering(site, "Ann Weg", "ann.weg@example.org").json()
+    assert act(site, {"type": "moderate", "action": "open"}, moderator).is_success
+
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any]]:
+        client = await connect(site.url("plenary", ann["token"]))
+        try:
+            await client.wait_for(lambda m: m.get("type") == "snapshot")
+            response = httpx2.delete(
+                f"{site.base}/api/me",
+                headers={"Authorization": f"Bearer {ann['token']}"},
+                trust_env=False,
+            )
+            assert response.status_code == 204
+            asked = await client.send({"type": "ask", "text": "Nog een vraag"})
+            voted = await client.send({"type": "vote", "question_id": "q1"})
+        finally:
+            await client.close()
+        return asked, voted
+
+    asked, voted = asyncio.run(scenario())
+
+    assert (asked["type"], asked["code"]) == ("error", "auth.invalid")
+    assert (voted["type"], voted["code"]) == ("error", "auth.invalid")
+    assert "Ann Weg" not in everything_stored(database_url)
 
 
 # -- any body ---------------------------------------------------------------------------------
