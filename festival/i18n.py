@@ -144,6 +144,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Vink eerst aan dat je je wilt afmelden.",
         "en": "First tick the box to confirm.",
     },
+    "new_link": {"nl": "Nieuwe link maken", "en": "Make a new link"},
+    "new_link_text": {
+        "nl": "Heeft iemand anders je link gezien? Maak een nieuwe: de oude werkt dan niet meer. "
+        "We mailen je de nieuwe ook.",
+        "en": "Has someone else seen your link? Make a new one: the old one then stops working. "
+        "We mail you the new one too.",
+    },
+    "new_link_made": {
+        "nl": "Dit is je nieuwe persoonlijke link; de oude werkt niet meer. Bewaar deze.",
+        "en": "This is your new personal link; the old one no longer works. Keep this one.",
+    },
     "delete_registration": {"nl": "Afmelden en wissen", "en": "Cancel and erase"},
     "deleted_title": {"nl": "Je bent afgemeld", "en": "Your registration is cancelled"},
     "deleted_text": {
@@ -184,6 +195,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "outbox_recipient": {"nl": "Aan", "en": "To"},
     "outbox_attempts": {"nl": "Pogingen", "en": "Attempts"},
     "outbox_error": {"nl": "Laatste fout", "en": "Last error"},
+    "outbox_retrying": {
+        "nl": "Mislukt, wordt opnieuw geprobeerd",
+        "en": "Failed, will be tried again",
+    },
+    "outbox_next_attempt": {"nl": "Volgende poging", "en": "Next try"},
     "outbox_retry": {
         "nl": "Mislukte berichten opnieuw versturen",
         "en": "Send failed messages again",

@@ -1,8 +1,10 @@
 """Tokens: random secrets shown once, stored only as hashes, scoped to a role (and channel).
 
-An attendee's personal magic link carries an `attendee` token bound to one registration.
-Organisers create role tokens with `festival token create`; each is scoped to one festival,
-optionally to one live channel, and can be revoked. The server checks a Grant on every
+An attendee's personal magic link carries an `attendee` token bound to one registration: one
+token per attendee at a time (`personal_token`), which every mail carries alike, replaced
+only when the attendee asks for a new link. Organisers create role tokens with `festival
+token create`; each is scoped to one festival, optionally to one live channel, and can be
+revoked. The server checks a Grant on every
 privileged action; the client's word is never taken for it.
 
 Which channels a token acts on (`Grant.allows`, the one place this is decided): an admin
@@ -14,10 +16,12 @@ the breakout rooms, whose anonymous askers and notes are for their own moderator
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 Role = Literal["attendee", "admin", "host", "moderator", "presenter"]
@@ -30,6 +34,30 @@ _TOKEN_BYTES = 32
 
 def new_token() -> str:
     return secrets.token_urlsafe(_TOKEN_BYTES)
+
+
+def new_install_secret() -> str:
+    """The key personal links are derived from (`personal_token`), made once per install."""
+    return secrets.token_urlsafe(_TOKEN_BYTES)
+
+
+def personal_token(
+    install_secret: str, registration_id: int, registered_at: datetime, generation: int
+) -> str:
+    """The personal link's secret of one registration, the `generation`-th it was given.
+
+    Derived rather than drawn at random, because the store keeps only hashes while every mail
+    must carry the attendee's one link, also when it is composed again after a failed try or
+    by another instance: HMAC-SHA256 under a secret of the installation (kept in the database,
+    shown nowhere), so knowing any number of links tells nothing of another. The moment of
+    registering is part of it, so a registration id that were ever given again could not
+    reach the earlier person's link. A new generation is a new link; the old one is revoked.
+    """
+    moment = registered_at.astimezone(UTC).isoformat()  # as the store gives it back
+    message = f"personal-link:{registration_id}:{moment}:{generation}"
+    digest = hmac.new(install_secret.encode(), message.encode(), hashlib.sha256).digest()
+    # 256 bits, URL-safe, the same length as `new_token`'s.
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
 def hash_token(token: str) -> str:

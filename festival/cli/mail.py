@@ -22,7 +22,7 @@ from festival.errors import FestivalError
 from festival.invites.calendar import programme_calendar
 from festival.storage.db import Database
 from festival.storage.mail_queue import registrations_attending, sync_invites
-from festival.storage.outbox_repo import OutboxSummary, retry_failed
+from festival.storage.outbox_repo import MAX_ATTEMPTS, OutboxSummary, retry_failed
 from festival.storage.outbox_repo import summary as outbox_summary
 from festival.storage.programme_repo import (
     festival_id_of,
@@ -58,6 +58,11 @@ def outbox(
         click.echo(f"{kind:<10}{row}")
     for message_id, kind, recipient, error, attempts in found.failures:
         click.echo(f"failed {message_id} {kind} to {recipient} after {attempts} tries: {error}")
+    for message_id, kind, recipient, error, attempts, next_try in found.retrying:
+        click.echo(
+            f"retrying {message_id} {kind} to {recipient} after {attempts} "
+            f"of {MAX_ATTEMPTS} tries, next at {next_try:%Y-%m-%d %H:%M:%S} UTC: {error}"
+        )
 
 
 INVITES_PER_TRANSACTION = 100

@@ -27,6 +27,7 @@ from festival.cli.common import (
 from festival.clock import SystemClock
 from festival.config import Settings
 from festival.errors import ProgrammeError
+from festival.mailing.transport import MailSetupError, make_transport
 from festival.programme.changes import LoadReport
 from festival.programme.loading import check_programme_files, read_programme
 from festival.storage.db import Database
@@ -160,6 +161,10 @@ def serve(
         ws_ping_timeout=ws_ping_timeout,
     )
     _check_writable(settings)
+    try:  # the lifespan does this too; here it is a clear message instead of a traceback
+        make_transport(settings.smtp_url, settings.mail_dir).prepare()
+    except (MailSetupError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
     if programme is not None:
         _apply(settings, programme, demo=demo)
     base = settings.resolved_base_url

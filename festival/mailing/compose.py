@@ -1,8 +1,9 @@
 """Turning an outbox row into an e-mail, from the store's current truth, in the right language.
 
 Rendered when sent, not when queued, so a message always carries the newest time and link.
-Messages that carry the personal link get a freshly minted token: the store only keeps token
-hashes, so a link cannot be rebuilt later.
+Messages that carry the personal link carry the attendee's one link: the store keeps only
+token hashes, so the link is derived again from the install secret (see
+`festival.access.tokens.personal_token`) rather than made anew for each mail or try.
 
 Messages are composed a batch at a time: the festival is read once per batch, and what is the
 same for many recipients (an item's calendar, a mail body in one language) is made once per
@@ -13,6 +14,7 @@ which is put in afterwards (HTML-escaped in the HTML body).
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,8 +25,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import escape
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
-from festival.access.tokens import hash_token, new_token
 from festival.i18n import long_date, pick_language, translate
 from festival.invites.calendar import (
     ALARM_MINUTES,
@@ -35,14 +37,16 @@ from festival.invites.calendar import (
 )
 from festival.invites.feed import feed_links
 from festival.mailing.maildir import message_domain
-from festival.mailing.mime import Mail, address, write_mail
+from festival.mailing.mime import BadAddress, Mail, address, envelope, write_mail
 from festival.programme.model import Festival
 from festival.storage.db import Database
 from festival.storage.outbox_repo import Outgoing
 from festival.storage.programme_repo import read_festival
 from festival.storage.registration_repo import read_registration
-from festival.storage.tables import FestivalRow, TokenRow
+from festival.storage.tables import FestivalRow, RegistrationRow
+from festival.storage.token_repo import current_personal_token, reissue_personal_token
 
+log = logging.getLogger("festival.mail")
 # Stands in for the recipient's name while a body is rendered for many recipients at once; a
 # private-use character, which no template or translation contains and escaping leaves alone.
 NAME = "\ue000"
@@ -50,6 +54,16 @@ NAME = "\ue000"
 
 class NothingToSend(Exception):
     """The message lost its reason (the registration or item is gone): skip it."""
+
+
+class CannotCompose(Exception):
+    """This one message could not be made (an address no server takes, a bug met by one
+    row's data): it fails with this reason, and the rest of the batch goes on. `transient`
+    when the database failed under it, so trying again later may work."""
+
+    def __init__(self, reason: str, *, transient: bool = False) -> None:
+        super().__init__(reason)
+        self.transient = transient
 
 
 @dataclass(frozen=True)
@@ -94,9 +108,10 @@ class Composer:
 
     async def compose(
         self, messages: list[Outgoing], now: datetime
-    ) -> AsyncIterator[tuple[Outgoing, Mail | NothingToSend]]:
-        """Each message ready to send, or the reason it has nothing to send any more, one
-        at a time, so sending can start before the whole batch is composed."""
+    ) -> AsyncIterator[tuple[Outgoing, Mail | NothingToSend | CannotCompose]]:
+        """Each message ready to send, or the reason it has nothing to send any more or
+        cannot be made, one at a time, so sending can start before the whole batch is
+        composed. Whatever goes wrong with one message stays with that message."""
         ids = {m.festival_id for m in messages}
         async with self.db.session() as db:
             found = await db.execute(
@@ -110,6 +125,14 @@ class Composer:
                 yield message, await self._compose(message, batch)
             except NothingToSend as reason:
                 yield message, reason
+            except BadAddress as exc:
+                yield message, CannotCompose(str(exc))
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("mail %s: composing it failed, will retry: %s", message.id, exc)
+                yield message, CannotCompose(f"database: {exc}", transient=True)
+            except Exception as exc:  # one row's bad data (or our bug) must not stop the rest
+                log.exception("mail %s (%s) cannot be composed", message.id, message.kind)
+                yield message, CannotCompose(f"cannot compose: {type(exc).__name__}: {exc}")
 
     async def _compose(self, message: Outgoing, batch: _Batch) -> Mail:
         festival = batch.festivals.get(message.festival_id)
@@ -142,8 +165,12 @@ class Composer:
     async def _link(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
         url = await self._personal_link(m, batch.now)
         paragraphs = [translate("mail_link_again", lang, festival=f.title)]
+        # The feed too: after a new link the old feed address no longer works.
+        feed = feed_links(self.base_url, url.rsplit("/", 1)[1])
+        links = ((translate("calendar_subscribe", lang), feed.webcal),
+                 (translate("calendar_download", lang), feed.https))  # fmt: skip
         context = MailContext(lang, f, m.payload["name"], tuple(paragraphs),
-                              (translate("my_page", lang), url), ())  # fmt: skip
+                              (translate("my_page", lang), url), (), links)  # fmt: skip
         return translate("mail_link_subject", lang, festival=f.title), context, None
 
     async def _promoted(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
@@ -245,26 +272,25 @@ class Composer:
         return tuple(lines)
 
     async def _personal_link(self, m: Outgoing, now: datetime) -> str:
+        """The attendee's one personal link: the same in every mail and every try (derived,
+        see `festival.access.tokens.personal_token`), so composing makes no token."""
         if m.registration_id is None:
             raise NothingToSend("registration erased")
-        secret = new_token()
+        async with self.db.session() as db:
+            token = await current_personal_token(db, m.registration_id)
+        if token is None:
+            token = await self._first_derived_link(m.registration_id, now)
+        return f"{self.base_url}/me/{token}"
+
+    async def _first_derived_link(self, registration_id: int, now: datetime) -> str:
+        """A registration from before links were derived holds only random tokens (one per
+        mail it was sent), which no mail can repeat: it gets its one derived link now, and
+        those are revoked, as when the attendee asks for a new link."""
         async with self.db.writer() as db, db.begin():
-            if await read_registration(db, m.registration_id) is None:
+            if await db.get(RegistrationRow, registration_id) is None:
                 raise NothingToSend("registration erased")
-            db.add(
-                TokenRow(
-                    festival_id=m.festival_id,
-                    role="attendee",
-                    channel=None,
-                    registration_id=m.registration_id,
-                    hash=hash_token(secret),
-                    label=f"personal link in message {m.id}",
-                    created_at=now,
-                    expires_at=None,
-                    revoked_at=None,
-                )
-            )
-        return f"{self.base_url}/me/{secret}"
+            token = await current_personal_token(db, registration_id)
+            return token or await reissue_personal_token(db, registration_id, now=now)
 
     def _bodies(self, m: Outgoing, context: MailContext, batch: _Batch) -> tuple[str, str]:
         """(text, html) for this recipient, from one rendering per distinct content."""
@@ -297,10 +323,12 @@ class Composer:
         digest = hashlib.sha256(m.dedupe_key.encode()).hexdigest()[:32]
         message_id = f"<{digest}@{message_domain(f.slug)}>"
         sender_name = f.organiser.name if f.organiser else f.title
+        recipient, utf8 = envelope(m.recipient)
+        mail_from, from_utf8 = envelope(self.mail_from)
         headers = [
             ("Subject", subject),
-            ("From", address(sender_name, self.mail_from)),
-            ("To", address(m.payload.get("name", ""), m.recipient)),
+            ("From", address(sender_name, mail_from)),
+            ("To", address(m.payload.get("name", ""), recipient)),
             ("Date", formatdate(usegmt=True)),
             ("Message-ID", message_id),
             ("Content-Language", context.lang),
@@ -308,4 +336,4 @@ class Composer:
         data = write_mail(
             headers=headers, text=text, html=html, calendar=calendar, boundary=f"=_{digest}"
         )
-        return Mail(self.mail_from, m.recipient, message_id, subject, data)
+        return Mail(mail_from, recipient, message_id, subject, data, utf8 or from_utf8)

@@ -3,8 +3,11 @@
 A transport hands out a connection for a batch (`async with transport.connection() as send`),
 so a batch of messages goes over one SMTP session instead of one each. Sending raises
 `TransientMailError` for what may work later (connection refused, 4xx) and
-`PermanentMailError` for what never will (5xx: unknown recipient, …); the sender retries the
-first with backoff and marks the second failed.
+`PermanentMailError` for what never will (5xx: unknown recipient, an address the server
+cannot take, …); the sender retries the first with backoff and marks the second failed.
+
+`prepare()` runs at start-up: a transport that cannot work says so then (`MailSetupError`),
+instead of failing every message later.
 """
 
 from __future__ import annotations
@@ -32,7 +35,15 @@ class PermanentMailError(Exception):
     pass
 
 
+class MailSetupError(Exception):
+    """The transport cannot work as configured (e.g. its directory cannot be made)."""
+
+
 class Transport(Protocol):
+    def prepare(self) -> None:
+        """Make what the transport needs, or raise `MailSetupError` saying what is wrong."""
+        ...
+
     def connection(self) -> AbstractAsyncContextManager[Send]: ...
 
 
@@ -44,15 +55,26 @@ class MaildirTransport:
         self._box: mailbox.Maildir | None = None
         self._opening = asyncio.Lock()  # lanes start together; the folders are made once
 
+    def prepare(self) -> None:
+        try:
+            self._box = self._make()
+        except OSError as exc:
+            raise MailSetupError(
+                f"the mail directory {self.directory} cannot be made: {exc.strerror or exc}"
+            ) from exc
+
+    def _make(self) -> mailbox.Maildir:
+        # Its parent too: the var directory need not exist when the database lives elsewhere.
+        self.directory.parent.mkdir(parents=True, exist_ok=True)
+        return mailbox.Maildir(self.directory, create=True)
+
     async def _open(self) -> mailbox.Maildir:
         async with self._opening:
             if self._box is None:
                 try:
-                    self._box = await asyncio.to_thread(
-                        mailbox.Maildir, self.directory, create=True
-                    )
+                    self._box = await asyncio.to_thread(self._make)
                 except OSError as exc:
-                    raise TransientMailError(f"maildir: {exc}") from exc
+                    raise TransientMailError(f"maildir {self.directory}: {exc}") from exc
             return self._box
 
     @asynccontextmanager
@@ -64,7 +86,7 @@ class MaildirTransport:
                 await asyncio.to_thread(box.add, mail.data)
             except OSError as exc:
                 self._box = None  # open it afresh next time: its folders may be gone
-                raise TransientMailError(f"maildir: {exc}") from exc
+                raise TransientMailError(f"maildir {self.directory}: {exc}") from exc
 
         yield send
 
@@ -87,6 +109,10 @@ class SmtpTransport:
         if self.implicit_tls:
             self.start_tls = False
         self.timeout = timeout
+
+    def prepare(self) -> None:
+        """Nothing to make: the URL was checked above, and a server that is down now may be
+        up by the time there is mail (its failures are retried and shown)."""
 
     def _client(self) -> aiosmtplib.SMTP:
         return aiosmtplib.SMTP(
@@ -111,7 +137,22 @@ class SmtpTransport:
                 if client is None or not client.is_connected:
                     client = self._client()
                     await client.connect()
-                await client.sendmail(mail.sender, [mail.recipient], mail.data)
+                # A non-ASCII local part only goes over SMTPUTF8 (RFC 6531); aiosmtplib checks
+                # that the server offers it and raises SMTPNotSupported when it does not.
+                options = ["SMTPUTF8"] if mail.utf8 else []
+                await client.sendmail(
+                    mail.sender, [mail.recipient], mail.data, mail_options=options
+                )
+            except aiosmtplib.SMTPNotSupported as exc:
+                if mail.utf8:
+                    raise PermanentMailError(
+                        f"the mail server does not offer SMTPUTF8, which the address "
+                        f"{mail.recipient} needs (not ASCII before the @)"
+                    ) from exc
+                client = None
+                raise TransientMailError(f"SMTP: {exc}") from exc
+            except ValueError as exc:  # aiosmtplib refuses an address it cannot send safely
+                raise PermanentMailError(f"address cannot be sent: {exc}") from exc
             except aiosmtplib.SMTPRecipientsRefused as exc:
                 codes = [response.code for response in exc.recipients]
                 error = f"recipient refused: {exc}"

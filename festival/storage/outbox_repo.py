@@ -1,15 +1,21 @@
 """The outbox: queue a message once (dedupe key), claim due ones, record how sending went.
 
-Claiming marks rows `sending` with a lease. On PostgreSQL rows are claimed with
-FOR UPDATE SKIP LOCKED, so several instances deliver side by side without taking the same
-row; on SQLite one process sends. A row left `sending` by a crashed sender is claimed again
-once its lease has run out.
+Claiming marks rows `sending` with a short lease, which the sender renews while it works on
+them (`renew_claims`, a heartbeat). On PostgreSQL rows are claimed with FOR UPDATE SKIP
+LOCKED, so several instances deliver side by side without taking the same row; on SQLite one
+process sends. A row left `sending` by a sender that died is claimed again once its lease has
+run out: within `LEASE`, not minutes. A row whose senders died `MAX_ATTEMPTS` times while
+sending it is not claimed again but failed, so a message that kills its sender cannot come
+back for ever.
+
+A lease is known by its `claimed_at`: a sender renews or gives back only rows that still
+carry the moment it wrote last, so it never touches a row another sender has taken since.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
@@ -21,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from festival.storage.db import Database
 from festival.storage.tables import OutboxRow
 
-LEASE = timedelta(minutes=5)  # a send takes seconds; after this the row is anyone's again
+LEASE = timedelta(seconds=30)  # renewed every few seconds; after this the row is anyone's again
 MAX_ATTEMPTS = 8
 
 
@@ -83,12 +89,13 @@ async def enqueue(db: AsyncSession, messages: Sequence[Queued], *, now: datetime
 
 
 async def claim(database: Database, *, now: datetime, limit: int = 20) -> list[Outgoing]:
-    """Take up to `limit` due messages for sending (their lease starts now)."""
+    """Take up to `limit` due messages for sending (their lease starts now, `claimed_at`)."""
     async with database.writer() as db, db.begin():
         due = (
             select(
                 OutboxRow.id, OutboxRow.festival_id, OutboxRow.registration_id, OutboxRow.kind,
                 OutboxRow.dedupe_key, OutboxRow.recipient, OutboxRow.payload, OutboxRow.attempts,
+                OutboxRow.status,
             )
             .where(
                 or_(
@@ -101,6 +108,15 @@ async def claim(database: Database, *, now: datetime, limit: int = 20) -> list[O
             .with_for_update(skip_locked=True)
         )  # fmt: skip
         rows = list(await db.execute(due))
+        # Left `sending` by dead senders MAX_ATTEMPTS times: most likely it is what kills them.
+        abandoned = [r.id for r in rows if r.status == "sending" and r.attempts >= MAX_ATTEMPTS]
+        if abandoned:
+            await db.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(abandoned))
+                .values(status="failed", claimed_at=None, last_error=_ABANDONED)
+            )
+            rows = [r for r in rows if r.id not in set(abandoned)]
         if rows:
             # One statement for the whole batch: a row-by-row flush costs more than the rest.
             await db.execute(
@@ -115,6 +131,9 @@ async def claim(database: Database, *, now: datetime, limit: int = 20) -> list[O
         ]  # fmt: skip
 
 
+_ABANDONED = f"its sender stopped while sending it, {MAX_ATTEMPTS} times: given up"
+
+
 async def release_claims(database: Database) -> int:
     """Put every row some sender was busy with back in line at once.
 
@@ -122,9 +141,46 @@ async def release_claims(database: Database) -> int:
     those rows is dead, so there is no need to wait for their leases to run out.
     """
     async with database.writer() as db, db.begin():
+        await db.execute(
+            update(OutboxRow)
+            .where(OutboxRow.status == "sending", OutboxRow.attempts >= MAX_ATTEMPTS)
+            .values(status="failed", claimed_at=None, last_error=_ABANDONED)
+        )
         result = await db.execute(
             update(OutboxRow)
             .where(OutboxRow.status == "sending")
+            .values(status="pending", claimed_at=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def renew_claims(
+    database: Database, ids: Sequence[int], *, held_since: datetime, now: datetime
+) -> int:
+    """The heartbeat: rows of `ids` still leased since `held_since` are leased from `now`.
+    Returns how many; a row another sender took meanwhile is left alone."""
+    if not ids:
+        return 0
+    async with database.writer() as db, db.begin():
+        result = await db.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(ids), OutboxRow.status == "sending")
+            .where(OutboxRow.claimed_at == held_since)
+            .values(claimed_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def give_back(database: Database, ids: Sequence[int], *, held_since: datetime) -> int:
+    """Rows of `ids` this sender leased (since `held_since`) and never handed off, back in
+    line at once, for a round that ended early; a row another sender took is left alone."""
+    if not ids:
+        return 0
+    async with database.writer() as db, db.begin():
+        result = await db.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(ids), OutboxRow.status == "sending")
+            .where(OutboxRow.claimed_at == held_since)
             .values(status="pending", claimed_at=None)
         )
         return int(getattr(result, "rowcount", 0) or 0)
@@ -188,10 +244,25 @@ class Failure(NamedTuple):
     attempts: int
 
 
+class Retrying(NamedTuple):
+    """A message that failed and waits for its next try."""
+
+    id: int
+    kind: str
+    recipient: str
+    error: str
+    attempts: int
+    next_attempt_at: datetime
+
+
 @dataclass(frozen=True)
 class OutboxSummary:
     counts: dict[tuple[str, str], int]  # (kind, status) -> n
     failures: list[Failure]
+    retrying: list[Retrying] = field(default_factory=list)  # at most RETRYING_SHOWN
+
+
+RETRYING_SHOWN = 50
 
 
 async def summary(db: AsyncSession, festival_id: int | None = None) -> OutboxSummary:
@@ -207,7 +278,20 @@ async def summary(db: AsyncSession, festival_id: int | None = None) -> OutboxSum
         Failure(r.id, r.kind, r.recipient, r.last_error, r.attempts)
         for r in await db.scalars(failed)
     ]
-    return OutboxSummary(counts, failures)
+    # Failed once or more and waiting to be tried again: the reason shows before it gives up.
+    waiting = (
+        select(OutboxRow)
+        .where(OutboxRow.status == "pending", OutboxRow.last_error != "")
+        .order_by(OutboxRow.id)
+        .limit(RETRYING_SHOWN)
+    )
+    if festival_id is not None:
+        waiting = waiting.where(OutboxRow.festival_id == festival_id)
+    retrying = [
+        Retrying(r.id, r.kind, r.recipient, r.last_error, r.attempts, r.next_attempt_at)
+        for r in await db.scalars(waiting)
+    ]
+    return OutboxSummary(counts, failures, retrying)
 
 
 async def retry_failed(db: AsyncSession, *, now: datetime, festival_id: int | None = None) -> int:
@@ -216,7 +300,7 @@ async def retry_failed(db: AsyncSession, *, now: datetime, festival_id: int | No
     statement = (
         update(OutboxRow)
         .where(OutboxRow.status == "failed")
-        .values(status="pending", attempts=0, next_attempt_at=now, claimed_at=None)
+        .values(status="pending", attempts=0, next_attempt_at=now, claimed_at=None, last_error="")
     )
     if festival_id is not None:
         statement = statement.where(OutboxRow.festival_id == festival_id)

@@ -17,7 +17,6 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from festival.access.tokens import hash_token, new_token
 from festival.errors import Invalid, NotFound
 from festival.i18n import translate
 from festival.registration.model import (
@@ -45,6 +44,7 @@ from festival.storage.tables import (
     RegistrationRow,
     TokenRow,
 )
+from festival.storage.token_repo import issue_personal_token
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,6 @@ async def register(
     database: Database, festival: str, request: RegistrationRequest, *, now: datetime
 ) -> Registered:
     """Register once per e-mail; a second attempt returns the existing registration."""
-    token = new_token()
     try:
         async with database.writer() as db, db.begin():
             festival_id = await _festival_id(db, festival)
@@ -178,20 +177,7 @@ async def register(
                         sessions={"ranking": list(ranking)},
                     )
                 )
-            db.add(
-                TokenRow(
-                    festival_id=festival_id,
-                    role="attendee",
-                    channel=None,
-                    registration_id=row.id,
-                    hash=hash_token(token),
-                    label=f"personal link of registration {row.id}",
-                    created_at=now,
-                    expires_at=None,
-                    revoked_at=None,
-                )
-            )
-            await db.flush()
+            token = await issue_personal_token(db, row, now=now)
             await queue_welcome(db, row, now)
             await sync_invites(db, [row.id], now)
             registration = await _read(db, row.id)

@@ -153,6 +153,20 @@ class TokenRow(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # Personal links: which one of the attendee's links this is (1, then 2 after a reissue…);
+    # the secret is derived from it (see festival/access/tokens.py). None for role tokens and
+    # for personal links made before links were derived.
+    generation: Mapped[int | None]
+
+
+class InstallSecretRow(Base):
+    """A secret of this installation, made once, shared by every instance (never shown)."""
+
+    __tablename__ = "install_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
 
 
 class RankingRow(Base):

@@ -1,16 +1,35 @@
-"""Role and personal tokens: create (secret shown once), list, revoke, and check."""
+"""Role and personal tokens: create (secret shown once), list, revoke, and check.
+
+A personal link's token is derived (`festival.access.tokens.personal_token`) from the install
+secret kept here, the registration and the link's generation, so the one valid link of an
+attendee can be put in any number of mails while only its hash is stored.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from festival.access.tokens import ROLES, Grant, Role, hash_token, new_token
+from festival.access.tokens import (
+    ROLES,
+    Grant,
+    Role,
+    hash_token,
+    new_install_secret,
+    new_token,
+    personal_token,
+)
 from festival.errors import Invalid, NotFound
-from festival.storage.tables import FestivalRow, TokenRow
+from festival.storage.db import Database
+from festival.storage.mail_queue import queue_link_again
+from festival.storage.tables import FestivalRow, InstallSecretRow, RegistrationRow, TokenRow
+
+PERSONAL_LINKS = "personal-links"  # the install secret's name
 
 
 @dataclass(frozen=True)
@@ -101,3 +120,106 @@ async def grant_for(db: AsyncSession, secret: str, *, now: datetime) -> Grant | 
         return None
     role: Role = next(r for r in ROLES if r == row.role)
     return Grant(row.id, role, slug, row.channel, row.registration_id, row.expires_at)
+
+
+# -- personal links ------------------------------------------------------------------------
+
+
+async def read_install_secret(db: AsyncSession) -> str | None:
+    value: str | None = await db.scalar(
+        select(InstallSecretRow.value).where(InstallSecretRow.name == PERSONAL_LINKS)
+    )
+    return value
+
+
+async def install_secret(db: AsyncSession, *, now: datetime) -> str:
+    """The install secret, made the first time it is needed (by whichever instance is first;
+    the others then read the same)."""
+    found = await read_install_secret(db)
+    if found is not None:
+        return found
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await db.execute(
+        insert(InstallSecretRow)
+        .values(name=PERSONAL_LINKS, value=new_install_secret(), created_at=now)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    made = await read_install_secret(db)
+    assert made is not None
+    return made
+
+
+async def current_personal_token(db: AsyncSession, registration_id: int) -> str | None:
+    """The attendee's valid personal link token, or None when the registration is gone or
+    its link was made before links were derived (then `issue_personal_token`)."""
+    found = (
+        await db.execute(
+            select(RegistrationRow.created_at, func.max(TokenRow.generation))
+            .join(TokenRow, TokenRow.registration_id == RegistrationRow.id)
+            .where(RegistrationRow.id == registration_id, TokenRow.role == "attendee")
+            .where(TokenRow.revoked_at.is_(None), TokenRow.generation.is_not(None))
+            .group_by(RegistrationRow.id, RegistrationRow.created_at)
+        )
+    ).first()
+    secret = await read_install_secret(db)
+    if found is None or secret is None:
+        return None
+    registered_at, generation = found
+    if generation is None:
+        return None
+    return personal_token(secret, registration_id, registered_at, generation)
+
+
+async def issue_personal_token(
+    db: AsyncSession, registration: RegistrationRow, *, now: datetime, generation: int = 1
+) -> str:
+    """Store the `generation`-th personal link of `registration` (only its hash) and return
+    its token. Stored once, however often it is issued (its hash is unique: should two
+    instances issue it at the same moment, the second transaction fails and is tried again)."""
+    token = personal_token(
+        await install_secret(db, now=now), registration.id, registration.created_at, generation
+    )
+    if await db.scalar(select(TokenRow.id).where(TokenRow.hash == hash_token(token))) is None:
+        db.add(
+            TokenRow(
+                festival_id=registration.festival_id,
+                role="attendee",
+                channel=None,
+                registration_id=registration.id,
+                hash=hash_token(token),
+                label=f"personal link {generation} of registration {registration.id}",
+                created_at=now,
+                expires_at=None,
+                revoked_at=None,
+                generation=generation,
+            )
+        )
+        await db.flush()
+    return token
+
+
+async def reissue_personal_token(db: AsyncSession, registration_id: int, *, now: datetime) -> str:
+    """A new personal link for the attendee who asked; every earlier one is revoked."""
+    registration = await db.get(RegistrationRow, registration_id)
+    if registration is None:
+        raise NotFound("registration not found", code="registration.not_found")
+    last = await db.scalar(
+        select(func.max(TokenRow.generation)).where(TokenRow.registration_id == registration_id)
+    )
+    await db.execute(
+        update(TokenRow)
+        .where(TokenRow.registration_id == registration_id, TokenRow.role == "attendee")
+        .where(TokenRow.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return await issue_personal_token(db, registration, now=now, generation=(last or 0) + 1)
+
+
+async def new_personal_link(database: Database, registration_id: int, *, now: datetime) -> str:
+    """What the attendee's "new link" button does: a new personal link, every earlier one
+    revoked, and the link mailed to them (at most one link mail an hour, like the one
+    registering again sends: the mail carries whatever link is current when it goes out)."""
+    async with database.writer() as db, db.begin():
+        token = await reissue_personal_token(db, registration_id, now=now)
+        await queue_link_again(db, registration_id, now)
+    return token

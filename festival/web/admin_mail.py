@@ -22,7 +22,7 @@ from festival.access.tokens import Grant
 from festival.errors import Forbidden, NotFound
 from festival.mailing.maildir import StoredMail, list_mail, read_mail
 from festival.programme.model import Festival
-from festival.storage.outbox_repo import STATUSES, Failure, retry_failed, summary
+from festival.storage.outbox_repo import STATUSES, Failure, Retrying, retry_failed, summary
 from festival.storage.programme_repo import festival_id_of
 from festival.web.auth import ADMIN_COOKIE, presented_token, require
 from festival.web.errors import page_language
@@ -42,6 +42,7 @@ class OutboxPanel:
 
     counts: dict[tuple[str, str], int]  # (kind, status) -> n
     failures: list[Failure]
+    retrying: list[Retrying]  # failed for now, waiting for their next try
     mails: list[StoredMail]  # newest first
     more_mails: bool
     uses_maildir: bool  # False when mail goes out over SMTP
@@ -72,7 +73,9 @@ async def outbox_panel(request: Request, festival: Festival) -> OutboxPanel:
         else ([], False)
     )
     secret = presented_token(request, ADMIN_COOKIE)
-    return OutboxPanel(found.counts, found.failures, mails, more, uses_maildir, csrf_token(secret))
+    return OutboxPanel(
+        found.counts, found.failures, found.retrying, mails, more, uses_maildir, csrf_token(secret)
+    )
 
 
 def outbox_json(panel: OutboxPanel) -> dict[str, object]:
@@ -82,6 +85,10 @@ def outbox_json(panel: OutboxPanel) -> dict[str, object]:
             for kind in panel.kinds
         },
         "failed": [f._asdict() for f in panel.failures],
+        "retrying": [
+            {**r._asdict(), "next_attempt_at": r.next_attempt_at.isoformat()}
+            for r in panel.retrying
+        ],
         "maildir": [
             {
                 "key": m.key,

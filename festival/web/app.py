@@ -74,9 +74,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             base_url=settings.resolved_base_url,
             mail_from=settings.mail_from,
         )
-        sender = Sender(
-            db, composer, make_transport(settings.smtp_url, settings.mail_dir), the_clock
-        )
+        transport = make_transport(settings.smtp_url, settings.mail_dir)
+        # Before anything else: a transport that cannot work must say so now, not fail every
+        # message later where nobody looks.
+        transport.prepare()
+        sender = Sender(db, composer, transport, the_clock)
         bus = make_bus(settings.broker_url, namespace=settings.broker_namespace)
         log = EventLog(db)
         qa = QaService(log, bus)
@@ -111,12 +113,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/me/{token}/choice", me.me_choice, methods=["POST"]),
         Route("/me/{token}/ranking", me.me_ranking, methods=["POST"]),
         Route("/me/{token}/delete", me.me_delete, methods=["POST"]),
+        Route("/me/{token}/new-link", me.me_new_link, methods=["POST"]),
         Route("/me/{token}/data.json", me.me_data),
         Route("/calendar/{token}.ics", calendar.personal_feed),
         Route("/api/me", me.api_me, methods=["GET", "DELETE"]),
         Route("/api/me/choices/{round}", me.api_me_choice, methods=["PUT"]),
         Route("/api/me/rankings/{round}", me.api_me_ranking, methods=["PUT"]),
         Route("/api/me/export", me.api_me_export),
+        Route("/api/me/link", me.api_me_link, methods=["POST"]),
         Route("/me/{token}/questions/{channel}", qa_pages.attendee_questions),
         Route("/me/{token}/questions/{channel}", qa_pages.attendee_ask, methods=["POST"]),
         Route("/moderate", qa_pages.moderate_index),

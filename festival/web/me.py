@@ -27,6 +27,7 @@ from festival.storage.registration_repo import (
     remove_registration,
     set_ranking,
 )
+from festival.storage.token_repo import new_personal_link
 from festival.web.auth import grant_of, presented_token
 from festival.web.errors import page_language
 from festival.web.registration import form_rankings, registration_json
@@ -202,6 +203,16 @@ async def erase(state: AppState, festival: Festival, registration: Registration)
     state.sender.wake()  # promoted people are told at once
 
 
+async def me_new_link(request: Request) -> Response:
+    """The "new link" button: the link in the address stops working, the new one opens."""
+    state = app_state(request)
+    _, _, registration = await attendee_of(request, request.path_params["token"])
+    lang = page_language(request, registration.language)
+    token = await new_personal_link(state.db, registration.id, now=state.clock.now())
+    state.sender.wake()
+    return RedirectResponse(f"/me/{token}?lang={lang}&new-link=1", status_code=303)
+
+
 def _download(festival: Festival, registration: Registration) -> Response:
     body = json.dumps(registration_json(registration, festival), ensure_ascii=False, indent=2)
     return Response(
@@ -239,6 +250,16 @@ async def api_me(request: Request) -> Response:
     return JSONResponse(
         _me_json(state.clock.now(), state.settings.join_link_minutes, festival, registration)
     )
+
+
+async def api_me_link(request: Request) -> Response:
+    """A new personal link (the presented token is revoked); as the page's button."""
+    state = app_state(request)
+    _, _, registration = await attendee_of(request, presented_token(request))
+    token = await new_personal_link(state.db, registration.id, now=state.clock.now())
+    state.sender.wake()
+    base = state.settings.resolved_base_url
+    return JSONResponse({"token": token, "url": f"{base}/me/{token}"})
 
 
 async def api_me_choice(request: Request) -> Response:

@@ -71,7 +71,11 @@ def deliver(database_url: str, smtp_url: str, at: datetime = NOW) -> int:
 
 def table(output: str) -> list[str]:
     """The counts table: the header and one line per kind."""
-    return [line.rstrip() for line in output.splitlines() if not line.startswith("failed ")]
+    return [
+        line.rstrip()
+        for line in output.splitlines()
+        if not line.startswith(("failed ", "retrying "))
+    ]
 
 
 # -- festival outbox -----------------------------------------------------------------------------

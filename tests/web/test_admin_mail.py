@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from starlette.testclient import TestClient
 
 from festival.clock import FixedClock
@@ -227,9 +227,10 @@ def test_failed_messages_are_listed_with_their_last_error(
         ("welcome", "ann@example.org", 8),
         ("invite", "ann@example.org", 8),
     ]
-    assert all(f["error"].startswith("maildir: [Errno 20] Not a directory") for f in ours)
+    where = f"maildir {broken_maildir}: [Errno 20] Not a directory"
+    assert all(f["error"].startswith(where) for f in ours)
     row = page.split(f'<tr id="failed-{ours[0]["id"]}">')[1].split("</tr>")[0]
-    assert row.startswith("<td>Welkom</td><td>ann@example.org</td><td>8</td><td>maildir: ")
+    assert row.startswith("<td>Welkom</td><td>ann@example.org</td><td>8</td><td>maildir ")
     assert '<button type="submit">Mislukte berichten opnieuw versturen</button>' in page
 
 
@@ -321,3 +322,37 @@ def test_mail_paths_with_an_attendee_token_are_403(client: TestClient, method: s
     response = client.request(method, path, headers=bearer(ann["token"]))
 
     assert response.status_code == 403
+
+
+def test_a_message_waiting_for_a_retry_shows_its_reason(client: TestClient, admin: str):
+    register(client, registration("Ann", "ann@example.org"))
+    state: AppState = client.app_state["festival"]
+
+    async def failed_once() -> None:  # as the sender leaves a message after a 4xx
+        async with state.db.session() as db, db.begin():
+            await db.execute(
+                update(OutboxRow)
+                .where(OutboxRow.kind == "welcome")
+                .values(
+                    status="pending",
+                    attempts=3,
+                    last_error="SMTP 451: 4.3.0 <try again>",
+                    next_attempt_at=NOW + timedelta(minutes=1),
+                )
+            )
+
+    client.portal.call(failed_once)
+    body = outbox(client, admin)
+    page = client.get("/admin?lang=en", headers=bearer(admin))
+
+    (waiting,) = body["retrying"]
+    assert (waiting["kind"], waiting["recipient"], waiting["attempts"]) == (
+        "welcome",
+        "ann@example.org",
+        3,
+    )
+    assert waiting["error"] == "SMTP 451: 4.3.0 <try again>"
+    assert waiting["next_attempt_at"] == (NOW + timedelta(minutes=1)).isoformat()
+    assert 'id="outbox-retrying"' in page.text
+    assert "Failed, will be tried again" in page.text
+    assert "SMTP 451: 4.3.0 &lt;try again&gt;" in page.text

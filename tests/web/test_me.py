@@ -515,3 +515,45 @@ def test_a_removed_session_shows_cancelled_without_join_link(
     assert confirmed not in html
     assert "zoom.example.org/huiskamer-1" not in html
     assert "/questions/huiskamer-1" not in html
+
+
+# -- a new personal link -------------------------------------------------------------------------
+
+
+def test_the_new_link_button_revokes_the_old_link_and_opens_the_new(
+    client: TestClient, ann: dict[str, Any]
+):
+    old = ann["token"]
+    page = client.get(f"/me/{old}?lang=en")
+
+    made = client.post(f"/me/{old}/new-link?lang=en", follow_redirects=False)
+    new = made.headers["location"].split("/me/", 1)[1].split("?", 1)[0]
+    opened = client.get(made.headers["location"])
+    again = client.get(f"/me/{old}")
+    api_old = client.get("/api/me", headers=bearer(old))
+    api_new = client.get("/api/me", headers=bearer(new))
+
+    assert 'id="new-link"' in page.text
+    assert "Make a new link" in page.text
+    assert made.status_code == 303
+    assert new != old
+    assert len(new) == len(old)
+    assert opened.status_code == 200
+    assert "This is your new personal link; the old one no longer works." in opened.text
+    assert f'action="/me/{new}/new-link' in opened.text
+    assert again.status_code == 401
+    assert api_old.status_code == 401
+    assert api_new.status_code == 200
+    assert api_new.json()["email"] == "ann@example.org"
+
+
+def test_a_new_link_over_the_api(client: TestClient, ann: dict[str, Any]):
+    old = ann["token"]
+
+    made = client.post("/api/me/link", headers=bearer(old))
+    body = made.json()
+
+    assert made.status_code == 200
+    assert body["url"] == f"http://festival.test/me/{body['token']}"
+    assert client.get("/api/me", headers=bearer(old)).status_code == 401
+    assert client.get("/api/me", headers=bearer(body["token"])).status_code == 200
