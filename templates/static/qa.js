@@ -117,7 +117,8 @@ function renderOnAir() {
   }
   box.dataset.id = current.id;
   text.textContent = current.text;
-  if (asker) asker.textContent = current.asker == null ? t("qa_anonymous") : isolate(current.asker);
+  // The element is a <bdi>: the name is isolated from the speaker after it.
+  if (asker) asker.textContent = current.asker ?? t("qa_anonymous");
   if (speaker) speaker.textContent = current.speaker ? ` → ${current.speaker}` : "";
   box.hidden = false;
   box.classList.add("shown");
