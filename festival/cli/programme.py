@@ -27,6 +27,7 @@ from festival.cli.common import (
 from festival.clock import SystemClock
 from festival.config import Settings
 from festival.errors import ProgrammeError
+from festival.mailing.mime import BadAddress, envelope
 from festival.mailing.transport import MailSetupError, make_transport
 from festival.programme.changes import LoadReport
 from festival.programme.loading import check_programme_files, read_programme
@@ -165,6 +166,10 @@ def serve(
         make_transport(settings.smtp_url, settings.mail_dir).prepare()
     except (MailSetupError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
+    try:
+        envelope(settings.mail_from)
+    except BadAddress as exc:
+        raise click.ClickException(f"FESTIVAL_MAIL_FROM: {exc}") from exc
     if programme is not None:
         _apply(settings, programme, demo=demo)
     base = settings.resolved_base_url

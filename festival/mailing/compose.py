@@ -38,6 +38,7 @@ from festival.invites.calendar import (
 from festival.invites.feed import feed_links
 from festival.mailing.maildir import message_domain
 from festival.mailing.mime import BadAddress, Mail, address, envelope, write_mail
+from festival.mailing.transport import MailSetupError
 from festival.programme.model import Festival
 from festival.storage.db import Database
 from festival.storage.outbox_repo import Outgoing
@@ -94,6 +95,10 @@ class _Batch:
 
 class Composer:
     def __init__(self, db: Database, templates: Path, *, base_url: str, mail_from: str) -> None:
+        try:  # at start, not as a failure of every message
+            envelope(mail_from)
+        except BadAddress as exc:
+            raise MailSetupError(f"FESTIVAL_MAIL_FROM: {exc}") from exc
         self.db = db
         self.base_url = base_url
         self.mail_from = mail_from

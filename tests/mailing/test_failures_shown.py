@@ -9,8 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import Result
+from click.testing import CliRunner, Result
 
+from festival.cli import main
 from festival.clock import FixedClock
 from festival.config import Settings
 from festival.mailing.compose import Composer
@@ -65,6 +66,23 @@ def test_serve_refuses_to_start_without_a_usable_maildir(tmp_path: Path):
     assert line.startswith("Error: ")
     assert str(blocked / "var") in line
     assert "Not a directory" in line
+
+
+def test_serve_refuses_a_sender_address_no_server_would_take(tmp_path: Path):
+    result = CliRunner().invoke(
+        main,
+        ["serve", "--port", "1"],
+        env={
+            "FESTIVAL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'festival.db'}",
+            "FESTIVAL_VAR_DIR": str(tmp_path / "var"),
+            "FESTIVAL_MAIL_FROM": "festival at example.org",
+        },
+    )
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: FESTIVAL_MAIL_FROM: address 'festival at example.org' cannot be sent to:"
+    )
 
 
 async def test_the_service_does_not_start_without_a_usable_maildir(tmp_path: Path):
