@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -142,6 +142,8 @@ class ServerErrors:
 
         try:
             await self.app(scope, receive, sending)
+        except ClientDisconnect:
+            return  # gone before its request was read (or cut off: festival.web.server)
         except Exception as exc:
             if started:
                 raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 from asyncio import BaseTransport, TimerHandle, Transport
+from collections.abc import Callable
 from typing import Any, Final, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -19,7 +20,10 @@ from festival.config import Settings
 
 REQUEST_HEAD_SECONDS: Final = 10.0
 """A request's line and headers must arrive within this of the connection opening (or of the
-request's first byte on a kept-alive connection); then the connection is closed."""
+request's first byte on a kept-alive connection); then it is answered 408 and closed."""
+REQUEST_BODY_SECONDS: Final = 10.0
+"""A request's body (at most 64 KiB is read) must arrive within this of its headers; then the
+connection is closed."""
 KEEP_ALIVE_SECONDS: Final = 5
 """An idle kept-alive HTTP connection is closed after this (uvicorn's `timeout_keep_alive`)."""
 SEND_BUFFER_BYTES: Final = 32 * 1024
@@ -37,43 +41,56 @@ that is refused (close 1009) before it is buffered."""
 
 
 class HttpProtocol(HttpToolsProtocol):
-    """uvicorn's HTTP/1.1 protocol, plus a deadline for the request head."""
+    """uvicorn's HTTP/1.1 protocol, plus deadlines for the request head and body."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._head_deadline: TimerHandle | None = None
+        self._deadline: TimerHandle | None = None
 
     def connection_made(self, transport: Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._await_head()
+        self._expect(REQUEST_HEAD_SECONDS, self._head_too_late)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._head_arrived()
+        self._arrived()
         super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._await_head()
+        self._expect(REQUEST_HEAD_SECONDS, self._head_too_late)
 
     def on_headers_complete(self) -> None:
-        self._head_arrived()
+        self._arrived()
         super().on_headers_complete()
+        if not (self.parser.should_upgrade() and self._should_upgrade()):  # a websocket's own
+            self._expect(REQUEST_BODY_SECONDS, self._body_too_late)
 
-    def _await_head(self) -> None:
-        self._head_arrived()
-        self._head_deadline = self.loop.call_later(REQUEST_HEAD_SECONDS, self._head_too_late)
+    def on_message_complete(self) -> None:
+        self._arrived()
+        super().on_message_complete()
 
-    def _head_arrived(self) -> None:
-        if self._head_deadline is not None:
-            self._head_deadline.cancel()
-            self._head_deadline = None
+    def _expect(self, seconds: float, too_late: Callable[[], None]) -> None:
+        self._arrived()
+        self._deadline = self.loop.call_later(seconds, too_late)
+
+    def _arrived(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
 
     def _head_too_late(self) -> None:
-        self._head_deadline = None
+        self._deadline = None
         if not self.transport.is_closing():
             self.transport.write(
                 b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
             )
+            self.transport.close()
+
+    def _body_too_late(self) -> None:
+        """The app may be answering already, so no 408 of our own: the app's read of the body
+        ends (the client is gone, as far as it knows) and so does the connection."""
+        self._deadline = None
+        if not self.transport.is_closing():
             self.transport.close()
 
 

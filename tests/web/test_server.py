@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from festival.config import Settings
 from festival.web.app import create_app
-from festival.web.server import REQUEST_HEAD_SECONDS, uvicorn_options
+from festival.web.server import REQUEST_BODY_SECONDS, REQUEST_HEAD_SECONDS, uvicorn_options
 from tests.live import serve
 
 PROGRAMME = "schedules/agenda-sociaal-werk-2020.toml"
@@ -92,19 +92,27 @@ def read_until_closed(conn: socket.socket, within: float) -> bytes:
     return received
 
 
-def test_a_request_head_that_never_completes_is_closed(tmp_path: Path):
+def test_a_request_that_never_completes_is_closed(tmp_path: Path):
     env = {"FESTIVAL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'f.db'}"}
     with serve("--programme", PROGRAMME, env=env) as base:
         host, port = base.removeprefix("http://").split(":")
         with (
             socket.create_connection((host, int(port))) as silent,
             socket.create_connection((host, int(port))) as halfway,
+            socket.create_connection((host, int(port))) as no_body,
         ):
             halfway.sendall(b"GET /api/programme HTTP/1.1\r\nHost: festival.test\r\nX-Wait")
+            no_body.sendall(
+                b"POST /api/registrations HTTP/1.1\r\nHost: festival.test\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+                b'{"name": "'
+            )
             # Each is closed by the server; a read that waits longer than documented fails
             # with a timeout instead.
             answered = read_until_closed(halfway, REQUEST_HEAD_SECONDS + 5)
             silence = read_until_closed(silent, 5)
+            cut = read_until_closed(no_body, REQUEST_BODY_SECONDS + 5)
 
     assert answered.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
     assert silence.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+    assert cut == b""  # the app was reading the body: no answer, the connection ends
