@@ -9,9 +9,11 @@ import contextlib
 import json
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2
+import pytest
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed
 
@@ -35,6 +37,15 @@ def small_receive_buffer(base: str) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: the window
     sock.connect((host, int(port)))
     return sock
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[Site]:
+    # The burst of host actions is the test's tool, not its subject: a rate limit on live
+    # messages, where one is configured, must not stretch it out.
+    env = {**sqlite_env(tmp_path), "FESTIVAL_RATE_LIVE_MESSAGES": "100000/second"}
+    with start(env) as base:
+        yield Site(base, env)
 
 
 async def test_a_viewer_that_stops_reading_is_closed_with_4008_and_resumes(site: Site):

@@ -15,7 +15,6 @@ from starlette.testclient import TestClient
 from festival.clock import FixedClock
 from festival.config import Settings
 from festival.web.app import create_app
-from festival.web.channel_io import RATE_BURST
 from tests.conftest import REFERENCE
 from tests.disk import full_disk
 from tests.factories import admin_token, registration
@@ -110,7 +109,7 @@ def test_a_live_action_on_a_full_disk_gets_an_error_and_the_socket_stays(setting
         with client.websocket_connect(f"/ws/channels/show?token={token}") as socket:
             assert socket.receive_json()["type"] == "snapshot"
             disk.fill()
-            for n in range(RATE_BURST - 2):  # each event stores the whole show: pages fill
+            for n in range(12):  # each event stores the whole show (KiBs): a page or more each
                 text = f"{n} " + "x" * 190
                 socket.send_json(
                     {"type": "host", "action": "message_rooms", "text": text, "ref": n}
