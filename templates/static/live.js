@@ -1,7 +1,7 @@
 // One live channel over a websocket (docs/live-protocol.md): follows the channel, reconnects
 // by itself with growing, jittered pauses, and resumes with `since` so nothing is missed or
 // repeated. `send` resolves with the server's ack or error for that message.
-const STOP_CODES = new Set([4401, 4403, 4404]); // refused: trying again would not help
+const STOP_CODES = new Set([4400, 4401, 4403, 4404]); // refused: trying again would not help
 
 export function openChannel({ path, token, festival, onSnapshot, onEvent, onStatus }) {
   let seq = null;
