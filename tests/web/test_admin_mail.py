@@ -326,6 +326,7 @@ def test_mail_paths_with_an_attendee_token_are_403(client: TestClient, method: s
 
 def test_a_message_waiting_for_a_retry_shows_its_reason(client: TestClient, admin: str):
     register(client, registration("Ann", "ann@example.org"))
+    deliver_all(client)  # the app's own sender is done with it: nothing races the change below
     state: AppState = client.app_state["festival"]
 
     async def failed_once() -> None:  # as the sender leaves a message after a 4xx
