@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 from email.message import Message
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from festival.access.tokens import hash_token
 from festival.clock import FixedClock
 from festival.storage.db import Database
 from festival.storage.registration_repo import register
@@ -103,3 +104,35 @@ async def test_a_new_link_revokes_the_old_one_and_is_mailed(
     assert token_in(welcome) == old
     assert token_in(link_mail) == new
     assert [t.revoked_at is None for t in tokens] == [False, True]
+
+
+async def test_a_registration_from_before_derived_links_gets_one_and_loses_the_random_ones(
+    database: Database, smtp: tuple[Inbox, str]
+):
+    inbox, url = smtp
+    await load(database, REFERENCE.read_text())
+    registered = await register(database, SLUG, person(1), now=NOW)
+    async with database.session() as session, session.begin():
+        # As the store held it before the upgrade: random tokens, one per mail sent so far.
+        await session.execute(update(TokenRow).values(generation=None, hash=hash_token("old")))
+        for n in range(3):
+            session.add(
+                TokenRow(
+                    festival_id=1, role="attendee", channel=None,
+                    registration_id=registered.registration.id, hash=hash_token(f"old {n}"),
+                    label="personal link in message", created_at=NOW, expires_at=None,
+                    revoked_at=None,
+                )
+            )  # fmt: skip
+
+    await sender(database, url, FixedClock(NOW)).deliver_due()
+
+    (welcome,) = [m for m in inbox.messages if "aangemeld" in str(m["Subject"])]
+    valid = [t for t in await personal_tokens(database) if t.revoked_at is None]
+    async with database.session() as session:
+        grant = await grant_for(session, token_in(welcome), now=NOW)
+        old = await grant_for(session, "old 0", now=NOW)
+    assert len(valid) == 1
+    assert valid[0].hash == hash_token(token_in(welcome))
+    assert grant is not None
+    assert old is None
