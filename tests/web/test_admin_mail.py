@@ -357,3 +357,21 @@ def test_a_message_waiting_for_a_retry_shows_its_reason(client: TestClient, admi
     assert 'id="outbox-retrying"' in page.text
     assert "Failed, will be tried again" in page.text
     assert "SMTP 451: 4.3.0 &lt;try again&gt;" in page.text
+
+
+def test_mail_to_a_non_ascii_address_reads_back_in_the_maildir_view(
+    client: TestClient, admin: str
+):
+    register(client, registration("Zoë", "zoë@example.org"))
+    deliver_all(client)
+
+    body = outbox(client, admin)
+    (welcome,) = [m for m in body["maildir"] if m["subject"].startswith("Je bent aangemeld")]
+    page = client.get("/admin", headers=bearer(admin))
+    one = client.get(welcome["url"], headers=bearer(admin))
+
+    assert "zoë@example.org" in welcome["to"]
+    assert page.status_code == 200
+    assert "zoë@example.org" in page.text
+    assert one.status_code == 200
+    assert "zoë@example.org" in one.text
