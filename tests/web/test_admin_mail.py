@@ -359,9 +359,7 @@ def test_a_message_waiting_for_a_retry_shows_its_reason(client: TestClient, admi
     assert "SMTP 451: 4.3.0 &lt;try again&gt;" in page.text
 
 
-def test_mail_to_a_non_ascii_address_reads_back_in_the_maildir_view(
-    client: TestClient, admin: str
-):
+def test_mail_to_a_non_ascii_address_reads_back_in_the_maildir_view(client: TestClient, admin: str):
     register(client, registration("Zoë", "zoë@example.org"))
     deliver_all(client)
 
