@@ -82,6 +82,40 @@ class Settings:
         "Seconds a websocket client has to answer a keep-alive ping before the server closes "
         "the connection (code 1011); 0: wait for ever.",
     )
+    rate_registrations_per_address: str = _setting(
+        "10/minute;60/hour",
+        "Registrations (and personal links mailed again) one client address may ask for, as "
+        "`N/period` rules joined by `;` (periods: second, minute, hour, day; `N/4 seconds` "
+        "works too). Beyond them: 429 with Retry-After. Raise it for a room registering "
+        "behind one address, or for tests that register many people at once.",
+    )
+    rate_registrations_per_email: str = _setting(
+        "3/hour;10/day",
+        "The same per e-mail address, counted case-insensitively and without a `+tag` "
+        "(`anna+x@example.org` counts as `anna@example.org`).",
+    )
+    rate_live_messages: str = _setting(
+        "20/4 seconds",
+        "Live messages (ask, vote, moderate, host actions, ping) one token may send, over its "
+        "websockets and `POST …/actions` together; without a token, per connection.",
+    )
+    live_connections_per_token: int = _setting(
+        20,
+        "Live websocket connections one token may hold open at once on one instance; the "
+        "next is refused with close code 4429.",
+    )
+    rate_limits_url: str = _setting(
+        "",
+        "Where rate limits are counted. Empty: in the broker's Redis when "
+        "FESTIVAL_BROKER_URL is set (so instances share them), else in memory. "
+        "`memory://`: in memory; `redis://…`: this Redis.",
+    )
+    trusted_proxies: str = _setting(
+        "",
+        "Addresses (or networks, `10.0.0.0/8`; `*` for any) of reverse proxies whose "
+        "X-Forwarded-For names the client, comma-separated. Empty: the client is the socket's "
+        "peer and X-Forwarded-For is ignored.",
+    )
 
     def __post_init__(self) -> None:
         if self.smtp_utf8 not in SWITCH:

@@ -308,6 +308,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Deze link is niet (meer) geldig of geeft geen toegang tot deze pagina.",
         "en": "This link is not (or no longer) valid, or does not open this page.",
     },
+    # Rate limits (festival/web/limits.py); {wait} is `wait_text`.
+    "rate_limited_title": {"nl": "Even geduld", "en": "Please wait"},
+    "registration.rate_limited": {
+        "nl": "Er kwamen te veel aanmeldingen van dit adres of voor dit e-mailadres. "
+        "Probeer het over {wait} opnieuw.",
+        "en": "Too many registrations came from this address or for this e-mail address. "
+        "Please try again in {wait}.",
+    },
+    "connection.rate_limited": {
+        "nl": "Met deze link zijn al te veel vensters open; sluit er een en probeer het opnieuw.",
+        "en": "Too many windows are open with this link; close one and try again.",
+    },
     "no_festival_title": {"nl": "Nog geen programma", "en": "No programme yet"},
     "no_festival_text": {
         "nl": "Er is nog geen programma geladen. Gebruik `festival load BESTAND`.",
@@ -702,6 +714,20 @@ def duration(minutes: int, language: str) -> str:
     if rest or not hours:
         parts.append(f"{rest} {units['minute'][rest != 1]}")
     return " ".join(parts)
+
+
+_SECONDS: Final = {"nl": ("seconde", "seconden"), "en": ("second", "seconds")}
+_A_MOMENT: Final = {"nl": "een moment", "en": "a moment"}
+
+
+def wait_text(seconds: int | None, language: str) -> str:
+    """How long to wait: `45 seconden`, `2 minuten`, `1 uur` / `45 seconds`, … (None: `a
+    moment`). Up to two minutes in seconds, beyond that in whole minutes rounded up."""
+    if seconds is None:
+        return _A_MOMENT[language]
+    if seconds < 120:
+        return f"{seconds} {_SECONDS[language][seconds != 1]}"
+    return duration(-(-seconds // 60), language)
 
 
 def long_date(day: date, language: str) -> str:

@@ -26,6 +26,11 @@ POLL_SECONDS = 0.1
 STOP_SECONDS = 10.0
 
 
+MANY_REGISTRATIONS = {"FESTIVAL_RATE_REGISTRATIONS_PER_ADDRESS": "100000/minute"}
+"""For a server whose tests register many people from this one address: the default allows
+10 a minute (docs/api.md, "Rate limits"). Tests of the limit itself set their own."""
+
+
 class ServerFailed(RuntimeError):
     """`festival serve` exited, or never answered /healthz, before the test could use it."""
 
@@ -97,19 +102,23 @@ class Server:
 
 
 @contextmanager
-def serve(*args: str, env: dict[str, str], stdout: Path | None = None) -> Iterator[str]:
+def serve(
+    *args: str, env: dict[str, str], stdout: Path | None = None, stderr: Path | None = None
+) -> Iterator[str]:
     """Run `festival serve --host 127.0.0.1 --port PORT *args`; yield its base URL.
 
     The server runs in the repository root, so `--programme schedules/…` works as in the
     README. Its output goes to files, not pipes: a pipe nobody reads would fill up with
-    access logs and stall the server. Pass `stdout` to keep what it printed.
+    access logs and stall the server. Pass `stdout` (and `stderr`) to keep what it printed.
     """
-    with running(*args, env=env, stdout=stdout) as server:
+    with running(*args, env=env, stdout=stdout, stderr=stderr) as server:
         yield server.base
 
 
 @contextmanager
-def running(*args: str, env: dict[str, str], stdout: Path | None = None) -> Iterator[Server]:
+def running(
+    *args: str, env: dict[str, str], stdout: Path | None = None, stderr: Path | None = None
+) -> Iterator[Server]:
     """`serve`, yielding the process too, for tests that kill it."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -117,7 +126,7 @@ def running(*args: str, env: dict[str, str], stdout: Path | None = None) -> Iter
     command += ["--port", str(port), *args]
     with (
         open(stdout, "w+b") if stdout else tempfile.TemporaryFile() as out,
-        tempfile.TemporaryFile() as err,
+        open(stderr, "w+b") if stderr else tempfile.TemporaryFile() as err,
     ):
         process = subprocess.Popen(
             command, cwd=ROOT, env=server_environment(env), stdout=out, stderr=err

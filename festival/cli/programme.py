@@ -35,6 +35,7 @@ from festival.storage.db import Database
 from festival.storage.programme_repo import save_programme
 from festival.storage.token_repo import create_token
 from festival.web.app import create_app
+from festival.web.redact import log_config, redact_root_handlers
 from festival.web.server import uvicorn_options
 
 
@@ -170,6 +171,10 @@ def serve(
         envelope(settings.mail_from)
     except BadAddress as exc:
         raise click.ClickException(f"FESTIVAL_MAIL_FROM: {exc}") from exc
+    try:
+        app = create_app(settings)
+    except ValueError as exc:  # a setting it cannot use, e.g. a rate limit it cannot read
+        raise click.UsageError(str(exc)) from exc
     if programme is not None:
         _apply(settings, programme, demo=demo)
     base = settings.resolved_base_url
@@ -185,12 +190,16 @@ def serve(
             click.echo(f"  {role + ' console:':<22} {url}")
     click.echo("")
     _tune_gc_for_many_connections()
+    redact_root_handlers()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level="info",
         **uvicorn_options(settings),
+        log_config=log_config(),  # tokens in addresses are redacted from every line
+        # X-Forwarded-For only from FESTIVAL_TRUSTED_PROXIES, which create_app applies.
+        proxy_headers=False,
     )
 
 

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from festival.bus import make_bus
 from festival.clock import Clock, SystemClock
@@ -37,6 +38,7 @@ from festival.scheduling import Scheduler
 from festival.storage.db import Database
 from festival.storage.programme_repo import FestivalCache
 from festival.web import admin, admin_mail, calendar, errors, live, me, qa_pages
+from festival.web.limits import LimitRules, Limits
 from festival.web.programme import api_programme, programme_ics, programme_page
 from festival.web.registration import api_register, register_page
 from festival.web.show import api_show, api_show_action, show_socket
@@ -63,6 +65,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     settings = settings or Settings()
     templates_dir = settings.resolved_templates_dir
     templates = make_templates(templates_dir)
+    rules = LimitRules.from_settings(settings)  # a bad rule stops the start, not a request
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[_Lifespan]:
@@ -85,6 +88,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         hub = Hub(bus, log, _renderer_for)
         show = ShowService(log, bus, qa)
         scheduler = Scheduler(db, the_clock, on_queued=sender.wake, qa=qa, show=show, bus=bus)
+        limits = Limits.start(settings, rules)
         try:
             await db.migrate()
             await bus.start()
@@ -92,7 +96,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             sender.start()
             live_parts = Live(bus, log, qa, hub, show)
             state = AppState(
-                settings, db, the_clock, templates, sender, live_parts, FestivalCache()
+                settings, db, the_clock, templates, sender, live_parts, FestivalCache(), limits
             )
             yield {"festival": state}
         finally:
@@ -100,6 +104,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await sender.stop()
             await scheduler.stop()
             await bus.close()
+            await limits.close()
             await db.dispose()
 
     routes = [
@@ -145,11 +150,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/api/admin/outbox/retry", admin_mail.api_admin_outbox_retry, methods=["POST"]),
         Mount("/static", StaticFiles(directory=templates_dir / "static"), name="static"),
     ]
+    # The client address (rate limits, the access log) is the socket's peer, unless that peer
+    # is a proxy the settings trust: then uvicorn's middleware takes it from X-Forwarded-For.
+    proxies = (
+        [Middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)]
+        if settings.trusted_proxies
+        else []
+    )
     return Starlette(
         routes=routes,
         lifespan=lifespan,
         # Outermost of ours: an error anywhere below is answered here (see ServerErrors).
-        middleware=[Middleware(errors.ServerErrors)],
+        middleware=[Middleware(errors.ServerErrors), *proxies],
         exception_handlers={
             HTTPException: errors.http_error,
             FestivalError: errors.festival_error,

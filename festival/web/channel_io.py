@@ -4,7 +4,8 @@
 (snapshot or replay), then hand the connection to its `Listener`, which sends replies and
 events in order (events the opening covered skipped), while this task reads. Each client
 message is framed the same way: at most MAX_MESSAGE_CHARS, a JSON object in a text frame,
-within the per-connection rate, `ping` answered here; the rest goes to the channel's
+within the live message limit (per token, shared with the HTTP actions: festival/web/limits.py),
+`ping` answered here; the rest goes to the channel's
 `Handler`, whose ack or error echoes `ref`. See docs/live-protocol.md for the codes.
 """
 
@@ -12,9 +13,10 @@ from __future__ import annotations
 
 import logging
 import re
-import time
+import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -27,6 +29,8 @@ from festival.errors import FestivalError, Forbidden, Unauthenticated
 from festival.live.hub import Listener, wire
 from festival.live.qa_actions import MessageError
 from festival.storage.db import storage_trouble
+from festival.web.auth import presented_token
+from festival.web.limits import TooManyRequests, token_key
 from festival.web.requests import JsonRefused, strict_json
 from festival.web.state import app_state
 
@@ -34,19 +38,19 @@ log = logging.getLogger("festival.web")
 
 MAX_MESSAGE_CHARS: Final = 4096
 """Longest client message read; a question is at most 500 characters, so this is ample."""
-RATE_PER_SECOND: Final = 5.0
-RATE_BURST: Final = 20
-"""Client messages per connection: a burst of 20, then 5 a second; the rest get an error."""
 
 CLOSE_BAD_REQUEST: Final = 4400
 CLOSE_UNAUTHENTICATED: Final = 4401
 CLOSE_FORBIDDEN: Final = 4403
 CLOSE_NOT_FOUND: Final = 4404
+CLOSE_TOO_MANY: Final = 4429  # this token has too many live connections open
 CLOSE_TOO_SLOW: Final = 4008
 CLOSE_UNAVAILABLE: Final = 1013  # "try again later"
 
 Handler = Callable[[dict[str, Any], datetime], Awaitable[dict[str, Any]]]
 """Carries out one client message (not `ping`) at `now`; returns the ack without its ref."""
+RateCheck = Callable[[], Awaitable[None]]
+"""Counts one client message against its limit; raises TooManyRequests when over it."""
 Opening = Callable[[], Awaitable[tuple[int, list[str]]]]
 """What a new connection receives first, and the seq that brings the client to."""
 
@@ -95,6 +99,8 @@ async def refuse(websocket: WebSocket, error: FestivalError) -> None:
         code = CLOSE_FORBIDDEN
     elif isinstance(error, MessageError):
         code = CLOSE_BAD_REQUEST  # the connection's address is malformed (e.g. `since`)
+    elif isinstance(error, TooManyRequests):
+        code = CLOSE_TOO_MANY
     elif isinstance(error, BusError):
         code = CLOSE_UNAVAILABLE  # the fan-out (Redis) is down; the client retries later
     else:
@@ -112,23 +118,35 @@ async def serve_channel(
     opening: Opening,
     handle: Handler,
 ) -> None:
-    hub = app_state(websocket).live.hub
+    state = app_state(websocket)
+    hub = state.live.hub
+    secret = presented_token(websocket)
+    token = token_key(secret) if secret else None
+    try:
+        state.limits.connected(token)
+    except TooManyRequests as error:
+        await refuse(websocket, error)
+        return
     try:
         await hub.join(festival, channel, listener)
     except BusError as error:
+        state.limits.disconnected(token)
         await refuse(websocket, error)
         return
+    # Without a token, messages are counted per connection (and only in this process).
+    client = _Client(token or f"c:{uuid.uuid4().hex}", shared=token is not None)
     try:
         seq, first = await opening()
         for text in first:
             await websocket.send_text(text)
         listener.start(websocket.send_text, lambda: _close_dropped(websocket), seq)
-        await _read(websocket, listener, handle)
+        await _read(websocket, listener, handle, client)
     except WebSocketDisconnect:
         pass
     finally:
         hub.leave(festival, channel, listener)
         listener.stop()
+        state.limits.disconnected(token)
 
 
 async def _close_dropped(websocket: WebSocket) -> None:
@@ -137,8 +155,12 @@ async def _close_dropped(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_TOO_SLOW, reason="resume with since")
 
 
-async def _read(websocket: WebSocket, listener: Listener, handle: Handler) -> None:
-    bucket = _Bucket()
+async def _read(websocket: WebSocket, listener: Listener, handle: Handler, client: _Client) -> None:
+    state = app_state(websocket)
+
+    def check_rate() -> Awaitable[None]:
+        return state.limits.check_message(client.key, shared=client.shared)
+
     while True:
         frame = await websocket.receive()
         if frame["type"] == "websocket.disconnect":
@@ -148,12 +170,12 @@ async def _read(websocket: WebSocket, listener: Listener, handle: Handler) -> No
             refused = MessageError("message.binary", "send messages as JSON in text frames")
             listener.offer(0, wire(error_message(refused)))
             continue
-        reply = await answer_message(text, bucket, handle, app_state(websocket).clock)
+        reply = await answer_message(text, check_rate, handle, state.clock)
         listener.offer(0, wire(reply))
 
 
 async def answer_message(
-    text: str, bucket: _Bucket, handle: Handler, clock: Clock
+    text: str, check_rate: RateCheck, handle: Handler, clock: Clock
 ) -> dict[str, Any]:
     """The answer to one text frame: `pong`, or the handler's ack, or an `error` with a
     documented code; never an exception (tests/live_qa/test_parser.py tries any input)."""
@@ -170,11 +192,7 @@ async def answer_message(
         if not isinstance(message, dict):
             raise MessageError("message.invalid_json", "a message must be a JSON object")
         ref = message.get("ref")
-        if not bucket.take():
-            raise MessageError(
-                "message.rate_limited",
-                f"too many messages: at most {RATE_BURST} at once and {RATE_PER_SECOND:g} a second",
-            )
+        await check_rate()
         now = clock.now()
         if message.get("type") == "ping":
             return with_ref({"type": "pong", "server_time": now.isoformat()}, ref)
@@ -192,20 +210,9 @@ async def answer_message(
         return error_message(FestivalError("internal error", code="internal"), ref)
 
 
-class _Bucket:
-    """Per-connection rate limit: `burst` messages at once, refilled at `rate` a second."""
+@dataclass(frozen=True)
+class _Client:
+    """What a connection's messages are counted under (see `Limits.check_message`)."""
 
-    def __init__(self, rate: float = RATE_PER_SECOND, burst: int = RATE_BURST) -> None:
-        self.rate = rate
-        self.burst = burst
-        self.tokens = float(burst)
-        self.at = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens < 1:
-            return False
-        self.tokens -= 1
-        return True
+    key: str
+    shared: bool

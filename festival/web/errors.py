@@ -7,6 +7,7 @@ sees a generic code, and its connection stays usable for the next request.
 from __future__ import annotations
 
 import logging
+import math
 
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
@@ -21,7 +22,7 @@ from festival.errors import (
     StorageUnavailable,
     Unauthenticated,
 )
-from festival.i18n import pick_language, translate
+from festival.i18n import LANGUAGES, MESSAGES, pick_language, translate, wait_text
 from festival.live.qa_actions import MessageError
 from festival.qa import QaError, RateLimited
 from festival.storage.db import storage_trouble
@@ -78,6 +79,8 @@ async def festival_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, StorageUnavailable):
         return _unavailable(request, exc)
     status = getattr(exc, "status", None) or _STATUS.get(type(exc), 400)
+    if status == 429:
+        return _too_many(request, exc)
     if wants_json(request):
         body: dict[str, object] = {"error": {"code": exc.code, "message": exc.message}}
         if isinstance(exc, Invalid):
@@ -103,6 +106,43 @@ def _unavailable(request: Request, exc: StorageUnavailable) -> Response:
     page = _page(request, 503, "unavailable_title", "unavailable_text")
     page.headers.update(headers)
     return page
+
+
+def _too_many(request: Request, exc: FestivalError) -> Response:
+    """429 (a rate limit): when to try again, in the header and in words, Dutch or English."""
+    retry_after = getattr(exc, "retry_after", None)
+    seconds = max(1, math.ceil(retry_after.total_seconds())) if retry_after else None
+    headers = {"Retry-After": str(seconds)} if seconds else {}
+    json_wanted = wants_json(request)
+    lang = request_language(request, "en" if json_wanted else "nl")
+    # {n}: the seconds (as the Q&A's own texts have it), {wait}: the same in words.
+    wait = wait_text(seconds, lang)
+    known = exc.code in MESSAGES
+    text = translate(exc.code, lang, n=seconds or "?", wait=wait) if known else exc.message
+    if json_wanted:
+        error: dict[str, object] = {"code": exc.code, "message": text}
+        if seconds:
+            error["retry_after"] = seconds
+        return JSONResponse({"error": error}, status_code=429, headers=headers)
+    return app_state(request).templates.TemplateResponse(
+        request,
+        "error.html",
+        {"lang": lang, "title_key": "rate_limited_title", "text": text, "status": 429},
+        status_code=429,
+        headers=headers,
+    )
+
+
+def request_language(request: Request, default: str) -> str:
+    """`?lang=`, the remembered choice, then the first language of Accept-Language we speak."""
+    chosen = request.query_params.get("lang") or request.cookies.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in LANGUAGES:
+            return tag
+    return default
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

@@ -27,6 +27,7 @@ from festival.programme.model import Festival
 from festival.storage.registration_repo import read_registration
 from festival.web.auth import grant_of, presented_token
 from festival.web.channel_io import refuse, serve_channel, since_of, with_ref
+from festival.web.limits import caller_key
 from festival.web.programme import current_festival
 from festival.web.requests import read_json_object
 from festival.web.state import app_state
@@ -166,8 +167,10 @@ async def api_channel_action(request: Request) -> Response:
     """POST /api/channels/CHANNEL/actions with one client message (ask, vote, moderate)."""
     channel = await channel_of(request)
     viewer = await _viewer(request, channel.festival, channel.info)
-    message = await read_json_object(request)
     state = app_state(request)
+    # The same limit as the websocket's messages, counted together with them.
+    await state.limits.check_message(caller_key(request, presented_token(request)))
+    message = await read_json_object(request)
     done = await perform(
         state.live.qa, channel.festival.slug, channel.info, viewer, message, state.clock.now()
     )

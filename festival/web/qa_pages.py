@@ -22,8 +22,15 @@ from festival.live.qa_actions import Viewer, perform
 from festival.live.qa_views import AUDIENCE, MODERATOR, qa_snapshot
 from festival.programme.model import Festival
 from festival.qa import MAX_TEXT, ErrorCode
-from festival.web.auth import grant_of, presented_token
+from festival.web.auth import (
+    MODERATE_COOKIE,
+    from_address,
+    grant_of,
+    into_cookie,
+    presented_token,
+)
 from festival.web.errors import page_language
+from festival.web.limits import TooManyRequests, token_key
 from festival.web.live import Channel, channel_of, viewer_for
 from festival.web.me import attendee_of
 from festival.web.programme import current_festival
@@ -33,6 +40,7 @@ from festival.web.state import app_state
 ERROR_CODES = (
     *(code.value for code in ErrorCode),
     "message.rate_limited",
+    "connection.rate_limited",
     "message.too_large",
     "auth.forbidden",
     "connection.lost",
@@ -168,6 +176,8 @@ async def attendee_ask(request: Request) -> Response:
     state = app_state(request)
     lang = page_language(request, registration.language)
     try:
+        # A form post is a live message like any other: the same limit, counted together.
+        await state.limits.check_message(token_key(token))
         await perform(
             state.live.qa, festival.slug, channel.info, viewer, message, state.clock.now()
         )
@@ -184,9 +194,15 @@ async def attendee_ask(request: Request) -> Response:
                 "error": error,
                 "error_text": _error_text_of(error, lang),
             },
-            status_code=422 if not isinstance(error, Forbidden) else 403,
+            status_code=_status_of(error),
         )
     return RedirectResponse(f"{request.url.path}?asked=1&lang={lang}", status_code=303)
+
+
+def _status_of(error: FestivalError) -> int:
+    if isinstance(error, TooManyRequests):
+        return 429
+    return 403 if isinstance(error, Forbidden) else 422
 
 
 def _error_text_of(error: FestivalError, lang: str) -> str:
@@ -197,7 +213,7 @@ def _error_text_of(error: FestivalError, lang: str) -> str:
 
 async def moderate_index(request: Request) -> Response:
     """/moderate?token=…: the channels this token may moderate."""
-    secret = presented_token(request)
+    secret = presented_token(request, MODERATE_COOKIE)
     grant = await grant_of(request, secret)
     state = app_state(request)
     festival = await current_festival(request)
@@ -208,27 +224,43 @@ async def moderate_index(request: Request) -> Response:
     ]
     if not allowed:
         raise Forbidden("this token may not moderate any channel")
-    if len(allowed) == 1:
-        return RedirectResponse(f"/moderate/{allowed[0].id}?token={secret}", status_code=303)
+    if from_address(request):
+        return into_cookie(request, MODERATE_COOKIE, "/moderate")
     lang = page_language(request, festival.language)
-    return state.templates.TemplateResponse(
-        request,
-        "qa/moderate_index.html",
-        {"festival": festival, "channels": allowed, "token": secret, "lang": lang},
+    if len(allowed) == 1:
+        return RedirectResponse(f"/moderate/{allowed[0].id}?lang={lang}", status_code=303)
+    return _private(
+        state.templates.TemplateResponse(
+            request,
+            "qa/moderate_index.html",
+            {"festival": festival, "channels": allowed, "lang": lang},
+        )
     )
 
 
 async def moderate_page(request: Request) -> Response:
     channel = await channel_of(request)
-    secret = presented_token(request)
+    secret = presented_token(request, MODERATE_COOKIE)
     viewer = await viewer_for(request, channel.festival, channel.info, secret)
     if viewer.role != MODERATOR:
         raise Forbidden(f"this token may not moderate {channel.info.id!r}")
+    if from_address(request):
+        return into_cookie(request, MODERATE_COOKIE, "/moderate")
     lang = page_language(request, channel.festival.language)
+    # The page hands the token to qa.js, which connects with it (a websocket to
+    # /ws/channels/… does not get the /moderate cookie).
     page = await _page(request, channel, viewer, lang, secret)
-    return app_state(request).templates.TemplateResponse(
-        request, "qa/moderate.html", {"page": page, "lang": lang}
+    return _private(
+        app_state(request).templates.TemplateResponse(
+            request, "qa/moderate.html", {"page": page, "lang": lang}
+        )
     )
+
+
+def _private(response: Response) -> Response:
+    """A console page holds its token: no cache, shared or the browser's, keeps a copy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 async def overlay_page(request: Request) -> Response:

@@ -1,4 +1,9 @@
-"""Registering: `POST /api/registrations` and the /register page (works without JavaScript)."""
+"""Registering: `POST /api/registrations` and the /register page (works without JavaScript).
+
+Both count against the registration limits (festival/web/limits.py): every attempt per client
+address, every valid one per mailbox, including a second registration, which mails the
+personal link again.
+"""
 
 from __future__ import annotations
 
@@ -50,9 +55,11 @@ def _choice_json(
 async def api_register(request: Request) -> Response:
     state = app_state(request)
     festival = await current_festival(request)
+    await state.limits.check_address(request)
     data = await read_json_object(request)
     now = state.clock.now()
     wanted = validate_registration(festival, data, now=now, smtputf8=state.settings.mail_smtputf8)
+    await state.limits.check_email(wanted.email)
     done = await register(state.db, festival.slug, wanted, now=now)
     state.sender.wake()
     if not done.created:
@@ -115,6 +122,8 @@ async def register_page(request: Request) -> Response:
     lang = page_language(request, festival.language)
     if request.method == "GET":
         return await _page(request, festival, lang)
+    state = app_state(request)
+    await state.limits.check_address(request)
     form = await request.form(max_files=0, max_fields=50, max_part_size=64 * 1024)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     data: dict[str, Any] = {
@@ -132,7 +141,6 @@ async def register_page(request: Request) -> Response:
         data["rankings"] = rankings
     if values.get("mode"):
         data["mode"] = values["mode"]
-    state = app_state(request)
     now = state.clock.now()
     try:
         wanted = validate_registration(
@@ -140,6 +148,7 @@ async def register_page(request: Request) -> Response:
         )
     except Invalid as exc:
         return await _page(request, festival, lang, 422, values=values, errors=exc.errors)
+    await state.limits.check_email(wanted.email)
     done = await register(state.db, festival.slug, wanted, now=now)
     state.sender.wake()
     if not done.created:

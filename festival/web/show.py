@@ -27,6 +27,7 @@ from festival.live.show_views import HOST, PRESENTER, PUBLIC, show_event_message
 from festival.programme.model import Festival
 from festival.web.auth import grant_of, presented_token
 from festival.web.channel_io import refuse, serve_channel, since_of
+from festival.web.limits import caller_key
 from festival.web.programme import current_festival
 from festival.web.requests import read_json_object
 from festival.web.state import app_state
@@ -40,9 +41,12 @@ class ShowViewer:
     actor: str = ""
 
 
-async def show_viewer(conn: HTTPConnection, festival: Festival) -> ShowViewer:
-    """Who the token says the client is; no token is the public, read-only view."""
-    secret = presented_token(conn)
+async def show_viewer(
+    conn: HTTPConnection, festival: Festival, secret: str | None = None
+) -> ShowViewer:
+    """Who the token (`secret`, else the presented one) says the client is; no token is the
+    public, read-only view."""
+    secret = presented_token(conn) if secret is None else secret
     if not secret:
         return ShowViewer(PUBLIC)
     grant = await grant_of(conn, secret)
@@ -55,10 +59,11 @@ async def show_viewer(conn: HTTPConnection, festival: Festival) -> ShowViewer:
     return ShowViewer(PUBLIC)
 
 
-async def show_festival(conn: HTTPConnection) -> Festival:
-    """`?festival=SLUG`, else the presented token's festival, else the current one: a console
-    link made with `festival token create` opens its own festival's show."""
-    secret = presented_token(conn)
+async def show_festival(conn: HTTPConnection, secret: str | None = None) -> Festival:
+    """`?festival=SLUG`, else the token's (`secret`, else the presented one) festival, else
+    the current one: a console link made with `festival token create` opens its own
+    festival's show."""
+    secret = presented_token(conn) if secret is None else secret
     if secret and "festival" not in conn.query_params:
         grant = await grant_of(conn, secret)
         state = app_state(conn)
@@ -135,8 +140,10 @@ async def api_show_action(request: Request) -> Response:
     viewer = await show_viewer(request, festival)
     if viewer.role != HOST:
         raise Forbidden("host actions need a host token")
-    message = await read_json_object(request)
     state = app_state(request)
+    # The same limit as the websocket's messages, counted together with them.
+    await state.limits.check_message(caller_key(request, presented_token(request)))
+    message = await read_json_object(request)
     stored = await perform_host(
         state.live.show, festival, viewer.role, viewer.actor, message, state.clock.now()
     )

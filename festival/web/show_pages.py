@@ -1,8 +1,9 @@
 """The host console (`/host`) and the presenter view (`/presenter`), opened with role tokens.
 
 The pages are rendered with the show as it stands; their scripts then follow the `show`
-channel with the same token, so they stay current without reloading. The host console needs
-a host (or admin) token; the presenter view a presenter, host or admin token.
+channel with the same token, so they stay current without reloading. The link's `?token=`
+moves into a cookie for the page's path at once (see festival/web/auth.py). The host console
+needs a host (or admin) token; the presenter view a presenter, host or admin token.
 """
 
 from __future__ import annotations
@@ -25,7 +26,13 @@ from festival.runofshow import (
     ShowErrorCode,
     round_cues,
 )
-from festival.web.auth import presented_token
+from festival.web.auth import (
+    HOST_COOKIE,
+    PRESENTER_COOKIE,
+    from_address,
+    into_cookie,
+    presented_token,
+)
 from festival.web.errors import page_language
 from festival.web.show import show_festival, show_viewer
 from festival.web.state import app_state
@@ -38,6 +45,7 @@ class ShowPage:
     festival: Festival
     lang: str
     show: Show
+    token: str = ""  # for the script's websocket; never put in a link
     max_message: int = MAX_MESSAGE_CHARS
     closing_minutes: int = CLOSING_SOON.seconds // 60
     # The rules' refusals in the page's language; other errors show the server's message.
@@ -50,23 +58,30 @@ class ShowPage:
         return [(r, round_cues(r)) for r in self.festival.rounds if not r.cancelled]
 
 
-async def _page(request: Request, template: str, *, need_host: bool) -> Response:
+async def _page(request: Request, template: str, cookie: str, *, need_host: bool) -> Response:
     state = app_state(request)
-    if not presented_token(request):
+    secret = presented_token(request, cookie)
+    if not secret:
         raise Unauthenticated("this page opens with the link of a role token")
-    festival = await show_festival(request)
-    viewer = await show_viewer(request, festival)
+    festival = await show_festival(request, secret)
+    viewer = await show_viewer(request, festival, secret)
     if viewer.role == PUBLIC or (need_host and viewer.role != HOST):
         raise Forbidden("this token does not open this page")
+    if from_address(request):
+        return into_cookie(request, cookie, request.url.path)
     _, show = await state.live.show.state(festival)
     lang = page_language(request, festival.language)
-    page = ShowPage(festival, lang, show)
-    return state.templates.TemplateResponse(request, template, {"page": page, "lang": lang})
+    # The script follows the show channel with the token from the page (a websocket to
+    # /ws/channels/show does not get the console's cookie).
+    page = ShowPage(festival, lang, show, token=secret)
+    response = state.templates.TemplateResponse(request, template, {"page": page, "lang": lang})
+    response.headers["Cache-Control"] = "no-store"  # the page holds the token
+    return response
 
 
 async def host_page(request: Request) -> Response:
-    return await _page(request, "show/host.html", need_host=True)
+    return await _page(request, "show/host.html", HOST_COOKIE, need_host=True)
 
 
 async def presenter_page(request: Request) -> Response:
-    return await _page(request, "show/presenter.html", need_host=False)
+    return await _page(request, "show/presenter.html", PRESENTER_COOKIE, need_host=False)

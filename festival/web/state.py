@@ -17,6 +17,7 @@ from festival.live.show_service import ShowService
 from festival.mailing.sender import Sender
 from festival.storage.db import Database
 from festival.storage.programme_repo import FestivalCache
+from festival.web.limits import Limits
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class AppState:
     sender: Sender
     live: Live
     festivals: FestivalCache  # read through it: every page and live connection needs one
+    limits: Limits
 
 
 def app_state(conn: HTTPConnection) -> AppState:

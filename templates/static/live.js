@@ -2,6 +2,8 @@
 // by itself with growing, jittered pauses, and resumes with `since` so nothing is missed or
 // repeated. `send` resolves with the server's ack or error for that message.
 const STOP_CODES = new Set([4400, 4401, 4403, 4404]); // refused: trying again would not help
+const TOO_MANY = 4429; // this link has too many windows open: try again only after a while
+const LONGEST_PAUSE_MS = 15000;
 
 export function openChannel({ path, token, festival, onSnapshot, onEvent, onStatus }) {
   let seq = null;
@@ -51,7 +53,8 @@ export function openChannel({ path, token, festival, onSnapshot, onEvent, onStat
         return;
       }
       onStatus?.("reconnecting", closing);
-      const pause = Math.min(15000, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      if (closing.code === TOO_MANY) attempt = Math.max(attempt, 5); // straight to the longest
+      const pause = Math.min(LONGEST_PAUSE_MS, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
       attempt += 1;
       setTimeout(connect, pause);
     });

@@ -6,7 +6,8 @@ import { clockTime, countdown, current, duration, follow, phase, project, remain
 const root = document.getElementById("host");
 const zone = root.dataset.showZone;
 const lang = root.dataset.lang;
-const token = new URLSearchParams(location.search).get("token") || "";
+// From the page, not the address: the token moved into a cookie when the console opened.
+const token = root.dataset.token || "";
 const $ = (id) => document.getElementById(id);
 const span = (a, b) => (a === null ? "" : `${clockTime(a, zone, lang)}–${b === null ? "" : clockTime(b, zone, lang)}`);
 

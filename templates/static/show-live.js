@@ -169,7 +169,8 @@ export function follow({ token = "", festival = "", onShow = () => {}, onReply =
       }
       pending.clear();
       if (closed.code === 4401 || closed.code === 4403) return; // the token will not do
-      setTimeout(connect, 1000);
+      // 4429: this link has too many windows open; ask again only after a while.
+      setTimeout(connect, closed.code === 4429 ? 15000 : 1000);
     });
   };
   connect();

@@ -4,7 +4,8 @@
 import { countdown, current, follow, phase, remaining, upcoming } from "/static/show-live.js";
 
 const root = document.getElementById("presenter");
-const token = new URLSearchParams(location.search).get("token") || "";
+// From the page, not the address: the token moved into a cookie when the console opened.
+const token = root.dataset.token || "";
 const $ = (id) => document.getElementById(id);
 
 function draw() {

@@ -20,7 +20,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from tests.conftest import REFERENCE
-from tests.live import ROOT, serve, server_environment
+from tests.live import MANY_REGISTRATIONS, ROOT, serve, server_environment
 
 Message = dict[str, Any]
 WAIT = 10.0  # seconds a test waits for a message before it fails
@@ -158,6 +158,7 @@ def sqlite_env(folder: Path) -> dict[str, str]:
     return {
         "FESTIVAL_DATABASE_URL": f"sqlite+aiosqlite:///{folder / 'festival.db'}",
         "FESTIVAL_VAR_DIR": str(folder),
+        **MANY_REGISTRATIONS,  # a module's tests share one server and register dozens
     }
 
 

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from festival.bus import InProcessBus
 from festival.clock import FixedClock
+from festival.config import Settings
 from festival.live.channels import qa_channels
 from festival.live.log import EventLog
 from festival.live.qa_actions import Viewer, perform
@@ -37,7 +38,8 @@ from festival.programme.model import Festival
 from festival.qa import open_qa
 from festival.storage.db import Database
 from festival.storage.programme_repo import save_programme
-from festival.web.channel_io import Handler, _Bucket, answer_message
+from festival.web.channel_io import Handler, answer_message
+from festival.web.limits import LimitRules, Limits
 from tests.conftest import REFERENCE, ROOT
 
 NOW = datetime(2020, 11, 19, 12, 45, tzinfo=UTC)
@@ -63,6 +65,7 @@ def documented_codes() -> set[str]:
 class Channels:
     loop: asyncio.AbstractEventLoop
     handlers: dict[str, Handler]
+    limits: Limits
 
 
 async def _parts(db: Database) -> tuple[Festival, QaService, ShowService, InProcessBus]:
@@ -104,9 +107,14 @@ def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
         "moderator": qa_handler(Viewer(MODERATOR, "moderator#1")),
         "host": host,
     }
+    # The message limit counts every frame, as on a socket; set high, so the examples reach
+    # the handlers instead of all being refused as too many.
+    generous = Settings(rate_live_messages="1000000/second")
+    limits = Limits.start(generous, LimitRules.from_settings(generous))
     try:
-        yield Channels(loop, handlers)
+        yield Channels(loop, handlers, limits)
     finally:
+        loop.run_until_complete(limits.close())
         loop.run_until_complete(bus.close())
         loop.run_until_complete(db.dispose())
         loop.close()
@@ -158,7 +166,12 @@ frames = st.one_of(
 @given(frame=frames, who=st.sampled_from(["attendee", "moderator", "host"]))
 def test_any_frame_gets_a_documented_answer(channels: Channels, frame: str, who: str):
     answer = channels.loop.run_until_complete(
-        answer_message(frame, _Bucket(), channels.handlers[who], FixedClock(NOW))
+        answer_message(
+            frame,
+            lambda: channels.limits.check_message(who, shared=False),
+            channels.handlers[who],
+            FixedClock(NOW),
+        )
     )
 
     assert answer["type"] in {"ack", "error", "pong"}

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx2
 
 from tests.conftest import REFERENCE
-from tests.live import serve
+from tests.live import MANY_REGISTRATIONS, serve
 
 PEOPLE = 500
 PLACES = 25
@@ -49,7 +49,11 @@ async def register_everyone(base: str) -> list[httpx2.Response]:
 def test_500_at_once_for_25_places_confirms_exactly_25_and_queues_the_rest_in_order(
     database_url: str, tmp_path: Path
 ):
-    env = {"FESTIVAL_DATABASE_URL": database_url, "FESTIVAL_VAR_DIR": str(tmp_path)}
+    env = {
+        "FESTIVAL_DATABASE_URL": database_url,
+        "FESTIVAL_VAR_DIR": str(tmp_path),
+        **MANY_REGISTRATIONS,  # 500 from one address, on purpose
+    }
 
     with serve("--programme", str(small_festival(tmp_path)), "--demo", env=env) as base:
         responses = asyncio.run(register_everyone(base))

@@ -1,0 +1,269 @@
+"""Rate limits: how often one client may register, act live or connect.
+
+- Registrations (and the personal link mailed again to someone who registers twice): per
+  client address and per mailbox (`anna+x@example.org` is `anna@example.org`).
+- Live messages (ask, vote, moderate, host actions, ping): per token, over its websockets and
+  the HTTP action endpoints together, so one rule holds however a client talks to us; without
+  a token, per websocket connection (or per address over HTTP).
+- Live connections: per token, at once.
+
+The rules come from Settings (`10/minute;60/hour`, the `limits` library's notation) and are
+checked when the app is built, so a bad value stops `festival serve` at start. Counting uses
+`limits`' moving windows: in memory, or in Redis when one is configured so that several
+instances share the counts. Open connections are counted per instance: a socket lives in one
+process, and a count left in Redis by an instance that died would lock its tokens out.
+
+Keys are digests: neither addresses nor tokens are written to Redis as they are. When the
+counting store cannot be reached, requests are let through (and a warning logged) rather
+than every attendee being refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Final
+from urllib.parse import urlsplit
+
+from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from redis.asyncio import ConnectionPool
+from starlette.requests import HTTPConnection
+
+from festival.config import ENV_PREFIX, Settings
+from festival.errors import FestivalError
+
+log = logging.getLogger("festival.web.limits")
+
+MEMORY: Final = "memory://"
+REDIS_SCHEMES: Final = ("redis", "rediss")
+REDIS_TIMEOUT_SECONDS: Final = 2.0
+"""A counting store that does not answer within this lets the request through."""
+
+
+class TooManyRequests(FestivalError):
+    """Over a rate limit: HTTP 429 with Retry-After, or a websocket `error` (close 4429 for a
+    connection refused). `retry_after` is how long until the next attempt can succeed, when
+    that is known."""
+
+    status = 429
+
+    def __init__(self, code: str, message: str, retry_after: timedelta | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+def _rules(name: str, value: str) -> tuple[RateLimitItem, ...]:
+    setting = f"{ENV_PREFIX}{name.upper()}"
+    try:
+        items = tuple(parse_many(value))
+    except ValueError:
+        raise ValueError(
+            f"{setting} must be rules like `10/minute;60/hour`, got {value!r}"
+        ) from None
+    if any(item.amount < 1 for item in items):
+        raise ValueError(f"{setting} must allow at least 1 in each period, got {value!r}")
+    return items
+
+
+@dataclass(frozen=True)
+class LimitRules:
+    """The numbers, parsed from Settings (see the README's settings table)."""
+
+    per_address: tuple[RateLimitItem, ...]
+    per_email: tuple[RateLimitItem, ...]
+    live_messages: tuple[RateLimitItem, ...]
+    connections_per_token: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LimitRules:
+        if settings.live_connections_per_token < 1:
+            raise ValueError(f"{ENV_PREFIX}LIVE_CONNECTIONS_PER_TOKEN must be at least 1")
+        return cls(
+            _rules("rate_registrations_per_address", settings.rate_registrations_per_address),
+            _rules("rate_registrations_per_email", settings.rate_registrations_per_email),
+            _rules("rate_live_messages", settings.rate_live_messages),
+            settings.live_connections_per_token,
+        )
+
+
+def _said(items: tuple[RateLimitItem, ...]) -> str:
+    """`10 a minute and 60 an hour`, for error messages."""
+    return " and ".join(
+        f"{item.amount} per {item.multiples} {item.GRANULARITY.name}s"
+        if item.multiples > 1
+        else f"{item.amount} per {item.GRANULARITY.name}"
+        for item in items
+    )
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:32]
+
+
+def client_address(conn: HTTPConnection) -> str:
+    """The socket's peer; behind a proxy listed in FESTIVAL_TRUSTED_PROXIES the client it
+    names (the app then runs behind uvicorn's proxy-headers middleware, see `create_app`)."""
+    return conn.client.host if conn.client else "unknown"
+
+
+def mailbox(address: str) -> str:
+    """The mailbox an address delivers to, for counting: case-insensitive, `+tag` dropped."""
+    local, at, domain = address.strip().casefold().rpartition("@")
+    if not at:
+        return domain
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def token_key(secret: str) -> str:
+    """What a token's live messages and connections are counted under."""
+    return f"t:{_digest(secret)}"
+
+
+def caller_key(conn: HTTPConnection, secret: str) -> str:
+    """What an HTTP action is counted under: its token, else its client address."""
+    return token_key(secret) if secret else f"a:{_digest(client_address(conn))}"
+
+
+class Limits:
+    """The rules applied: `check_…` raise TooManyRequests, or count the attempt and return."""
+
+    def __init__(
+        self,
+        rules: LimitRules,
+        shared: MemoryStorage | RedisStorage,
+        *,
+        pool: ConnectionPool | None = None,
+    ) -> None:
+        self.rules = rules
+        self._shared_storage = shared
+        self._shared = MovingWindowRateLimiter(shared)
+        # What only this process can see (one websocket without a token) is counted here,
+        # even when Redis holds the rest: no round trip for a key nobody else shares.
+        self._local_storage = shared if isinstance(shared, MemoryStorage) else MemoryStorage()
+        self._local = MovingWindowRateLimiter(self._local_storage)
+        self._pool = pool
+        self._open: Counter[str] = Counter()
+
+    @classmethod
+    def start(cls, settings: Settings, rules: LimitRules) -> Limits:
+        url = settings.rate_limits_url or settings.broker_url or MEMORY
+        if url == MEMORY:
+            return cls(rules, MemoryStorage())
+        scheme = urlsplit(url).scheme
+        if scheme not in REDIS_SCHEMES:
+            # Only the scheme is echoed: the rest of the URL may hold a password.
+            raise ValueError(
+                f"{ENV_PREFIX}RATE_LIMITS_URL must be memory://, redis:// or rediss://, "
+                f"not {scheme!r}"
+            )
+        pool = ConnectionPool.from_url(
+            url,
+            socket_timeout=REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        )
+        storage = RedisStorage(
+            url,
+            implementation="redispy",
+            wrap_exceptions=True,
+            key_prefix=f"{settings.broker_namespace}limits",
+            # limits documents connection_pool, but types its options as scalars only.
+            connection_pool=pool,  # type: ignore[arg-type]
+        )
+        return cls(rules, storage, pool=pool)
+
+    async def close(self) -> None:
+        for storage in {self._shared_storage, self._local_storage}:
+            if isinstance(storage, MemoryStorage) and storage.timer is not None:
+                storage.timer.cancel()  # its expiry sweep; nothing is left to expire
+        if self._pool is not None:
+            await self._pool.aclose()
+
+    # --- registrations -------------------------------------------------------------------
+
+    async def check_address(self, conn: HTTPConnection) -> None:
+        """One more registration (or link mailed again) from this client address."""
+        wait = await self._hit(
+            self._shared, self.rules.per_address, "address", _digest(client_address(conn))
+        )
+        if wait is not None:
+            raise TooManyRequests(
+                "registration.rate_limited",
+                f"too many registrations from this address: at most "
+                f"{_said(self.rules.per_address)}",
+                wait,
+            )
+
+    async def check_email(self, address: str) -> None:
+        """One more registration (or link mailed again) for this mailbox."""
+        wait = await self._hit(
+            self._shared, self.rules.per_email, "email", _digest(mailbox(address))
+        )
+        if wait is not None:
+            raise TooManyRequests(
+                "registration.rate_limited",
+                f"too many registrations for this e-mail address: at most "
+                f"{_said(self.rules.per_email)}",
+                wait,
+            )
+
+    # --- live ----------------------------------------------------------------------------
+
+    async def check_message(self, key: str, *, shared: bool = True) -> None:
+        """One more live message under `key` (`token_key`, or a connection's own key with
+        `shared=False`)."""
+        limiter = self._shared if shared else self._local
+        wait = await self._hit(limiter, self.rules.live_messages, "live", key)
+        if wait is not None:
+            raise TooManyRequests(
+                "message.rate_limited",
+                f"too many messages: at most {_said(self.rules.live_messages)}",
+                wait,
+            )
+
+    def connected(self, key: str | None) -> None:
+        """Count an opening connection of a token (None: no token, not counted)."""
+        if key is None:
+            return
+        if self._open[key] >= self.rules.connections_per_token:
+            raise TooManyRequests(
+                "connection.rate_limited",
+                f"this token already has {self.rules.connections_per_token} live connections "
+                "open; close one first",
+            )
+        self._open[key] += 1
+
+    def disconnected(self, key: str | None) -> None:
+        if key is None:
+            return
+        self._open[key] -= 1
+        if self._open[key] <= 0:
+            del self._open[key]
+
+    # --- counting ------------------------------------------------------------------------
+
+    async def _hit(
+        self,
+        limiter: MovingWindowRateLimiter,
+        items: tuple[RateLimitItem, ...],
+        scope: str,
+        key: str,
+    ) -> timedelta | None:
+        """Count one hit against every rule; the wait until the first full one has room, or
+        None when all had room. Each hit is atomic in the store (no test-then-hit race)."""
+        try:
+            for item in items:
+                if not await limiter.hit(item, scope, key):
+                    stats = await limiter.get_window_stats(item, scope, key)
+                    seconds = max(1, math.ceil(stats.reset_time - time.time()))
+                    return timedelta(seconds=seconds)
+        except StorageError as error:
+            log.warning("rate limits not counted, letting the request through: %s", error)
+        return None

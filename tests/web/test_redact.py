@@ -1,0 +1,79 @@
+"""No token in the log: a real `festival serve` whose output is kept is sent every kind of link
+that carries a secret (personal pages, feeds, consoles, websockets, refused tokens), and no
+line it wrote holds one of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx2
+
+from festival.web.redact import redact
+from tests.conftest import REFERENCE
+from tests.live import serve
+from tests.live_qa.conftest import Site, connect, sqlite_env
+
+
+def test_redact_hides_path_secrets_and_token_parameters():
+    assert redact('GET /me/abc123/questions/plenary?lang=en HTTP/1.1" 200') == (
+        'GET /me/[redacted]/questions/plenary?lang=en HTTP/1.1" 200'
+    )
+    assert redact("/calendar/abc.ics /join/xyz/huiskamer-1") == (
+        "/calendar/[redacted] /join/[redacted]/huiskamer-1"
+    )
+    assert redact("/ws/channels/plenary?since=4&token=abc") == (
+        "/ws/channels/plenary?since=4&token=[redacted]"
+    )
+    assert redact("/api/me/choices/ronde-1") == "/api/me/choices/ronde-1"  # nothing secret
+
+
+async def test_no_token_reaches_any_log_line(tmp_path: Path):
+    printed, errors = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+    env = sqlite_env(tmp_path)
+    with serve(
+        "--programme", str(REFERENCE), "--demo", env=env, stdout=printed, stderr=errors
+    ) as base:
+        site = Site(base, env)
+        personal = site.register("Anna")
+        roles = {
+            "moderator": site.role_token("moderator", "plenary"),
+            "host": site.role_token("host"),
+            "presenter": site.role_token("presenter"),
+            "admin": site.role_token("admin"),
+        }
+        links = [
+            f"/me/{personal}",
+            f"/me/{personal}/questions/plenary?lang=en",
+            f"/me/{personal}/data.json",
+            f"/api/me?token={personal}",
+            f"/calendar/{personal}.ics",
+            f"/join/{personal}/huiskamer-1",
+            f"/moderate?token={roles['moderator']}",
+            f"/moderate/plenary?lang=en&token={roles['moderator']}",
+            f"/host?token={roles['host']}",
+            f"/presenter?token={roles['presenter']}",
+            f"/admin?token={roles['admin']}",
+            "/moderate?token=not-a-real-token-but-secret-looking",
+        ]
+        statuses = [
+            httpx2.get(f"{base}{link}", trust_env=False, timeout=10).status_code for link in links
+        ]
+        for token in (personal, roles["moderator"]):
+            client = await connect(site.url("plenary", token))
+            await client.wait_for(lambda m: m["type"] == "snapshot")
+            await client.close()
+        show = await connect(f"{site.ws}/ws/channels/show?token={roles['host']}")
+        await show.wait_for(lambda m: m["type"] == "snapshot")
+        await show.close()
+
+    log = printed.read_text() + errors.read_text()
+    secrets = [personal, *roles.values(), "not-a-real-token-but-secret-looking"]
+    leaked = [line for line in log.splitlines() for s in secrets if s in line]
+    assert leaked == []
+    assert statuses[:4] == [200, 200, 200, 200]
+    assert statuses[6:11] == [303] * 5  # the consoles move their token into a cookie
+    # The requests were logged, with their secrets replaced.
+    assert '"GET /me/[redacted]/questions/plenary?lang=en HTTP/1.1" 200' in log
+    assert '"GET /moderate/plenary?lang=en&token=[redacted] HTTP/1.1" 303' in log
+    assert '"WebSocket /ws/channels/plenary?token=[redacted]" [accepted]' in log
+    assert '"WebSocket /ws/channels/show?token=[redacted]" [accepted]' in log
