@@ -49,9 +49,9 @@ async def test_an_unscoped_host_moderates_the_plenary_but_not_a_breakout(shared_
     approve = post(
         shared_site, ROOM, {"type": "moderate", "action": "approve", "question_id": qid}, host
     )
-    listing = httpx2.get(
-        f"{shared_site.base}/moderate?token={host}", trust_env=False, follow_redirects=False
-    )
+    # As a browser: the token moves into a cookie, then on to the token's one channel.
+    with httpx2.Client(trust_env=False, follow_redirects=True) as browser:
+        listing = browser.get(f"{shared_site.base}/moderate?token={host}")
     plenary = await connect(shared_site.url(PLENARY, host))
     snapshot = await plenary.wait_for(lambda m: m["type"] == "snapshot")
     for client in (room_mod, asker, plenary_asker, plenary_mod, plenary):
@@ -60,8 +60,8 @@ async def test_an_unscoped_host_moderates_the_plenary_but_not_a_breakout(shared_
     assert (refused["type"], refused["code"], code) == ("error", "auth.forbidden", 4403)
     assert approve.status_code == 403
     assert approve.json()["error"]["code"] == "auth.forbidden"
-    assert listing.status_code == 303  # the plenary is its only channel: straight there
-    assert listing.headers["location"].startswith("/moderate/plenary?")
+    assert listing.status_code == 200
+    assert listing.url.path == "/moderate/plenary"  # its only channel: straight there
     assert snapshot["role"] == "moderator"
     mine = next(q for q in snapshot["qa"]["questions"] if q["id"] == plenary_asked["question_id"])
     assert mine["asker_id"].startswith("r")  # a moderator sees who asked anonymously
