@@ -19,11 +19,23 @@ from uvicorn.config import LOGGING_CONFIG
 
 REDACTED: Final = "[redacted]"
 
+
+def _spelled(word: str) -> str:
+    """A pattern for `word` as a client may send it: any of its characters may come
+    percent-encoded (`/%6De/…` and `?%74oken=…` reach the same page and parameter, and the
+    access log shows the address as sent)."""
+    return "".join(f"(?:{re.escape(char)}|%{ord(char):02x})" for char in word)
+
+
 # A path segment that is a personal secret: the one after /me/, /calendar/ or /join/
 # (not /api/me/…, whose segments are names). The ".ics" of a feed goes with it.
-_PATH_SECRET = re.compile(r"(?<!/api)(/(?:me|calendar|join)/)[^/?#\s\"']+")
+_PATH_SECRET = re.compile(
+    rf"(?<!/api)({_spelled('/')}(?:{_spelled('me')}|{_spelled('calendar')}|{_spelled('join')})"
+    rf"{_spelled('/')})[^/?#\s\"']+",
+    re.IGNORECASE,
+)
 # `token=` in a query, wherever it stands among the parameters.
-_QUERY_SECRET = re.compile(r"([?&;]token=)[^&#\s\"']*", re.IGNORECASE)
+_QUERY_SECRET = re.compile(rf"([?&;]{_spelled('token=')})[^&#\s\"']*", re.IGNORECASE)
 
 
 def redact(text: str) -> str:

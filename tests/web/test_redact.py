@@ -27,6 +27,16 @@ def test_redact_hides_path_secrets_and_token_parameters():
     assert redact("/api/me/choices/ronde-1") == "/api/me/choices/ronde-1"  # nothing secret
 
 
+def test_redact_sees_through_percent_encoding():
+    # Starlette decodes the path and the query's names, so these reach the same page and
+    # parameter as their plain spelling; the access log shows them as sent.
+    assert redact("GET /%6De/abc123 HTTP/1.1") == "GET /%6De/[redacted] HTTP/1.1"
+    assert redact("GET /me%2fabc123 HTTP/1.1") == "GET /me%2f[redacted] HTTP/1.1"
+    assert redact("/%63alendar/abc.ics") == "/%63alendar/[redacted]"
+    assert redact("/host?%74oken=abc&lang=en") == "/host?%74oken=[redacted]&lang=en"
+    assert redact("/host?lang=en&TOKEN%3Dabc") == "/host?lang=en&TOKEN%3D[redacted]"
+
+
 async def test_no_token_reaches_any_log_line(tmp_path: Path):
     printed, errors = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     env = sqlite_env(tmp_path)
@@ -54,6 +64,8 @@ async def test_no_token_reaches_any_log_line(tmp_path: Path):
             f"/presenter?token={roles['presenter']}",
             f"/admin?token={roles['admin']}",
             "/moderate?token=not-a-real-token-but-secret-looking",
+            f"/%6De/{personal}",  # percent-encoded, the same page and parameter
+            f"/host?%74oken={roles['host']}",
         ]
         statuses = [
             httpx2.get(f"{base}{link}", trust_env=False, timeout=10).status_code for link in links
@@ -72,6 +84,7 @@ async def test_no_token_reaches_any_log_line(tmp_path: Path):
     assert leaked == []
     assert statuses[:4] == [200, 200, 200, 200]
     assert statuses[6:11] == [303] * 5  # the consoles move their token into a cookie
+    assert statuses[12:] == [200, 303]
     # The requests were logged, with their secrets replaced.
     assert '"GET /me/[redacted]/questions/plenary?lang=en HTTP/1.1" 200' in log
     assert '"GET /moderate/plenary?lang=en&token=[redacted] HTTP/1.1" 303' in log
