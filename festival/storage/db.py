@@ -128,6 +128,8 @@ def _sqlite_begin_immediate(connection: Connection) -> None:
 
 # SQLite's primary result codes (the low byte of an extended code).
 _SQLITE_TROUBLE = {
+    # Another writer held the lock past the 30 s busy timeout (a long export, a stuck process).
+    5: "the database is busy with other writes",  # SQLITE_BUSY
     8: "the database is read-only",  # SQLITE_READONLY
     10: "the database's disk cannot be read or written",  # SQLITE_IOERR
     13: "the database's disk is full",  # SQLITE_FULL
@@ -142,6 +144,7 @@ _POSTGRES_TROUBLE = {
 
 
 _SQLITE_MESSAGES = {
+    "database is locked": 5,
     "database or disk is full": 13,
     "attempt to write a readonly database": 8,
     "disk I/O error": 10,
