@@ -77,6 +77,17 @@ async def queue_link_again(db: AsyncSession, registration_id: int, now: datetime
     await queue_for(db, registration, "link", f"link:{registration.id}:{now:%Y%m%d%H}", now)
 
 
+async def queue_new_link(
+    db: AsyncSession, registration_id: int, generation: int, now: datetime
+) -> None:
+    """The link the attendee just made, always: its key names the link's generation, so an
+    earlier link mail that hour (which holds a link now revoked) cannot swallow it."""
+    registration = await db.get(RegistrationRow, registration_id)
+    if registration is None:
+        return
+    await queue_for(db, registration, "link", f"link:{registration.id}:new:{generation}", now)
+
+
 async def queue_promoted(db: AsyncSession, place: PlaceRow, entry_key: str, now: datetime) -> None:
     registration = await db.get(RegistrationRow, place.registration_id)
     if registration is None:

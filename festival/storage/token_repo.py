@@ -26,7 +26,7 @@ from festival.access.tokens import (
 )
 from festival.errors import Invalid, NotFound
 from festival.storage.db import Database
-from festival.storage.mail_queue import queue_link_again
+from festival.storage.mail_queue import queue_new_link
 from festival.storage.tables import FestivalRow, InstallSecretRow, RegistrationRow, TokenRow
 
 PERSONAL_LINKS = "personal-links"  # the install secret's name
@@ -217,9 +217,12 @@ async def reissue_personal_token(db: AsyncSession, registration_id: int, *, now:
 
 async def new_personal_link(database: Database, registration_id: int, *, now: datetime) -> str:
     """What the attendee's "new link" button does: a new personal link, every earlier one
-    revoked, and the link mailed to them (at most one link mail an hour, like the one
-    registering again sends: the mail carries whatever link is current when it goes out)."""
+    revoked, and the link mailed to them. Every new link is mailed, even when a link mail
+    went out that hour already (that one holds a link now revoked)."""
     async with database.writer() as db, db.begin():
         token = await reissue_personal_token(db, registration_id, now=now)
-        await queue_link_again(db, registration_id, now)
+        generation = await db.scalar(
+            select(func.max(TokenRow.generation)).where(TokenRow.registration_id == registration_id)
+        )
+        await queue_new_link(db, registration_id, generation or 0, now)
     return token

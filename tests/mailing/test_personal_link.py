@@ -136,3 +136,25 @@ async def test_a_registration_from_before_derived_links_gets_one_and_loses_the_r
     assert valid[0].hash == hash_token(token_in(welcome))
     assert grant is not None
     assert old is None
+
+
+async def test_a_new_link_is_mailed_even_after_a_link_mail_that_hour(
+    database: Database, smtp: tuple[Inbox, str]
+):
+    inbox, url = smtp
+    await load(database, REFERENCE.read_text())
+    registered = await register(database, SLUG, person(1), now=NOW)
+    await register(database, SLUG, person(1), now=NOW)  # again: the link once more, by mail
+    await sender(database, url, FixedClock(NOW)).deliver_due()
+    mailed_before = {token_in(m) for m in inbox.messages if "/me/" in text_of(m)}
+
+    later = NOW + timedelta(minutes=5)  # the same clock hour
+    new = await new_personal_link(database, registered.registration.id, now=later)
+    newer = await new_personal_link(database, registered.registration.id, now=later)
+    await sender(database, url, FixedClock(later)).deliver_due()
+
+    mailed = [token_in(m) for m in inbox.messages if "/me/" in text_of(m)]
+    assert mailed_before == {registered.token}
+    assert len(mailed) == 4  # welcome, the link again, and one mail per new link
+    assert mailed[-1] == newer  # each mail holds the link current when it goes out
+    assert new != newer
