@@ -8,15 +8,18 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx2
 import pytest
 from click.testing import Result
 from starlette.testclient import TestClient
 
 from festival.clock import FixedClock
 from festival.config import Settings
+from festival.i18n import translate
 from festival.web.app import create_app
 from tests.conftest import REFERENCE
 from tests.factories import REFERENCE_SLUG, bearer, cli_against, register, registration
+from tests.live import serve
 from tests.web.conftest import NOW
 
 HEADER = [
@@ -302,3 +305,69 @@ def test_a_token_for_an_unknown_channel_is_refused(festival):
     assert "no channel 'huiskamer-99'" in result.output
     assert "plenary" in result.output
     assert festival("token", "list").stdout.strip() == ""
+
+
+CONSOLE_CASES = [
+    # (token create arguments, the console's address, what its page says it is)
+    (("--role", "host"), "/host", f"<title>{translate('host_console', 'nl')} · "),
+    (
+        ("--role", "host", "--channel", "huiskamer-1"),
+        "/moderate/huiskamer-1",
+        f"<h1>{translate('qa_moderate_title', 'nl', title='Huiskamer 1:')}",
+    ),
+    (
+        ("--role", "host", "--channel", "show", "--channel", "huiskamer-1"),
+        "/host",
+        f"<title>{translate('host_console', 'nl')} · ",
+    ),
+    (
+        ("--role", "moderator", "--channel", "huiskamer-1", "--channel", "huiskamer-2"),
+        "/moderate",
+        f"<h1>{translate('qa_channels', 'nl')}</h1>",
+    ),
+    (("--role", "presenter"), "/presenter", f"<title>{translate('presenter_view', 'nl')} · "),
+    (
+        ("--role", "presenter", "--channel", "show"),
+        "/presenter",
+        f"<title>{translate('presenter_view', 'nl')} · ",
+    ),
+    (("--role", "admin", "--channel", "plenary"), "/admin", "<title>"),
+]
+
+
+@pytest.mark.usefixtures("loaded")
+def test_every_printed_console_url_opens_a_working_console(
+    festival, database_url: str, tmp_path: Path
+):
+    printed = []
+    for args, _, _ in CONSOLE_CASES:
+        result = festival("token", "create", *args)
+        assert result.exit_code == 0, result.output
+        printed.append(urlsplit(result.stdout.splitlines()[-1]))
+
+    env = {"FESTIVAL_DATABASE_URL": database_url, "FESTIVAL_VAR_DIR": str(tmp_path / "var")}
+    with serve(env=env) as base:
+        for url, (args, path, says) in zip(printed, CONSOLE_CASES, strict=True):
+            # As a browser: the link's token moves into a cookie, then the console opens.
+            with httpx2.Client(base_url=base, trust_env=False, timeout=10) as browser:
+                page = browser.get(f"{url.path}?{url.query}", follow_redirects=True)
+            assert (args, page.status_code) == (args, 200)
+            assert says in page.text, args
+            assert "token=" not in str(page.url)
+            assert (args, url.path) == (args, path)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--role", "presenter", "--channel", "plenary"),
+        ("--role", "moderator", "--channel", "show"),
+    ],
+)
+@pytest.mark.usefixtures("loaded")
+def test_a_token_that_would_open_no_console_is_refused(festival, args: tuple[str, ...]):
+    result = festival("token", "create", *args)
+
+    assert result.exit_code == 1
+    assert "would open no console" in result.stderr
+    assert festival("token", "list").stdout == ""

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from festival.access.tokens import ROLES
+from festival.access.tokens import ROLES, Role
 from festival.cli.common import (
     CONSOLES,
     database_option,
@@ -67,6 +67,11 @@ def token_create(
                 f"channels: {', '.join(sorted(known))}"
             )
         grant_role = next(r for r in ROLES if r == role)  # click checked it is one of them
+        if console_of(grant_role, channels) is None:
+            raise FestivalError(
+                f"a {role} token for {', '.join(channels)} would open no console: "
+                + ("give --channel show, or none" if role == "presenter" else "name a Q&A channel")
+            )
         token_id, secret = await create_token(
             session, slug, grant_role, channel=channel, label=label, now=SystemClock().now()
         )
@@ -74,10 +79,23 @@ def token_create(
 
     token_id, secret, slug = run_with_db(settings, work)
     click.echo(f"token {token_id}: {role} for {slug}" + (f", channel {channel}" if channel else ""))
-    console = next(path for r, path in CONSOLES.items() if r == role)
-    if role == "moderator" and len(channels) == 1:
-        console = f"{console}/{channels[0]}"
+    console = console_of(next(r for r in ROLES if r == role), channels)
     click.echo(f"{settings.resolved_base_url}{console}?token={secret}")
+
+
+def console_of(role: Role, channels: tuple[str, ...]) -> str | None:
+    """The console a token of `role` limited to `channels` (none: not limited) can open, as
+    `Grant.allows` decides: the show's consoles need the show, a Q&A channel is moderated at
+    /moderate/CHANNEL (/moderate lists several). None when the token would open nothing."""
+    console = CONSOLES[role]
+    if role == "admin" or not channels:
+        return console
+    if role in ("host", "presenter") and SHOW in channels:
+        return console
+    qa = list(dict.fromkeys(c for c in channels if c != SHOW))
+    if role not in ("host", "moderator") or not qa:
+        return None  # a presenter has nothing but the show; a moderator no console for it
+    return f"{CONSOLES['moderator']}/{qa[0]}" if len(qa) == 1 else CONSOLES["moderator"]
 
 
 @token.command("list")
