@@ -357,6 +357,10 @@ def test_a_message_waiting_for_a_retry_shows_its_reason(client: TestClient, admi
     assert 'id="outbox-retrying"' in page.text
     assert "Failed, will be tried again" in page.text
     assert "SMTP 451: 4.3.0 &lt;try again&gt;" in page.text
+    # The festival's wall-clock time, its zone named (`festival outbox` says UTC, marked so).
+    assert 'id="outbox-zone">Times in Europe/Amsterdam</p>' in page.text
+    row = page.text.split('id="retrying-', 1)[1].split("</tr>", 1)[0]
+    assert "<td>2020-11-19 09:01:00 CET</td>" in row  # NOW + 1 minute is 08:01 UTC
 
 
 def test_mail_to_a_non_ascii_address_reads_back_in_the_maildir_view(client: TestClient, admin: str):
