@@ -42,6 +42,7 @@ from festival.qa.model import (
     RateLimited,
     by_time,
 )
+from festival.text import clean_user_text
 
 _S = QuestionState
 # A duplicate is merged before or while it is discussed, never once it has been dealt with;
@@ -79,9 +80,11 @@ def apply(state: QaChannel, event: QaEvent) -> QaChannel:
 
 
 def clean_text(text: str, *, field: str = "text", limit: int = MAX_TEXT) -> str:
-    """Trim leading and trailing white space, nothing else: markup stays as typed, because
-    escaping is the template's job and the asker's words are evidence for moderators."""
-    cleaned = text.strip()
+    """The rule for all text people type (festival/text.py: controls and NUL to a space,
+    bidirectional controls dropped, NFC, line breaks kept, trimmed), nothing else: markup
+    stays as typed, because escaping is the template's job and the asker's words are
+    evidence for moderators."""
+    cleaned = clean_user_text(text, multiline=True)
     if not cleaned:
         raise QaError(ErrorCode.EMPTY, "the question is empty", field=field)
     if len(cleaned) > limit:
@@ -281,7 +284,7 @@ def annotate(
 ) -> Outcome:
     """Set the moderators' note on a question; an empty note removes it."""
     question = _find(state, question_id)
-    cleaned = note.strip()
+    cleaned = clean_user_text(note, multiline=True)  # festival/text.py, as questions
     if len(cleaned) > MAX_NOTE:
         raise QaError(
             ErrorCode.TOO_LONG,

@@ -6,7 +6,6 @@ attendee's language, so a form can show each message next to its field.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
@@ -26,16 +25,9 @@ from festival.registration.model import (
     Attendance,
     RegistrationRequest,
 )
+from festival.text import SURROGATE, clean_user_text
 
 FIELDS = ("name", "email", "organisation", "language", "mode", "choices", "rankings", "consent")
-# NUL (which PostgreSQL refuses in text) and the other C0 controls and DEL, plus C1 controls.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Bidirectional embeddings, overrides, isolates and marks: in a name they would turn the text
-# around it (a page, a mail, the admin list) back to front. Names are shown isolated anyway
-# (`<bdi>`, FSI…PDI); these are dropped so a name cannot leave its isolate either.
-_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# Lone surrogates (JSON's "\ud800") cannot be encoded as UTF-8: not storable, not showable.
-_SURROGATE = re.compile("[\ud800-\udfff]")
 # A field name taken from the input is echoed in the error; this much of it is enough.
 _FIELD_ECHO = 64
 
@@ -47,7 +39,7 @@ class _Errors:
 
     def add(self, field: str, key: str, **values: object) -> None:
         # Field names can come from the input (unknown fields, round ids): keep them showable.
-        shown = _SURROGATE.sub("\ufffd", field)[:_FIELD_ECHO]
+        shown = SURROGATE.sub("\ufffd", field)[:_FIELD_ECHO]
         self.found.setdefault(shown, translate(key, self.language, **values))
 
 
@@ -56,10 +48,8 @@ def _text(errors: _Errors, data: Mapping[str, Any], field: str, limit: int, requ
     if raw is not None and not isinstance(raw, str):
         errors.add(field, "err_text")
         return ""
-    # Composed (NFC), so one name has one spelling; control characters and runs of white
-    # space are folded: a name is one line. Bidirectional controls go (see _BIDI).
-    value = unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", raw or ""))
-    value = " ".join(_CONTROL.sub(" ", _BIDI.sub("", value)).split())
+    # The rule for all text people type (festival/text.py); a name is one line.
+    value = clean_user_text(raw or "")
     if required and not value:
         errors.add(field, "err_required")
     elif len(value) > limit:

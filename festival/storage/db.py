@@ -95,6 +95,25 @@ class Database:
                 await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                 await conn.commit()
 
+    async def settle_erasure(self) -> bool:
+        """After an erasure commits: on SQLite, copy the write-ahead log into the database
+        and empty it (TRUNCATE). The log still holds every earlier version of the pages that
+        held the person, name and address included, until it is checkpointed; the copied
+        pages are the erased ones (secure_delete zeroed what was deleted). The checkpoint
+        waits up to the busy timeout (30 s) for readers; if one still holds an older
+        snapshot it cannot finish, returns False, and the log's old frames stay until the
+        next checkpoint (SQLite's own, at 1,000 pages, or the next erasure) overwrites or
+        truncates them. PostgreSQL: nothing here; its dead rows go with VACUUM, which is the
+        operator's (autovacuum by default). True when nothing is left behind here."""
+        if not self.is_sqlite:
+            return True
+        # Outside any transaction: a connection holding one could not checkpoint past it.
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            result = await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = result.one()[0]  # then the log's size and the pages copied
+        return bool(busy == 0)
+
     async def dispose(self) -> None:
         await self.engine.dispose()
         if self.write_engine is not self.engine:
@@ -114,6 +133,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows are overwritten with zeros, not just unlinked: erasing a person must not
+    # leave their name readable in free pages of the file (docs/api.md, erasure).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -200,6 +200,8 @@ async def erase(state: AppState, festival: Festival, registration: Registration)
     erased = await remove_registration(state.db, registration.id, now=now)
     await state.live.qa.forget(festival, erased.channels, erased.person, erased.stand_in, now)
     await forget_in_live_events(state.db, erased)
+    # No old copy of their rows left readable in SQLite's files (docs/api.md, erasure).
+    await state.db.settle_erasure()
     state.sender.wake()  # promoted people are told at once
 
 
