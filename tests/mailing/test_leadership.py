@@ -92,8 +92,11 @@ async def leader_backend(url: str) -> int | None:
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
         pid: int | None = await conn.fetchval(
+            # Advisory locks belong to a database: the other test worker's servers lead in
+            # theirs at the same moment, under the same key.
             "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
-            " AND classid = 0 AND objid = $1 AND objsubid = 1",
+            " AND classid = 0 AND objid = $1 AND objsubid = 1"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
             LEADER_LOCK,
         )
         return pid
