@@ -47,8 +47,13 @@ def wants_json(request: Request) -> bool:
 
 
 def page_language(request: Request, default: str = "nl") -> str:
-    """`?lang=` wins, then the remembered choice, then the festival's language."""
-    requested = request.query_params.get("lang") or request.cookies.get("lang")
+    """`?lang=` wins, then the language the request itself asked for (a registration's
+    `language`, once read), then the remembered choice, then the festival's language."""
+    requested = (
+        request.query_params.get("lang")
+        or getattr(request.state, "language", None)
+        or request.cookies.get("lang")
+    )
     return pick_language(requested, default)
 
 
@@ -134,8 +139,13 @@ def _too_many(request: Request, exc: FestivalError) -> Response:
 
 
 def request_language(request: Request, default: str) -> str:
-    """`?lang=`, the remembered choice, then the first language of Accept-Language we speak."""
-    chosen = request.query_params.get("lang") or request.cookies.get("lang")
+    """`?lang=`, the language the request asked for (see `page_language`), the remembered
+    choice, then the first language of Accept-Language we speak."""
+    chosen = (
+        request.query_params.get("lang")
+        or getattr(request.state, "language", None)
+        or request.cookies.get("lang")
+    )
     if chosen in LANGUAGES:
         return chosen
     for part in request.headers.get("accept-language", "").split(","):

@@ -59,6 +59,7 @@ async def api_register(request: Request) -> Response:
     data = await read_json_object(request)
     now = state.clock.now()
     wanted = validate_registration(festival, data, now=now, smtputf8=state.settings.mail_smtputf8)
+    request.state.language = wanted.language  # a refusal from here on speaks it (429, 503)
     await state.limits.check_email(wanted.email)
     done = await register(state.db, festival.slug, wanted, now=now)
     state.sender.wake()
@@ -148,6 +149,7 @@ async def register_page(request: Request) -> Response:
         )
     except Invalid as exc:
         return await _page(request, festival, lang, 422, values=values, errors=exc.errors)
+    request.state.language = wanted.language  # as in api_register
     await state.limits.check_email(wanted.email)
     done = await register(state.db, festival.slug, wanted, now=now)
     state.sender.wake()
