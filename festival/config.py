@@ -15,6 +15,13 @@ from pathlib import Path
 from typing import Any
 
 ENV_PREFIX = "FESTIVAL_"
+# Settings read as numbers from the environment, and what a bad value is told it must be.
+_NUMBERS: dict[object, tuple[type[int] | type[float], str]] = {
+    "int": (int, "a whole number"),
+    int: (int, "a whole number"),
+    "float": (float, "a number"),
+    float: (float, "a number"),
+}
 WS_COMPRESSION = ("off", "deflate")
 SWITCH = ("off", "on")
 
@@ -139,19 +146,13 @@ class Settings:
             raw = environ.get(ENV_PREFIX + f.name.upper())
             if raw is None:
                 continue
-            if f.type in ("int", int):
+            if (number := _NUMBERS.get(f.type)) is not None:
+                kind, what = number
                 try:
-                    values[f.name] = int(raw)
+                    values[f.name] = kind(raw)
                 except ValueError:
                     raise ValueError(
-                        f"{ENV_PREFIX}{f.name.upper()} must be a whole number, got {raw!r}"
-                    ) from None
-            elif f.type in ("float", float):
-                try:
-                    values[f.name] = float(raw)
-                except ValueError:
-                    raise ValueError(
-                        f"{ENV_PREFIX}{f.name.upper()} must be a number, got {raw!r}"
+                        f"{ENV_PREFIX}{f.name.upper()} must be {what}, got {raw!r}"
                     ) from None
             else:
                 values[f.name] = raw

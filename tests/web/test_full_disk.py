@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -39,6 +40,16 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
+def register_until_refused(client: TestClient, language: str) -> tuple[dict[str, Any], Any]:
+    """Attendees register until the full disk refuses one: its body and the answer."""
+    for n in range(MOST_ATTENDEES):
+        body = registration(f"Deelnemer {n}", f"deelnemer{n}@example.org", language=language)
+        answer = client.post("/api/registrations", json=body)
+        if answer.status_code != 201:
+            break
+    return body, answer
+
+
 def test_a_registration_on_a_full_disk_answers_503_then_works_once_there_is_room(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ):
@@ -47,11 +58,7 @@ def test_a_registration_on_a_full_disk_answers_503_then_works_once_there_is_room
         running(settings) as client,
     ):
         disk.fill()
-        for n in range(MOST_ATTENDEES):
-            body = registration(f"Deelnemer {n}", f"deelnemer{n}@example.org", language="en")
-            refused = client.post("/api/registrations", json=body)
-            if refused.status_code != 201:
-                break
+        body, refused = register_until_refused(client, "en")
         # The mail sender writes beside the requests; a page it adds just before the cap is
         # read may still take one more registration, so the form, too, goes on until refused.
         for n in range(MOST_ATTENDEES):
@@ -153,11 +160,7 @@ def test_a_registration_refused_on_a_full_disk_answers_in_its_own_language(setti
         running(settings) as client,
     ):
         disk.fill()
-        for n in range(MOST_ATTENDEES):
-            body = registration(f"Deelnemer {n}", f"deelnemer{n}@example.org", language="nl")
-            refused = client.post("/api/registrations", json=body)
-            if refused.status_code != 201:
-                break
+        _, refused = register_until_refused(client, "nl")
 
     assert refused.status_code == 503
     message = refused.json()["error"]["message"]
