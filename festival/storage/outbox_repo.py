@@ -159,21 +159,19 @@ async def renew_claims(
 ) -> int:
     """The heartbeat: rows of `ids` still leased since `held_since` are leased from `now`.
     Returns how many; a row another sender took meanwhile is left alone."""
-    if not ids:
-        return 0
-    async with database.writer() as db, db.begin():
-        result = await db.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(ids), OutboxRow.status == "sending")
-            .where(OutboxRow.claimed_at == held_since)
-            .values(claimed_at=now)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+    return await _update_held(database, ids, held_since, claimed_at=now)
 
 
 async def give_back(database: Database, ids: Sequence[int], *, held_since: datetime) -> int:
     """Rows of `ids` this sender leased (since `held_since`) and never handed off, back in
     line at once, for a round that ended early; a row another sender took is left alone."""
+    return await _update_held(database, ids, held_since, status="pending", claimed_at=None)
+
+
+async def _update_held(
+    database: Database, ids: Sequence[int], held_since: datetime, **values: object
+) -> int:
+    """`values` on the rows of `ids` still leased since `held_since`; how many there were."""
     if not ids:
         return 0
     async with database.writer() as db, db.begin():
@@ -181,7 +179,7 @@ async def give_back(database: Database, ids: Sequence[int], *, held_since: datet
             update(OutboxRow)
             .where(OutboxRow.id.in_(ids), OutboxRow.status == "sending")
             .where(OutboxRow.claimed_at == held_since)
-            .values(status="pending", claimed_at=None)
+            .values(**values)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
