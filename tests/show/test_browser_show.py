@@ -7,22 +7,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, expect
 
-from festival.cli.programme import demo_day
 from tests.browser import chromium, window
 from tests.conftest import REFERENCE
 from tests.live import serve
-from tests.live_qa.conftest import Site, sqlite_env, start
+from tests.live_qa.conftest import Site, sqlite_env
 
 pytestmark = pytest.mark.browser
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MARKUP = '<img src=x onerror="alert(1)"> afronden'
 
 
@@ -146,16 +144,15 @@ def test_a_rehearsal_stays_on_the_host_console_and_starts_over_while_live(
 
 
 def test_join_button_appears_without_reload(browser: Browser, tmp_path: Path):
-    # The demo day's first round starts at 10:30 in Amsterdam; the join link appears
-    # FESTIVAL_JOIN_LINK_MINUTES before that, so pick the lead that makes it appear within
-    # next 20 to 80 seconds of real time, while the page stays open.
+    # The join link appears FESTIVAL_JOIN_LINK_MINUTES (here one) before the round opens; the
+    # round opens to the second, 80 seconds from now, so the link is due 20 seconds from now:
+    # time for the server to start and the page to load, then it must appear while it is open.
     now = datetime.now(UTC)
-    starts = datetime.combine(demo_day(REFERENCE), time(10, 30), tzinfo=AMSTERDAM)
-    # 20 seconds for the server to start and the page to load before the link is due.
-    lead = int((starts - now - timedelta(seconds=20)) / timedelta(minutes=1))
-    env = {**sqlite_env(tmp_path), "FESTIVAL_JOIN_LINK_MINUTES": str(lead)}
+    opens = now.astimezone(morning_zone(now)).replace(microsecond=0) + timedelta(seconds=80)
+    programme = programme_running_now(tmp_path, opens=opens, closes=opens + timedelta(minutes=45))
+    env = {**sqlite_env(tmp_path), "FESTIVAL_JOIN_LINK_MINUTES": "1"}
     dialogs: list[str] = []
-    with start(env) as base:
+    with serve("--programme", str(programme), env=env) as base:
         site = Site(base, env)
         attendee = window(browser, dialogs)
         attendee.goto(f"{base}/me/{site.register('Bo', {'ronde-1': 'huiskamer-1'})}")
@@ -163,7 +160,7 @@ def test_join_button_appears_without_reload(browser: Browser, tmp_path: Path):
 
         join = attendee.get_by_role("link", name="Nu meedoen")
         expect(join).to_have_attribute(
-            "href", "https://zoom.example.org/huiskamer-1", timeout=100_000
+            "href", "https://zoom.example.org/huiskamer-1", timeout=60_000
         )
 
         assert attendee.evaluate("performance.getEntriesByType('navigation').length") == 1
@@ -172,18 +169,18 @@ def test_join_button_appears_without_reload(browser: Browser, tmp_path: Path):
 
 def programme_running_now(folder: Path, *, opens: datetime, closes: datetime) -> Path:
     """The reference festival today in a zone where it is morning now, its first round
-    opening and closing at the given moments (whole minutes, that zone's morning)."""
+    opening and closing at the given moments (to the second, in that zone's morning)."""
     text = REFERENCE.read_text()
     zone = opens.tzinfo
     assert zone is not None
     for old, new in (
         ("date = 2020-11-19", f"date = {opens.date().isoformat()}"),
         ('timezone = "Europe/Amsterdam"', f'timezone = "{zone}"'),
-        ("start = 10:30:00\nend = 11:30:00", f"start = {opens:%H:%M:00}\nend = {closes:%H:%M:00}"),
+        ("start = 10:30:00\nend = 11:30:00", f"start = {opens:%H:%M:%S}\nend = {closes:%H:%M:%S}"),
     ):
         assert old in text
         text = text.replace(old, new, 1)
-    path = folder / f"programme-{opens:%H%M}.toml"
+    path = folder / f"programme-{opens:%H%M%S}.toml"
     path.write_text(text)
     return path
 
