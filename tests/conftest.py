@@ -1,6 +1,6 @@
 """Shared fixtures: the databases every storage test runs on, and the services they need.
 
-PostgreSQL, Redis and chromium are real. Where one is missing the tests that need it are
+PostgreSQL, Redis, chromium and nginx are real. Where one is missing the tests that need it are
 skipped with the reason shown, unless FESTIVAL_REQUIRE_SERVICES=1 (set by .ci/run): then a
 missing service fails the run, so CI never silently skips them.
 """
@@ -12,12 +12,14 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from festival.storage.db import Database
+from tests.proxy import NGINX
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEDULES = ROOT / "schedules"
@@ -63,6 +65,10 @@ def need_chromium() -> None:
     need(Path(CHROMIUM).exists(), f"chromium at {CHROMIUM} (FESTIVAL_TEST_CHROMIUM)")
 
 
+def need_nginx() -> None:
+    need(Path(NGINX).exists(), f"nginx at {NGINX} (FESTIVAL_TEST_NGINX)")
+
+
 async def _admin(sql: str) -> None:
     import asyncpg
 
@@ -74,9 +80,9 @@ async def _admin(sql: str) -> None:
         await conn.close()
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+@contextmanager
+def fresh_postgres() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped afterwards."""
     need_postgres()
     name = f"festival_test_{uuid.uuid4().hex[:12]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
@@ -85,6 +91,13 @@ def postgres_url() -> Iterator[str]:
         yield f"{base}/{name}"
     finally:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test."""
+    with fresh_postgres() as url:
+        yield url
 
 
 @pytest.fixture
