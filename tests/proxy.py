@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.live import ROOT, free_port
@@ -76,9 +77,20 @@ def _listening(port: int) -> bool:
         return False
 
 
+@dataclass(frozen=True)
+class Proxy:
+    base: str  # http://127.0.0.1:PORT
+    pid: int  # nginx's master process; its workers are its children
+
+    def pids(self) -> list[int]:
+        """The master and its workers, for measuring the CPU they use."""
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        return [self.pid, *map(int, children)]
+
+
 @contextmanager
-def nginx(upstreams: list[str], *, workers: int = 1, connections: int = 1024) -> Iterator[str]:
-    """Run nginx with deploy/nginx.conf in front of `upstreams`; yield its base URL.
+def nginx(upstreams: list[str], *, workers: int = 1, connections: int = 1024) -> Iterator[Proxy]:
+    """Run nginx with deploy/nginx.conf in front of `upstreams` (host:port each).
 
     Its files live in a directory of their own under the system's temporary folder, which
     its workers (another user when started as root) can reach."""
@@ -106,7 +118,7 @@ def nginx(upstreams: list[str], *, workers: int = 1, connections: int = 1024) ->
                     said = (prefix / "error.log").read_text(errors="replace")
                     raise ProxyFailed(f"nginx did not start listening:\n{said}")
                 time.sleep(0.05)  # still starting
-            yield f"http://127.0.0.1:{port}"
+            yield Proxy(f"http://127.0.0.1:{port}", process.pid)
         finally:
             process.terminate()  # SIGTERM: nginx's fast shutdown
             try:

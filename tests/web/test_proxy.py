@@ -55,7 +55,7 @@ def festival(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             for log in logs
         ]
         proxy = stack.enter_context(nginx([base.removeprefix("http://") for base in bases]))
-        yield Cluster(Site(proxy, env), [Site(base, env) for base in bases], logs)
+        yield Cluster(Site(proxy.base, env), [Site(base, env) for base in bases], logs)
 
 
 def register_from(site: Site, client: str, email: str, **headers: str) -> int:
