@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROGRAMME ?= schedules/agenda-sociaal-werk-2020.toml
 
-.PHONY: run test check lint typecheck screenshot bench bench-live clean
+.PHONY: run test check lint typecheck screenshot bench bench-live bench-registration \
+	bench-mail bench-cluster clean
 
 # (Re)install whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -42,13 +43,52 @@ check: $(STAMP)
 screenshot: $(STAMP)
 	$(BIN)/python bench/screenshot.py docs/screenshot-programme.png
 
-## Benchmarks (minutes each; not part of `make test`). Figures go in docs/benchmarks.md.
-bench: bench-live
+## Benchmarks (minutes each; not part of `make test`): each writes its figures as JSON into
+## var/bench, then bench/report.py draws docs/bench/*.svg and prints the tables for
+## docs/benchmarks.md. BENCH_QUICK=1: smaller sizes, shorter runs (a first look, not figures
+## to publish). Needs PostgreSQL, Redis and nginx as the tests do.
+BENCH := var/bench
+BENCH_STAMP := $(VENV)/.installed-bench
+ifdef BENCH_QUICK
+LIVE_ARGS := --sizes 500,1000 --rounds 5
+REGISTRATION_ARGS := --duration 10 --clients 64
+MAIL_ATTENDEES := 2000
+CLUSTER_ARGS := --viewers 1000 --rounds 5
+else
+LIVE_ARGS := --ceiling
+REGISTRATION_ARGS :=
+MAIL_ATTENDEES := 10000
+CLUSTER_ARGS :=
+endif
+
+bench: bench-live bench-registration bench-mail bench-cluster
+	$(BIN)/python bench/report.py --figures $(BENCH) --plots docs/bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	@touch $(BENCH_STAMP)
 
 ## Live Q&A fan-out of a pick at 1,000/5,000/10,000 attendees against a websockets-only
 ## reference, and the broadcast ceiling at 1,000.
-bench-live: $(STAMP)
-	$(BIN)/python bench/ws_bench.py --ceiling --json var/ws_bench.json
+bench-live: $(BENCH_STAMP)
+	$(BIN)/python bench/ws_bench.py $(LIVE_ARGS) --json $(BENCH)/live.json
+
+## The registration rush: POST /api/registrations at 64 and 256 clients beside a bare server.
+bench-registration: $(BENCH_STAMP)
+	$(BIN)/python bench/registration_bench.py $(REGISTRATION_ARGS) --json $(BENCH)/registration.json
+
+## Invites to every attendee delivered to a local SMTP sink: SQLite, PostgreSQL, and
+## PostgreSQL with two sender processes.
+bench-mail: $(BENCH_STAMP)
+	$(BIN)/python bench/mail_bench.py --attendees $(MAIL_ATTENDEES) --json $(BENCH)/mail-sqlite.json
+	$(BIN)/python bench/mail_bench.py --attendees $(MAIL_ATTENDEES) --database postgresql \
+		--json $(BENCH)/mail-postgresql.json
+	$(BIN)/python bench/mail_bench.py --attendees $(MAIL_ATTENDEES) --database postgresql \
+		--senders 2 --json $(BENCH)/mail-postgresql-2.json
+
+## A pick on one of two instances behind nginx to 10,000 viewers, beside one instance.
+bench-cluster: $(BENCH_STAMP)
+	$(BIN)/python bench/cluster_bench.py $(CLUSTER_ARGS) --json $(BENCH)/cluster.json
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

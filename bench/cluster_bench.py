@@ -38,14 +38,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.proxy: the nginx the proxy test runs
 
 from figures import Figures, load_average  # noqa: E402  (bench/, beside this file)
+from pg import ADMIN_URL, database  # noqa: E402
 from ws_bench import (  # noqa: E402
     CHANNEL,
     FESTIVAL,
@@ -76,27 +75,6 @@ NGINX_WORKERS = 2  # `worker_processes auto` on this machine's two cores
 
 
 # --- the services --------------------------------------------------------------------------
-
-
-@contextmanager
-def database(admin_url: str) -> Iterator[str]:
-    """A new PostgreSQL database beside the one `admin_url` names; its URL."""
-    name = f"festival_bench_{uuid.uuid4().hex[:12]}"
-
-    async def admin(sql: str) -> None:
-        # CREATE and DROP DATABASE cannot run inside a transaction.
-        engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(text(sql))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @contextmanager
@@ -281,7 +259,7 @@ def main() -> None:
     parser.add_argument("--cases", default=",".join(CASES), help=f"of {', '.join(CASES)}")
     parser.add_argument(
         "--postgres",
-        default="postgresql+asyncpg://postgres@127.0.0.1:5432/test",
+        default=ADMIN_URL,
         help="a PostgreSQL database to create the throwaway one from",
     )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
