@@ -37,6 +37,7 @@ COLOURS = {"festival": "#c0392b", "reference": "#7f8c8d"}
 # The same ids in every drawing, and no date: a plot drawn again from the same figures is the
 # same file, so only a real change shows in a diff.
 plt.rcParams["svg.hashsalt"] = "festival"
+plt.rcParams["svg.fonttype"] = "none"  # text as text: smaller files, and searchable
 
 
 def _by_server(run: Run) -> str:
@@ -140,19 +141,27 @@ PLOTS: dict[str, Callable[[list[Run]], Figure]] = {
 }
 
 
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return "" if value is None else str(value)
+
+
 def table(runs: list[Run]) -> str:
-    """Every field of the runs as a Markdown table, in the order they first appear."""
+    """The runs as a Markdown table, fields in the order they first appear; a field with the
+    same value in every run is said once above the table instead of in every row."""
     columns = list(dict.fromkeys(key for run in runs for key in run))
-
-    def cell(value: Any) -> str:
-        if isinstance(value, float):
-            return f"{value:,.1f}"
-        if isinstance(value, int) and not isinstance(value, bool):
-            return f"{value:,}"
-        return "" if value is None else str(value)
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
-    lines += ["| " + " | ".join(cell(run.get(c)) for c in columns) + " |" for run in runs]
+    same = (
+        [c for c in columns if len({repr(run.get(c)) for run in runs}) == 1]
+        if len(runs) > 1
+        else []
+    )
+    columns = [c for c in columns if c not in same]
+    lines = [", ".join(f"{c} {_cell(runs[0].get(c))}" for c in same) + ":", ""] if same else []
+    lines += ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
+    lines += ["| " + " | ".join(_cell(run.get(c)) for c in columns) + " |" for run in runs]
     return "\n".join(lines)
 
 
@@ -191,6 +200,8 @@ def main() -> None:
             sys.stderr.write(f"{path}: not in the shape of bench/figures.py, left out\n")
             continue
         documents[document["benchmark"]].append(document)
+    for found in documents.values():
+        found.sort(key=lambda document: str(document.get("date", "")))
     args.plots.mkdir(parents=True, exist_ok=True)
     for name in [*PLOTS, *sorted(set(documents) - set(PLOTS))]:
         if name not in documents:
