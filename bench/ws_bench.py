@@ -20,6 +20,10 @@ only 20 messages in any 4 seconds.
 The clients offer permessage-deflate, as browsers do; both servers decline it, as festival
 does by default (FESTIVAL_WS_COMPRESSION=off). --compression makes both accept it.
 --json FILE keeps every figure.
+
+--storm runs the reconnect storm instead (bench/ws_storm.py: `--viewers` connecting with
+`--at-once` handshakes in flight, the time until every snapshot, viewers lost, memory per
+held connection).
 """
 
 from __future__ import annotations
@@ -727,7 +731,17 @@ def main() -> None:
         "--festival-args", default="", help="extra `festival serve` options, space-separated"
     )
     parser.add_argument("--json", type=Path, help="write every figure here")
+    parser.add_argument("--storm", action="store_true", help="the reconnect storm instead")
+    parser.add_argument("--viewers", type=int, default=10_000, help="viewers in the storm")
+    parser.add_argument("--at-once", type=int, default=200, help="storm handshakes in flight")
+    parser.add_argument("--repeat", type=int, default=1, help="storms per server, alternated")
     args = parser.parse_args()
+    if args.storm:
+        from ws_storm import run_storms  # here: ws_storm builds on this module
+
+        names = [s for s in args.servers.split(",") if s]
+        run_storms(args.viewers, args.at_once, args.clients, args.repeat, names, args.json)
+        return
     _raise_open_files()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     rates = [int(r) for r in args.rates.split(",") if r]
