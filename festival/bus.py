@@ -54,8 +54,10 @@ from redis.exceptions import RedisError
 from festival.errors import FestivalError
 
 __all__ = [
+    "ACCESS_TOPIC",
     "DEFAULT_NAMESPACE",
     "GAP",
+    "PROGRAMME_TOPIC",
     "QUEUE_SIZE",
     "Bus",
     "BusClosed",
@@ -69,6 +71,8 @@ __all__ = [
     "channel_topic",
     "make_bus",
     "moderator_topic",
+    "publish_programme_changed",
+    "publish_revoked",
 ]
 
 logger = logging.getLogger(__name__)
@@ -90,6 +94,34 @@ _PART = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
 
 
 # --- topics: the one place their names are made ----------------------------------------------
+
+PROGRAMME_TOPIC: Final = "programme.changed"
+"""`{"festival": SLUG}` once a festival's stored programme changed (a load, times announced):
+every instance reads it again instead of asking the store on every live connection."""
+
+ACCESS_TOPIC: Final = "access.revoked"
+"""`{"token_ids": [...], "registration_ids": [...]}` once tokens were revoked or
+registrations erased: every instance forgets their grants at once."""
+
+
+async def publish_programme_changed(bus: Bus, festival: str) -> None:
+    """Tell every instance that `festival`'s stored programme changed (after the commit)."""
+    await bus.publish(PROGRAMME_TOPIC, {"type": PROGRAMME_TOPIC, "festival": festival})
+
+
+async def publish_revoked(
+    bus: Bus, *, token_ids: Iterable[int] = (), registration_ids: Iterable[int] = ()
+) -> None:
+    """Tell every instance that these tokens, and every token of these registrations, no
+    longer hold (after the commit)."""
+    await bus.publish(
+        ACCESS_TOPIC,
+        {
+            "type": ACCESS_TOPIC,
+            "token_ids": sorted(token_ids),
+            "registration_ids": sorted(registration_ids),
+        },
+    )
 
 
 def channel_topic(festival: str, channel: str) -> str:

@@ -111,6 +111,12 @@ class Settings:
         "Live websocket connections one token may hold open at once on one instance; the "
         "next is refused with close code 4429.",
     )
+    live_connect_seconds: float = _setting(
+        10.0,
+        "Seconds a live websocket opening waits at most for the store (a token or programme "
+        "look-up not in memory, queued for a database connection); then it is refused with "
+        "close code 1013 and the client tries again after a pause.",
+    )
     rate_limits_url: str = _setting(
         "",
         "Where rate limits are counted. Empty: in the broker's Redis when "
@@ -137,6 +143,8 @@ class Settings:
         for name in ("ws_ping_interval", "ws_ping_timeout"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):
                 raise ValueError(f"{ENV_PREFIX}{name.upper()} must be 0 or more seconds")
+        if not (math.isfinite(self.live_connect_seconds) and self.live_connect_seconds > 0):
+            raise ValueError(f"{ENV_PREFIX}LIVE_CONNECT_SECONDS must be more than 0 seconds")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:

@@ -24,7 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from festival.bus import Bus, BusError, channel_topic
+from festival.bus import Bus, BusError, channel_topic, publish_programme_changed
 from festival.clock import Clock
 from festival.live.channels import SHOW, qa_channels
 from festival.live.qa_service import QaService
@@ -238,6 +238,13 @@ class Scheduler:
             threshold=festival.calendar_shift_minutes,
             now=now,
         )
+        if queued is not None and self.bus is not None:
+            # The festival's announced times changed: every instance reads it again (and
+            # within seconds anyway, should the bus be down).
+            try:
+                await publish_programme_changed(self.bus, festival.slug)
+            except BusError as error:
+                log.warning("could not tell the instances of new plenary times: %s", error)
         if queued:
             log.info("plenary of %s moved %d minutes: %d invite updates queued",
                      festival.slug, projection.delay_minutes, queued)  # fmt: skip

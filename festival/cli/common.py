@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import click
 
 from festival import __version__
 from festival.access.tokens import Role
+from festival.bus import Bus, make_bus
 from festival.config import Settings
 from festival.errors import FestivalError
 from festival.storage.db import Database
@@ -59,6 +61,16 @@ async def pick_festival(session: Any, slug: str | None) -> str:
     if not slugs:
         raise FestivalError("no festival loaded yet; run `festival load FILE` first")
     return str(slugs[0])
+
+
+async def tell_instances(settings: Settings, tell: Callable[[Bus], Awaitable[None]]) -> None:
+    """Tell the running instances of a change this command made, over the broker when there
+    is one. Without one no message can reach them: they see it within the few seconds their
+    live connections trust what they remember (docs/live-protocol.md, "Reconnect storms")."""
+    if not settings.broker_url:
+        return
+    async with make_bus(settings.broker_url, namespace=settings.broker_namespace) as bus:
+        await tell(bus)
 
 
 def run_with_db(settings: Settings, work: Any) -> Any:

@@ -22,6 +22,7 @@ from festival.cli.common import (
     pick_festival,
     run_with_db,
     settings_from,
+    tell_instances,
     var_option,
 )
 from festival.clock import SystemClock
@@ -35,6 +36,7 @@ from festival.storage.db import Database
 from festival.storage.programme_repo import save_programme
 from festival.storage.token_repo import create_token
 from festival.web.app import create_app
+from festival.web.caches import tell_programme_changed
 from festival.web.redact import log_config, redact_root_handlers
 from festival.web.server import uvicorn_options
 
@@ -62,11 +64,14 @@ async def _load(settings: Settings, festival_file: Path, on_date: date | None) -
     try:
         await db.migrate()
         async with db.session() as session, session.begin():
-            return await save_programme(
+            report = await save_programme(
                 session, festival, source=str(festival_file), now=SystemClock().now()
             )
     finally:
         await db.dispose()
+    # Running instances' live connections trust the festival they read for a few seconds.
+    await tell_instances(settings, lambda bus: tell_programme_changed(bus, festival.slug))
+    return report
 
 
 def demo_day(path: Path) -> date:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import click
@@ -15,6 +16,7 @@ from festival.cli.common import (
     pick_festival,
     run_with_db,
     settings_from,
+    tell_instances,
     var_option,
 )
 from festival.clock import SystemClock
@@ -22,6 +24,7 @@ from festival.errors import FestivalError
 from festival.live.channels import SHOW, qa_channels
 from festival.storage.programme_repo import read_festival
 from festival.storage.token_repo import create_token, list_tokens, revoke_token
+from festival.web.caches import tell_revoked
 
 
 @main.group()
@@ -120,4 +123,6 @@ def token_revoke(token_id: int, database_url: str | None, var_dir: str | None) -
     """Revoke token TOKEN_ID (see `token list`); it stops working at once."""
     settings = settings_from(database_url=database_url, var_dir=var_dir)
     changed = run_with_db(settings, lambda s: revoke_token(s, token_id, now=SystemClock().now()))
+    # Live connections of the running instances remember grants for a few seconds.
+    asyncio.run(tell_instances(settings, lambda bus: tell_revoked(bus, None, token_ids=[token_id])))
     click.echo(f"token {token_id} " + ("revoked" if changed else "was already revoked"))

@@ -68,6 +68,18 @@ class ChannelStates(Generic[S, B]):
                 db, festival_id, channel, basis, await last_seq(db, festival_id, channel)
             )
 
+    async def read_from(self, festival_id: int, channel: str, basis: B, seq: int) -> Known[S, B]:
+        """The channel at event `seq` or later, where `seq` is known to be stored (the hub
+        heard of it): from memory when this instance knows that far, else caught up from the
+        store, without asking where the channel is at."""
+        known = self._base(festival_id, channel, basis)
+        if known.seq >= seq:
+            return known
+        async with self.db.session() as db:
+            known = self._caught_up(known, await events_after(db, festival_id, channel, known.seq))
+        self._remember(festival_id, channel, known)
+        return known
+
     async def write(
         self,
         festival_id: int,

@@ -9,6 +9,10 @@ events back from the store, where they were committed before anyone published th
 
 A viewer that falls `QUEUE_LIMIT` messages or `QUEUE_BYTES` behind is dropped, never waited
 for; its connection closes (4008) and the client resumes with `since`.
+
+A joining viewer's snapshot is rendered once per channel, seq and view (`Hub.snapshot`) and
+shared by everyone who joins meanwhile: a reconnect storm of thousands renders it once, and
+asks the store for nothing the room does not already know.
 """
 
 from __future__ import annotations
@@ -203,6 +207,21 @@ class _Resumed:
                     return
 
 
+SnapshotMaker = Callable[[int], Coroutine[Any, Any, tuple[int, str]]]
+"""Renders a snapshot of the channel as it stands at a seq or later; returns that seq and the
+message."""
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """A snapshot being rendered (or rendered) for one view, asked for at room seq `seq` and
+    on `basis` (what else the view depends on: the programme's part of the channel)."""
+
+    seq: int
+    basis: object
+    rendering: asyncio.Task[tuple[int, str]]
+
+
 class _Room:
     def __init__(self, festival: str, channel: str, render: Renderer) -> None:
         self.festival = festival
@@ -213,6 +232,7 @@ class _Room:
         self.ready = asyncio.Event()
         self.failed: BaseException | None = None
         self.task: asyncio.Task[None] | None = None
+        self.snapshots: dict[str, _Shared] = {}  # by view (a role)
 
 
 class Hub:
@@ -236,6 +256,38 @@ class Hub:
         if room.failed is not None:
             room.listeners.discard(listener)
             raise BusError(f"the live channel could not be followed: {room.failed}")
+
+    async def snapshot(
+        self, festival: str, channel: str, view: str, basis: object, make: SnapshotMaker
+    ) -> tuple[int, str]:
+        """The snapshot of a channel joined by the caller, for everyone of `view` (built on
+        `basis`): rendered by `make` once for the seq the room is at, and shared by every
+        viewer of that view who asks before the next event. Any seq at or past the room's is
+        a good snapshot for a listener that joined first: every later event reaches it, and
+        the listener skips those the snapshot covers."""
+        room = self._joined(festival, channel)
+        shared = room.snapshots.get(view)
+        if shared is None or shared.seq < room.seq or shared.basis != basis:
+            rendering = asyncio.create_task(make(room.seq), name=f"snapshot {festival}/{channel}")
+            rendering.add_done_callback(_retrieved)
+            shared = room.snapshots[view] = _Shared(room.seq, basis, rendering)
+        try:
+            # Shielded: one viewer that gives up must not cancel it for the others.
+            return await asyncio.shield(shared.rendering)
+        except Exception:
+            if room.snapshots.get(view) is shared:
+                del room.snapshots[view]  # the next viewer tries again
+            raise
+
+    def seq(self, festival: str, channel: str) -> int:
+        """The last event of a channel joined by the caller that the room has delivered."""
+        return self._joined(festival, channel).seq
+
+    def _joined(self, festival: str, channel: str) -> _Room:
+        room = self._rooms.get((festival, channel))
+        if room is None:  # it failed since the caller joined (and dropped the caller)
+            raise BusError("the live channel could not be followed")
+        return room
 
     def leave(self, festival: str, channel: str, listener: Listener) -> None:
         room = self._rooms.get((festival, channel))
@@ -311,3 +363,16 @@ class Hub:
 def wire(message: dict[str, Any]) -> str:
     """The one way live messages are serialised: compact JSON, non-ASCII kept as is."""
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+
+
+def wire_with(text: str, fields: dict[str, Any]) -> str:
+    """A serialised message (a JSON object) with `fields` added at its end: a shared snapshot
+    with what is one connection's own (its `server_time`, who it is)."""
+    return f"{text[:-1]},{wire(fields)[1:]}" if fields else text
+
+
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    """A shared rendering's failure is raised to each viewer waiting for it; when they have
+    all gone, this keeps asyncio from logging it as never retrieved."""
+    if not task.cancelled():
+        task.exception()

@@ -46,6 +46,11 @@ class QaService:
         known = await self._channels.read(await self.festival_id(festival), channel, None)
         return known.seq, known.state
 
+    async def state_from(self, festival: str, channel: str, seq: int) -> tuple[int, QaChannel]:
+        """The channel at stored event `seq` or later (see `ChannelStates.read_from`)."""
+        known = await self._channels.read_from(await self.festival_id(festival), channel, None, seq)
+        return known.seq, known.state
+
     async def run(self, festival: str, channel: str, command: Command) -> list[StoredEvent]:
         """Apply `command` under the channel's lock; returns the stored events (none when the
         command changed nothing). A rule broken raises its QaError and stores nothing."""

@@ -61,24 +61,27 @@ def qa_snapshot(
     viewer_id: str | None,
     people: tuple[str, ...],
     title: str,
-    now: datetime,
+    now: datetime | None,
 ) -> dict[str, Any]:
-    """The `snapshot` message: the whole channel as this viewer may see it."""
+    """The `snapshot` message: the whole channel as this viewer may see it. Without `now`,
+    no `server_time`: a snapshot shared by many connections gets each one's added to it."""
     view = (
         snapshot_for_moderator(state)
         if role == MODERATOR
         else snapshot_for_audience(state, viewer_id)
     )
-    return {
+    message: dict[str, Any] = {
         "type": "snapshot",
         "channel": state.channel,
         "seq": seq,
         "role": role,
         "title": title,
         "people": list(people),
-        "server_time": now.isoformat(),
-        "qa": view,
     }
+    if now is not None:
+        message["server_time"] = now.isoformat()
+    message["qa"] = view
+    return message
 
 
 def qa_event_message(stored: StoredEvent, *, role: str, viewer_id: str | None) -> str | None:

@@ -66,6 +66,12 @@ class ShowService:
         known = await self._shows.read(festival_id, SHOW, plenary_of(festival))
         return known.seq, known.state
 
+    async def state_from(self, festival: Festival, seq: int) -> tuple[int, Show]:
+        """The show at stored event `seq` or later (see `ChannelStates.read_from`)."""
+        festival_id = await self.log.festival_id(festival.slug)
+        known = await self._shows.read_from(festival_id, SHOW, plenary_of(festival), seq)
+        return known.seq, known.state
+
     async def run(
         self, festival: Festival, command: Command, *, now: datetime
     ) -> list[StoredEvent]:

@@ -138,16 +138,15 @@ def show_event_message(stored: StoredEvent, role: str) -> str | None:
     return render_show(stored).by_role.get(role)
 
 
-def show_snapshot(show: Show, seq: int, *, role: str, now: datetime) -> dict[str, Any]:
-    """The `snapshot` message; `server_time` lets the client estimate its clock's offset."""
-    return {
-        "type": "snapshot",
-        "channel": SHOW,
-        "seq": seq,
-        "role": role,
-        "server_time": now.isoformat(),
-        "show": view_of_state(show_state(public_show(show) if role == PUBLIC else show), role),
-    }
+def show_snapshot(show: Show, seq: int, *, role: str, now: datetime | None) -> dict[str, Any]:
+    """The `snapshot` message; `server_time` lets the client estimate its clock's offset.
+    Without `now`, no `server_time`: a snapshot shared by many connections gets each one's
+    added to it."""
+    message: dict[str, Any] = {"type": "snapshot", "channel": SHOW, "seq": seq, "role": role}
+    if now is not None:
+        message["server_time"] = now.isoformat()
+    message["show"] = view_of_state(show_state(public_show(show) if role == PUBLIC else show), role)
+    return message
 
 
 @dataclass(frozen=True)

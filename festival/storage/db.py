@@ -2,6 +2,7 @@
 
 `storage_trouble` is the one place that recognises a database that cannot write now (a full
 or read-only disk, an I/O error), on either engine; callers answer it as StorageUnavailable.
+`pool_exhausted` recognises a query that waited its pool's whole timeout for a connection.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -118,6 +120,11 @@ class Database:
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()
+
+
+def pool_exhausted(error: BaseException) -> bool:
+    """Every connection of the pool stayed busy for its whole timeout: try again later."""
+    return isinstance(error, PoolTimeout)
 
 
 def _upgrade(connection: Connection) -> None:

@@ -8,8 +8,8 @@ marked cancelled (its registrations stay); one that comes back is restored.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any, cast
+from datetime import datetime, timedelta
+from typing import Any, Final, cast
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -197,28 +197,74 @@ async def read_festival(db: AsyncSession, slug: str) -> Festival | None:
     return festival if shift is None else _announced(festival, shift)
 
 
+TRUST_SECONDS: Final = 2.0
+"""How long a live connection takes a festival as last checked without asking the store (see
+`FestivalCache.trusted`)."""
+
+
 class FestivalCache:
     """Festivals as last read, for what needs one on every request (each page, each live
     connection): building one from the store costs more than twice the one small query that
-    asks whether it is still the one stored (bench/festival_read_bench.py). Checked on every
-    use, so a `festival load` or a calendar shift shows at once, on every instance."""
+    asks whether it is still the one stored (bench/festival_read_bench.py). Pages check on
+    every use, so a `festival load` or a calendar shift shows at once, on every instance.
 
-    def __init__(self) -> None:
+    Live connections come in storms, thousands a second, and ask no store: they take the
+    festival as last checked (`trusted`) until the bus tells of a change (`forget`, on
+    `festival.bus.PROGRAMME_TOPIC`) or for at most TRUST_SECONDS, the safety net for a
+    change no bus carries (a `festival load` without a broker)."""
+
+    def __init__(self, *, trust_seconds: float = TRUST_SECONDS) -> None:
+        self.trust = timedelta(seconds=trust_seconds)
         self._known: dict[str, tuple[tuple[Any, ...], Festival]] = {}
+        self._checked: dict[str, datetime] = {}  # slug -> when its stamp was last checked
+        self._first: tuple[str, datetime] | None = None  # the newest festival, and when
 
-    async def read(self, db: AsyncSession, slug: str) -> Festival | None:
+    async def read(
+        self, db: AsyncSession, slug: str, *, now: datetime | None = None
+    ) -> Festival | None:
+        """The festival as stored; `now` marks it checked for `trusted`."""
         stamp = (await db.execute(_stamp_of(slug))).first()
         if stamp is None:
             self._known.pop(slug, None)
+            self._checked.pop(slug, None)
             return None
         known = self._known.get(slug)
         if known is not None and known[0] == tuple(stamp):
-            return known[1]
-        festival = await read_festival(db, slug)
-        if festival is not None:
+            festival = known[1]
+        else:
+            found = await read_festival(db, slug)
+            if found is None:
+                return None
             # Read after the stamp: at worst newer than it, and then read again next time.
+            festival = found
             self._known[slug] = (tuple(stamp), festival)
+        if now is not None:
+            self._checked[slug] = now
         return festival
+
+    def trusted(self, slug: str, now: datetime) -> Festival | None:
+        """The festival as last checked, if that was less than TRUST_SECONDS ago and the bus
+        has told of no change since; else None (read it)."""
+        checked = self._checked.get(slug)
+        known = self._known.get(slug)
+        if checked is None or known is None or not checked <= now < checked + self.trust:
+            return None
+        return known[1]
+
+    def trusted_first(self, now: datetime) -> str | None:
+        """The slug `festival_slugs` gave first, on the same terms as `trusted`."""
+        if self._first is None:
+            return None
+        slug, checked = self._first
+        return slug if checked <= now < checked + self.trust else None
+
+    def first_is(self, slug: str, now: datetime) -> None:
+        self._first = (slug, now)
+
+    def forget(self) -> None:
+        """A programme changed somewhere: check every festival again before trusting it."""
+        self._checked.clear()
+        self._first = None
 
 
 def _stamp_of(slug: str) -> Select[Any]:

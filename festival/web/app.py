@@ -20,6 +20,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from festival.access.grants import GrantCache
 from festival.bus import make_bus
 from festival.clock import Clock, SystemClock
 from festival.config import Settings
@@ -38,6 +39,7 @@ from festival.scheduling import Scheduler
 from festival.storage.db import Database
 from festival.storage.programme_repo import FestivalCache
 from festival.web import admin, admin_mail, calendar, errors, live, me, qa_pages
+from festival.web.caches import start_following, stop_following
 from festival.web.limits import LimitRules, Limits
 from festival.web.programme import api_programme, programme_ics, programme_page
 from festival.web.registration import api_register, register_page
@@ -89,17 +91,22 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         show = ShowService(log, bus, qa)
         scheduler = Scheduler(db, the_clock, on_queued=sender.wake, qa=qa, show=show, bus=bus)
         limits = Limits.start(settings, rules)
+        festivals, grants = FestivalCache(), GrantCache()
+        following = None
         try:
             await db.migrate()
             await bus.start()
+            following = await start_following(bus, festivals, grants)
             await scheduler.start()
             sender.start()
             live_parts = Live(bus, log, qa, hub, show)
             state = AppState(
-                settings, db, the_clock, templates, sender, live_parts, FestivalCache(), limits
+                settings, db, the_clock, templates, sender, live_parts, festivals, limits, grants
             )
             yield {"festival": state}
         finally:
+            if following is not None:
+                await stop_following(following)
             await hub.close()
             await sender.stop()
             await scheduler.stop()

@@ -33,12 +33,22 @@ def presented_token(conn: HTTPConnection, cookie: str | None = None) -> str:
     return conn.query_params.get("token") or (conn.cookies.get(cookie, "") if cookie else "")
 
 
-async def grant_of(conn: HTTPConnection, secret: str) -> Grant:
+async def grant_of(conn: HTTPConnection, secret: str, *, cached: bool = False) -> Grant:
+    """The grant of `secret`, from the store; `cached`: for a live connection, a grant
+    remembered from a look-up of the last few seconds will do (festival.access.grants: the
+    bus tells every instance of a revocation at once)."""
     state = app_state(conn)
     if not secret:
         raise Unauthenticated("a token is required")
-    async with state.db.session() as db:
-        grant = await grant_for(db, secret, now=state.clock.now())
+    now = state.clock.now()
+    grant = state.grants.get(secret, now) if cached else None
+    if grant is None:
+        async with state.db.session() as db:
+            grant = await grant_for(db, secret, now=now)
+        if grant is not None:
+            state.grants.put(secret, grant, now)
+        else:
+            state.grants.drop(secret)  # revoked where no bus message came from
     if grant is None:
         raise Unauthenticated("this token is unknown, revoked or expired", code="auth.invalid")
     return grant

@@ -11,13 +11,14 @@ within the live message limit (per token, shared with the HTTP actions: festival
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable
-from contextlib import suppress
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from starlette.requests import HTTPConnection
@@ -28,7 +29,7 @@ from festival.clock import Clock
 from festival.errors import FestivalError, Forbidden, Unauthenticated
 from festival.live.hub import Listener, wire
 from festival.live.qa_actions import MessageError
-from festival.storage.db import storage_trouble
+from festival.storage.db import pool_exhausted, storage_trouble
 from festival.web.auth import presented_token
 from festival.web.limits import TooManyRequests, token_key
 from festival.web.requests import JsonRefused, strict_json
@@ -47,6 +48,7 @@ CLOSE_TOO_MANY: Final = 4429  # this token has too many live connections open
 CLOSE_TOO_SLOW: Final = 4008
 CLOSE_UNAVAILABLE: Final = 1013  # "try again later"
 
+
 Handler = Callable[[dict[str, Any], datetime], Awaitable[dict[str, Any]]]
 """Carries out one client message (not `ping`) at `now`; returns the ack without its ref."""
 RateCheck = Callable[[], Awaitable[None]]
@@ -58,6 +60,30 @@ Opening = Callable[[], Awaitable[tuple[int, list[str]]]]
 MAX_SINCE_DIGITS: Final = 18
 """`since` is at most 18 digits (below 2**63); further ahead than any channel gets a snapshot."""
 _SINCE = re.compile(rf"[0-9]{{1,{MAX_SINCE_DIGITS}}}")
+
+
+class TryLater(FestivalError):
+    """The service is too busy to open this connection now; the client tries again."""
+
+    code = "live.busy"
+    retry_after = timedelta(seconds=1)
+
+
+@asynccontextmanager
+async def connecting(conn: HTTPConnection) -> AsyncIterator[None]:
+    """A step of opening a connection: it waits for the store (a look-up not in memory,
+    queued for a pooled connection) at most FESTIVAL_LIVE_CONNECT_SECONDS; then, or when the
+    pool's own timeout is out first, the connection is refused with 1013 `live.busy` and the
+    client tries again after a pause. Never an unhandled error."""
+    try:
+        async with asyncio.timeout(app_state(conn).settings.live_connect_seconds):
+            yield
+    except TimeoutError:
+        raise TryLater("the service is busy; try again in a moment") from None
+    except Exception as error:
+        if pool_exhausted(error):
+            raise TryLater("the service is busy; try again in a moment") from None
+        raise
 
 
 def since_of(conn: HTTPConnection) -> int | None:
@@ -101,8 +127,8 @@ async def refuse(websocket: WebSocket, error: FestivalError) -> None:
         code = CLOSE_BAD_REQUEST  # the connection's address is malformed (e.g. `since`)
     elif isinstance(error, TooManyRequests):
         code = CLOSE_TOO_MANY
-    elif isinstance(error, BusError):
-        code = CLOSE_UNAVAILABLE  # the fan-out (Redis) is down; the client retries later
+    elif isinstance(error, BusError | TryLater):
+        code = CLOSE_UNAVAILABLE  # the fan-out (Redis) is down, or too busy: retry later
     else:
         code = CLOSE_NOT_FOUND if error.code.endswith("not_found") else CLOSE_FORBIDDEN
     await websocket.send_text(wire(error_message(error)))
@@ -128,15 +154,22 @@ async def serve_channel(
         await refuse(websocket, error)
         return
     try:
-        await hub.join(festival, channel, listener)
-    except BusError as error:
+        async with connecting(websocket):
+            await hub.join(festival, channel, listener)
+    except (BusError, TryLater) as error:
+        hub.leave(festival, channel, listener)
         state.limits.disconnected(token)
         await refuse(websocket, error)
         return
     # Without a token, messages are counted per connection (and only in this process).
     client = _Client(token or f"c:{uuid.uuid4().hex}", shared=token is not None)
     try:
-        seq, first = await opening()
+        try:
+            async with connecting(websocket):
+                seq, first = await opening()
+        except (BusError, TryLater) as error:
+            await refuse(websocket, error)
+            return
         for text in first:
             await websocket.send_text(text)
         listener.start(websocket.send_text, lambda: _close_dropped(websocket), seq)

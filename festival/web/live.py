@@ -20,13 +20,14 @@ from starlette.websockets import WebSocket
 
 from festival.errors import FestivalError, Forbidden, Unauthenticated
 from festival.live.channels import QaChannelInfo, qa_channel
-from festival.live.hub import Listener, wire
+from festival.live.hub import Listener, wire, wire_with
 from festival.live.qa_actions import Done, Viewer, perform
 from festival.live.qa_views import AUDIENCE, MODERATOR, qa_event_message, qa_snapshot
 from festival.programme.model import Festival
+from festival.qa import QaChannel
 from festival.storage.registration_repo import read_registration
 from festival.web.auth import grant_of, presented_token
-from festival.web.channel_io import refuse, serve_channel, since_of, with_ref
+from festival.web.channel_io import connecting, refuse, serve_channel, since_of, with_ref
 from festival.web.limits import caller_key
 from festival.web.programme import current_festival
 from festival.web.requests import read_json_object
@@ -40,12 +41,18 @@ class Channel:
 
 
 async def viewer_for(
-    conn: HTTPConnection, festival: Festival, info: QaChannelInfo, secret: str
+    conn: HTTPConnection,
+    festival: Festival,
+    info: QaChannelInfo,
+    secret: str,
+    *,
+    live: bool = False,
 ) -> Viewer:
-    """Who the token says the client is; no token is the public, read-only audience."""
+    """Who the token says the client is; no token is the public, read-only audience. `live`:
+    a connection opening, whose token look-up may come from the cache (`grant_of`)."""
     if not secret:
         return Viewer(AUDIENCE, None)
-    grant = await grant_of(conn, secret)
+    grant = await grant_of(conn, secret, cached=live)
     if grant.festival != festival.slug:
         raise Forbidden("this token belongs to another festival")
     if grant.role == "attendee" and grant.registration_id is not None:
@@ -67,48 +74,72 @@ async def viewer_for(
     raise Forbidden(f"this {grant.role} token is not for channel {info.id!r}")
 
 
-async def _viewer(conn: HTTPConnection, festival: Festival, info: QaChannelInfo) -> Viewer:
-    return await viewer_for(conn, festival, info, presented_token(conn))
+async def _viewer(
+    conn: HTTPConnection, festival: Festival, info: QaChannelInfo, *, live: bool = False
+) -> Viewer:
+    return await viewer_for(conn, festival, info, presented_token(conn), live=live)
 
 
-async def channel_of(conn: HTTPConnection) -> Channel:
-    festival = await current_festival(conn)
+async def channel_of(conn: HTTPConnection, *, live: bool = False) -> Channel:
+    festival = await current_festival(conn, live=live)
     return Channel(festival, qa_channel(festival, conn.path_params["channel"]))
 
 
 async def _opening(
-    conn: HTTPConnection, channel: Channel, viewer: Viewer, since: int | None
+    conn: HTTPConnection, channel: Channel, viewer: Viewer, since: int | None, *, joined: bool
 ) -> tuple[int, list[str]]:
-    """What a new connection receives first, and the seq it brings the client to."""
+    """What a new connection receives first, and the seq it brings the client to. `joined`:
+    the connection has joined the hub, so the channel as the hub knows it will do, and what
+    comes after reaches it; the public's and the moderators' snapshots are then shared."""
     state = app_state(conn)
     live = state.live
-    slug = channel.festival.slug
+    slug, info = channel.festival.slug, channel.info
     viewer_id = viewer.id if viewer.role == AUDIENCE else None
     if since is not None:
-        replay = await live.log.since(slug, channel.info.id, since)
+        replay = await live.log.since(slug, info.id, since)
         if replay is not None:
             last, events = replay
             texts = [qa_event_message(e, role=viewer.role, viewer_id=viewer_id) for e in events]
             return last, [t for t in texts if t is not None]
-    seq, qa = await live.qa.state(slug, channel.info.id)
-    snapshot = qa_snapshot(
-        qa,
-        seq,
-        role=viewer.role,
-        viewer_id=viewer_id,
-        people=channel.info.people,
-        title=channel.info.title,
-        now=state.clock.now(),
-    )
-    snapshot["you"] = {"role": viewer.role, "name": viewer.name, "may_ask": viewer.may_ask}
-    return seq, [wire(snapshot)]
+
+    def render(seq: int, qa: QaChannel, viewer_id: str | None) -> str:
+        return wire(
+            qa_snapshot(
+                qa,
+                seq,
+                role=viewer.role,
+                viewer_id=viewer_id,
+                people=info.people,
+                title=info.title,
+                now=None,
+            )
+        )
+
+    async def shared(at: int) -> tuple[int, str]:
+        seq, qa = await live.qa.state_from(slug, info.id, at)
+        return seq, render(seq, qa, None)
+
+    if joined and viewer_id is None:
+        seq, snapshot = await live.hub.snapshot(slug, info.id, viewer.role, info, shared)
+    else:
+        if joined:
+            seq, qa = await live.qa.state_from(slug, info.id, live.hub.seq(slug, info.id))
+        else:
+            seq, qa = await live.qa.state(slug, info.id)
+        snapshot = render(seq, qa, viewer_id)
+    own = {
+        "server_time": state.clock.now().isoformat(),
+        "you": {"role": viewer.role, "name": viewer.name, "may_ask": viewer.may_ask},
+    }
+    return seq, [wire_with(snapshot, own)]
 
 
 async def channel_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     try:
-        channel = await channel_of(websocket)
-        viewer = await _viewer(websocket, channel.festival, channel.info)
+        async with connecting(websocket):
+            channel = await channel_of(websocket, live=True)
+            viewer = await _viewer(websocket, channel.festival, channel.info, live=True)
         since = since_of(websocket)
     except FestivalError as error:
         await refuse(websocket, error)
@@ -135,7 +166,7 @@ async def channel_socket(websocket: WebSocket) -> None:
         festival=channel.festival.slug,
         channel=channel.info.id,
         listener=Listener(viewer.role, viewer.id if viewer.role == AUDIENCE else None),
-        opening=lambda: _opening(websocket, channel, viewer, since),
+        opening=lambda: _opening(websocket, channel, viewer, since, joined=True),
         handle=handle,
     )
 
@@ -154,7 +185,7 @@ async def api_channel(request: Request) -> Response:
     """GET /api/channels/CHANNEL[?since=N]: the snapshot, or the events after N."""
     channel = await channel_of(request)
     viewer = await _viewer(request, channel.festival, channel.info)
-    seq, texts = await _opening(request, channel, viewer, since_of(request))
+    seq, texts = await _opening(request, channel, viewer, since_of(request), joined=False)
     messages = [json.loads(t) for t in texts]
     if messages and messages[0].get("type") == "snapshot":
         return JSONResponse(messages[0])

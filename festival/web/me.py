@@ -29,6 +29,7 @@ from festival.storage.registration_repo import (
 )
 from festival.storage.token_repo import new_personal_link
 from festival.web.auth import grant_of, presented_token
+from festival.web.caches import tell_revoked
 from festival.web.errors import page_language
 from festival.web.registration import form_rankings, registration_json
 from festival.web.requests import read_json_object
@@ -198,6 +199,8 @@ async def erase(state: AppState, festival: Festival, registration: Registration)
     for anything another instance wrote in between (docs/live-protocol.md, erasure)."""
     now = state.clock.now()
     erased = await remove_registration(state.db, registration.id, now=now)
+    # Its token is dead: on every instance, at once, for live connections too.
+    await tell_revoked(state.live.bus, state.grants, registration_ids=[registration.id])
     await state.live.qa.forget(festival, erased.channels, erased.person, erased.stand_in, now)
     await forget_in_live_events(state.db, erased)
     # No old copy of their rows left readable in SQLite's files (docs/api.md, erasure).
@@ -211,8 +214,15 @@ async def me_new_link(request: Request) -> Response:
     _, _, registration = await attendee_of(request, request.path_params["token"])
     lang = page_language(request, registration.language)
     token = await new_personal_link(state.db, registration.id, now=state.clock.now())
+    await _old_links_revoked(state, registration.id)
     state.sender.wake()
     return RedirectResponse(f"/me/{token}?lang={lang}&new-link=1", status_code=303)
+
+
+async def _old_links_revoked(state: AppState, registration_id: int) -> None:
+    """Every instance forgets the grants of the registration's earlier links (the new one
+    is looked up afresh where it is first presented)."""
+    await tell_revoked(state.live.bus, state.grants, registration_ids=[registration_id])
 
 
 def _download(festival: Festival, registration: Registration) -> Response:
@@ -259,6 +269,7 @@ async def api_me_link(request: Request) -> Response:
     state = app_state(request)
     _, _, registration = await attendee_of(request, presented_token(request))
     token = await new_personal_link(state.db, registration.id, now=state.clock.now())
+    await _old_links_revoked(state, registration.id)
     state.sender.wake()
     base = state.settings.resolved_base_url
     return JSONResponse({"token": token, "url": f"{base}/me/{token}"})

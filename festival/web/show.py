@@ -20,13 +20,13 @@ from starlette.websockets import WebSocket
 
 from festival.errors import FestivalError, Forbidden, NotFound, Unauthenticated
 from festival.live.channels import SHOW
-from festival.live.hub import Listener, wire
+from festival.live.hub import Listener, wire, wire_with
 from festival.live.show_actions import perform_host
 from festival.live.show_service import plenary_of
 from festival.live.show_views import HOST, PRESENTER, PUBLIC, show_event_message, show_snapshot
 from festival.programme.model import Festival
 from festival.web.auth import grant_of, presented_token
-from festival.web.channel_io import refuse, serve_channel, since_of
+from festival.web.channel_io import connecting, refuse, serve_channel, since_of
 from festival.web.limits import caller_key
 from festival.web.programme import current_festival
 from festival.web.requests import read_json_object
@@ -42,14 +42,14 @@ class ShowViewer:
 
 
 async def show_viewer(
-    conn: HTTPConnection, festival: Festival, secret: str | None = None
+    conn: HTTPConnection, festival: Festival, secret: str | None = None, *, live: bool = False
 ) -> ShowViewer:
     """Who the token (`secret`, else the presented one) says the client is; no token is the
-    public, read-only view."""
+    public, read-only view. `live`: a connection opening (`grant_of` may use its cache)."""
     secret = presented_token(conn) if secret is None else secret
     if not secret:
         return ShowViewer(PUBLIC)
-    grant = await grant_of(conn, secret)
+    grant = await grant_of(conn, secret, cached=live)
     if grant.festival != festival.slug:
         raise Forbidden("this token belongs to another festival")
     if grant.allows("host", festival=festival.slug, channel=SHOW):
@@ -59,29 +59,36 @@ async def show_viewer(
     return ShowViewer(PUBLIC)
 
 
-async def show_festival(conn: HTTPConnection, secret: str | None = None) -> Festival:
+async def show_festival(
+    conn: HTTPConnection, secret: str | None = None, *, live: bool = False
+) -> Festival:
     """`?festival=SLUG`, else the token's (`secret`, else the presented one) festival, else
     the current one: a console link made with `festival token create` opens its own
-    festival's show."""
+    festival's show. `live`: a connection opening, which asks the store only for what it
+    does not know (see `current_festival`)."""
     secret = presented_token(conn) if secret is None else secret
     if secret and "festival" not in conn.query_params:
-        grant = await grant_of(conn, secret)
+        grant = await grant_of(conn, secret, cached=live)
         state = app_state(conn)
-        async with state.db.session() as db:
-            found = await state.festivals.read(db, grant.festival)
+        now = state.clock.now()
+        found = state.festivals.trusted(grant.festival, now) if live else None
+        if found is None:
+            async with state.db.session() as db:
+                found = await state.festivals.read(db, grant.festival, now=now)
         if found is None:
             raise NotFound(f"no festival {grant.festival!r}", code="festival.not_found")
         festival = found
     else:
-        festival = await current_festival(conn)
+        festival = await current_festival(conn, live=live)
     plenary_of(festival)  # a festival without a plenary has no show to follow
     return festival
 
 
 async def _opening(
-    conn: HTTPConnection, festival: Festival, viewer: ShowViewer, since: int | None
+    conn: HTTPConnection, festival: Festival, viewer: ShowViewer, since: int | None, *, joined: bool
 ) -> tuple[int, list[str]]:
-    """What a new connection receives first, and the seq it brings the client to."""
+    """What a new connection receives first, and the seq it brings the client to. `joined`:
+    the connection has joined the hub, whose snapshot per role is shared (see live.py)."""
     state = app_state(conn)
     if since is not None:
         replay = await state.live.log.since(festival.slug, SHOW, since)
@@ -89,15 +96,28 @@ async def _opening(
             last, events = replay
             texts = [show_event_message(e, viewer.role) for e in events]
             return last, [t for t in texts if t is not None]
-    seq, show = await state.live.show.state(festival)
-    return seq, [wire(show_snapshot(show, seq, role=viewer.role, now=state.clock.now()))]
+
+    async def shared(at: int) -> tuple[int, str]:
+        seq, show = await state.live.show.state_from(festival, at)
+        return seq, wire(show_snapshot(show, seq, role=viewer.role, now=None))
+
+    if joined:
+        basis = plenary_of(festival)
+        seq, snapshot = await state.live.hub.snapshot(
+            festival.slug, SHOW, viewer.role, basis, shared
+        )
+    else:
+        seq, show = await state.live.show.state(festival)
+        snapshot = wire(show_snapshot(show, seq, role=viewer.role, now=None))
+    return seq, [wire_with(snapshot, {"server_time": state.clock.now().isoformat()})]
 
 
 async def show_socket(websocket: WebSocket) -> None:
     await websocket.accept()
     try:
-        festival = await show_festival(websocket)
-        viewer = await show_viewer(websocket, festival)
+        async with connecting(websocket):
+            festival = await show_festival(websocket, live=True)
+            viewer = await show_viewer(websocket, festival, live=True)
         since = since_of(websocket)
     except FestivalError as error:
         await refuse(websocket, error)
@@ -113,7 +133,7 @@ async def show_socket(websocket: WebSocket) -> None:
         festival=festival.slug,
         channel=SHOW,
         listener=Listener(viewer.role),
-        opening=lambda: _opening(websocket, festival, viewer, since),
+        opening=lambda: _opening(websocket, festival, viewer, since, joined=True),
         handle=handle,
     )
 
@@ -125,7 +145,7 @@ async def api_show(request: Request) -> Response:
     """GET /api/show[?since=N]: the snapshot, or the events after N."""
     festival = await show_festival(request)
     viewer = await show_viewer(request, festival)
-    seq, texts = await _opening(request, festival, viewer, since_of(request))
+    seq, texts = await _opening(request, festival, viewer, since_of(request), joined=False)
     messages = [json.loads(t) for t in texts]
     if messages and messages[0].get("type") == "snapshot":
         return JSONResponse(messages[0])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 from starlette.templating import Jinja2Templates
 
+from festival.access.grants import GrantCache
 from festival.bus import Bus
 from festival.clock import Clock
 from festival.config import Settings
@@ -41,6 +42,7 @@ class AppState:
     live: Live
     festivals: FestivalCache  # read through it: every page and live connection needs one
     limits: Limits
+    grants: GrantCache  # live connections look tokens up through it
 
 
 def app_state(conn: HTTPConnection) -> AppState:

@@ -25,11 +25,13 @@ export function openChannel({ path, token, festival, onSnapshot, onEvent, onStat
   function connect() {
     socket = new WebSocket(url());
     socket.addEventListener("open", () => {
-      attempt = 0;
       onStatus?.("open");
     });
     socket.addEventListener("message", (incoming) => {
       const message = JSON.parse(incoming.data);
+      if (message.type === "snapshot" || message.type === "event") {
+        attempt = 0; // let in: the pauses start short again (a 1013 comes after "open")
+      }
       if (message.type === "snapshot") {
         seq = message.seq;
         onSnapshot(message);

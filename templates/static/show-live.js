@@ -6,6 +6,7 @@
 const PING_MS = 10_000;
 const SAMPLES = 6;
 const AMBER_MS = 2 * 60_000;
+const LONGEST_PAUSE_MS = 15_000;
 
 const ms = (iso) => (iso ? new Date(iso).getTime() : null);
 
@@ -95,6 +96,7 @@ export function follow({ token = "", festival = "", onShow = () => {}, onReply =
   let refs = 0;
   let pinger = null;
   let samples = [];
+  let attempt = 0; // reconnects since the last snapshot
   const pending = new Map();
   const channel = {
     offset: 0,
@@ -144,6 +146,7 @@ export function follow({ token = "", festival = "", onShow = () => {}, onReply =
     socket.addEventListener("message", (raw) => {
       const message = JSON.parse(raw.data);
       if (message.type === "snapshot") {
+        attempt = 0;
         if (!samples.length) measure(message.server_time, opened, Date.now());
         seq = message.seq;
         show = message.show;
@@ -169,8 +172,13 @@ export function follow({ token = "", festival = "", onShow = () => {}, onReply =
       }
       pending.clear();
       if (closed.code === 4401 || closed.code === 4403) return; // the token will not do
-      // 4429: this link has too many windows open; ask again only after a while.
-      setTimeout(connect, closed.code === 4429 ? 15000 : 1000);
+      // Growing, jittered pauses, so a crowd cut off at once does not come back at once
+      // (1013: the server is busy); 4429: this link has too many windows open, so the
+      // longest pause at once.
+      if (closed.code === 4429) attempt = Math.max(attempt, 5);
+      const pause = Math.min(LONGEST_PAUSE_MS, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      attempt += 1;
+      setTimeout(connect, pause);
     });
   };
   connect();
