@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PROGRAMME ?= schedules/agenda-sociaal-werk-2020.toml
 
-.PHONY: run test check lint typecheck screenshot bench bench-live bench-registration \
+.PHONY: run test check lint typecheck screenshot bench bench-live bench-storm bench-registration \
 	bench-mail bench-cluster clean
 
 # (Re)install whenever pyproject.toml changes.
@@ -51,17 +51,19 @@ BENCH := var/bench
 BENCH_STAMP := $(VENV)/.installed-bench
 ifdef BENCH_QUICK
 LIVE_ARGS := --sizes 500,1000 --rounds 5
+STORM_ARGS := --viewers 2000
 REGISTRATION_ARGS := --duration 10 --clients 64
 MAIL_ATTENDEES := 2000
 CLUSTER_ARGS := --viewers 1000 --rounds 5
 else
 LIVE_ARGS := --ceiling
+STORM_ARGS := --repeat 2
 REGISTRATION_ARGS :=
 MAIL_ATTENDEES := 10000
 CLUSTER_ARGS :=
 endif
 
-bench: bench-live bench-registration bench-mail bench-cluster
+bench: bench-live bench-storm bench-registration bench-mail bench-cluster
 	$(BIN)/python bench/report.py --figures $(BENCH) --plots docs/bench
 
 $(BENCH_STAMP): $(STAMP)
@@ -72,6 +74,11 @@ $(BENCH_STAMP): $(STAMP)
 ## reference, and the broadcast ceiling at 1,000.
 bench-live: $(BENCH_STAMP)
 	$(BIN)/python bench/ws_bench.py $(LIVE_ARGS) --json $(BENCH)/live.json
+
+## A reconnect storm: 10,000 viewers, 200 opening at once, beside the reference: time until
+## every snapshot, viewers lost, memory per held connection.
+bench-storm: $(BENCH_STAMP)
+	$(BIN)/python bench/ws_bench.py --storm $(STORM_ARGS) --json $(BENCH)/live-storm.json
 
 ## The registration rush: POST /api/registrations at 64 and 256 clients beside a bare server.
 bench-registration: $(BENCH_STAMP)

@@ -20,21 +20,23 @@ Reported per server: `connect_s`, from the start until the last viewer has its s
 the whole crowd is held, the memory per held connection: the server process's resident set
 (VmRSS) after minus before the crowd, over the viewers held.
 
---json FILE writes one flat object (docs/benchmarks.md, "Live: reconnect storm"):
-{"benchmark": "live-storm", "machine": {...}, "commit": "...",
- "runs": [{"server", "viewers", "at_once", "connect_s", "lost", "retried", "held",
-           "memory_kb_per_connection", "close_codes", "load_before", "load_after"}]}
+Each storm (`--repeat` of them, festival and the reference alternated) runs on freshly
+started servers: a process that held a crowd before keeps that memory, and would show none
+growing the second time.
+
+--json FILE writes the figures in bench/figures.py's shape (docs/benchmarks.md, "Live:
+reconnect storm"): {"benchmark": "live-storm", "machine", "commit", "date", "command",
+"load", "runs": [{"server", "viewers", "at_once", "connect_s", "lost", "retried", "held",
+"memory_kb_per_connection", "close_codes", "load_before", "load_after"}]}.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import multiprocessing
 import random
 import shutil
-import subprocess
 import tempfile
 import time
 from collections import Counter
@@ -43,15 +45,15 @@ from multiprocessing.context import SpawnProcess
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
+from figures import Figures
 from websockets.client import ClientProtocol
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.uri import parse_uri
 from ws_bench import (
-    ROOT,
     Server,
     _capture_pick,
     _load,
@@ -76,13 +78,6 @@ def _rss_kb(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for process {pid}")
-
-
-def _commit() -> str:
-    done = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    )
-    return done.stdout.strip() or "unknown"
 
 
 # --- load clients (separate processes) -----------------------------------------------------
@@ -235,7 +230,7 @@ class StormRun:
     retried: int
     held: int
     memory_kb_per_connection: float
-    close_codes: dict[str, int]
+    close_codes: str  # code:count, comma-separated (the runs stay flat)
     load_before: float
     load_after: float
 
@@ -282,7 +277,7 @@ def storm(server: Server, viewers: int, at_once: int, clients: int) -> StormRun:
         retried=sum(r.retried for r in reports),
         held=held,
         memory_kb_per_connection=round((rss_after - rss_before) / max(1, held), 1),
-        close_codes={str(code): n for code, n in sorted(codes.items())},
+        close_codes=",".join(f"{code}:{n}" for code, n in sorted(codes.items())),
         load_before=load_before,
         load_after=load_after,
     )
@@ -296,39 +291,30 @@ def run_storms(
     viewers: int, at_once: int, clients: int, repeat: int, names: list[str], json_path: Path | None
 ) -> list[StormRun]:
     _raise_open_files()
-    report: dict[str, Any] = {
-        "benchmark": "live-storm",
-        "machine": _machine(),
-        "commit": _commit(),
-        "runs": [],
-    }
-    _say(f"machine: {report['machine']}  commit {report['commit']}")
+    figures = Figures("live-storm")
+    _say(f"machine: {_machine()}")
     runs: list[StormRun] = []
-    work = Path(tempfile.mkdtemp(prefix="ws-storm-"))
-    try:
-        with festival_server(work, 0, False, []) as festival:
-            message = asyncio.run(_capture_pick(festival))
-            with reference_server(work, message, False) as reference:
-                servers = [s for s in (festival, reference) if s.name in names]
-                for _ in range(repeat):
-                    for server in servers:
+    for _ in range(repeat):
+        work = Path(tempfile.mkdtemp(prefix="ws-storm-"))
+        try:
+            with festival_server(work, 0, False, []) as festival:
+                message = asyncio.run(_capture_pick(festival))
+                with reference_server(work, message, False) as reference:
+                    for server in (s for s in (festival, reference) if s.name in names):
                         run = storm(server, viewers, at_once, clients)
                         runs.append(run)
                         _say(
                             f"{run.server:<9} {run.viewers} viewers, {run.at_once} at once: "
                             f"{run.held} snapshotted in {run.connect_s} s, lost {run.lost}, "
-                            f"retried {run.retried}, closes {run.close_codes}, "
+                            f"retried {run.retried}, closes [{run.close_codes}], "
                             f"{run.memory_kb_per_connection} KB per connection  "
                             f"load {run.load_before} → {run.load_after}"
                         )
-                        time.sleep(5)  # the server lets go of the crowd
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     _say_ratios(runs)
     if json_path is not None:
-        report["runs"] = [asdict(r) for r in runs]
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        figures.write(json_path, [asdict(r) for r in runs])
     return runs
 
 
