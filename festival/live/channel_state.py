@@ -3,16 +3,21 @@
 Both live services (the Q&A and the show) decide each command on the channel's state as the
 store has it: every instance keeps the channels it has seen at a known seq, and before
 deciding anything reads the events stored since (by any instance), inside the channel's
-database lock. One command per channel at a time in this process as well: they would queue on
-the database lock anyway, and this keeps SQLite's busy timeout out of it.
+database lock. Commands for one channel in this process queue up and are committed in
+groups: the first waits for nobody, and whatever queued meanwhile goes in the next
+transaction, decided one after the other on the state the one before left. A command whose
+rules refuse it (it raises) stores nothing and fails alone; each caller hears its outcome only
+after the commit. Under a rush of votes this makes one transaction (and one publish) of many
+instead of one each, and it keeps SQLite's busy timeout out of it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from itertools import takewhile
+from typing import Any, Final, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +46,20 @@ class Known(Generic[S, B]):
 
 Decision = tuple[Sequence[NewEvent], S]
 """What a command decided: the events to store, and the state once they are applied."""
+Committed = Callable[[Sequence[StoredEvent]], Awaitable[None]]
+"""Called with the events of a group once they are committed (to publish them)."""
+Written = tuple[S, S, list[StoredEvent]]
+
+GROUP_LIMIT: Final = 200
+"""Commands committed in one transaction at most."""
+
+
+@dataclass(frozen=True)
+class _Command(Generic[S, B]):
+    decide: Callable[[S, int], Decision[S]]
+    basis: B
+    committed: Committed | None
+    done: asyncio.Future[Written[S]]
 
 
 class ChannelStates(Generic[S, B]):
@@ -59,7 +78,8 @@ class ChannelStates(Generic[S, B]):
         self._fresh = fresh
         self._apply = apply
         self._known: dict[tuple[int, str], Known[S, B]] = {}
-        self._locks: dict[tuple[int, str], asyncio.Lock] = {}
+        self._waiting: dict[tuple[int, str], list[_Command[S, B]]] = {}
+        self._writing: dict[tuple[int, str], asyncio.Task[None]] = {}
 
     async def read(self, festival_id: int, channel: str, basis: B) -> Known[S, B]:
         """The channel as stored now."""
@@ -86,21 +106,69 @@ class ChannelStates(Generic[S, B]):
         channel: str,
         decide: Callable[[S, int], Decision[S]],
         basis: B,
-    ) -> tuple[S, S, list[StoredEvent]]:
+        committed: Committed | None = None,
+    ) -> Written[S]:
         """Decide on the current state (and the seq the first new event gets) under the
         channel's lock, and store the events decided: returns the state before and after,
         and the events stored (none when nothing changed). An error raised by `decide`
-        stores nothing."""
+        stores nothing. `committed` hears the events once they are committed, with those of
+        the other commands in the same group (one channel's, so any of its callers' will do)."""
         key = (festival_id, channel)
-        async with self._locks.setdefault(key, asyncio.Lock()):
+        done: asyncio.Future[Written[S]] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(key, []).append(_Command(decide, basis, committed, done))
+        if key not in self._writing:
+            self._writing[key] = asyncio.create_task(self._write_all(festival_id, channel))
+        return await done
+
+    async def _write_all(self, festival_id: int, channel: str) -> None:
+        """Commit what waits for the channel, group after group, until nothing does."""
+        key = (festival_id, channel)
+        try:
+            while waiting := self._waiting.get(key):
+                # One basis per group: the commands up to the first on another one.
+                group = list(takewhile(lambda c: c.basis == waiting[0].basis, waiting))
+                group = group[:GROUP_LIMIT]
+                del waiting[: len(group)]
+                await self._write_group(festival_id, channel, group)
+        finally:
+            del self._writing[key]
+            if not self._waiting.get(key):
+                self._waiting.pop(key, None)
+
+    async def _write_group(
+        self, festival_id: int, channel: str, group: list[_Command[S, B]]
+    ) -> None:
+        basis = group[0].basis
+        outcomes: list[tuple[S, S, int, int] | Exception] = []
+        try:
             async with self.db.writer() as db, db.begin():
                 seq = await lock_channel(db, festival_id, channel)
-                known = await self._at(db, festival_id, channel, basis, seq)
-                new, after = decide(known.state, seq + 1)
+                state = (await self._at(db, festival_id, channel, basis, seq)).state
+                new: list[NewEvent] = []
+                for command in group:
+                    try:
+                        events, after = command.decide(state, seq + len(new) + 1)
+                    except Exception as refused:  # this command's rules said no: it alone
+                        outcomes.append(refused)
+                        continue
+                    outcomes.append((state, after, len(new), len(events)))
+                    new += events
+                    state = after
                 stored = await append(db, festival_id, channel, seq, new)
             if stored:
-                self._remember(festival_id, channel, Known(stored[-1].seq, after, basis))
-        return known.state, after, stored
+                self._remember(festival_id, channel, Known(stored[-1].seq, state, basis))
+                if group[0].committed is not None:
+                    await group[0].committed(stored)
+        except Exception as failed:  # nothing stored, or not published: every caller hears
+            for command in group:
+                _settle(command.done, failed)
+            return
+        for command, outcome in zip(group, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                _settle(command.done, outcome)
+            else:
+                before, after, start, count = outcome
+                _settle(command.done, (before, after, stored[start : start + count]))
 
     async def _at(
         self, db: AsyncSession, festival_id: int, channel: str, basis: B, seq: int
@@ -129,3 +197,13 @@ class ChannelStates(Generic[S, B]):
         # Never step back: a slower reader must not replace a newer state.
         if current is None or current.basis != known.basis or known.seq > current.seq:
             self._known[(festival_id, channel)] = known
+
+
+def _settle(done: asyncio.Future[Any], outcome: Any) -> None:
+    """Hand a caller its outcome, unless it stopped waiting (its connection closed)."""
+    if done.done():
+        return
+    if isinstance(outcome, BaseException):
+        done.set_exception(outcome)
+    else:
+        done.set_result(outcome)

@@ -7,6 +7,11 @@ order with no gap and no duplicate: the hub delivers seq n+1 after n, and when t
 (a publish still in flight from another instance, or a Redis reconnect) it reads the missing
 events back from the store, where they were committed before anyone published them.
 
+Events heard at once (one command's, a group of votes committed together, a gap read back)
+reach each viewer as one message, a batch; count changes (votes) are coalesced and go out at
+most every `COUNTS_SECONDS` with the latest numbers (docs/live-protocol.md, "Batches and
+counts").
+
 A viewer that falls `QUEUE_LIMIT` messages or `QUEUE_BYTES` behind is dropped, never waited
 for; its connection closes (4008) and the client resumes with `since`.
 
@@ -21,10 +26,10 @@ import asyncio
 import json
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Sequence
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from festival.bus import GAP, Bus, BusError, channel_topic
 from festival.live.log import EventLog, wire_to_stored
@@ -32,6 +37,9 @@ from festival.storage.live_repo import StoredEvent
 
 logger = logging.getLogger(__name__)
 
+COUNTS_SECONDS: Final = 0.25
+"""Count changes (votes) of a channel go out at most once in this time, coalesced: each
+viewer gets the latest numbers, never one message per vote."""
 QUEUE_LIMIT: Final = 500
 """Messages a viewer may fall behind before its connection is closed."""
 QUEUE_BYTES: Final = 128 * 1024
@@ -43,31 +51,110 @@ hold megabytes for one viewer that stopped reading. With the connection's own bu
 @dataclass(frozen=True)
 class Rendered:
     """One event as each kind of viewer receives it, serialised: `by_role` for everyone of a
-    role; `personal` overrides it for single viewers (None there means: nothing for you)."""
+    role; `personal` overrides it for single viewers (None there means: nothing for you).
+
+    An event that only changes numbers (a vote) has `counts` instead: viewers get the latest
+    numbers, coalesced (see `Counts`), and `by_role` is left empty."""
 
     by_role: dict[str, str | None]
     personal: dict[str, str | None] = field(default_factory=dict)
+    counts: Counts | None = None
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What a count-only event changed: the numbers of one thing (`kind`, `key`: the
+    `questions` entry `q12`). Changes of the same key coalesce: only the latest is sent, made
+    by `entry` for each role (None: not theirs to see) when it goes out. `personal` adds
+    fields for single viewers (the voter's own `voted`) to their role's entry."""
+
+    kind: str
+    key: str
+    entry: Callable[[str], dict[str, Any] | None]
+    personal: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 Renderer = Callable[[StoredEvent], Rendered]
 
 
-Send = Callable[[str], Awaitable[None]]
-"""Sends one text message to a viewer's connection."""
-Close = Callable[[], Coroutine[Any, Any, None]]
-"""Closes a dropped viewer's connection, telling it to resume with `since`."""
+class Outgoing:
+    """One message as it goes out, shared by every viewer it goes to: a single event (or
+    counts, or a reply: `seq` 0) or several due at once, batched as one `events` message.
+    `first` and `seq` are the seqs of its first and last event. `frame` is left for the
+    connection: the websocket frame, built by the first one that writes the message."""
+
+    __slots__ = ("_size", "channel", "entries", "first", "frame", "seq", "text")
+
+    def __init__(
+        self,
+        text: str,
+        seq: int = 0,
+        entries: Sequence[tuple[int, str]] = (),
+        channel: str = "",
+    ) -> None:
+        self.text = text
+        self.seq = seq
+        self.entries = entries  # a batch's events (seq, text)
+        self.channel = channel  # a batch's channel
+        self.first = entries[0][0] if entries else seq
+        self.frame: bytes | None = None
+        self._size = -1
+
+    @property
+    def size(self) -> int:
+        """Its length in bytes (UTF-8): measured once, and only for a viewer that is behind."""
+        if self._size < 0:
+            self._size = len(self.text.encode())
+        return self._size
+
+    def after(self, seq: int) -> Outgoing | None:
+        """This message without the events up to `seq` (an opening covered those)."""
+        if self.seq <= seq:
+            return None
+        if self.first > seq:
+            return self
+        return outgoing(self.channel, [(s, t) for s, t in self.entries if s > seq])
+
+
+def outgoing(channel: str, entries: Sequence[tuple[int, str | None]]) -> Outgoing | None:
+    """The message for one viewer of the parts due at once (None texts: not theirs): one
+    message as it is, several as `{"type": "events", "channel", "seq", "events": [...]}`."""
+    kept = [(seq, text) for seq, text in entries if text is not None]
+    if not kept:
+        return None
+    if len(kept) == 1:
+        return Outgoing(kept[0][1], kept[0][0])
+    last = kept[-1][0]
+    texts = ",".join(text for _, text in kept)
+    head = wire({"type": "events", "channel": channel, "seq": last})[:-1]  # without its "}"
+    batch = f'{head},"events":[{texts}]}}'
+    return Outgoing(batch, last, kept, channel)
+
+
+class Connection(Protocol):
+    """The way to one viewer's websocket (festival.web.channel_io)."""
+
+    def write(self, message: Outgoing) -> bool:
+        """Write the message now if the connection keeps up; False (nothing written) when it
+        would have to wait for room. Raises when the connection is gone."""
+
+    async def send(self, message: Outgoing) -> None:
+        """Write the message, waiting for room first."""
+
+    async def close(self) -> None:
+        """Close a dropped viewer's connection, telling it to resume with `since`."""
 
 
 class Listener:
     """One connected viewer: a role, maybe an identity, and the way to its connection.
 
     Until `start` (while the connection's opening is being sent) messages wait in a queue.
-    After it, a message goes out at once: its send is stepped right here, in the broadcast,
-    and the server finishes it without waiting unless the connection's write buffer is full.
-    Only then a task takes over the send, and later messages queue behind it, at most `limit`
-    of them and `limit_bytes` together; more and the viewer is dropped. A task per connection
-    waiting for messages cost a broadcast about a third of its CPU (docs/benchmarks.md); this
-    costs nothing while viewers keep up, and a slow one still never holds up the others.
+    After it, a message is written at once, right here in the broadcast, while the
+    connection keeps up (its buffers below their limits): no task and no await per viewer
+    and message, as `websockets.broadcast` does. Only for a viewer that is behind a task
+    takes over, and later messages queue behind it, at most `limit` of them and
+    `limit_bytes` together; more and the viewer is dropped. A slow viewer never holds up
+    the others.
     """
 
     def __init__(
@@ -83,38 +170,38 @@ class Listener:
         self.limit = limit
         self.limit_bytes = limit_bytes
         self.dropped = False
-        self._items: deque[tuple[int, str, int]] = deque()  # seq, text, its size in bytes
+        self._items: deque[Outgoing] = deque()
         self._queued_bytes = 0
-        self._send: Send | None = None
-        self._close: Close | None = None
+        self._connection: Connection | None = None
         self._sent = 0  # the last event sent: the opening covered those up to here
         self._catching_up: asyncio.Task[None] | None = None
 
-    def start(self, send: Send, close: Close, sent: int) -> None:
+    def start(self, connection: Connection, sent: int) -> None:
         """The opening brought the viewer to event `sent`: send what came since, and then
         everything as it comes."""
-        self._send, self._close, self._sent = send, close, sent
+        self._connection, self._sent = connection, sent
         if self.dropped:
             self._closing()
         elif self._items:
             self._catching_up = asyncio.create_task(self._catch_up(None))
 
-    def offer(self, seq: int, text: str) -> bool:
-        """Send or queue a message (seq 0: not an event); False, and dropped, when the viewer
-        is too far behind."""
+    def offer(self, message: Outgoing) -> bool:
+        """Send or queue a message; False, and dropped, when the viewer is too far behind."""
         if self.dropped:
             return False
-        if self._send is None or self._catching_up is not None:
-            size = len(text.encode())  # only here, where the viewer is behind
-            if len(self._items) >= self.limit or self._queued_bytes + size > self.limit_bytes:
-                self.drop()
-                return False
-            self._items.append((seq, text, size))
-            self._queued_bytes += size
+        if self._connection is None or self._catching_up is not None:
+            return self._queue(message)
+        due = self._due(message)
+        if due is None:
             return True
-        if self._due(seq):
-            self._send_now(self._send(text))
-        return not self.dropped
+        try:
+            if self._connection.write(due):
+                return True
+        except Exception:
+            self.stop()  # the connection is gone; its reader ends the session
+            return False
+        self._catching_up = asyncio.create_task(self._catch_up(due))
+        return True
 
     def drop(self) -> None:
         """Stop this viewer: nothing more is sent, and its connection is closed."""
@@ -125,7 +212,7 @@ class Listener:
         self._queued_bytes = 0
         if self._catching_up is not None:
             self._catching_up.cancel()
-        if self._send is not None:
+        if self._connection is not None:
             self._closing()
 
     def stop(self) -> None:
@@ -136,34 +223,38 @@ class Listener:
         if self._catching_up is not None:
             self._catching_up.cancel()
 
-    def _due(self, seq: int) -> bool:
-        if seq:
-            if seq <= self._sent:
-                return False  # the opening covered it
-            self._sent = seq
+    def _queue(self, message: Outgoing) -> bool:
+        size = message.size
+        if len(self._items) >= self.limit or self._queued_bytes + size > self.limit_bytes:
+            self.drop()
+            return False
+        self._items.append(message)
+        self._queued_bytes += size
         return True
 
-    def _send_now(self, sending: Awaitable[None]) -> None:
-        steps = sending.__await__()
-        try:
-            waiting_for = steps.send(None)
-        except StopIteration:
-            return  # sent
-        except Exception:
-            self.stop()  # the connection is gone; its reader ends the session
-            return
-        self._catching_up = asyncio.create_task(self._catch_up(_Resumed(steps, waiting_for)))
+    def _due(self, message: Outgoing) -> Outgoing | None:
+        """What of the message is still to send (seq 0: not an event, always)."""
+        if message.seq:
+            if message.first <= self._sent:
+                due = message.after(self._sent)
+                if due is None:
+                    return None  # the opening covered it
+                message = due
+            self._sent = message.seq
+        return message
 
-    async def _catch_up(self, sending: _Resumed | None) -> None:
+    async def _catch_up(self, waiting: Outgoing | None) -> None:
+        """Send `waiting` (already due) and then the queue, waiting for room each time."""
+        assert self._connection is not None
         try:
-            if sending is not None:
-                await sending
+            if waiting is not None:
+                await self._connection.send(waiting)
             while self._items:
-                seq, text, size = self._items.popleft()
-                self._queued_bytes -= size
-                if self._due(seq):
-                    assert self._send is not None
-                    await self._send(text)
+                message = self._items.popleft()
+                self._queued_bytes -= message.size
+                due = self._due(message)
+                if due is not None:
+                    await self._connection.send(due)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -172,8 +263,8 @@ class Listener:
             self._catching_up = None
 
     def _closing(self) -> None:
-        assert self._close is not None
-        task = asyncio.create_task(self._close())
+        assert self._connection is not None
+        task = asyncio.create_task(self._connection.close())
         _CLOSES.add(task)
         task.add_done_callback(_CLOSES.discard)
 
@@ -182,29 +273,69 @@ _CLOSES: set[asyncio.Task[None]] = set()
 """Closes in flight: the event loop holds tasks only weakly."""
 
 
-class _Resumed:
-    """Awaiting this finishes an awaitable that was stepped by hand until it had to wait for
-    `waiting_for`: the awaiting task takes over that wait, then drives the steps on."""
+class _Event:
+    """An event due now, as each viewer receives it."""
 
-    def __init__(self, steps: Generator[Any, None, None], waiting_for: Any) -> None:
-        self._steps = steps
-        self._waiting_for = waiting_for
+    def __init__(self, seq: int, rendered: Rendered) -> None:
+        self.seq = seq
+        self.people: Collection[str] = rendered.personal.keys()
+        self._rendered = rendered
 
-    def __await__(self) -> Generator[Any, Any, None]:
-        steps, waiting_for = self._steps, self._waiting_for
-        while True:
-            try:
-                answer = yield waiting_for
-            except BaseException as error:  # cancelled while waiting: the send hears it
-                try:
-                    waiting_for = steps.throw(error)
-                except StopIteration:
-                    return
-            else:
-                try:
-                    waiting_for = steps.send(answer)
-                except StopIteration:
-                    return
+    def shared(self, role: str) -> str | None:
+        return self._rendered.by_role.get(role)
+
+    def personal(self, role: str, viewer_id: str) -> str | None:
+        personal = self._rendered.personal
+        return personal[viewer_id] if viewer_id in personal else self.shared(role)
+
+
+class _Counts:
+    """Count changes waiting to go out together, the latest per key: one `counts` message
+    with the numbers after event `seq`."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self.seq = 0
+        self.changes: dict[tuple[str, str], Counts] = {}
+        self.people: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+        self._entries: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+        self._shared: dict[str, str | None] = {}
+
+    def add(self, seq: int, counts: Counts) -> None:
+        key = (counts.kind, counts.key)
+        self.seq = seq
+        self.changes.pop(key, None)  # its latest change goes last, in the order of changes
+        self.changes[key] = counts
+        for viewer_id, fields in counts.personal.items():
+            self.people.setdefault(viewer_id, {}).setdefault(key, {}).update(fields)
+
+    def shared(self, role: str) -> str | None:
+        if role not in self._shared:
+            entries = self._by_key(role)
+            self._shared[role] = self._message(list(entries.items())) if entries else None
+        return self._shared[role]
+
+    def personal(self, role: str, viewer_id: str) -> str | None:
+        entries = self._by_key(role)
+        if not entries:
+            return None
+        own = self.people.get(viewer_id, {})
+        return self._message([(k, e | own[k] if k in own else e) for k, e in entries.items()])
+
+    def _by_key(self, role: str) -> dict[tuple[str, str], dict[str, Any]]:
+        if role not in self._entries:
+            made = ((key, counts.entry(role)) for key, counts in self.changes.items())
+            self._entries[role] = {key: entry for key, entry in made if entry is not None}
+        return self._entries[role]
+
+    def _message(self, entries: list[tuple[tuple[str, str], dict[str, Any]]]) -> str:
+        message: dict[str, Any] = {"type": "counts", "channel": self.channel, "seq": self.seq}
+        for (kind, _key), entry in entries:
+            message.setdefault(kind, []).append(entry)
+        return wire(message)
+
+
+_Part = _Event | _Counts
 
 
 SnapshotMaker = Callable[[int], Coroutine[Any, Any, tuple[int, str]]]
@@ -233,6 +364,19 @@ class _Room:
         self.failed: BaseException | None = None
         self.task: asyncio.Task[None] | None = None
         self.snapshots: dict[str, _Shared] = {}  # by view (a role)
+        self.counts: _Counts | None = None  # waiting for the next flush
+        self.flush: asyncio.TimerHandle | None = None
+        self.flushed = -COUNTS_SECONDS  # the loop's time of the last counts sent
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        self.stop_counts()
+
+    def stop_counts(self) -> None:
+        if self.flush is not None:
+            self.flush.cancel()
+            self.flush = None
 
 
 class Hub:
@@ -295,7 +439,7 @@ class Hub:
             return
         room.listeners.discard(listener)
         if not room.listeners and room.task is not None:
-            room.task.cancel()
+            room.stop()
             del self._rooms[(festival, channel)]
 
     def listeners(self, festival: str, channel: str) -> int:
@@ -306,8 +450,8 @@ class Hub:
         rooms = list(self._rooms.values())
         self._rooms.clear()
         for room in rooms:
+            room.stop()
             if room.task is not None:
-                room.task.cancel()
                 with suppress(asyncio.CancelledError):
                     await room.task
             for listener in room.listeners:
@@ -329,35 +473,87 @@ class Hub:
         except Exception as error:
             logger.warning("live channel %s/%s stopped: %s", room.festival, room.channel, error)
             room.failed = error
+            room.stop_counts()
             room.ready.set()
             for listener in list(room.listeners):
                 listener.drop()
             self._rooms.pop((room.festival, room.channel), None)
 
     async def _receive(self, room: _Room, events: Sequence[StoredEvent]) -> None:
+        due: list[StoredEvent] = []
         for event in events:
             if event.seq <= room.seq:
                 continue  # heard already, or read back from the store
             if event.seq > room.seq + 1:
-                await self._fill(room)
+                due += await self._missing(room)
                 if event.seq <= room.seq:
                     continue
-            self._dispatch(room, event)
+            due.append(event)
+            room.seq = event.seq
+        self._dispatch(room, due)
 
     async def _fill(self, room: _Room) -> None:
-        for event in await self.log.after(room.festival, room.channel, room.seq):
-            self._dispatch(room, event)
+        self._dispatch(room, await self._missing(room))
 
-    def _dispatch(self, room: _Room, event: StoredEvent) -> None:
-        room.seq = event.seq
-        rendered = room.render(event)
-        for listener in list(room.listeners):
-            if listener.viewer_id is not None and listener.viewer_id in rendered.personal:
-                text = rendered.personal[listener.viewer_id]
+    async def _missing(self, room: _Room) -> Sequence[StoredEvent]:
+        """The events after the room's seq, read back from the store."""
+        events = await self.log.after(room.festival, room.channel, room.seq)
+        if events:
+            room.seq = events[-1].seq
+        return events
+
+    def _dispatch(self, room: _Room, events: Sequence[StoredEvent]) -> None:
+        """Events heard at once go out together, one message per viewer. Count changes wait
+        for the next flush (at most one every COUNTS_SECONDS), unless another event comes
+        first: then they go out just before it, so every viewer gets its seqs in order."""
+        parts: list[_Part] = []
+        for event in events:
+            rendered = room.render(event)
+            if rendered.counts is not None:
+                if room.counts is None:
+                    room.counts = _Counts(room.channel)
+                room.counts.add(event.seq, rendered.counts)
+                continue
+            if room.counts is not None:
+                parts.append(room.counts)
+                room.counts = None
+            parts.append(_Event(event.seq, rendered))
+        if parts:
+            self._deliver(room, parts)
+        if room.counts is not None and room.flush is None:
+            loop = asyncio.get_running_loop()
+            wait = max(0.0, room.flushed + COUNTS_SECONDS - loop.time())
+            room.flush = loop.call_later(wait, self._flush, room)
+
+    def _flush(self, room: _Room) -> None:
+        room.flush = None
+        room.flushed = asyncio.get_running_loop().time()
+        if room.counts is not None:
+            counts, room.counts = room.counts, None
+            self._deliver(room, [counts])
+
+    def _deliver(self, room: _Room, parts: Sequence[_Part]) -> None:
+        """Each part made once per role (and once for each viewer with a copy of their own),
+        joined into one message per viewer, written to every viewer that keeps up."""
+        people: set[str] = set()
+        for part in parts:
+            people.update(part.people)
+        shared: dict[str, Outgoing | None] = {}
+        dropped: list[Listener] = []
+        for listener in room.listeners:
+            viewer_id, role = listener.viewer_id, listener.role
+            if viewer_id is not None and viewer_id in people:
+                entries = [(p.seq, p.personal(role, viewer_id)) for p in parts]
+                message = outgoing(room.channel, entries)
+            elif role in shared:
+                message = shared[role]
             else:
-                text = rendered.by_role.get(listener.role)
-            if text is not None and not listener.offer(event.seq, text):
-                room.listeners.discard(listener)
+                message = shared[role] = outgoing(
+                    room.channel, [(p.seq, p.shared(role)) for p in parts]
+                )
+            if message is not None and not listener.offer(message):
+                dropped.append(listener)
+        room.listeners.difference_update(dropped)
 
 
 def wire(message: dict[str, Any]) -> str:

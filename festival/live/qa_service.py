@@ -7,7 +7,7 @@ can read it back from the store.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from festival.bus import Bus
@@ -53,17 +53,20 @@ class QaService:
 
     async def run(self, festival: str, channel: str, command: Command) -> list[StoredEvent]:
         """Apply `command` under the channel's lock; returns the stored events (none when the
-        command changed nothing). A rule broken raises its QaError and stores nothing."""
+        command changed nothing) once they are committed, and published. A rule broken raises
+        its QaError and stores nothing. Commands that arrive together (a rush of votes) are
+        committed and published in groups (`ChannelStates.write`)."""
 
         def decide(state: QaChannel, next_seq: int) -> Decision[QaChannel]:
             outcome = command(state, next_seq)
             new = [NewEvent(e.type.value, e.actor, e.at, event_body(e)) for e in outcome.events]
             return new, outcome.state
 
-        festival_id = await self.festival_id(festival)
-        _, _, stored = await self._channels.write(festival_id, channel, decide, None)
-        if stored:
+        async def committed(stored: Sequence[StoredEvent]) -> None:
             await publish(self.bus, festival, stored)
+
+        festival_id = await self.festival_id(festival)
+        _, _, stored = await self._channels.write(festival_id, channel, decide, None, committed)
         return stored
 
     async def forget(

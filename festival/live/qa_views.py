@@ -5,6 +5,10 @@ public view. An audience event is serialised once for everyone; only the questio
 the event's actor get their own copy, with `mine` and `voted` filled in. In the shared copy
 those two fields are left out, which the protocol defines as "unchanged": a page keeps what
 its own snapshot and acks told it.
+
+Live, a vote is not an event of its own for anyone: it is a count change (`Counts`), which
+the hub coalesces into `counts` messages. Replays after `since` and the HTTP API still give
+each vote as its event.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from festival.live.hub import Rendered, wire
+from festival.live.hub import Counts, Rendered, wire
 from festival.qa import (
+    EventType,
     QaChannel,
+    Question,
     event_for_audience,
     event_for_moderator,
     snapshot_for_audience,
@@ -26,9 +32,36 @@ from festival.storage.live_repo import StoredEvent
 MODERATOR: Final = "moderator"
 AUDIENCE: Final = "audience"
 _PERSONAL_FIELDS = ("mine", "voted")
+_VOTES = frozenset({EventType.VOTED.value, EventType.UNVOTED.value})
 
 
 def render_qa(stored: StoredEvent) -> Rendered:
+    """An event as it goes out live: a vote as the count change it is, the rest in full."""
+    if stored.type not in _VOTES:
+        return render_event(stored)
+    event = event_from_parts(stored.type, stored.channel, stored.actor, stored.at, stored.body)
+    question = event.question
+    assert question is not None  # a vote is always on a question
+    voted = {"voted": stored.type == EventType.VOTED.value}
+    return Rendered(
+        by_role={},
+        counts=Counts(
+            "questions", question.id, lambda role: _votes(question, role), {event.actor: voted}
+        ),
+    )
+
+
+def _votes(question: Question, role: str) -> dict[str, Any] | None:
+    """A question's entry in a `counts` message."""
+    if role == MODERATOR:
+        return {"id": question.id, "votes": question.votes, "voters": sorted(question.voters)}
+    if role == AUDIENCE and question.public:
+        return {"id": question.id, "votes": question.votes}
+    return None
+
+
+def render_event(stored: StoredEvent) -> Rendered:
+    """An event in full, for each role and for its asker and actor."""
     event = event_from_parts(stored.type, stored.channel, stored.actor, stored.at, stored.body)
 
     def message(view: dict[str, Any] | None) -> str | None:
@@ -86,7 +119,7 @@ def qa_snapshot(
 
 def qa_event_message(stored: StoredEvent, *, role: str, viewer_id: str | None) -> str | None:
     """One stored event for one viewer (replays after `since`), or None when not theirs."""
-    rendered = render_qa(stored)
+    rendered = render_event(stored)
     if viewer_id is not None and viewer_id in rendered.personal:
         return rendered.personal[viewer_id]
     return rendered.by_role.get(role)

@@ -88,13 +88,16 @@ class ShowService:
             return new, outcome.show
 
         festival_id = await self.log.festival_id(festival.slug)
+
         # Built on the plenary: a reloaded programme that changes its blocks starts the show
         # over from its first event.
+        async def committed(stored: Sequence[StoredEvent]) -> None:
+            await publish(self.bus, festival.slug, stored)
+
         before, after, stored = await self._shows.write(
-            festival_id, SHOW, decide, plenary_of(festival)
+            festival_id, SHOW, decide, plenary_of(festival), committed
         )
         if stored:
-            await publish(self.bus, festival.slug, stored)
             await self._follow_qa(festival, before, after, stored[-1].actor, now)
         return stored
 

@@ -27,12 +27,13 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from festival.bus import BusError
 from festival.clock import Clock
 from festival.errors import FestivalError, Forbidden, Unauthenticated
-from festival.live.hub import Listener, wire
+from festival.live.hub import Connection, Listener, Outgoing, wire
 from festival.live.qa_actions import MessageError
 from festival.storage.db import pool_exhausted, storage_trouble
 from festival.web.auth import presented_token
 from festival.web.limits import TooManyRequests, token_key
 from festival.web.requests import JsonRefused, strict_json
+from festival.web.server import DIRECT_WRITES, WebSocketProtocol
 from festival.web.state import app_state
 
 log = logging.getLogger("festival.web")
@@ -172,7 +173,7 @@ async def serve_channel(
             return
         for text in first:
             await websocket.send_text(text)
-        listener.start(websocket.send_text, lambda: _close_dropped(websocket), seq)
+        listener.start(_connection(websocket), seq)
         await _read(websocket, listener, handle, client)
     except WebSocketDisconnect:
         pass
@@ -180,6 +181,44 @@ async def serve_channel(
         hub.leave(festival, channel, listener)
         listener.stop()
         state.limits.disconnected(token)
+
+
+def _connection(websocket: WebSocket) -> Connection:
+    direct = websocket.scope.get("extensions", {}).get(DIRECT_WRITES)
+    if isinstance(direct, WebSocketProtocol):
+        return _DirectConnection(websocket, direct)
+    return _AsgiConnection(websocket)
+
+
+class _AsgiConnection:
+    """A websocket under another ASGI server (`festival serve` offers a direct one): every
+    message is sent through the ASGI interface, by the listener's task."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+
+    def write(self, message: Outgoing) -> bool:
+        return False
+
+    async def send(self, message: Outgoing) -> None:
+        await self.websocket.send_text(message.text)
+
+    async def close(self) -> None:
+        await _close_dropped(self.websocket)
+
+
+class _DirectConnection(_AsgiConnection):
+    """A websocket of `festival serve`: broadcasts go straight to its transport."""
+
+    def __init__(self, websocket: WebSocket, protocol: WebSocketProtocol) -> None:
+        super().__init__(websocket)
+        self.protocol = protocol
+
+    def write(self, message: Outgoing) -> bool:
+        return self.protocol.write_now(message)
+
+    async def send(self, message: Outgoing) -> None:
+        await self.protocol.send_when_writable(message)
 
 
 async def _close_dropped(websocket: WebSocket) -> None:
@@ -201,10 +240,10 @@ async def _read(websocket: WebSocket, listener: Listener, handle: Handler, clien
         text = frame.get("text")
         if text is None:  # a binary frame: answered like any other bad message
             refused = MessageError("message.binary", "send messages as JSON in text frames")
-            listener.offer(0, wire(error_message(refused)))
+            listener.offer(Outgoing(wire(error_message(refused))))
             continue
         reply = await answer_message(text, check_rate, handle, state.clock)
-        listener.offer(0, wire(reply))
+        listener.offer(Outgoing(wire(reply)))
 
 
 async def answer_message(

@@ -15,8 +15,10 @@ from typing import Any, Final, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
 
 from festival.config import Settings
+from festival.live.hub import Outgoing
 
 REQUEST_HEAD_SECONDS: Final = 10.0
 """A request's line and headers must arrive within this of the connection opening (or of the
@@ -35,6 +37,9 @@ the viewer's messages queue (see `festival.live.hub.QUEUE_BYTES`)."""
 CLOSE_SECONDS: Final = 10.0
 """After the server closes a websocket, how long the client has to read what is buffered and
 answer the close before the connection is cut (TCP reset) and its buffers freed."""
+DIRECT_WRITES: Final = "festival.direct_writes"
+"""The ASGI scope extension under which a websocket offers its `WebSocketProtocol`, for
+`festival.web.channel_io` to write broadcasts to straight away (`write_now`)."""
 MAX_FRAME_BYTES: Final = 64 * 1024
 """A client message is at most 4,096 characters (docs/live-protocol.md); a frame far beyond
 that is refused (close 1009) before it is buffered."""
@@ -101,6 +106,38 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
     first, and a viewer that stopped reading never makes any), and a connection whose close
     is not answered within CLOSE_SECONDS is cut, so a stalled viewer's buffers are freed.
     """
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)  # none when the handshake was refused
+        if scope is not None:
+            scope["extensions"][DIRECT_WRITES] = self
+
+    def write_now(self, message: Outgoing) -> bool:
+        """Write a message at once, as `websockets.broadcast` does, unless the buffer is full
+        (False: nothing written; `send_when_writable` waits for room). Without compression
+        the frame is built once per message and the same bytes go to every connection; with
+        it, each connection compresses with its own context. Raises ConnectionError once
+        the connection is closing."""
+        if self.close_sent or self.disconnected or self.transport.is_closing():
+            raise ConnectionError("the websocket is closing")
+        if not self.writable.is_set():
+            return False
+        if self.conn.extensions:
+            self.conn.send_text(message.text.encode())
+            self.transport.write(b"".join(self.conn.data_to_send()))
+        else:
+            if message.frame is None:
+                frame = Frame(Opcode.TEXT, message.text.encode())
+                message.frame = frame.serialize(mask=False, extensions=[])
+            self.transport.write(message.frame)
+        return True
+
+    async def send_when_writable(self, message: Outgoing) -> None:
+        while True:
+            await self.writable.wait()
+            if self.write_now(message):  # else paused again by a write in between
+                return
 
     def connection_made(self, transport: BaseTransport) -> None:
         super().connection_made(transport)

@@ -1,11 +1,13 @@
 // One live channel over a websocket (docs/live-protocol.md): follows the channel, reconnects
 // by itself with growing, jittered pauses, and resumes with `since` so nothing is missed or
-// repeated. `send` resolves with the server's ack or error for that message.
+// repeated. `send` resolves with the server's ack or error for that message. Messages that
+// arrive batched (`events`) are handed on one by one; `counts` (coalesced vote counts) go to
+// `onCounts`.
 const STOP_CODES = new Set([4400, 4401, 4403, 4404]); // refused: trying again would not help
 const TOO_MANY = 4429; // this link has too many windows open: try again only after a while
 const LONGEST_PAUSE_MS = 15000;
 
-export function openChannel({ path, token, festival, onSnapshot, onEvent, onStatus }) {
+export function openChannel({ path, token, festival, onSnapshot, onEvent, onCounts, onStatus }) {
   let seq = null;
   let socket = null;
   let attempt = 0;
@@ -35,9 +37,10 @@ export function openChannel({ path, token, festival, onSnapshot, onEvent, onStat
       if (message.type === "snapshot") {
         seq = message.seq;
         onSnapshot(message);
-      } else if (message.type === "event") {
-        seq = message.seq;
-        onEvent(message);
+      } else if (message.type === "events") {
+        for (const part of message.events) follow(part);
+      } else if (message.type === "event" || message.type === "counts") {
+        follow(message);
       } else if (message.ref !== undefined && waiting.has(message.ref)) {
         waiting.get(message.ref)(message);
         waiting.delete(message.ref);
@@ -60,6 +63,12 @@ export function openChannel({ path, token, festival, onSnapshot, onEvent, onStat
       attempt += 1;
       setTimeout(connect, pause);
     });
+  }
+
+  function follow(message) {
+    seq = message.seq;
+    if (message.type === "event") onEvent(message);
+    else if (message.type === "counts") onCounts?.(message);
   }
 
   function send(message) {

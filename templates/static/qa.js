@@ -35,6 +35,16 @@ function onEvent(message) {
   render();
 }
 
+// Coalesced vote counts: the latest numbers of the questions whose votes changed (moderators
+// also get the voters; your own `voted` comes with the questions you voted on).
+function onCounts(message) {
+  for (const entry of message.questions ?? []) {
+    const question = state.questions.get(entry.id);
+    if (question) Object.assign(question, entry);
+  }
+  render();
+}
+
 const statusLine = document.querySelector("[data-qa-status]");
 const errorLine = document.querySelector("[data-qa-error]");
 
@@ -351,6 +361,7 @@ const channel = openChannel({
   festival: config.festival,
   onSnapshot,
   onEvent,
+  onCounts,
   onStatus,
 });
 

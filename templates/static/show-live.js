@@ -152,10 +152,13 @@ export function follow({ token = "", festival = "", onShow = () => {}, onReply =
         show = message.show;
         onShow(show, null);
         ping();
-      } else if (message.type === "event") {
-        seq = message.seq;
-        show = message.show;
-        onShow(show, message.event);
+      } else if (message.type === "event" || message.type === "events") {
+        // Events stored together (`next` ends one block and starts the next) come batched.
+        for (const event of message.type === "events" ? message.events : [message]) {
+          seq = event.seq;
+          show = event.show;
+          onShow(show, event.event);
+        }
       } else if (message.ref && pending.has(message.ref)) {
         pending.get(message.ref)(message);
         pending.delete(message.ref);

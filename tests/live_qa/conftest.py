@@ -84,10 +84,12 @@ class Site:
 
 
 class Client:
-    """One websocket connection; collects every message, answers `ref`s."""
+    """One websocket connection; collects every message (a batch's one by one, as pages
+    take them; `frames` keeps them as they came), answers `ref`s."""
 
     def __init__(self, connection: ClientConnection) -> None:
         self.connection = connection
+        self.frames: list[Message] = []
         self.messages: list[Message] = []
         self._refs = itertools.count(1)
         self._arrived = asyncio.Condition()
@@ -97,7 +99,9 @@ class Client:
         async for raw in self.connection:
             message = json.loads(raw)
             async with self._arrived:
-                self.messages.append(message)
+                self.frames.append(message)
+                batch = message["events"] if message.get("type") == "events" else [message]
+                self.messages += batch
                 self._arrived.notify_all()
 
     async def wait_for(self, match: Callable[[Message], bool], within: float = WAIT) -> Message:

@@ -4,6 +4,9 @@ approved, votes count once, the picked question is on air."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import httpx2
 
 from tests.live_qa.conftest import Client, Site, connect
@@ -87,6 +90,76 @@ async def test_votes_count_once_can_be_withdrawn_and_merges_add_up(shared_site: 
 
     for client in (mod, asker, *voters):
         await client.close()
+
+
+async def test_many_votes_reach_every_screen_as_a_few_counts_in_order_with_the_pick(
+    shared_site: Site,
+):
+    mod = await moderator(shared_site)
+    asker = await attendee(shared_site, "Eva")
+    public = await connect(shared_site.url("plenary"))
+    await public.wait_for(lambda m: m["type"] == "snapshot")
+    ids = [
+        (await asker.send({"type": "ask", "text": f"Stelling {n}"}))["question_id"]
+        for n in (1, 2, 3)
+    ]
+    for qid in ids:
+        await mod.send({"type": "moderate", "action": "approve", "question_id": qid})
+    tokens = [shared_site.register(f"Kiezer {n}") for n in range(8)]
+    voters = [await connect(shared_site.url("plenary", token)) for token in tokens]
+    # The same attendee on a second page: its vote on the first question races the first page's.
+    twin = await connect(shared_site.url("plenary", tokens[0]))
+    for client in (*voters, twin):
+        await client.wait_for(lambda m: m["type"] == "snapshot")
+
+    votes = [(v, {"type": "vote", "question_id": q}) for v in voters for q in ids]
+    votes.append((twin, {"type": "vote", "question_id": ids[0]}))
+    replies = await asyncio.gather(*(client.send(message) for client, message in votes))
+    await mod.send({"type": "moderate", "action": "pick", "question_id": ids[1]})
+    await public.event("question.picked", id=ids[1])
+    await mod.event("question.picked", id=ids[1])
+
+    # Every vote counted once: the twin's or the first page's was refused, nothing else.
+    refused = [r for r in replies if r["type"] != "ack"]
+    assert [r["code"] for r in refused] == ["qa.already_voted"]
+    snapshot = httpx2.get(f"{shared_site.base}/api/channels/plenary", trust_env=False).json()
+    stored = {q["id"]: q["votes"] for q in snapshot["qa"]["questions"] if q["id"] in ids}
+    assert stored == dict.fromkeys(ids, 8)
+    # What each screen ends with, taking its messages as a page does, is what was stored.
+    assert followed(public, ids) == stored
+    assert followed(mod, ids) == stored
+    final = {e["id"]: e for m in mod.messages if m["type"] == "counts" for e in m["questions"]}
+    assert len(final[ids[2]]["voters"]) == 8
+    # No vote came one by one, and far fewer counts than votes; the voter's own say `voted`.
+    assert not [m for m in public.events() if m["event"]["type"].endswith("voted")]
+    counts = [m for m in public.messages if m["type"] == "counts"]
+    assert 1 <= len(counts) <= len(votes) // 3
+    own = [e for m in voters[3].messages if m["type"] == "counts" for e in m["questions"]]
+    assert {e["id"] for e in own if e.get("voted") is True} == set(ids)
+    assert not [
+        e for m in public.messages if m["type"] == "counts" for e in m["questions"] if "voted" in e
+    ]
+
+    for client in (mod, asker, public, twin, *voters):
+        await client.close()
+
+
+def followed(client: Client, ids: list[str]) -> dict[str, int]:
+    """The vote counts a page ends with: its snapshot, then every event and counts message in
+    the order they came; their seqs must only grow."""
+    votes: dict[str, int] = {}
+    seq = 0
+    for message in client.messages:
+        if message["type"] == "snapshot":
+            votes = {q["id"]: q["votes"] for q in message["qa"]["questions"]}
+            seq = message["seq"]
+        elif message["type"] in ("event", "counts"):
+            assert message["seq"] > seq, (message, seq)
+            seq = message["seq"]
+            question: Any = message.get("event", {}).get("question")
+            for entry in message.get("questions", [question] if question else []):
+                votes[entry["id"]] = entry["votes"]
+    return {qid: votes[qid] for qid in ids}
 
 
 async def test_pick_puts_one_question_on_air_and_answered_takes_it_off(shared_site: Site):

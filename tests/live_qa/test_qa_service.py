@@ -14,13 +14,13 @@ import pytest
 
 from festival.bus import InProcessBus
 from festival.live.channels import qa_channels
-from festival.live.hub import Hub, Listener
+from festival.live.hub import Hub, Listener, Outgoing
 from festival.live.log import EventLog
 from festival.live.qa_service import QaService
 from festival.live.qa_views import AUDIENCE, MODERATOR, render_qa
 from festival.programme.loading import parse_programme
 from festival.programme.model import Festival
-from festival.qa import PROGRAMME_ACTOR, ask, close_qa, open_qa
+from festival.qa import PROGRAMME_ACTOR, Outcome, QaChannel, approve, ask, close_qa, open_qa, vote
 from festival.storage.db import Database
 from festival.storage.programme_repo import save_programme
 from tests.conftest import REFERENCE
@@ -105,7 +105,8 @@ async def test_concurrent_askers_get_gap_free_sequence_numbers(
 
 class Connection:
     """The far side of a `Listener`: what it was sent, and whether it was closed. While
-    `stuck`, a send waits as a server's send does while the socket's buffer is full."""
+    `stuck`, a write does not go through and a send waits, as a server's do while the
+    socket's buffer is full."""
 
     def __init__(self, *, stuck: bool = False) -> None:
         self.sent: list[int] = []
@@ -113,23 +114,32 @@ class Connection:
         self.writable = asyncio.Event()
         if not stuck:
             self.writable.set()
-        self._changed = asyncio.Condition()
+        self._changed = asyncio.Event()
 
-    async def send(self, text: str) -> None:
+    def write(self, message: Outgoing) -> bool:
+        if not self.writable.is_set():
+            return False
+        self._note(json.loads(message.text)["seq"])
+        return True
+
+    async def send(self, message: Outgoing) -> None:
         await self.writable.wait()
-        async with self._changed:
-            self.sent.append(json.loads(text)["seq"])
-            self._changed.notify_all()
+        self._note(json.loads(message.text)["seq"])
 
     async def close(self) -> None:
-        async with self._changed:
-            self.closed = True
-            self._changed.notify_all()
+        self.closed = True
+        self._changed.set()
+
+    def _note(self, seq: int) -> None:
+        self.sent.append(seq)
+        self._changed.set()
 
     async def until(self, condition: Callable[[Connection], bool]) -> None:
         """Wait for the hub, which hears the bus in a task of its own, to have done its part."""
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: condition(self)), 10)
+        async with asyncio.timeout(10):
+            while not condition(self):
+                self._changed.clear()
+                await self._changed.wait()
 
 
 ASKERS = itertools.count()
@@ -164,7 +174,7 @@ async def test_a_viewer_that_cannot_keep_up_is_dropped_and_the_others_get_everyt
     stuck, flowing, audience = Connection(stuck=True), Connection(), Connection()
     for listener, connection in ((slow, stuck), (fast, flowing), (public, audience)):
         await hub.join(slug, "plenary", listener)
-        listener.start(connection.send, connection.close, opened)
+        listener.start(connection, opened)
 
     await ask_many(qa, slug, now, 20)
     await flowing.until(lambda c: len(c.sent) == 20)
@@ -189,7 +199,7 @@ async def test_a_viewer_held_up_for_a_while_gets_everything_in_order(
     connection = Connection(stuck=True)
     await hub.join(slug, "plenary", held_up)
     await ask_many(qa, slug, now, 3)  # before start: the opening is still being sent
-    held_up.start(connection.send, connection.close, opened + 1)  # … and it covered one
+    held_up.start(connection, opened + 1)  # … and it covered one
 
     await ask_many(qa, slug, now, 10)
     connection.writable.set()
@@ -203,3 +213,33 @@ async def test_a_viewer_held_up_for_a_while_gets_everything_in_order(
     assert connection.sent == list(range(opened + 2, opened + 19))
     assert held_up.dropped is False
     assert connection.closed is False
+
+
+async def test_votes_at_once_commit_together_a_refused_one_fails_alone_and_counts_coalesce(
+    parts: tuple[Festival, QaService, Hub],
+):
+    _, qa, hub = parts
+    slug, now, opened = await open_plenary(parts)
+    await ask_many(qa, slug, now, 1)
+    question = f"q{opened + 1}"
+    await qa.run(slug, "plenary", lambda s, _n: approve(s, question, actor="m#1", now=now))
+    watcher, screen = Listener(AUDIENCE), Connection()
+    await hub.join(slug, "plenary", watcher)
+    watcher.start(screen, opened + 2)
+
+    def voting(voter: str) -> Callable[[QaChannel, int], Outcome]:
+        return lambda s, _n: vote(s, question, voter_id=voter, now=now)
+
+    runs = [qa.run(slug, "plenary", voting(f"r{n}")) for n in range(30)]
+    runs.insert(10, qa.run(slug, "plenary", voting("r3")))  # a second vote, in the same rush
+    outcomes = await asyncio.gather(*runs, return_exceptions=True)
+
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert [getattr(r, "code", r) for r in refused] == ["qa.already_voted"]
+    seqs = [e.seq for o in outcomes if not isinstance(o, BaseException) for e in o]
+    assert sorted(seqs) == list(range(opened + 3, opened + 33))
+    _, state = await qa.state(slug, "plenary")
+    assert state.questions[question].votes == 30
+    # The screen got the count once it was all in, not thirty messages.
+    await screen.until(lambda c: bool(c.sent) and c.sent[-1] == opened + 32)
+    assert len(screen.sent) <= 2
