@@ -12,18 +12,32 @@ CLOCK_MONOTONIC is one clock for every process on the machine, so arrival minus 
 of the pick is the delivery time. Printed per server and N: p50 and p99 over all deliveries,
 and the completion time of a pick (its last delivery) as median and worst over the rounds.
 
---ceiling then holds 1,000 connections and sends vote updates (attendees voting and
-withdrawing their vote, one broadcast each) at rising rates, a few seconds per step, until
-the p99 delivery passes 100 ms. Many voters share the load because each attendee may send
-only 20 messages in any 4 seconds.
+--ceiling then holds 1,000 connections while moderators send picks and approvals (pick and
+unpick of one question, hide and approve of three others: one broadcast each, never
+coalesced) at rising rates, a few seconds per step, until the p99 delivery passes 100 ms.
+
+--votes holds --votes-viewers connections (10,000) while --voters attendees (200) vote and
+withdraw at --votes-rate (1,000 a second) for --votes-seconds: every acknowledged vote must
+be counted (festival's stored count, and the count a watching client ends with), and the
+counts must reach every screen within 500 ms at p99 (from a vote's sending to the first
+`counts` message that covers it, over a sample of the votes and every viewer).
 
 The clients offer permessage-deflate, as browsers do; both servers decline it, as festival
 does by default (FESTIVAL_WS_COMPRESSION=off). --compression makes both accept it.
---json FILE keeps every figure.
-
 --storm runs the reconnect storm instead (bench/ws_storm.py: `--viewers` connecting with
 `--at-once` handshakes in flight, the time until every snapshot, viewers lost, memory per
 held connection).
+
+--json FILE writes every figure in the shape of bench/figures.py, one flat run each:
+
+    {"benchmark": "live", "machine": {...}, "commit": ..., "date": ..., "command": ...,
+     "load": [before, after],
+     "runs": [{"scenario": "picks" | "ceiling" | "votes", "server": "festival" | "reference",
+               "viewers": N, "p50_ms": ..., "p99_ms": ..., "cpu_ms_per_pick": ...,
+               "cpu_us_per_delivery": ..., ...the scenario's other figures}]}
+
+`cpu_us_per_delivery` is the server's CPU time over the messages it wrote to viewers (one per
+viewer per pick, per ceiling action or per `counts` message).
 """
 
 from __future__ import annotations
@@ -55,6 +69,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import websockets
+from figures import Figures  # (bench/, beside this file)
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.client import ClientProtocol
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
@@ -75,7 +90,10 @@ ACTIONS_PER_SENDER = 16
 """Messages one voter sends in a 4 s ceiling step: 4 a second, under the per-token limit of
 20 in any 4 seconds (FESTIVAL_RATE_LIVE_MESSAGES) with room for uneven sending."""
 CEILING_P99_MS = 100.0
-EVENT_PREFIX = b'{"type":"event"'
+CEILING_VIEWERS = 1000
+EVENT_PREFIX = b'{"type":"event"'  # an event, or a batch of them ("events")
+COUNTS_PREFIX = b'{"type":"counts"'
+COUNTS_P99_MS = 500.0
 ANSWER_PREFIXES = ('{"type":"ack"', '{"type":"error"')
 SEQ_KEY = b'"seq":'
 
@@ -129,6 +147,11 @@ class Server:
     moderator_token: str
     question_id: str
     voter_tokens: list[str] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)
+    """Three more approved questions, for the ceiling's hide and approve."""
+    turns: dict[int, int] = field(default_factory=dict)
+    """Per ceiling moderator, the actions it has sent, so each step goes on where the last
+    one stopped (pick after unpick, approve after hide)."""
     voted: set[str] = field(default_factory=set)
     """Voters whose vote is standing, so a ceiling step starts each one with the right action."""
 
@@ -168,6 +191,8 @@ def _festival_env(var_dir: Path) -> dict[str, str]:
     env["FESTIVAL_VAR_DIR"] = str(var_dir)
     # Every voter registers from this one address, beyond the default 10 a minute.
     env["FESTIVAL_RATE_REGISTRATIONS_PER_ADDRESS"] = "100000/minute"
+    # The moderator picks faster than a person would (the voters keep under their limit).
+    env["FESTIVAL_RATE_LIVE_MESSAGES"] = "100000/minute"
     return env
 
 
@@ -200,9 +225,10 @@ def festival_server(
                 check=True,
             )
             moderator = created.stdout.strip().rsplit("token=", 1)[1]
-            asker, *voter_tokens = [_register(port, i) for i in range(1 + voters)]
+            asker, other_asker, *voter_tokens = [_register(port, i) for i in range(2 + voters)]
             server = Server("festival", port, process, moderator, "", voter_tokens)
             server.question_id = asyncio.run(_prepare_festival(server, asker))
+            server.others = asyncio.run(_approved_questions(server, other_asker, 3))
             yield server
         finally:
             _stop(process)
@@ -234,6 +260,21 @@ async def _prepare_festival(server: Server, asker_token: str) -> str:
         return question_id
 
 
+async def _approved_questions(server: Server, asker_token: str, count: int) -> list[str]:
+    """`count` more approved questions (at most 3: one attendee's questions a minute)."""
+    ids: list[str] = []
+    async with (
+        connect(server.with_token(server.moderator_token), proxy=None) as moderator,
+        connect(server.with_token(asker_token), proxy=None) as asker,
+    ):
+        for n in range(count):
+            text = f"En wat betekent het voor de stad? ({n + 1})"
+            ids.append(str((await _request(asker, {"type": "ask", "text": text}))["question_id"]))
+            approve = {"type": "moderate", "action": "approve", "question_id": ids[-1]}
+            await _request(moderator, approve)
+    return ids
+
+
 async def _capture_pick(server: Server) -> str:
     """Festival's audience copy of a pick, exactly as it goes over the wire."""
     async with (
@@ -263,7 +304,9 @@ def reference_server(work: Path, message: str, compression: bool) -> Iterator[Se
             if process.stdout.readline().strip() != b"ready":
                 raise RuntimeError("the reference server did not start")
             # The reference takes any token as a moderator's or a voter's and any question.
-            yield Server("reference", port, process, "m", "q", [f"v{i}" for i in range(200)])
+            voters = [f"v{i}" for i in range(1000)]
+            question = json.loads(message)["event"]["question"]["id"]  # as its counts name it
+            yield Server("reference", port, process, "m", question, voters, ["q1", "q2", "q3"])
         finally:
             _stop(process)
 
@@ -387,7 +430,7 @@ class Crowdlet:
         self.alive = 0
 
     def arrived(self, payload: bytes, now: float) -> None:
-        if not payload.startswith(EVENT_PREFIX):
+        if not payload.startswith((EVENT_PREFIX, COUNTS_PREFIX)):
             return
         seq = _seq_of(payload)
         if seq in self.reported:
@@ -543,6 +586,7 @@ class PickResult:
     completion_median_ms: float
     completion_max_ms: float
     server_cpu_ms_per_pick: float
+    server_cpu_us_per_delivery: float
     load: float
     """The machine's 1-minute load average at the end: above 2, others shared the cores."""
 
@@ -592,6 +636,7 @@ async def measure_picks(server: Server, n: int, rounds: int, crowd: Crowd) -> Pi
         completion_median_ms=round(percentile(completions, 0.50), 1),
         completion_max_ms=round(max(completions), 1),
         server_cpu_ms_per_pick=round(cpu * 1000 / rounds, 1),
+        server_cpu_us_per_delivery=round(cpu * 1e6 / max(1, len(latencies)), 1),
         load=_load(),
     )
 
@@ -607,28 +652,39 @@ class CeilingStep:
     missing: int
     p50_ms: float
     p99_ms: float
+    server_cpu_us_per_delivery: float
     load: float
+    refusals: str = ""
+    """The codes of the refused actions (or "no change": acknowledged with no event)."""
+
+
+def _ceiling_actions(server: Server) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Per moderator connection, the two actions it alternates, each one audience event:
+    pick and unpick one question, hide and approve each of three others."""
+    pick = {"type": "moderate", "action": "pick", "question_id": server.question_id}
+    pairs = [(pick, {**pick, "action": "unpick"})]
+    for other in server.others:
+        hide = {"type": "moderate", "action": "hide", "question_id": other}
+        pairs.append((hide, {**hide, "action": "approve"}))
+    return pairs
 
 
 async def measure_rate(server: Server, rate: int, seconds: float, crowd: Crowd) -> CeilingStep:
-    """Vote updates at `rate` a second for `seconds`, spread over enough voter connections."""
+    """Picks and approvals at `rate` a second for `seconds`, from four moderator
+    connections (one per question, so that each action meets the state it expects)."""
     total = round(rate * seconds)
-    senders = max(1, math.ceil(total / ACTIONS_PER_SENDER))
-    if senders > len(server.voter_tokens):
-        raise RuntimeError(f"{rate}/s needs {senders} voters; start with more (--voters)")
+    pairs = _ceiling_actions(server)
     collector = Collector(crowd.results, len(crowd.processes))
     sent_at: dict[int, float] = {}
     refused = 0
+    refusals: set[str] = set()
     last_sent = 0.0
-    vote = {"type": "vote", "question_id": server.question_id}
 
-    async def voter(index: int, token: str, connection: ClientConnection, start: float) -> None:
-        """Open loop: each vote leaves at its planned time, whether or not the answers to
-        the earlier ones are back. The server handles one connection's messages in order,
-        so alternating vote and withdrawal always fits the state it will meet."""
+    async def moderator(index: int, connection: ClientConnection, start: float) -> None:
+        """Open loop: each action leaves at its planned time, answered or not; the server
+        handles one connection's messages in order."""
         nonlocal refused, last_sent
-        await connection.recv()  # the snapshot
-        planned = range(index, total, senders)
+        planned = range(index, total, len(pairs))
         pending: dict[str, float] = {}
 
         async def answers() -> None:
@@ -644,28 +700,25 @@ async def measure_rate(server: Server, rate: int, seconds: float, crowd: Crowd) 
                     sent_at[int(answer["seq"])] = sent
                 else:
                     refused += 1
-                    server.voted.symmetric_difference_update({token})  # it did not happen
+                    refusals.add(str(answer.get("code", "no change")))
 
         reader = asyncio.create_task(answers())
         for k in planned:
             await asyncio.sleep(max(0.0, start + k / rate - time.monotonic()))
-            ref = f"v{next(_refs)}"
-            withdraw = token in server.voted
-            server.voted.symmetric_difference_update({token})
+            ref = f"c{next(_refs)}"
             pending[ref] = last_sent = time.monotonic()
-            await connection.send(json.dumps({**vote, "withdraw": withdraw, "ref": ref}))
+            turn = server.turns[index] = server.turns.get(index, -1) + 1
+            await connection.send(json.dumps({**pairs[index][turn % 2], "ref": ref}))
         await reader
 
-    tokens = server.voter_tokens[:senders]
-    connections = [await connect(server.with_token(t), proxy=None) for t in tokens]
+    url = server.with_token(server.moderator_token)
+    connections = [await connect(url, proxy=None) for _ in pairs]
     try:
+        for connection in connections:
+            await connection.recv()  # the snapshot
+        cpu_before = _cpu_seconds(server.process.pid)
         start = last_sent = time.monotonic() + 0.5
-        await asyncio.gather(
-            *(
-                voter(i, t, c, start)
-                for i, (t, c) in enumerate(zip(tokens, connections, strict=True))
-            )
-        )
+        await asyncio.gather(*(moderator(i, c, start) for i, c in enumerate(connections)))
         elapsed = max(last_sent - start, 1 / rate)
         latencies: list[float] = []
         missing = 0
@@ -673,6 +726,7 @@ async def measure_rate(server: Server, rate: int, seconds: float, crowd: Crowd) 
             times = await collector.wait(seq, within=10)
             missing += crowd.connected - len(times)
             latencies += [(t - sent) * 1000 for t in times]
+        cpu = _cpu_seconds(server.process.pid) - cpu_before
     finally:
         collector.stop()
         for connection in connections:
@@ -687,8 +741,190 @@ async def measure_rate(server: Server, rate: int, seconds: float, crowd: Crowd) 
         missing=missing,
         p50_ms=round(percentile(latencies, 0.50), 1) if latencies else math.nan,
         p99_ms=round(percentile(latencies, 0.99), 1) if latencies else math.nan,
+        server_cpu_us_per_delivery=round(cpu * 1e6 / max(1, len(latencies)), 1),
+        load=_load(),
+        refusals=",".join(sorted(refusals)),
+    )
+
+
+@dataclass
+class VotesResult:
+    server: str
+    viewers: int
+    voters: int
+    rate: int
+    sent: int
+    acknowledged: int
+    refused: int
+    achieved_per_second: float
+    expected_votes: int
+    """The count the acknowledged votes and withdrawals make."""
+    stored_votes: int
+    """What the server says the count is afterwards (festival: its snapshot)."""
+    watcher_votes: int
+    """What a client that followed the `counts` messages ends with."""
+    counts_frames: int
+    """`counts` messages (alone or in a batch) each viewer received."""
+    p50_ms: float
+    p99_ms: float
+    missing: int
+    server_cpu_ms_per_vote: float
+    server_cpu_us_per_delivery: float
+    load: float
+
+
+class Watcher:
+    """A client that follows the channel as a page does: the question's count from the
+    snapshot, then from every `counts` message (alone or in a batch)."""
+
+    def __init__(self, connection: ClientConnection, question_id: str) -> None:
+        self.connection = connection
+        self.question_id = question_id
+        self.votes = 0
+        self.seq = 0
+        self.seqs_in_order = True
+        self.opened = asyncio.Event()
+        self.task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for raw in self.connection:
+            message = json.loads(raw)
+            if message["type"] == "snapshot":
+                questions = message.get("qa", {}).get("questions", [])  # the reference: none
+                found = [q for q in questions if q["id"] == self.question_id]
+                self.votes = found[0]["votes"] if found else 0
+                self.seq = message["seq"]
+                self.opened.set()
+                continue
+            parts = message["events"] if message["type"] == "events" else [message]
+            for part in parts:
+                if part["type"] not in ("event", "counts"):
+                    continue
+                self.seqs_in_order &= part["seq"] > self.seq
+                self.seq = part["seq"]
+                for entry in part.get("questions", []):
+                    if entry["id"] == self.question_id:
+                        self.votes = entry["votes"]
+
+
+async def measure_votes(
+    server: Server, rate: int, seconds: float, voters: int, crowd: Crowd
+) -> VotesResult:
+    """Votes and withdrawals at `rate` a second for `seconds` from `voters` attendees, each
+    alternating on the one question (open loop, as in the ceiling); an odd number each, so
+    that the count ends far from where it started."""
+    total = (max(1, round(rate * seconds / voters)) | 1) * voters
+    if voters > len(server.voter_tokens):
+        raise RuntimeError(f"{voters} voters asked for; the server has {len(server.voter_tokens)}")
+    tokens = server.voter_tokens[:voters]
+    collector = Collector(crowd.results, len(crowd.processes))
+    sent_at: dict[int, float] = {}
+    refused = 0
+    change = 0
+    last_sent = 0.0
+    vote = {"type": "vote", "question_id": server.question_id}
+
+    async def voter(index: int, token: str, connection: ClientConnection, start: float) -> None:
+        nonlocal refused, last_sent, change
+        await connection.recv()  # the snapshot
+        planned = range(index, total, voters)
+        pending: dict[str, tuple[float, int]] = {}
+
+        async def answers() -> None:
+            nonlocal refused, change
+            for _ in planned:
+                while True:
+                    raw = await connection.recv()
+                    if isinstance(raw, str) and raw.startswith(ANSWER_PREFIXES):
+                        break
+                answer = json.loads(raw)
+                sent, step = pending.pop(answer["ref"])
+                if answer["type"] == "ack" and answer.get("seq"):
+                    sent_at[int(answer["seq"])] = sent
+                    change += step
+                else:
+                    refused += 1
+                    server.voted.symmetric_difference_update({token})  # it did not happen
+
+        reader = asyncio.create_task(answers())
+        for k in planned:
+            await asyncio.sleep(max(0.0, start + k / rate - time.monotonic()))
+            ref = f"v{next(_refs)}"
+            withdraw = token in server.voted
+            server.voted.symmetric_difference_update({token})
+            last_sent = time.monotonic()
+            pending[ref] = (last_sent, -1 if withdraw else 1)
+            await connection.send(json.dumps({**vote, "withdraw": withdraw, "ref": ref}))
+        await reader
+
+    watching = await connect(server.url, proxy=None)
+    watcher = Watcher(watching, server.question_id)
+    connections = [await connect(server.with_token(t), proxy=None) for t in tokens]
+    try:
+        await asyncio.wait_for(watcher.opened.wait(), 30)  # its snapshot
+        before = watcher.votes
+        cpu_before = _cpu_seconds(server.process.pid)
+        start = last_sent = time.monotonic() + 0.5
+        await asyncio.gather(
+            *(
+                voter(i, t, c, start)
+                for i, (t, c) in enumerate(zip(tokens, connections, strict=True))
+            )
+        )
+        elapsed = max(last_sent - start, 1 / rate)
+        await asyncio.sleep(1.0)  # the last counts go out
+        cpu = _cpu_seconds(server.process.pid) - cpu_before
+        # Each vote's delay on every screen: to the first counts (or batch) that covers it.
+        # (Every viewer has had the last of them for a second.)
+        frames = sorted(s for s, arrived in collector.done.items() if arrived.is_set())
+        sample = sorted(sent_at)[:: max(1, len(sent_at) // 200)]
+        latencies: list[float] = []
+        missing = 0
+        for seq in sample:
+            covering = next((f for f in frames if f >= seq), None)
+            if covering is None:
+                missing += crowd.connected
+                continue
+            times = collector.times[covering]
+            missing += crowd.connected - len(times)
+            latencies += [(t - sent_at[seq]) * 1000 for t in times]
+        stored = await _stored_votes(server, watcher)
+    finally:
+        collector.stop()
+        for connection in connections:
+            await connection.close()
+        await watching.close()
+    deliveries = len(frames) * crowd.connected
+    return VotesResult(
+        server=server.name,
+        viewers=crowd.connected,
+        voters=voters,
+        rate=rate,
+        sent=len(sent_at) + refused,
+        acknowledged=len(sent_at),
+        refused=refused,
+        achieved_per_second=round(len(sent_at) / elapsed, 1),
+        expected_votes=before + change,
+        stored_votes=stored,
+        watcher_votes=watcher.votes if watcher.seqs_in_order else -1,
+        counts_frames=len(frames),
+        p50_ms=round(percentile(latencies, 0.50), 1) if latencies else math.nan,
+        p99_ms=round(percentile(latencies, 0.99), 1) if latencies else math.nan,
+        missing=missing,
+        server_cpu_ms_per_vote=round(cpu * 1000 / max(1, len(sent_at)), 2),
+        server_cpu_us_per_delivery=round(cpu * 1e6 / max(1, deliveries), 1),
         load=_load(),
     )
+
+
+async def _stored_votes(server: Server, watcher: Watcher) -> int:
+    """The count as the server stored it: festival's snapshot over HTTP; the reference keeps
+    no store, so its last counts message is all there is."""
+    if server.name != "festival":
+        return watcher.votes
+    state = await asyncio.to_thread(_http, server.port, "GET", f"/api/channels/{CHANNEL}")
+    found = [q for q in state["qa"]["questions"] if q["id"] == server.question_id]
+    return int(found[0]["votes"])
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -717,13 +953,18 @@ def _say(line: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="1000,5000,10000", help="connection counts")
+    parser.add_argument("--sizes", default="1000,5000,10000", help="connection counts ('': none)")
     parser.add_argument("--rounds", type=int, default=15, help="timed picks per size")
     parser.add_argument("--clients", type=int, default=2, help="load-client processes")
     parser.add_argument("--servers", default="festival,reference")
     parser.add_argument("--ceiling", action="store_true", help="also find the broadcast ceiling")
     parser.add_argument("--rates", default="5,10,15,20,25,35,50,75,100,150")
     parser.add_argument("--seconds", type=float, default=4.0, help="length of a ceiling step")
+    parser.add_argument("--votes", action="store_true", help="also run the votes scenario")
+    parser.add_argument("--votes-viewers", type=int, default=10000)
+    parser.add_argument("--voters", type=int, default=200, help="attendees voting")
+    parser.add_argument("--votes-rate", type=int, default=1000, help="votes a second")
+    parser.add_argument("--votes-seconds", type=float, default=10.0)
     parser.add_argument(
         "--compression", action="store_true", help="both servers accept permessage-deflate"
     )
@@ -746,9 +987,10 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",") if s]
     rates = [int(r) for r in args.rates.split(",") if r]
     names = [s for s in args.servers.split(",") if s]
-    voters = math.ceil(max(rates) * args.seconds / ACTIONS_PER_SENDER) if args.ceiling else 0
-    report: dict[str, Any] = {"machine": _machine(), "args": vars(args) | {"json": None}}
-    _say(f"machine: {report['machine']}")
+    voters = args.voters if args.votes else 0
+    figures = Figures("live")
+    runs: list[dict[str, Any]] = []
+    _say(f"machine: {_machine()}")
     work = Path(tempfile.mkdtemp(prefix="ws-bench-"))
     try:
         with festival_server(
@@ -758,15 +1000,35 @@ def main() -> None:
             with reference_server(work, message, args.compression) as reference:
                 servers = [s for s in (festival, reference) if s.name in names]
                 picks = _run_picks(servers, sizes, args)
-                report["picks"] = [asdict(r) for r in picks]
+                runs += [_flat("picks", asdict(r)) for r in picks]
                 _say_ratios(picks)
                 if args.ceiling:
-                    report["ceiling"] = [asdict(s) for s in _run_ceiling(servers, rates, args)]
+                    steps = _run_ceiling(servers, rates, args)
+                    runs += [_flat("ceiling", asdict(s)) for s in steps]
+                if args.votes:
+                    found = _run_votes(servers, args)
+                    runs += [_flat("votes", asdict(v)) for v in found]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        figures.write(args.json, runs)
+
+
+_FLAT_NAMES = {
+    "n": "viewers",
+    "server_cpu_ms_per_pick": "cpu_ms_per_pick",
+    "server_cpu_us_per_delivery": "cpu_us_per_delivery",
+    "server_cpu_ms_per_vote": "cpu_ms_per_vote",
+}
+
+
+def _flat(scenario: str, figures: dict[str, Any]) -> dict[str, Any]:
+    """One run as the JSON file has it (see the module's docstring)."""
+    flat: dict[str, Any] = {"scenario": scenario}
+    flat.update({_FLAT_NAMES.get(k, k): v for k, v in figures.items()})
+    if scenario == "ceiling":
+        flat["viewers"] = CEILING_VIEWERS
+    return flat
 
 
 def _run_picks(
@@ -813,7 +1075,7 @@ def _run_ceiling(
 ) -> list[CeilingStep]:
     steps: list[CeilingStep] = []
     for server in servers:
-        crowd = start_crowd(server.url, 1000, args.clients)
+        crowd = start_crowd(server.url, CEILING_VIEWERS, args.clients)
         try:
             asyncio.run(measure_rate(server, rates[0], 2.0, crowd))  # untimed warm-up, as above
             time.sleep(5)
@@ -822,16 +1084,43 @@ def _run_ceiling(
                 steps.append(step)
                 _say(
                     f"{server.name:<9} ceiling {rate:>4}/s: achieved {step.achieved_per_second}/s "
-                    f"({step.refused} refused)  p50 {step.p50_ms} ms  p99 {step.p99_ms} ms  "
-                    f"missing {step.missing}  load {step.load}"
+                    f"({step.refused} refused {step.refusals})  p50 {step.p50_ms} ms  "
+                    f"p99 {step.p99_ms} ms  missing {step.missing}  "
+                    f"server CPU {step.server_cpu_us_per_delivery} µs/delivery  load {step.load}"
                 )
                 if not step.p99_ms <= CEILING_P99_MS or step.missing:
                     break
-                time.sleep(5)  # the voters' rate limits refill
+                time.sleep(2)
         finally:
             stop_crowd(crowd)
         time.sleep(3)
     return steps
+
+
+def _run_votes(servers: list[Server], args: argparse.Namespace) -> list[VotesResult]:
+    found: list[VotesResult] = []
+    for server in servers:
+        crowd = start_crowd(server.url, args.votes_viewers, args.clients)
+        _say(f"  {server.name}: {crowd.connected} watching, voting")
+        try:
+            result = asyncio.run(
+                measure_votes(server, args.votes_rate, args.votes_seconds, args.voters, crowd)
+            )
+        finally:
+            stop_crowd(crowd)
+        found.append(result)
+        _say(
+            f"{server.name:<9} votes {result.rate}/s to {result.viewers}: achieved "
+            f"{result.achieved_per_second}/s ({result.acknowledged} acknowledged, "
+            f"{result.refused} refused)  count expected {result.expected_votes}, stored "
+            f"{result.stored_votes}, on screen {result.watcher_votes}  "
+            f"{result.counts_frames} counts messages  p50 {result.p50_ms} ms  "
+            f"p99 {result.p99_ms} ms  missing {result.missing}  "
+            f"server CPU {result.server_cpu_ms_per_vote} ms/vote, "
+            f"{result.server_cpu_us_per_delivery} µs/delivery  load {result.load}"
+        )
+        time.sleep(3)
+    return found
 
 
 if __name__ == "__main__":

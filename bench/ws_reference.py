@@ -8,6 +8,10 @@ with `?token=…` is a moderator whose `{"type": "moderate", "action": …}` bum
 broadcasts FILE's event (festival's own audience copy of a pick) with that seq to every
 connection without a token, and is answered by an `ack` with the seq. Serialised once per
 broadcast and handed to `websockets.broadcast`, which is the floor festival is compared to.
+
+A `{"type": "vote"}` (or `"withdraw": true`) bumps the seq and the one count, is acked at
+once, and reaches the audience as festival's votes do: coalesced, one `counts` message with
+the latest number at most every 250 ms.
 """
 
 from __future__ import annotations
@@ -29,11 +33,28 @@ def _wire(message: dict[str, Any]) -> str:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":"))
 
 
+COUNTS_SECONDS = 0.25
+
+
 class Reference:
     def __init__(self, event: dict[str, Any]) -> None:
         self.event = event
         self.seq = int(event["seq"])
         self.audience: set[ServerConnection] = set()
+        self.votes = 0
+        self.counts_due: asyncio.TimerHandle | None = None
+
+    def _vote(self, message: dict[str, Any]) -> None:
+        self.votes += -1 if message.get("withdraw") else 1
+        if self.counts_due is None:
+            loop = asyncio.get_running_loop()
+            self.counts_due = loop.call_later(COUNTS_SECONDS, self._send_counts)
+
+    def _send_counts(self) -> None:
+        self.counts_due = None
+        question = {"id": self.event["event"]["question"]["id"], "votes": self.votes}
+        counts = {"type": "counts", "channel": "plenary", "seq": self.seq}
+        broadcast(self.audience, _wire({**counts, "questions": [question]}))
 
     async def handle(self, connection: ServerConnection) -> None:
         request = connection.request
@@ -46,7 +67,10 @@ class Reference:
             async for raw in connection:
                 message = json.loads(raw)
                 self.seq += 1
-                broadcast(self.audience, _wire({**self.event, "seq": self.seq}))
+                if message.get("type") == "vote":
+                    self._vote(message)
+                else:
+                    broadcast(self.audience, _wire({**self.event, "seq": self.seq}))
                 await connection.send(
                     _wire({"type": "ack", "seq": self.seq, "ref": message.get("ref")})
                 )
