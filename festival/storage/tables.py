@@ -205,7 +205,8 @@ class OutboxRow(Base):
     nothing acknowledged is lost; `dedupe_key` makes sure it is never queued twice."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    # In claiming order, so that a claim reads it in order and stops at its batch.
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
