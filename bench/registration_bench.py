@@ -147,7 +147,7 @@ def _festival_url(url: str) -> str:
 
 
 @contextmanager
-def festival_server(url: str, work: Path, log: Path) -> Iterator[int]:
+def festival_server(url: str, work: Path, log: Path) -> Iterator[tuple[int, int]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FESTIVAL_")}
     var_dir = work / f"var-{uuid.uuid4().hex[:8]}"
     env |= {
@@ -159,18 +159,24 @@ def festival_server(url: str, work: Path, log: Path) -> Iterator[int]:
     port = _free_port()
     command = [*FESTIVAL, "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--programme", str(PROGRAMME), "--demo"]
-    with _process(command, env, port, log):
-        yield port
+    with _process(command, env, port, log) as pid:
+        yield port, pid
     shutil.rmtree(var_dir, ignore_errors=True)  # the maildir: thousands of welcome mails
 
 
 @contextmanager
-def reference_server(url: str, log: Path) -> Iterator[int]:
+def reference_server(url: str, log: Path) -> Iterator[tuple[int, int]]:
     port = _free_port()
-    with _process(
-        [*REFERENCE, "--port", str(port), "--database", url], dict(os.environ), port, log
-    ):
-        yield port
+    command = [*REFERENCE, "--port", str(port), "--database", url]
+    with _process(command, dict(os.environ), port, log) as pid:
+        yield port, pid
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (all its threads), from /proc."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --- load ----------------------------------------------------------------------------------
@@ -338,6 +344,7 @@ class Run:
     p99_ms: float
     errors: int  # answers other than 201, and connection failures
     timeouts: int  # answered after more than --timeout
+    cpu_ms: float  # the server's CPU time (all threads) per request answered, during the run
     requests: int  # answered (or failed)
     registered: int  # answered 201
     seconds: float
@@ -352,9 +359,18 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def measure(
-    server: str, database: str, port: int, clients: int, choices: bool, args: argparse.Namespace
+    server: str,
+    database: str,
+    process: tuple[int, int],
+    clients: int,
+    choices: bool,
+    args: argparse.Namespace,
 ) -> tuple[Run, Load]:
-    load = run_load(port, clients, args.duration, session_choices(port) if choices else [])
+    port, pid = process
+    wanted = session_choices(port) if choices else []
+    cpu = _cpu_seconds(pid)
+    load = run_load(port, clients, args.duration, wanted)
+    cpu = _cpu_seconds(pid) - cpu
     answered = sum(load.statuses.values())
     run = Run(
         server=server,
@@ -366,6 +382,7 @@ def measure(
         p99_ms=round(_percentile(load.latencies, 0.99) * 1000, 1),
         errors=answered - load.statuses.get("201", 0),
         timeouts=sum(1 for latency in load.latencies if latency > args.timeout),
+        cpu_ms=round(1000 * cpu / max(answered, 1), 2),
         requests=answered,
         registered=len(load.registered),
         seconds=round(load.seconds, 1),
@@ -375,7 +392,8 @@ def measure(
     _say(
         f"{server:9} {database:8} {clients:4} clients  choices={'yes' if choices else 'no ':3}  "
         f"{run.rate:8.1f}/s  p50 {run.p50_ms:7.1f} ms  p99 {run.p99_ms:7.1f} ms  "
-        f"errors {run.errors} {others or ''}  timeouts {run.timeouts}"
+        f"errors {run.errors} {others or ''}  timeouts {run.timeouts}  "
+        f"server CPU {run.cpu_ms:.2f} ms/request"
     )
     return run, load
 
@@ -404,7 +422,8 @@ def report(args: argparse.Namespace, runs: list[Run], load_before: list[float]) 
                  "load_before": [1, 5, 15 min], "load_after": [...]},
      "runs": [{"server": "festival"|"reference", "database": "sqlite"|"postgres",
                "clients", "choices": bool, "rate": answered/s, "p50_ms", "p99_ms",
-               "errors", "timeouts", "requests", "registered", "seconds",
+               "errors", "timeouts", "cpu_ms": the server's CPU time per request,
+               "requests", "registered", "seconds",
                "checked": festival's database check ("ok" or the problems), "" for the reference,
                "ratio": festival's rate / the reference's in the same database and clients}]}
     """
@@ -458,13 +477,13 @@ def main() -> None:
             for n in clients:
                 with (
                     _database(database, work, f"reference{n}") as url,
-                    reference_server(url, work / "reference.log") as port,
+                    reference_server(url, work / "reference.log") as server,
                 ):
-                    runs.append(measure("reference", database, port, n, False, args)[0])
+                    runs.append(measure("reference", database, server, n, False, args)[0])
                 for choices in with_choices:
                     with _database(database, work, f"festival{n}{int(choices)}") as url:
-                        with festival_server(url, work, work / "festival.log") as port:
-                            run, load = measure("festival", database, port, n, choices, args)
+                        with festival_server(url, work, work / "festival.log") as server:
+                            run, load = measure("festival", database, server, n, choices, args)
                         found = check_festival(url, load)  # the server has stopped: all settled
                         run.checked = "; ".join(found) or "ok"
                         _say(f"  database check: {run.checked}")
