@@ -9,9 +9,10 @@
 
 The rules come from Settings (`10/minute;60/hour`, the `limits` library's notation) and are
 checked when the app is built, so a bad value stops `festival serve` at start. Counting uses
-`limits`' moving windows: in memory, or in Redis when one is configured so that several
-instances share the counts. Open connections are counted per instance: a socket lives in one
-process, and a count left in Redis by an instance that died would lock its tokens out.
+moving windows: in this process (`LocalWindows`), or `limits`' in Redis when one is
+configured so that several instances share the counts. Open connections are counted per
+instance: a socket lives in one process, and a count left in Redis by an instance that died
+would lock its tokens out.
 
 Keys are digests: neither addresses nor tokens are written to Redis as they are. When the
 counting store cannot be reached, requests are let through (and a warning logged) rather
@@ -24,16 +25,17 @@ import hashlib
 import logging
 import math
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Final
+from typing import Final, Protocol
 from urllib.parse import urlsplit
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
+from limits.util import WindowStats
 from redis.asyncio import ConnectionPool
 from starlette.requests import HTTPConnection
 
@@ -132,23 +134,81 @@ def caller_key(conn: HTTPConnection, secret: str) -> str:
     return token_key(secret) if secret else f"a:{_digest(client_address(conn))}"
 
 
+class Windows(Protocol):
+    """A moving-window counter: `limits`' MovingWindowRateLimiter, or `LocalWindows`."""
+
+    async def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool: ...
+
+    async def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats: ...
+
+
+class LocalWindows:
+    """Moving windows counted in this process, as `limits`' moving window counts them: a hit
+    is let through while fewer than the rule's amount fell within its period.
+
+    Not `limits`' MemoryStorage: after every hit its expiry sweep visits every key, each in
+    a thread of its own (asyncio.to_thread), and in a registration rush every new address is
+    a key: thousands of thread hand-offs a second, on the core that serves the requests.
+    Here a key's old hits go when it is next hit, and keys nobody hit for their period go in
+    a sweep once a minute."""
+
+    SWEEP_SECONDS: Final = 60.0
+
+    def __init__(self) -> None:
+        self._hits: dict[str, tuple[float, deque[float]]] = {}  # key -> (period, moments)
+        self._swept = time.monotonic()
+
+    async def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
+        now = time.monotonic()
+        self._sweep(now)
+        period = float(item.get_expiry())
+        key = item.key_for(*identifiers)
+        moments = self._recent(key, period, now)
+        if len(moments) + cost > item.amount:
+            return False
+        moments.extend([now] * cost)
+        return True
+
+    async def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
+        """When the oldest hit in the window leaves it (as wall-clock time), and the room."""
+        now = time.monotonic()
+        period = float(item.get_expiry())
+        moments = self._recent(item.key_for(*identifiers), period, now)
+        oldest = moments[0] if moments else now
+        return WindowStats(time.time() + oldest + period - now, item.amount - len(moments))
+
+    def _recent(self, key: str, period: float, now: float) -> deque[float]:
+        moments = self._hits.setdefault(key, (period, deque()))[1]
+        while moments and moments[0] <= now - period:
+            moments.popleft()
+        return moments
+
+    def _sweep(self, now: float) -> None:
+        if now - self._swept < self.SWEEP_SECONDS:
+            return
+        self._swept = now
+        self._hits = {
+            key: (period, moments)
+            for key, (period, moments) in self._hits.items()
+            if moments and moments[-1] > now - period
+        }
+
+
 class Limits:
     """The rules applied: `check_…` raise TooManyRequests, or count the attempt and return."""
 
     def __init__(
         self,
         rules: LimitRules,
-        shared: MemoryStorage | RedisStorage,
+        shared: RedisStorage | None = None,
         *,
         pool: ConnectionPool | None = None,
     ) -> None:
         self.rules = rules
-        self._shared_storage = shared
-        self._shared = MovingWindowRateLimiter(shared)
         # What only this process can see (one websocket without a token) is counted here,
         # even when Redis holds the rest: no round trip for a key nobody else shares.
-        self._local_storage = shared if isinstance(shared, MemoryStorage) else MemoryStorage()
-        self._local = MovingWindowRateLimiter(self._local_storage)
+        self._local: Windows = LocalWindows()
+        self._shared: Windows = self._local if shared is None else MovingWindowRateLimiter(shared)
         self._pool = pool
         self._open: Counter[str] = Counter()
 
@@ -156,7 +216,7 @@ class Limits:
     def start(cls, settings: Settings, rules: LimitRules) -> Limits:
         url = settings.rate_limits_url or settings.broker_url or MEMORY
         if url == MEMORY:
-            return cls(rules, MemoryStorage())
+            return cls(rules)
         scheme = urlsplit(url).scheme
         if scheme not in REDIS_SCHEMES:
             # Only the scheme is echoed: the rest of the URL may hold a password.
@@ -180,9 +240,6 @@ class Limits:
         return cls(rules, storage, pool=pool)
 
     async def close(self) -> None:
-        for storage in {self._shared_storage, self._local_storage}:
-            if isinstance(storage, MemoryStorage) and storage.timer is not None:
-                storage.timer.cancel()  # its expiry sweep; nothing is left to expire
         if self._pool is not None:
             await self._pool.aclose()
 
@@ -251,7 +308,7 @@ class Limits:
 
     async def _hit(
         self,
-        limiter: MovingWindowRateLimiter,
+        limiter: Windows,
         items: tuple[RateLimitItem, ...],
         scope: str,
         key: str,
