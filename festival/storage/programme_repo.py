@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from festival.errors import NotFound
@@ -175,8 +175,12 @@ async def festival_id_of(db: AsyncSession, slug: str) -> int:
 
 async def festival_slugs(db: AsyncSession) -> list[str]:
     """Slugs of the stored festivals, most recently loaded first."""
-    rows = await db.scalars(select(FestivalRow.slug).order_by(FestivalRow.loaded_at.desc()))
-    return list(rows)
+    return list(await db.scalars(_SLUGS))
+
+
+# Asked on every request: made once (building a statement and its cache key costs more than
+# running it).
+_SLUGS = select(FestivalRow.slug).order_by(FestivalRow.loaded_at.desc())
 
 
 async def read_festival(db: AsyncSession, slug: str) -> Festival | None:
@@ -223,7 +227,7 @@ class FestivalCache:
         self, db: AsyncSession, slug: str, *, now: datetime | None = None
     ) -> Festival | None:
         """The festival as stored; `now` marks it checked for `trusted`."""
-        stamp = (await db.execute(_stamp_of(slug))).first()
+        stamp = (await db.execute(_STAMP, {"slug": slug})).first()
         if stamp is None:
             self._known.pop(slug, None)
             self._checked.pop(slug, None)
@@ -267,7 +271,7 @@ class FestivalCache:
         self._first = None
 
 
-def _stamp_of(slug: str) -> Select[Any]:
+def _stamp() -> Select[Any]:
     """What a festival is built from, in brief: its own row, and of its entries how many
     there are and their versions summed (every change of an entry raises its version), and
     the plenary's announced times."""
@@ -288,7 +292,10 @@ def _stamp_of(slug: str) -> Select[Any]:
         select(func.coalesce(func.sum(EntryRow.version), 0)).where(entries).scalar_subquery(),
         select(CalendarShiftRow.starts_at).where(shift).scalar_subquery(),
         select(CalendarShiftRow.ends_at).where(shift).scalar_subquery(),
-    ).where(FestivalRow.slug == slug)
+    ).where(FestivalRow.slug == bindparam("slug"))
+
+
+_STAMP = _stamp()  # asked on every request: made once, as `_SLUGS`
 
 
 def _announced(festival: Festival, shift: CalendarShiftRow) -> Festival:
