@@ -7,12 +7,15 @@ or read-only disk, an I/O error), on either engine; callers answer it as Storage
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -28,6 +31,10 @@ from festival.errors import StorageUnavailable
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Any fixed number: instances starting together take turns at migrating (PostgreSQL).
 _MIGRATION_LOCK = 472_019_001
+T = TypeVar("T")
+WRITER_WAIT = 30.0
+"""Seconds a write waits for SQLite's one writer connection (as long as the busy timeout);
+then it fails as "busy" (503), like a write that waited out the busy timeout."""
 
 
 class Database:
@@ -49,11 +56,31 @@ class Database:
             options.update(pool_size=10, max_overflow=10, pool_timeout=60)
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         self.write_engine = self.engine
+        self._at_once: Engine | None = None
+        self._at_once_thread: ThreadPoolExecutor | None = None
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             # Writes that read-then-decide (capacity!) take SQLite's write lock up front with
-            # BEGIN IMMEDIATE; they queue on the busy timeout instead of failing to upgrade.
-            self.write_engine = create_async_engine(self.url, **options)
+            # BEGIN IMMEDIATE. SQLite has one writer at a time anyway, so this process keeps
+            # one connection for them and its writers queue for it in order: several
+            # connections would queue on the busy timeout instead, whose sleeps (up to 100 ms
+            # each) cost a rush most of its time. Another process (the CLI) still takes its
+            # turn through the busy timeout.
+            writer_options = dict(options)
+            if self.url.database and self.url.database != ":memory:":
+                writer_options.update(pool_size=1, max_overflow=0, pool_timeout=WRITER_WAIT)
+                # `at_once` transactions: SQLite without a driver thread in between, in a
+                # thread of their own (see `at_once`).
+                self._at_once = create_engine(
+                    self.url.set(drivername="sqlite"),
+                    pool_size=1,
+                    max_overflow=0,
+                    connect_args={"timeout": 30, "check_same_thread": False},
+                )
+                event.listen(self._at_once, "connect", _sqlite_manual_begin)
+                event.listen(self._at_once, "begin", _sqlite_begin_immediate)
+                self._at_once_thread = ThreadPoolExecutor(1, "festival-sqlite-writer")
+            self.write_engine = create_async_engine(self.url, **writer_options)
             event.listen(self.write_engine.sync_engine, "connect", _sqlite_manual_begin)
             event.listen(self.write_engine.sync_engine, "begin", _sqlite_begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -70,6 +97,26 @@ class Database:
     def writer(self) -> AsyncSession:
         """For read-decide-write transactions. On PostgreSQL, lock rows (FOR UPDATE) too."""
         return self.writers()
+
+    async def at_once(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one write transaction (as `writer`: read, decide and write), in one
+        go: for the busiest writes, made of few Core statements (a registration).
+
+        Through aiosqlite every statement is several hand-offs between the event loop and
+        the connection's thread, and those, not SQLite, are most of a short transaction's
+        cost; here the whole transaction is one hand-off to a thread that runs it on a
+        connection of its own. On PostgreSQL `work` runs on the event loop (its statements
+        still wait for the server without blocking it)."""
+        if self._at_once is None or self._at_once_thread is None:
+            async with self.write_engine.begin() as conn:
+                return await conn.run_sync(work)
+        engine = self._at_once
+
+        def transaction() -> T:
+            with engine.begin() as conn:
+                return work(conn)
+
+        return await asyncio.get_running_loop().run_in_executor(self._at_once_thread, transaction)
 
     async def migrate(self) -> None:
         if self.is_sqlite:
@@ -117,6 +164,11 @@ class Database:
         return bool(busy == 0)
 
     async def dispose(self) -> None:
+        if self._at_once is not None and self._at_once_thread is not None:
+            await asyncio.get_running_loop().run_in_executor(
+                self._at_once_thread, self._at_once.dispose
+            )
+            self._at_once_thread.shutdown()
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()
@@ -189,6 +241,8 @@ def storage_trouble(error: BaseException) -> StorageUnavailable | None:
         visited.add(id(seen))
         if isinstance(seen, StorageUnavailable):
             return seen
+        if isinstance(seen, PoolTimeout):  # no connection free within the pool's timeout
+            return StorageUnavailable(_SQLITE_TROUBLE[5])
         orig = seen.orig if isinstance(seen, DBAPIError) else seen
         sqlite_code = getattr(orig, "sqlite_errorcode", None)
         if not isinstance(sqlite_code, int) and type(orig).__module__ == "sqlite3":

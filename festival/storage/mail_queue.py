@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from festival.invites.plan import Attending, InviteAction, Sent, plan_invites
-from festival.storage.outbox_repo import Queued, enqueue
+from festival.storage.outbox_repo import Queued, enqueue, enqueue_now
 from festival.storage.tables import EntryRow, InviteStateRow, PlaceRow, RegistrationRow
 
 PLENARY = "plenary"
@@ -30,10 +30,10 @@ async def queue_for(
     **extra: object,
 ) -> None:
     """Queue one message to `registration`."""
-    await enqueue(db, [_message(_Recipient.of(registration), kind, dedupe_key, extra)], now=now)
+    await enqueue(db, [_message(Recipient.of(registration), kind, dedupe_key, extra)], now=now)
 
 
-class _Recipient(NamedTuple):
+class Recipient(NamedTuple):
     """What a message needs of its registration."""
 
     id: int
@@ -43,11 +43,11 @@ class _Recipient(NamedTuple):
     language: str
 
     @classmethod
-    def of(cls, row: RegistrationRow) -> _Recipient:
+    def of(cls, row: RegistrationRow) -> Recipient:
         return cls(row.id, row.festival_id, row.name, row.email, row.language)
 
 
-def _message(recipient: _Recipient, kind: str, dedupe_key: str, extra: dict[str, object]) -> Queued:
+def _message(recipient: Recipient, kind: str, dedupe_key: str, extra: dict[str, object]) -> Queued:
     """The payload keeps what a mail needs even after the registration itself is erased
     (name, language, and its id for calendar UIDs)."""
     return Queued(
@@ -63,10 +63,6 @@ def _message(recipient: _Recipient, kind: str, dedupe_key: str, extra: dict[str,
             **extra,
         },
     )
-
-
-async def queue_welcome(db: AsyncSession, registration: RegistrationRow, now: datetime) -> None:
-    await queue_for(db, registration, "welcome", f"welcome:{registration.id}", now)
 
 
 async def queue_link_again(db: AsyncSession, registration_id: int, now: datetime) -> None:
@@ -109,7 +105,7 @@ async def sync_invites(db: AsyncSession, registration_ids: Iterable[int], now: d
     for start in range(0, len(ids), _READ_AT_ONCE):
         chunk = ids[start : start + _READ_AT_ONCE]
         recipients = [
-            _Recipient(*row)
+            Recipient(*row)
             for row in await db.execute(
                 select(
                     RegistrationRow.id, RegistrationRow.festival_id, RegistrationRow.name,
@@ -128,26 +124,54 @@ async def sync_invites(db: AsyncSession, registration_ids: Iterable[int], now: d
             ).where(InviteStateRow.registration_id.in_(chunk))
         ):  # fmt: skip
             states[row.registration_id][row.entry_key] = _State(*row)
-        messages: list[Queued] = []
-        new_states: list[dict[str, object]] = []
-        changed_states: list[dict[str, object]] = []
+        invites = _Invites()
         for recipient in recipients:
-            known = states[recipient.id]
-            for action in _plan(attending[recipient.id], known):
-                values = dict(
-                    sequence=action.sequence, method=action.method, version=action.version
-                )
-                if (state := known.get(action.entry)) is None:
-                    new_states.append(
-                        dict(registration_id=recipient.id, entry_key=action.entry, **values)
-                    )
-                else:
-                    changed_states.append(dict(state_id=state.id, **values))
-                messages.append(_invite(recipient, action.entry, action.method, action.sequence))
-        await _write_states(db, new_states, changed_states)
-        await enqueue(db, messages, now=now)
-        queued += len(messages)
+            invites.reconcile(recipient, attending[recipient.id], states[recipient.id])
+        await _write_states(db, invites.new_states, invites.changed_states)
+        await enqueue(db, invites.messages, now=now)
+        queued += len(invites.messages)
     return queued
+
+
+def queue_registered(
+    conn: Connection,
+    registration: Recipient,
+    sessions: list[Attending],
+    plenary: int | None,
+    now: datetime,
+) -> None:
+    """What a new registration is sent: the welcome, then an invite for each item it attends
+    (as `sync_invites` would queue them; it was sent nothing before, so there is nothing to
+    read first). `sessions` are its confirmed places, `plenary` the plenary's version (None:
+    none, or cancelled). Queued with one statement, and the invite states with another."""
+    attending = [*sessions, *_plenary(plenary)]
+    invites = _Invites()
+    invites.reconcile(registration, attending, {})
+    _write_states_now(conn, invites.new_states, invites.changed_states)
+    welcome = _message(registration, "welcome", f"welcome:{registration.id}", {})
+    enqueue_now(conn, [welcome, *invites.messages], now=now)
+
+
+class _Invites:
+    """The invites and invite states that make some attendees' calendars true."""
+
+    def __init__(self) -> None:
+        self.messages: list[Queued] = []
+        self.new_states: list[dict[str, object]] = []
+        self.changed_states: list[dict[str, object]] = []
+
+    def reconcile(
+        self, recipient: Recipient, attending: list[Attending], known: dict[str, _State]
+    ) -> None:
+        for action in _plan(attending, known):
+            values = dict(sequence=action.sequence, method=action.method, version=action.version)
+            if (state := known.get(action.entry)) is None:
+                self.new_states.append(
+                    dict(registration_id=recipient.id, entry_key=action.entry, **values)
+                )
+            else:
+                self.changed_states.append(dict(state_id=state.id, **values))
+            self.messages.append(_invite(recipient, action.entry, action.method, action.sequence))
 
 
 _READ_AT_ONCE = 500  # registrations per query: keeps IN lists well within every limit
@@ -175,20 +199,28 @@ def _plan(attending: list[Attending], states: dict[str, _State]) -> list[InviteA
 async def _write_states(
     db: AsyncSession, new: list[dict[str, object]], changed: list[dict[str, object]]
 ) -> None:
-    table = cast(Table, InviteStateRow.__table__)
+    if new or changed:
+        await db.run_sync(lambda session: _write_states_now(session.connection(), new, changed))
+
+
+def _write_states_now(
+    conn: Connection, new: list[dict[str, object]], changed: list[dict[str, object]]
+) -> None:
     if new:
-        await db.execute(insert(table), new)
+        conn.execute(_NEW_STATES, new)
     if changed:
-        await db.execute(
-            update(table)
-            .where(table.c.id == bindparam("state_id"))
-            .values(
-                sequence=bindparam("sequence"),
-                method=bindparam("method"),
-                version=bindparam("version"),
-            ),
-            changed,
-        )
+        conn.execute(_CHANGE_STATE, changed)
+
+
+_STATES = cast(Table, InviteStateRow.__table__)
+_CHANGE_STATE = (
+    update(_STATES)
+    .where(_STATES.c.id == bindparam("state_id"))
+    .values(
+        sequence=bindparam("sequence"), method=bindparam("method"), version=bindparam("version")
+    )
+)
+_NEW_STATES = insert(_STATES)
 
 
 async def cancel_all_invites(db: AsyncSession, registration_id: int, now: datetime) -> None:
@@ -196,7 +228,7 @@ async def cancel_all_invites(db: AsyncSession, registration_id: int, now: dateti
     registration = await db.get(RegistrationRow, registration_id)
     if registration is None:
         return
-    recipient = _Recipient.of(registration)
+    recipient = Recipient.of(registration)
     requested = await db.execute(
         select(InviteStateRow.entry_key, InviteStateRow.sequence).where(
             InviteStateRow.registration_id == registration_id, InviteStateRow.method == "REQUEST"
@@ -206,13 +238,13 @@ async def cancel_all_invites(db: AsyncSession, registration_id: int, now: dateti
     await enqueue(db, messages, now=now)
 
 
-def _invite(recipient: _Recipient, entry: str, method: str, sequence: int) -> Queued:
+def _invite(recipient: Recipient, entry: str, method: str, sequence: int) -> Queued:
     key = f"invite:{recipient.id}:{entry}:{sequence}"
     extra = {"entry": entry, "method": method, "sequence": sequence}
     return _message(recipient, "invite", key, extra)
 
 
-async def _attending(db: AsyncSession, recipients: list[_Recipient]) -> dict[int, list[Attending]]:
+async def _attending(db: AsyncSession, recipients: list[Recipient]) -> dict[int, list[Attending]]:
     """What each registration attends now: its confirmed sessions, and the plenary."""
     attending: dict[int, list[Attending]] = {r.id: [] for r in recipients}
     if not recipients:
@@ -234,10 +266,13 @@ async def _attending(db: AsyncSession, recipients: list[_Recipient]) -> dict[int
     )
     plenaries = {festival_id: version for festival_id, version in found}
     for recipient in recipients:
-        if recipient.festival_id in plenaries:
-            # Everyone registered is expected at the plenary (the afternoon needs no choice).
-            attending[recipient.id].append(Attending(PLENARY, plenaries[recipient.festival_id]))
+        attending[recipient.id] += _plenary(plenaries.get(recipient.festival_id))
     return attending
+
+
+def _plenary(version: int | None) -> list[Attending]:
+    """Everyone registered is expected at the plenary (the afternoon needs no choice)."""
+    return [] if version is None else [Attending(PLENARY, version)]
 
 
 async def registrations_attending(db: AsyncSession, festival_id: int) -> list[int]:
@@ -257,7 +292,7 @@ async def calendar_of(
     registration = await db.get(RegistrationRow, registration_id)
     if registration is None:
         return None
-    attending = await _attending(db, [_Recipient.of(registration)])
+    attending = await _attending(db, [Recipient.of(registration)])
     states = await db.execute(
         select(
             InviteStateRow.entry_key, InviteStateRow.sequence, InviteStateRow.method,

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,14 +58,16 @@ async def enqueue(db: AsyncSession, messages: Sequence[Queued], *, now: datetime
     One executemany for all of them: an insert per message through the ORM session costs
     more than everything else a reconcile of thousands of calendars does.
     """
+    if messages:
+        await db.run_sync(lambda session: enqueue_now(session.connection(), messages, now=now))
+
+
+def enqueue_now(conn: Connection, messages: Sequence[Queued], *, now: datetime) -> None:
+    """`enqueue`, on a plain connection."""
     if not messages:
         return
-    dialect = db.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = cast(Table, OutboxRow.__table__)
-    statement = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    await db.execute(
-        statement,
+    conn.execute(
+        _ENQUEUE[conn.dialect.name],
         [
             {
                 "festival_id": m.festival_id,
@@ -86,6 +88,14 @@ async def enqueue(db: AsyncSession, messages: Sequence[Queued], *, now: datetime
             for m in messages
         ],
     )
+
+
+_ENQUEUE = {  # made once: building it costs more than a registration's insert on SQLite
+    dialect: insert(cast(Table, OutboxRow.__table__)).on_conflict_do_nothing(
+        index_elements=["dedupe_key"]
+    )
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
 
 
 async def claim(database: Database, *, now: datetime, limit: int = 20) -> list[Outgoing]:

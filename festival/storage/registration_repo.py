@@ -12,13 +12,19 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from typing import Any, NamedTuple, TypeVar, cast
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Connection, Select, Table, bindparam, delete, func, insert, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from festival.errors import Invalid, NotFound
 from festival.i18n import translate
+from festival.invites.plan import Attending
 from festival.registration.model import (
     Attendance,
     ChoiceStatus,
@@ -29,9 +35,11 @@ from festival.registration.model import (
 from festival.storage.db import Database
 from festival.storage.live_repo import forget_person
 from festival.storage.mail_queue import (
+    PLENARY,
+    Recipient,
     queue_link_again,
     queue_promoted,
-    queue_welcome,
+    queue_registered,
     sync_invites,
 )
 from festival.storage.tables import (
@@ -44,7 +52,9 @@ from festival.storage.tables import (
     RegistrationRow,
     TokenRow,
 )
-from festival.storage.token_repo import issue_personal_token
+from festival.storage.token_repo import RegistrationRef, first_personal_token
+
+S = TypeVar("S", bound=Select[Any])
 
 
 @dataclass(frozen=True)
@@ -69,15 +79,24 @@ async def _session_entries(
     wanted = sorted(set(session_ids))
     if not wanted:
         return {}
-    # Lock in a fixed order (by key) so two registrations never wait on each other in a circle.
-    rows = await db.scalars(
-        select(EntryRow)
-        .where(EntryRow.festival_id == festival_id, EntryRow.kind == "session")
-        .where(EntryRow.key.in_(wanted))
+    rows = await db.scalars(_locking(select(EntryRow), festival_id, wanted))
+    return {row.key: row for row in rows}
+
+
+def _locking(
+    query: S,
+    festival_id: int | BindParameter[Any],
+    session_keys: list[str] | BindParameter[Any],
+) -> S:
+    """`query` over these sessions' rows, locking them (PostgreSQL; SQLite's writers hold the
+    whole database) in a fixed order, by key, so two writers never wait on each other in a
+    circle."""
+    return (
+        query.where(EntryRow.festival_id == festival_id, EntryRow.kind == "session")
+        .where(EntryRow.key.in_(session_keys))
         .order_by(EntryRow.key)
         .with_for_update()
     )
-    return {row.key: row for row in rows}
 
 
 def _limit(entry: EntryRow, mode: str) -> int | None:
@@ -141,60 +160,198 @@ async def _promote(db: AsyncSession, entry: EntryRow, mode: str, now: datetime) 
 async def register(
     database: Database, festival: str, request: RegistrationRequest, *, now: datetime
 ) -> Registered:
-    """Register once per e-mail; a second attempt returns the existing registration."""
+    """Register once per e-mail; a second attempt returns the existing registration.
+
+    A rush runs through here, and on SQLite its transactions run one at a time: a new
+    registration's transaction (`_register_new`) holds only what must be decided and written
+    together, in few Core statements, run at once (`Database.at_once`); the registration
+    returned is made from what was written."""
     try:
-        async with database.writer() as db, db.begin():
-            festival_id = await _festival_id(db, festival)
-            existing = await db.scalar(
-                select(RegistrationRow.id).where(
-                    RegistrationRow.festival_id == festival_id,
-                    RegistrationRow.email_key == request.email_key,
-                )
-            )
-            if existing is not None:
-                await queue_link_again(db, existing, now)
-                return Registered(await _read(db, existing), None, created=False)
-            entries = await _session_entries(db, festival_id, request.choices.values())
-            row = RegistrationRow(
-                festival_id=festival_id,
-                name=request.name,
-                email=request.email,
-                email_key=request.email_key,
-                organisation=request.organisation,
-                language=request.language,
-                mode=request.mode,
-                created_at=now,
-            )
-            db.add(row)
-            await db.flush()
-            for round_key, session_key in sorted(request.choices.items()):
-                await _take_place(db, row.id, entries[session_key], round_key, request.mode, now)
-            for round_key, ranking in sorted(request.rankings.items()):
-                db.add(
-                    RankingRow(
-                        registration_id=row.id,
-                        round_key=round_key,
-                        sessions={"ranking": list(ranking)},
-                    )
-                )
-            token = await issue_personal_token(db, row, now=now)
-            await queue_welcome(db, row, now)
-            await sync_invites(db, [row.id], now)
-            registration = await _read(db, row.id)
+        new = await database.at_once(partial(_register_new, festival, request, now))
+        if new is not None:
+            return new
+        async with database.writer() as db, db.begin():  # registered before: the link again
+            existing = await _existing(db, festival, request)
+            if existing is None:  # erased since: register anew
+                return await register(database, festival, request, now=now)
+            await queue_link_again(db, existing, now)
+            return Registered(await _read(db, existing), None, created=False)
     except IntegrityError:
         # Two requests with the same e-mail raced; the other one won. Show it, as above.
         async with database.session() as db:
-            festival_id = await _festival_id(db, festival)
-            existing = await db.scalar(
-                select(RegistrationRow.id).where(
-                    RegistrationRow.festival_id == festival_id,
-                    RegistrationRow.email_key == request.email_key,
-                )
-            )
+            existing = await _existing(db, festival, request)
             if existing is None:
                 raise
             return Registered(await _read(db, existing), None, created=False)
+
+
+async def _existing(db: AsyncSession, festival: str, request: RegistrationRequest) -> int | None:
+    found: int | None = await db.scalar(
+        select(RegistrationRow.id)
+        .join(FestivalRow, FestivalRow.id == RegistrationRow.festival_id)
+        .where(FestivalRow.slug == festival, RegistrationRow.email_key == request.email_key)
+    )
+    return found
+
+
+def _register_new(
+    festival: str, request: RegistrationRequest, now: datetime, conn: Connection
+) -> Registered | None:
+    """The transaction of a new registration: its places taken (or its places in line), its
+    personal link, its welcome and invites queued. None when the e-mail is registered."""
+    festival_id = conn.scalar(_FESTIVAL_ID, {"slug": festival})
+    if festival_id is None:
+        raise NotFound(f"no festival {festival!r}", code="festival.not_found")
+    entries = _places_taken(conn, festival_id, request.choices.values(), request.mode)
+    registration_id = conn.scalar(
+        _NEW_REGISTRATION[conn.dialect.name],
+        dict(
+            festival_id=festival_id,
+            name=request.name,
+            email=request.email,
+            email_key=request.email_key,
+            organisation=request.organisation,
+            language=request.language,
+            mode=request.mode,
+            created_at=now,
+        ),
+    )
+    if registration_id is None:
+        return None
+    places = [
+        _new_place(entries[session_key], round_key, session_key)
+        for round_key, session_key in sorted(request.choices.items())
+    ]
+    if places:
+        conn.execute(
+            _NEW_PLACE,
+            [
+                dict(
+                    registration_id=registration_id, entry_id=entries[p.session_id].id,
+                    round_key=p.round_id, mode=request.mode, status=p.status, created_at=now,
+                    promoted_at=None,
+                )
+                for p in places
+            ],
+        )  # fmt: skip
+    rankings = dict(sorted(request.rankings.items()))
+    if rankings:
+        conn.execute(
+            _NEW_RANKING,
+            [
+                dict(
+                    registration_id=registration_id,
+                    round_key=round_key,
+                    sessions={"ranking": list(ranking)},
+                )
+                for round_key, ranking in rankings.items()
+            ],
+        )
+    token = first_personal_token(conn, RegistrationRef(registration_id, festival_id, now), now=now)
+    confirmed = [
+        Attending(p.session_id, entries[p.session_id].version)
+        for p in places
+        if p.status == "confirmed" and not entries[p.session_id].cancelled
+    ]
+    plenary = entries.get(PLENARY)
+    recipient = Recipient(
+        registration_id, festival_id, request.name, request.email, request.language
+    )
+    queue_registered(
+        conn,
+        recipient,
+        confirmed,
+        None if plenary is None or plenary.cancelled else plenary.version,
+        now,
+    )
+    registration = Registration(
+        id=registration_id,
+        festival=festival,
+        name=request.name,
+        email=request.email,
+        organisation=request.organisation,
+        language=request.language,
+        mode=request.mode,
+        created_at=now,
+        places=tuple(places),
+        rankings=rankings,
+    )
     return Registered(registration, token, created=True)
+
+
+class _Taken(NamedTuple):
+    """A session (or the plenary) as a new registration finds it."""
+
+    id: int
+    limit: int | None  # places for the registration's way of attending (`_limit`); None: any
+    confirmed: int
+    waitlisted: int
+    version: int
+    cancelled: bool
+
+
+def _places_taken(
+    conn: Connection, festival_id: int, session_keys: Iterable[str], mode: str
+) -> dict[str, _Taken]:
+    """The chosen sessions, locked (see `_locking`), with their places of `mode` taken and
+    waiting; and the plenary, under PLENARY, for its invite (not locked)."""
+    wanted = sorted(set(session_keys))
+    if wanted and conn.dialect.name == "postgresql":
+        # Lock first, then count in a statement of its own: a statement sees the database as
+        # it was when it began, so counting while waiting for a lock would count too few.
+        conn.execute(_LOCK_SESSIONS, {"festival_id": festival_id, "keys": wanted})
+    rows = conn.execute(
+        _TAKEN[mode == "onsite"], {"festival_id": festival_id, "keys": wanted, "mode": mode}
+    )
+    return {PLENARY if kind == "plenary" else key: _Taken(*taken) for key, kind, *taken in rows}
+
+
+def _taken(onsite: bool) -> Select[Any]:
+    places = (
+        select(func.count())
+        .select_from(PlaceRow)
+        .where(PlaceRow.entry_id == EntryRow.id, PlaceRow.mode == bindparam("mode"))
+        .correlate(EntryRow)
+    )
+    return select(
+        EntryRow.key, EntryRow.kind, EntryRow.id,
+        EntryRow.seats if onsite else EntryRow.capacity,  # as `_limit`
+        places.where(PlaceRow.status == "confirmed").scalar_subquery(),
+        places.where(PlaceRow.status == "waitlisted").scalar_subquery(),
+        EntryRow.version, EntryRow.cancelled,
+    ).where(
+        EntryRow.festival_id == bindparam("festival_id"),
+        or_(
+            (EntryRow.kind == "session") & EntryRow.key.in_(bindparam("keys", expanding=True)),
+            EntryRow.kind == "plenary",
+        ),
+    )  # fmt: skip
+
+
+# A registration's statements, made once: building one (and its cache key) costs more than
+# running it on SQLite.
+_FESTIVAL_ID = select(FestivalRow.id).where(FestivalRow.slug == bindparam("slug"))
+_TAKEN = {onsite: _taken(onsite) for onsite in (False, True)}
+_LOCK_SESSIONS = _locking(
+    select(EntryRow.id), bindparam("festival_id"), bindparam("keys", expanding=True)
+)
+_REGISTRATIONS = cast(Table, RegistrationRow.__table__)
+_NEW_REGISTRATION = {
+    dialect: upsert(_REGISTRATIONS)
+    .on_conflict_do_nothing(index_elements=["festival_id", "email_key"])
+    .returning(_REGISTRATIONS.c.id)
+    for dialect, upsert in (("postgresql", postgres_insert), ("sqlite", sqlite_insert))
+}
+_NEW_PLACE = insert(cast(Table, PlaceRow.__table__))
+_NEW_RANKING = insert(cast(Table, RankingRow.__table__))
+
+
+def _new_place(entry: _Taken, round_key: str, session_key: str) -> Place:
+    """The place a new registration takes: confirmed while the session has room, else the
+    next place in line (its row comes after every row there, so after everyone waiting)."""
+    if entry.limit is None or entry.confirmed < entry.limit:
+        return Place(round_key, session_key, "confirmed", None, None)
+    return Place(round_key, session_key, "waitlisted", entry.waitlisted + 1, None)
 
 
 async def change_place(

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, Table, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -126,27 +127,33 @@ async def grant_for(db: AsyncSession, secret: str, *, now: datetime) -> Grant | 
 
 
 async def read_install_secret(db: AsyncSession) -> str | None:
-    value: str | None = await db.scalar(
-        select(InstallSecretRow.value).where(InstallSecretRow.name == PERSONAL_LINKS)
-    )
+    value: str | None = await db.scalar(_SECRET)
     return value
 
 
 async def install_secret(db: AsyncSession, *, now: datetime) -> str:
     """The install secret, made the first time it is needed (by whichever instance is first;
     the others then read the same)."""
-    found = await read_install_secret(db)
+    return await db.run_sync(lambda session: made_install_secret(session.connection(), now=now))
+
+
+def made_install_secret(conn: Connection, *, now: datetime) -> str:
+    """`install_secret`, on a plain connection."""
+    found: str | None = conn.scalar(_SECRET)
     if found is not None:
         return found
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await db.execute(
-        insert(InstallSecretRow)
+    upsert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(
+        upsert(InstallSecretRow)
         .values(name=PERSONAL_LINKS, value=new_install_secret(), created_at=now)
         .on_conflict_do_nothing(index_elements=["name"])
     )
-    made = await read_install_secret(db)
+    made: str | None = conn.scalar(_SECRET)
     assert made is not None
     return made
+
+
+_SECRET = select(InstallSecretRow.value).where(InstallSecretRow.name == PERSONAL_LINKS)
 
 
 async def current_personal_token(db: AsyncSession, registration_id: int) -> str | None:
@@ -196,6 +203,40 @@ async def issue_personal_token(
         )
         await db.flush()
     return token
+
+
+def first_personal_token(conn: Connection, registration: RegistrationRef, *, now: datetime) -> str:
+    """Store a new registration's first personal link and return its token: what
+    `issue_personal_token` does, in one statement (a new registration has no tokens yet)."""
+    registration_id, festival_id, created_at = registration
+    token = personal_token(made_install_secret(conn, now=now), registration_id, created_at, 1)
+    conn.execute(
+        _NEW_TOKEN,
+        dict(
+            festival_id=festival_id,
+            role="attendee",
+            channel=None,
+            registration_id=registration_id,
+            hash=hash_token(token),
+            label=f"personal link 1 of registration {registration_id}",
+            created_at=now,
+            expires_at=None,
+            revoked_at=None,
+            generation=1,
+        ),
+    )
+    return token
+
+
+_NEW_TOKEN = insert(cast(Table, TokenRow.__table__))  # made once: see registration_repo
+
+
+class RegistrationRef(NamedTuple):
+    """What a personal link is derived from, besides the install secret and generation."""
+
+    id: int
+    festival_id: int
+    created_at: datetime
 
 
 async def reissue_personal_token(db: AsyncSession, registration_id: int, *, now: datetime) -> str:
