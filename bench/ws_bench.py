@@ -91,7 +91,8 @@ ACTIONS_PER_SENDER = 16
 20 in any 4 seconds (FESTIVAL_RATE_LIVE_MESSAGES) with room for uneven sending."""
 CEILING_P99_MS = 100.0
 CEILING_VIEWERS = 1000
-EVENT_PREFIX = b'{"type":"event"'  # an event, or a batch of them ("events")
+EVENT_PREFIX = b'{"type":"event"'
+BATCH_PREFIX = b'{"type":"events"'
 COUNTS_PREFIX = b'{"type":"counts"'
 COUNTS_P99_MS = 500.0
 ANSWER_PREFIXES = ('{"type":"ack"', '{"type":"error"')
@@ -430,9 +431,13 @@ class Crowdlet:
         self.alive = 0
 
     def arrived(self, payload: bytes, now: float) -> None:
-        if not payload.startswith((EVENT_PREFIX, COUNTS_PREFIX)):
-            return
-        seq = _seq_of(payload)
+        if payload.startswith(BATCH_PREFIX):  # events stored together: each arrived now
+            for part in json.loads(payload)["events"]:
+                self._arrived(int(part["seq"]), now)
+        elif payload.startswith((EVENT_PREFIX, COUNTS_PREFIX)):
+            self._arrived(_seq_of(payload), now)
+
+    def _arrived(self, seq: int, now: float) -> None:
         if seq in self.reported:
             return
         times = self.arrivals.setdefault(seq, [])
@@ -712,7 +717,8 @@ async def measure_rate(server: Server, rate: int, seconds: float, crowd: Crowd) 
         await reader
 
     url = server.with_token(server.moderator_token)
-    connections = [await connect(url, proxy=None) for _ in pairs]
+    # No keep-alive pings: a server behind on its work must show as latency, not as a close.
+    connections = [await connect(url, proxy=None, ping_interval=None) for _ in pairs]
     try:
         for connection in connections:
             await connection.recv()  # the snapshot
@@ -857,9 +863,11 @@ async def measure_votes(
             await connection.send(json.dumps({**vote, "withdraw": withdraw, "ref": ref}))
         await reader
 
-    watching = await connect(server.url, proxy=None)
+    watching = await connect(server.url, proxy=None, ping_interval=None)  # as in the ceiling
     watcher = Watcher(watching, server.question_id)
-    connections = [await connect(server.with_token(t), proxy=None) for t in tokens]
+    connections = [
+        await connect(server.with_token(t), proxy=None, ping_interval=None) for t in tokens
+    ]
     try:
         await asyncio.wait_for(watcher.opened.wait(), 30)  # its snapshot
         before = watcher.votes
