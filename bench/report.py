@@ -8,6 +8,8 @@ section per benchmark: machine, command, commit, date, load and a table of its r
 
   live          pick → viewer p99 and the time to connect everyone, against viewers,
                 festival beside the websockets reference (bench/ws_bench.py)
+  live-storm    10,000 viewers reconnecting at once: the time until all are in, and memory
+                per held connection (bench/ws_bench.py --storm)
   cluster       one pick to every viewer: two instances behind nginx, one behind nginx, one
                 direct, the reference (bench/cluster_bench.py)
   registration  registrations a second against clients, festival beside the bare server
@@ -133,8 +135,24 @@ def plot_mail(runs: list[Run]) -> Figure:
     return figure
 
 
+def plot_storm(runs: list[Run]) -> Figure:
+    figure, (connect, memory) = plt.subplots(1, 2, figsize=(10, 0.8 + 0.5 * len(runs)))
+    seen: dict[str, int] = defaultdict(int)
+    labels = []
+    for run in runs:  # a storm repeated: festival 1, reference 1, festival 2, …
+        seen[run["server"]] += 1
+        labels.append(f"{run['server']} {seen[run['server']]}")
+    _bars(connect, labels, [r["connect_s"] for r in runs], "s")
+    connect.set(title=f"{runs[0]['viewers']:,} viewers, {runs[0]['at_once']} at once: all in")
+    _bars(memory, labels, [r["memory_kb_per_connection"] for r in runs], "KB")
+    memory.set(title="memory per held connection", yticks=[])
+    figure.tight_layout()
+    return figure
+
+
 PLOTS: dict[str, Callable[[list[Run]], Figure]] = {
     "live": plot_live,
+    "live-storm": plot_storm,
     "cluster": plot_cluster,
     "registration": plot_registration,
     "mail": plot_mail,
