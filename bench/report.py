@@ -6,8 +6,9 @@ Reads every `*.json` in the figures folder (the shape of bench/figures.py; `make
 writes them), draws one SVG per benchmark into the plots folder, and prints a Markdown
 section per benchmark: machine, command, commit, date, load and a table of its runs.
 
-  live          pick → viewer p99 and the time to connect everyone, against viewers,
-                festival beside the websockets reference (bench/ws_bench.py)
+  live          pick → viewer p99, server CPU per message delivered and the time to connect
+                everyone, against viewers, festival beside the websockets reference
+                (bench/ws_bench.py)
   live-storm    10,000 viewers reconnecting at once: the time until all are in, and memory
                 per held connection (bench/ws_bench.py --storm)
   cluster       one pick to every viewer: two instances behind nginx, one behind nginx, one
@@ -82,11 +83,14 @@ def _bars(axes: Axes, labels: list[str], values: list[float], unit: str) -> None
 def plot_live(runs: list[Run]) -> Figure:
     picks = [r for r in runs if r.get("scenario", "picks") == "picks"]
     viewers = "viewers" if "viewers" in picks[0] else "n"
-    figure, (latency, connect) = plt.subplots(1, 2, figsize=(10, 4))
+    figure, (latency, cpu, connect) = plt.subplots(1, 3, figsize=(13, 4))
     _lines(latency, picks, viewers, "p99_ms")
     latency.set(title="pick → viewer, p99", xlabel="viewers", ylabel="ms")
+    _lines(cpu, picks, viewers, "cpu_us_per_delivery")
+    cpu.set(title="server CPU per message delivered", xlabel="viewers", ylabel="µs")
     _lines(connect, picks, viewers, "connect_seconds")
     connect.set(title="connecting every viewer", xlabel="viewers", ylabel="s")
+    figure.tight_layout()
     return figure
 
 
