@@ -25,7 +25,24 @@ class QaChannelInfo:
     end: datetime
 
 
+_MADE: dict[int, tuple[Festival, dict[str, QaChannelInfo]]] = {}
+"""`qa_channels` of the few festivals lately asked about, by identity: every live connection
+asks, and the festival is the same object until its programme changes (FestivalCache)."""
+_MADE_AT_MOST = 8
+
+
 def qa_channels(festival: Festival) -> dict[str, QaChannelInfo]:
+    """The festival's Q&A channels by id; shared by every caller: read it, do not change it."""
+    made = _MADE.get(id(festival))
+    if made is not None and made[0] is festival:
+        return made[1]
+    if len(_MADE) >= _MADE_AT_MOST:
+        _MADE.clear()
+    channels = _MADE[id(festival)] = (festival, _qa_channels(festival))
+    return channels[1]
+
+
+def _qa_channels(festival: Festival) -> dict[str, QaChannelInfo]:
     channels: dict[str, QaChannelInfo] = {}
     plenary = festival.plenary
     if plenary is not None:

@@ -7,6 +7,7 @@ marked cancelled (its registrations stay); one that comes back is restored.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
@@ -32,6 +33,7 @@ from festival.programme.model import (
     Venue,
     Vote,
 )
+from festival.storage.db import Database
 from festival.storage.mail_queue import registrations_attending, sync_invites
 from festival.storage.tables import CalendarShiftRow, ChangeRow, EntryRow, FestivalRow
 
@@ -203,72 +205,88 @@ async def read_festival(db: AsyncSession, slug: str) -> Festival | None:
 
 TRUST_SECONDS: Final = 2.0
 """How long a live connection takes a festival as last checked without asking the store (see
-`FestivalCache.trusted`)."""
+`FestivalCache.live`)."""
 
 
 class FestivalCache:
     """Festivals as last read, for what needs one on every request (each page, each live
     connection): building one from the store costs more than twice the one small query that
     asks whether it is still the one stored (bench/festival_read_bench.py). Pages check on
-    every use, so a `festival load` or a calendar shift shows at once, on every instance.
+    every use (`read`), so a `festival load` or a calendar shift shows at once, on every
+    instance.
 
-    Live connections come in storms, thousands a second, and ask no store: they take the
-    festival as last checked (`trusted`) until the bus tells of a change (`forget`, on
+    Live connections come in storms, thousands a second, and ask no store (`live`): they
+    take the festival as last checked until the bus tells of a change (`forget`, on
     `festival.bus.PROGRAMME_TOPIC`) or for at most TRUST_SECONDS, the safety net for a
-    change no bus carries (a `festival load` without a broker)."""
+    change no bus carries (a `festival load` without a broker); then one of them checks it
+    again while the others wait for that one check."""
 
     def __init__(self, *, trust_seconds: float = TRUST_SECONDS) -> None:
         self.trust = timedelta(seconds=trust_seconds)
         self._known: dict[str, tuple[tuple[Any, ...], Festival]] = {}
-        self._checked: dict[str, datetime] = {}  # slug -> when its stamp was last checked
-        self._first: tuple[str, datetime] | None = None  # the newest festival, and when
+        # What `live` trusts: by slug ("" for the newest festival), the festival and when
+        # it was checked; and the checks in flight.
+        self._trusted: dict[str, tuple[datetime, Festival]] = {}
+        self._checking: dict[str, asyncio.Task[Festival | None]] = {}
+        self._changes = 0  # how often the bus told of a change: a check older than one is stale
 
-    async def read(
-        self, db: AsyncSession, slug: str, *, now: datetime | None = None
-    ) -> Festival | None:
-        """The festival as stored; `now` marks it checked for `trusted`."""
+    async def read(self, db: AsyncSession, slug: str) -> Festival | None:
+        """The festival as stored now."""
         stamp = (await db.execute(_STAMP, {"slug": slug})).first()
         if stamp is None:
             self._known.pop(slug, None)
-            self._checked.pop(slug, None)
             return None
         known = self._known.get(slug)
         if known is not None and known[0] == tuple(stamp):
-            festival = known[1]
-        else:
-            found = await read_festival(db, slug)
-            if found is None:
-                return None
+            return known[1]
+        festival = await read_festival(db, slug)
+        if festival is not None:
             # Read after the stamp: at worst newer than it, and then read again next time.
-            festival = found
             self._known[slug] = (tuple(stamp), festival)
-        if now is not None:
-            self._checked[slug] = now
         return festival
 
-    def trusted(self, slug: str, now: datetime) -> Festival | None:
-        """The festival as last checked, if that was less than TRUST_SECONDS ago and the bus
-        has told of no change since; else None (read it)."""
-        checked = self._checked.get(slug)
-        known = self._known.get(slug)
-        if checked is None or known is None or not checked <= now < checked + self.trust:
-            return None
-        return known[1]
+    async def live(self, database: Database, slug: str, now: datetime) -> Festival | None:
+        """The festival (`slug`; "" for the most recently loaded) as last checked, if that
+        was less than TRUST_SECONDS before `now` and the bus told of no change since; else
+        checked once in the store for everyone asking meanwhile. None: no such festival.
+        Raises NotFound `festival.none` for "" before any programme was loaded."""
+        trusted = self._trusted.get(slug)
+        if trusted is not None and trusted[0] <= now < trusted[0] + self.trust:
+            return trusted[1]
+        checking = self._checking.get(slug)
+        if checking is None:
+            checking = asyncio.create_task(self._check(database, slug, now))
+            self._checking[slug] = checking
+            checking.add_done_callback(lambda task: self._checked(slug, task))
+        # Shielded: one connection that gives up must not cancel the check for the others.
+        return await asyncio.shield(checking)
 
-    def trusted_first(self, now: datetime) -> str | None:
-        """The slug `festival_slugs` gave first, on the same terms as `trusted`."""
-        if self._first is None:
-            return None
-        slug, checked = self._first
-        return slug if checked <= now < checked + self.trust else None
+    async def _check(self, database: Database, slug: str, now: datetime) -> Festival | None:
+        changes = self._changes
+        async with database.session() as db:
+            name = slug
+            if not name:
+                slugs = await festival_slugs(db)
+                if not slugs:
+                    raise NotFound("no programme has been loaded yet", code="festival.none")
+                name = slugs[0]
+            festival = await self.read(db, name)
+        if festival is None:
+            self._trusted.pop(slug, None)
+        elif changes == self._changes:  # else it may have been read before the change
+            self._trusted[slug] = (now, festival)
+        return festival
 
-    def first_is(self, slug: str, now: datetime) -> None:
-        self._first = (slug, now)
+    def _checked(self, slug: str, task: asyncio.Task[Festival | None]) -> None:
+        if self._checking.get(slug) is task:
+            del self._checking[slug]
+        if not task.cancelled():
+            task.exception()  # raised to whoever waited; never "never retrieved"
 
     def forget(self) -> None:
         """A programme changed somewhere: check every festival again before trusting it."""
-        self._checked.clear()
-        self._first = None
+        self._trusted.clear()
+        self._changes += 1
 
 
 def _stamp() -> Select[Any]:

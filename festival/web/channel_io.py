@@ -166,13 +166,10 @@ async def serve_channel(
     client = _Client(token or f"c:{uuid.uuid4().hex}", shared=token is not None)
     try:
         try:
-            async with connecting(websocket):
-                seq, first = await opening()
+            seq = await _send_opening(websocket, opening)
         except (BusError, TryLater) as error:
             await refuse(websocket, error)
             return
-        for text in first:
-            await websocket.send_text(text)
         listener.start(_connection(websocket), seq)
         await _read(websocket, listener, handle, client)
     except WebSocketDisconnect:
@@ -219,6 +216,16 @@ class _DirectConnection(_AsgiConnection):
 
     async def send(self, message: Outgoing) -> None:
         await self.protocol.send_when_writable(message)
+
+
+async def _send_opening(websocket: WebSocket, opening: Opening) -> int:
+    """Send the opening; returns the seq it brought the client to. A function of its own so
+    that the opening's text is not held for as long as the connection is open."""
+    async with connecting(websocket):
+        seq, first = await opening()
+    for text in first:
+        await websocket.send_text(text)
+    return seq
 
 
 async def _close_dropped(websocket: WebSocket) -> None:

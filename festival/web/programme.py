@@ -23,27 +23,23 @@ from festival.web.state import app_state
 
 async def current_festival(request: HTTPConnection, *, live: bool = False) -> Festival:
     """`?festival=SLUG`, else the configured one, else the most recently loaded. `live`: for
-    a live connection, which takes the festival as last checked without asking the store
-    (`FestivalCache.trusted`; the bus tells of every reload)."""
+    a live connection, which takes the festival as last checked (`FestivalCache.live`; the
+    bus tells of every reload)."""
     state = app_state(request)
     slug = request.query_params.get("festival") or state.settings.festival
     if slug and not ID_PATTERN.match(slug):
         # No festival has such a slug; and a NUL in it would make PostgreSQL refuse the query.
         raise NotFound(f"no festival {slug!r}", code="festival.not_found")
-    now = state.clock.now()
     if live:
-        slug = slug or state.festivals.trusted_first(now) or ""
-        trusted = state.festivals.trusted(slug, now) if slug else None
-        if trusted is not None:
-            return trusted
-    async with state.db.session() as db:
-        if not slug:
-            slugs = await festival_slugs(db)
-            if not slugs:
-                raise NotFound("no programme has been loaded yet", code="festival.none")
-            slug = slugs[0]
-            state.festivals.first_is(slug, now)
-        festival = await state.festivals.read(db, slug, now=now)
+        festival = await state.festivals.live(state.db, slug, state.clock.now())
+    else:
+        async with state.db.session() as db:
+            if not slug:
+                slugs = await festival_slugs(db)
+                if not slugs:
+                    raise NotFound("no programme has been loaded yet", code="festival.none")
+                slug = slugs[0]
+            festival = await state.festivals.read(db, slug)
     if festival is None:
         raise NotFound(f"no festival {slug!r}", code="festival.not_found")
     return festival

@@ -8,10 +8,12 @@ classes here add what is missing; every number is in docs/live-protocol.md and d
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from asyncio import BaseTransport, TimerHandle, Transport
+from collections import deque
 from collections.abc import Callable
-from typing import Any, Final, cast
+from typing import Any, Final, Generic, TypeVar, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -99,13 +101,100 @@ class HttpProtocol(HttpToolsProtocol):
             self.transport.close()
 
 
+T = TypeVar("T")
+
+
+class _Inbox(Generic[T]):
+    """What uvicorn's protocol queues for the app to receive: the `put_nowait`, `get` and
+    `empty` of the asyncio.Queue it makes, for one reader, holding a deque only while
+    something waits in it. An asyncio.Queue holds four deques (about 2.5 KB) for as long as
+    the connection is open; a crowd of viewers that seldom send anything needs none."""
+
+    __slots__ = ("_items", "_reader")
+
+    def __init__(self) -> None:
+        self._items: deque[T] | None = None
+        self._reader: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: T) -> None:
+        if self._items is None:
+            self._items = deque()
+        self._items.append(item)
+        if self._reader is not None and not self._reader.done():
+            self._reader.set_result(None)
+
+    async def get(self) -> T:
+        while not self._items:
+            self._reader = asyncio.get_running_loop().create_future()
+            try:
+                await self._reader
+            finally:
+                self._reader = None
+        item = self._items.popleft()
+        if not self._items:
+            self._items = None
+        return item
+
+    def empty(self) -> bool:
+        return not self._items
+
+
+class _Flag:
+    """asyncio.Event's `set`, `clear`, `is_set` and `wait`, holding a list of waiters only
+    while someone waits (an Event holds a deque, 0.6 KB, for the connection's life)."""
+
+    __slots__ = ("_set", "_waiters")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self) -> bool:
+        if self._set:
+            return True
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if self._waiters is not None and waiter in self._waiters:
+                self._waiters.remove(waiter)
+        return True
+
+
 class WebSocketProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's websocket protocol with bounded buffers and closes that cannot hang.
+    """uvicorn's websocket protocol with bounded buffers and closes that cannot hang, and
+    small for a crowd held open.
 
     A close is written at once even when the send buffer is full (uvicorn would wait for room
     first, and a viewer that stopped reading never makes any), and a connection whose close
     is not answered within CLOSE_SECONDS is cut, so a stalled viewer's buffers are freed.
+    What a held connection keeps is made smaller (docs/benchmarks.md, "Live: reconnect
+    storm"): its receive queue and write flag hold nothing while idle (`_Inbox`, `_Flag`),
+    and the handshake's request and response are let go once it is answered (the app keeps
+    what it needs in its scope).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = _Inbox()  # type: ignore[assignment]  # duck-typed: put_nowait, get, empty
+        self.writable = _Flag()  # type: ignore[assignment]  # duck-typed: set, clear, wait
+        self.writable.set()
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
@@ -157,6 +246,9 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
                 self.writable.clear()
         else:
             await super().send(message)
+        if message["type"] == "websocket.accept":
+            # Answered: uvicorn reads neither again.
+            self.request = self.response = None  # type: ignore[assignment]
         if message["type"] == "websocket.close":
             self._cut_after_close()
 

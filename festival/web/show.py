@@ -70,11 +70,11 @@ async def show_festival(
     if secret and "festival" not in conn.query_params:
         grant = await grant_of(conn, secret, cached=live)
         state = app_state(conn)
-        now = state.clock.now()
-        found = state.festivals.trusted(grant.festival, now) if live else None
-        if found is None:
+        if live:
+            found = await state.festivals.live(state.db, grant.festival, state.clock.now())
+        else:
             async with state.db.session() as db:
-                found = await state.festivals.read(db, grant.festival, now=now)
+                found = await state.festivals.read(db, grant.festival)
         if found is None:
             raise NotFound(f"no festival {grant.festival!r}", code="festival.not_found")
         festival = found

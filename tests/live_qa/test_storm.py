@@ -139,6 +139,7 @@ async def test_a_store_too_slow_to_answer_refuses_with_1013_then_lets_in(
             refused = await connect(site.url("plenary", token))
             error = await refused.wait_for(lambda m: m["type"] == "error")
             code = await refused.close_code()
+            await refused.close()
             await lock.rollback()
         finally:
             await blocker.close()
@@ -168,7 +169,7 @@ async def test_a_link_replaced_is_refused_at_once_on_new_and_open_connections(si
     assert (refused["code"], await again.close_code()) == ("auth.invalid", 4401)
     assert (asked["type"], asked["code"]) == ("error", "auth.invalid")
     assert snapshot["you"]["name"] == "Wisselaar"
-    for client in (opened, new):
+    for client in (opened, again, new):
         await client.close()
 
 
@@ -195,10 +196,9 @@ async def test_a_revocation_reaches_every_instance_at_once(
         refusals = []
         for site in (a, b):
             client = await connect(site.url("plenary", token))
-            refusals.append(
-                ((await client.wait_for(lambda m: m["type"] == "error"))["code"],
-                 await client.close_code())
-            )  # fmt: skip
+            error = await client.wait_for(lambda m: m["type"] == "error")
+            refusals.append((error["code"], await client.close_code()))
+            await client.close()
 
     assert refusals == [("auth.invalid", 4401)] * 2
 
