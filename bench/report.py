@@ -13,8 +13,8 @@ section per benchmark: machine, command, commit, date, load and a table of its r
                 per held connection (bench/ws_bench.py --storm)
   cluster       one pick to every viewer: two instances behind nginx, one behind nginx, one
                 direct, the reference (bench/cluster_bench.py)
-  registration  registrations a second against clients, festival beside the bare server
-                (bench/registration_bench.py)
+  registration  registrations a second and their p99 per database, clients and choices,
+                festival beside the bare server (bench/registration_bench.py)
   mail          messages delivered a second per database and number of senders
                 (bench/mail_bench.py)
 """
@@ -55,7 +55,7 @@ def _series(runs: list[Run], label: Callable[[Run], str]) -> dict[str, list[Run]
 
 
 def _colour(label: str) -> str | None:
-    return COLOURS.get(label.split()[0])
+    return COLOURS.get(label.split()[0].rstrip(","))
 
 
 def _lines(
@@ -113,16 +113,21 @@ def plot_cluster(runs: list[Run]) -> Figure:
     return figure
 
 
-def _registration(run: Run) -> str:
-    return f"{run['server']}, {run['database']}" + (", choices" if run.get("choices") else "")
-
-
 def plot_registration(runs: list[Run]) -> Figure:
-    figure, (rate, p99) = plt.subplots(1, 2, figsize=(11, 4.5))
-    _lines(rate, runs, "clients", "rate", _registration)
-    rate.set(title="registrations a second", xlabel="clients", ylabel="/s", yscale="log")
-    _lines(p99, runs, "clients", "p99_ms", _registration)
-    p99.set(title="registration p99", xlabel="clients", ylabel="ms", yscale="log")
+    ordered = sorted(
+        runs, key=lambda r: (r["database"], r["clients"], bool(r.get("choices")), r["server"])
+    )
+    labels = [
+        f"{r['server']}, {r['database']}, {r['clients']} clients"
+        + (", choices" if r.get("choices") else "")
+        for r in ordered
+    ]
+    figure, (rate, p99) = plt.subplots(1, 2, figsize=(11, 0.8 + 0.35 * len(ordered)))
+    _bars(rate, labels, [r["rate"] for r in ordered], "/s")
+    rate.set(title="registrations a second")
+    _bars(p99, labels, [r["p99_ms"] for r in ordered], "ms")
+    p99.set(title="registration p99", yticks=[])
+    figure.tight_layout()
     return figure
 
 
