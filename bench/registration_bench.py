@@ -23,7 +23,7 @@ they are also in the latency figures). After each festival run the server is sto
 database checked: it must hold exactly the registrations answered 201, and no session may hold
 more confirmed places than it has, nor have a waitlist while a place is free.
 
---json FILE writes the figures (the shape is in `report`).
+--json FILE writes the figures in bench/figures.py's shape (the runs are described in `report`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ import http.client
 import json
 import multiprocessing
 import os
-import platform
 import shutil
 import sqlite3
 import subprocess
@@ -51,6 +50,7 @@ from typing import Any
 
 import asyncpg
 import uvloop
+from figures import Figures  # (bench/, beside this file)
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMME = ROOT / "schedules" / "agenda-sociaal-werk-2020.toml"
@@ -402,49 +402,19 @@ def _say(line: str) -> None:
     print(line, flush=True)  # noqa: T201 - a benchmark reports on stdout
 
 
-def _load_average() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
+def report(figures: Figures, runs: list[Run]) -> dict[str, Any]:
+    """The JSON written by --json, in bench/figures.py's shape; the runs are flat:
 
-
-def _commit() -> str:
-    found = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    )
-    return found.stdout.strip() or "unknown"
-
-
-def report(args: argparse.Namespace, runs: list[Run], load_before: list[float]) -> dict[str, Any]:
-    """The JSON written by --json: flat, one object per run.
-
-    {"benchmark": "registration", "date": ISO UTC, "commit": short hash, "command": argv,
-     "duration_s": seconds per run, "timeout_s": what counts as a timeout,
-     "machine": {"cpus", "memory_gib", "python", "platform",
-                 "load_before": [1, 5, 15 min], "load_after": [...]},
-     "runs": [{"server": "festival"|"reference", "database": "sqlite"|"postgres",
-               "clients", "choices": bool, "rate": answered/s, "p50_ms", "p99_ms",
-               "errors", "timeouts", "cpu_ms": the server's CPU time per request,
-               "requests", "registered", "seconds",
-               "checked": festival's database check ("ok" or the problems), "" for the reference,
-               "ratio": festival's rate / the reference's in the same database and clients}]}
+    {"server": "festival"|"reference", "database": "sqlite"|"postgres", "clients",
+     "choices": bool, "rate": answered/s, "p50_ms", "p99_ms", "errors", "timeouts",
+     "cpu_ms": the server's CPU time per request, "requests", "registered", "seconds",
+     "checked": festival's database check ("ok" or the problems), "" for the reference,
+     "ratio": festival's rate / the reference's in the same database and clients (None for
+     the reference)}
     """
     rates = {(r.database, r.clients): r.rate for r in runs if r.server == "reference"}
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {
-        "benchmark": "registration",
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "commit": _commit(),
-        "command": " ".join(["python", "bench/registration_bench.py", *sys.argv[1:]]),
-        "duration_s": args.duration,
-        "timeout_s": args.timeout,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "memory_gib": round(memory, 1),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "load_before": load_before,
-            "load_after": _load_average(),
-        },
-        "runs": [
+    return figures.document(
+        [
             {
                 **asdict(r),
                 "ratio": round(r.rate / rates[(r.database, r.clients)], 3)
@@ -452,8 +422,8 @@ def report(args: argparse.Namespace, runs: list[Run], load_before: list[float]) 
                 else None,
             }
             for r in runs
-        ],
-    }
+        ]
+    )
 
 
 def main() -> None:
@@ -467,8 +437,8 @@ def main() -> None:
     args = parser.parse_args()
     clients = [int(n) for n in args.clients.split(",")]
     with_choices = {"both": [False, True], "no": [False], "yes": [True]}[args.choices]
-    load_before = _load_average()
-    _say(f"load average before: {load_before}")
+    figures = Figures("registration")
+    _say(f"load average before: {figures.load_before}")
     runs: list[Run] = []
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="registration-bench-") as tmp:
@@ -489,14 +459,14 @@ def main() -> None:
                         _say(f"  database check: {run.checked}")
                         problems += found
                         runs.append(run)
-    figures = report(args, runs, load_before)
-    _say(f"load average after: {figures['machine']['load_after']}")
-    for r in figures["runs"]:
+    document = report(figures, runs)
+    _say(f"load average after: {document['load'][1]}")
+    for r in document["runs"]:
         if r["ratio"] is not None:
             _say(f"festival/reference {r['database']} {r['clients']} clients "
                  f"choices={r['choices']}: {r['ratio']:.3f}")  # fmt: skip
     if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+        args.json.write_text(json.dumps(document, indent=2) + "\n")
     if problems:
         sys.exit(
             "the festival database does not hold what was acknowledged: " + "; ".join(problems)
