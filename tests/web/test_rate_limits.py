@@ -7,6 +7,7 @@ The limits are set low (per hour) in each test, so no test depends on how fast i
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,9 +18,10 @@ from typing import Any
 import httpx2
 import pytest
 from click.testing import CliRunner
+from limits import parse
 
 from festival.cli import main
-from festival.web.limits import mailbox
+from festival.web.limits import LocalWindows, mailbox
 from tests.live_qa.conftest import WAIT, Client, Site, connect, sqlite_env, start
 
 HOUR = 3600
@@ -68,6 +70,16 @@ def test_mailbox_ignores_case_and_plus_tags():
     assert mailbox(" Anna+Festival@Example.org ") == "anna@example.org"
     assert mailbox("anna+a+b@example.org") == "anna@example.org"
     assert mailbox("bob@example.org") == "bob@example.org"
+
+
+async def test_a_moving_window_lets_hits_through_again_as_its_oldest_hits_leave_it():
+    windows, rule = LocalWindows(), parse("2/second")
+    assert [await windows.hit(rule, "k") for _ in range(3)] == [True, True, False]
+    assert await windows.hit(rule, "other key")
+    reset = (await windows.get_window_stats(rule, "k")).reset_time
+    assert 0 < reset - time.time() <= 1
+    await asyncio.sleep(max(0.0, reset - time.time()) + 0.05)  # the oldest hit has left it
+    assert [await windows.hit(rule, "k") for _ in range(3)] == [True, True, False]
 
 
 def test_registrations_from_one_address_are_limited_with_retry_after(tmp_path: Path):
