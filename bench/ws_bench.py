@@ -763,6 +763,7 @@ class VotesResult:
     acknowledged: int
     refused: int
     achieved_per_second: float
+    """Votes acknowledged a second, from the first sending to the last answer."""
     expected_votes: int
     """The count the acknowledged votes and withdrawals make."""
     stored_votes: int
@@ -827,17 +828,16 @@ async def measure_votes(
     sent_at: dict[int, float] = {}
     refused = 0
     change = 0
-    last_sent = 0.0
+    last_answer = 0.0
     vote = {"type": "vote", "question_id": server.question_id}
 
     async def voter(index: int, token: str, connection: ClientConnection, start: float) -> None:
-        nonlocal refused, last_sent, change
         await connection.recv()  # the snapshot
         planned = range(index, total, voters)
         pending: dict[str, tuple[float, int]] = {}
 
         async def answers() -> None:
-            nonlocal refused, change
+            nonlocal refused, change, last_answer
             for _ in planned:
                 while True:
                     raw = await connection.recv()
@@ -845,6 +845,7 @@ async def measure_votes(
                         break
                 answer = json.loads(raw)
                 sent, step = pending.pop(answer["ref"])
+                last_answer = time.monotonic()
                 if answer["type"] == "ack" and answer.get("seq"):
                     sent_at[int(answer["seq"])] = sent
                     change += step
@@ -858,8 +859,7 @@ async def measure_votes(
             ref = f"v{next(_refs)}"
             withdraw = token in server.voted
             server.voted.symmetric_difference_update({token})
-            last_sent = time.monotonic()
-            pending[ref] = (last_sent, -1 if withdraw else 1)
+            pending[ref] = (time.monotonic(), -1 if withdraw else 1)
             await connection.send(json.dumps({**vote, "withdraw": withdraw, "ref": ref}))
         await reader
 
@@ -872,14 +872,15 @@ async def measure_votes(
         await asyncio.wait_for(watcher.opened.wait(), 30)  # its snapshot
         before = watcher.votes
         cpu_before = _cpu_seconds(server.process.pid)
-        start = last_sent = time.monotonic() + 0.5
+        start = last_answer = time.monotonic() + 0.5
         await asyncio.gather(
             *(
                 voter(i, t, c, start)
                 for i, (t, c) in enumerate(zip(tokens, connections, strict=True))
             )
         )
-        elapsed = max(last_sent - start, 1 / rate)
+        # Acknowledged a second: over the time until the last answer, not the last sending.
+        elapsed = max(last_answer - start, 1 / rate)
         await asyncio.sleep(1.0)  # the last counts go out
         cpu = _cpu_seconds(server.process.pid) - cpu_before
         # Each vote's delay on every screen: to the first counts (or batch) that covers it.
