@@ -204,8 +204,8 @@ async def read_festival(db: AsyncSession, slug: str) -> Festival | None:
 
 
 TRUST_SECONDS: Final = 2.0
-"""How long a live connection takes a festival as last checked without asking the store (see
-`FestivalCache.live`)."""
+"""How long a live connection or a registration takes a festival as last checked without
+asking the store (see `FestivalCache.live`)."""
 
 
 class FestivalCache:

@@ -23,8 +23,8 @@ from festival.web.state import app_state
 
 async def current_festival(request: HTTPConnection, *, live: bool = False) -> Festival:
     """`?festival=SLUG`, else the configured one, else the most recently loaded. `live`: for
-    a live connection, which takes the festival as last checked (`FestivalCache.live`; the
-    bus tells of every reload)."""
+    a live connection or a registration, which take the festival as last checked
+    (`FestivalCache.live`; the bus tells of every reload)."""
     state = app_state(request)
     slug = request.query_params.get("festival") or state.settings.festival
     if slug and not ID_PATTERN.match(slug):

@@ -54,7 +54,10 @@ def _choice_json(
 
 async def api_register(request: Request) -> Response:
     state = app_state(request)
-    festival = await current_festival(request)
+    # As last checked, as for a live connection: a rush must not ask the store for the
+    # festival on every request (a reload reaches it at once on the bus). The transaction
+    # still takes places and capacities from the store.
+    festival = await current_festival(request, live=True)
     await state.limits.check_address(request)
     data = await read_json_object(request)
     now = state.clock.now()
@@ -119,7 +122,7 @@ async def _page(
 
 
 async def register_page(request: Request) -> Response:
-    festival = await current_festival(request)
+    festival = await current_festival(request, live=request.method == "POST")  # as above
     lang = page_language(request, festival.language)
     if request.method == "GET":
         return await _page(request, festival, lang)
