@@ -9,6 +9,7 @@ import itertools
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,17 @@ from festival.live.qa_service import QaService
 from festival.live.qa_views import AUDIENCE, MODERATOR, render_qa
 from festival.programme.loading import parse_programme
 from festival.programme.model import Festival
-from festival.qa import PROGRAMME_ACTOR, Outcome, QaChannel, approve, ask, close_qa, open_qa, vote
+from festival.qa import (
+    PROGRAMME_ACTOR,
+    Outcome,
+    QaChannel,
+    approve,
+    ask,
+    close_qa,
+    open_qa,
+    pick,
+    vote,
+)
 from festival.storage.db import Database
 from festival.storage.programme_repo import save_programme
 from tests.conftest import REFERENCE
@@ -109,7 +120,8 @@ class Connection:
     socket's buffer is full."""
 
     def __init__(self, *, stuck: bool = False) -> None:
-        self.sent: list[int] = []
+        self.sent: list[int] = []  # the seq of each message
+        self.texts: list[dict[str, Any]] = []
         self.closed = False
         self.writable = asyncio.Event()
         if not stuck:
@@ -119,19 +131,20 @@ class Connection:
     def write(self, message: Outgoing) -> bool:
         if not self.writable.is_set():
             return False
-        self._note(json.loads(message.text)["seq"])
+        self._note(message.text)
         return True
 
     async def send(self, message: Outgoing) -> None:
         await self.writable.wait()
-        self._note(json.loads(message.text)["seq"])
+        self._note(message.text)
 
     async def close(self) -> None:
         self.closed = True
         self._changed.set()
 
-    def _note(self, seq: int) -> None:
-        self.sent.append(seq)
+    def _note(self, text: str) -> None:
+        self.texts.append(json.loads(text))
+        self.sent.append(self.texts[-1]["seq"])
         self._changed.set()
 
     async def until(self, condition: Callable[[Connection], bool]) -> None:
@@ -243,3 +256,26 @@ async def test_votes_at_once_commit_together_a_refused_one_fails_alone_and_count
     # The screen got the count once it was all in, not thirty messages.
     await screen.until(lambda c: bool(c.sent) and c.sent[-1] == opened + 32)
     assert len(screen.sent) <= 2
+
+
+async def test_a_batch_the_opening_partly_covered_brings_only_the_rest(
+    parts: tuple[Festival, QaService, Hub],
+):
+    _, qa, hub = parts
+    slug, now, opened = await open_plenary(parts)
+    await ask_many(qa, slug, now, 2)
+    first, second = f"q{opened + 1}", f"q{opened + 2}"
+    for question in (first, second):
+        await qa.run(slug, "plenary", lambda s, _n, q=question: approve(s, q, actor="m", now=now))
+    await qa.run(slug, "plenary", lambda s, _n: pick(s, first, actor="m", now=now))
+    on_air = opened + 5
+    listener, connection = Listener(MODERATOR), Connection()
+    await hub.join(slug, "plenary", listener)
+
+    # Picking the second takes the first off air: two events, one commit, one batch …
+    await qa.run(slug, "plenary", lambda s, _n: pick(s, second, actor="m", now=now))
+    listener.start(connection, on_air + 1)  # … of which the opening covered the first.
+    await connection.until(lambda c: bool(c.sent))
+
+    assert connection.sent == [on_air + 2]
+    assert connection.texts[0]["event"]["type"] == "question.picked"
