@@ -159,9 +159,12 @@ function renderAttendee(list) {
       button.setAttribute("aria-pressed", question.voted ? "true" : "false");
       button.disabled = !state.open;
       button.addEventListener("click", async () => {
-        const reply = await channel.send({ type: "vote", question_id: question.id, withdraw: question.voted });
-        if (reply.type === "ack") {
-          question.voted = !question.voted;
+        const withdraw = question.voted;
+        const reply = await channel.send({ type: "vote", question_id: question.id, withdraw });
+        // Set, not toggled: the counts carrying our own `voted` may have come before the ack.
+        const current = state.questions.get(question.id);
+        if (reply.type === "ack" && current) {
+          current.voted = !withdraw;
           render();
         }
         showError(reply);
