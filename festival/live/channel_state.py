@@ -6,9 +6,11 @@ deciding anything reads the events stored since (by any instance), inside the ch
 database lock. Commands for one channel in this process queue up and are committed in
 groups: the first waits for nobody, and whatever queued meanwhile goes in the next
 transaction, decided one after the other on the state the one before left. A command whose
-rules refuse it (it raises) stores nothing and fails alone; each caller hears its outcome only
-after the commit. Under a rush of votes this makes one transaction (and one publish) of many
-instead of one each, and it keeps SQLite's busy timeout out of it.
+rules refuse it (it raises) stores nothing and fails alone, and so does an attendee's
+command whose personal link the same transaction finds no longer valid (`festival.live.acting`:
+one query for the group); each caller hears its outcome only after the commit. Under a rush
+of votes this makes one transaction (and one publish) of many instead of one each, and it
+keeps SQLite's busy timeout out of it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any, Final, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from festival.live.acting import Acting
 from festival.storage.db import Database
 from festival.storage.live_repo import (
     NewEvent,
@@ -30,6 +33,7 @@ from festival.storage.live_repo import (
     last_seq,
     lock_channel,
 )
+from festival.storage.token_repo import standing_of
 
 S = TypeVar("S")
 B = TypeVar("B")
@@ -59,6 +63,7 @@ class _Command(Generic[S, B]):
     decide: Callable[[S, int], Decision[S]]
     basis: B
     committed: Committed | None
+    acting: Acting | None
     done: asyncio.Future[Written[S]]
 
 
@@ -107,15 +112,18 @@ class ChannelStates(Generic[S, B]):
         decide: Callable[[S, int], Decision[S]],
         basis: B,
         committed: Committed | None = None,
+        acting: Acting | None = None,
     ) -> Written[S]:
         """Decide on the current state (and the seq the first new event gets) under the
         channel's lock, and store the events decided: returns the state before and after,
         and the events stored (none when nothing changed). An error raised by `decide`
         stores nothing. `committed` hears the events once they are committed, with those of
-        the other commands in the same group (one channel's, so any of its callers' will do)."""
+        the other commands in the same group (one channel's, so any of its callers' will do).
+        `acting`: the attendee behind the command, checked in the same transaction (refused:
+        their error, nothing stored)."""
         key = (festival_id, channel)
         done: asyncio.Future[Written[S]] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(key, []).append(_Command(decide, basis, committed, done))
+        self._waiting.setdefault(key, []).append(_Command(decide, basis, committed, acting, done))
         if key not in self._writing:
             self._writing[key] = asyncio.create_task(self._write_all(festival_id, channel))
         return await done
@@ -144,8 +152,14 @@ class ChannelStates(Generic[S, B]):
             async with self.db.writer() as db, db.begin():
                 seq = await lock_channel(db, festival_id, channel)
                 state = (await self._at(db, festival_id, channel, basis, seq)).state
+                standing = await standing_of(db, (c.acting.token_id for c in group if c.acting))
                 new: list[NewEvent] = []
                 for command in group:
+                    if command.acting is not None:
+                        gone = command.acting.refusal(standing.get(command.acting.token_id))
+                        if gone is not None:
+                            outcomes.append(gone)
+                            continue
                     try:
                         events, after = command.decide(state, seq + len(new) + 1)
                     except Exception as refused:  # this command's rules said no: it alone

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from festival.errors import FestivalError, Forbidden
+from festival.live.acting import Acting
 from festival.live.channels import QaChannelInfo
 from festival.live.qa_service import QaService
 from festival.qa import (
@@ -71,12 +72,19 @@ class MessageError(FestivalError):
 class Viewer:
     """Who is connected: `role` is `audience` or `moderator`; `id` is what events record
     (`r<registration>` for attendees, `<role>#<token>` for role tokens); attendees who may
-    ask here have `may_ask`."""
+    ask here have `may_ask` (as of the check; their actions check again, `acting`), and
+    `token_id`, their personal link's."""
 
     role: str
     id: str | None
     name: str = ""
     may_ask: bool = False
+    token_id: int | None = None
+
+    def acting(self, now: datetime, *, asks_in: QaChannelInfo | None = None) -> Acting | None:
+        """What an attendee's action has checked in its transaction: that their link still
+        holds and, for a question, that they still attend (`festival.live.acting`)."""
+        return None if self.token_id is None else Acting(self.token_id, now, asks_in)
 
 
 @dataclass(frozen=True)
@@ -119,8 +127,6 @@ async def _ask(
 ) -> Done:
     if viewer.role != "audience" or viewer.id is None:
         raise Forbidden("questions are asked with an attendee's personal link")
-    if not viewer.may_ask:
-        raise Forbidden(f"only attendees of {info.title!r} can ask questions here")
     text = _string(message, "text")
     speaker = _optional_string(message, "speaker")
     anonymous = _flag(message, "anonymous")
@@ -139,7 +145,8 @@ async def _ask(
             anonymous=anonymous,
         )
 
-    events = await service.run(festival, info.id, command)
+    # Whether they attend is decided with the action, on the places as stored then.
+    events = await service.run(festival, info.id, command, viewer.acting(now, asks_in=info))
     return Done(events, events[0].body["question"]["id"] if events else None)
 
 
@@ -161,7 +168,7 @@ async def _vote(
     def command(state: QaChannel, _seq: int) -> Outcome:
         return rule(state, question_id, voter_id=voter, now=now)
 
-    return Done(await service.run(festival, info.id, command), question_id)
+    return Done(await service.run(festival, info.id, command, viewer.acting(now)), question_id)
 
 
 async def _moderate(

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from festival.bus import Bus
+from festival.live.acting import Acting
 from festival.live.channel_state import ChannelStates, Decision
 from festival.live.channels import QaChannelInfo, qa_channels
 from festival.live.log import EventLog, publish
@@ -51,11 +52,14 @@ class QaService:
         known = await self._channels.read_from(await self.festival_id(festival), channel, None, seq)
         return known.seq, known.state
 
-    async def run(self, festival: str, channel: str, command: Command) -> list[StoredEvent]:
+    async def run(
+        self, festival: str, channel: str, command: Command, acting: Acting | None = None
+    ) -> list[StoredEvent]:
         """Apply `command` under the channel's lock; returns the stored events (none when the
         command changed nothing) once they are committed, and published. A rule broken raises
-        its QaError and stores nothing. Commands that arrive together (a rush of votes) are
-        committed and published in groups (`ChannelStates.write`)."""
+        its QaError and stores nothing; so does an `acting` attendee no longer entitled to
+        act (`Acting.refusal`), checked in the same transaction. Commands that arrive together
+        (a rush of votes) are committed and published in groups (`ChannelStates.write`)."""
 
         def decide(state: QaChannel, next_seq: int) -> Decision[QaChannel]:
             outcome = command(state, next_seq)
@@ -66,7 +70,9 @@ class QaService:
             await publish(self.bus, festival, stored)
 
         festival_id = await self.festival_id(festival)
-        _, _, stored = await self._channels.write(festival_id, channel, decide, None, committed)
+        _, _, stored = await self._channels.write(
+            festival_id, channel, decide, None, committed, acting
+        )
         return stored
 
     async def forget(

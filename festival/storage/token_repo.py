@@ -7,6 +7,7 @@ attendee can be put in any number of mails while only its hash is stored.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, cast
@@ -28,7 +29,14 @@ from festival.access.tokens import (
 from festival.errors import Invalid, NotFound
 from festival.storage.db import Database
 from festival.storage.mail_queue import queue_new_link
-from festival.storage.tables import FestivalRow, InstallSecretRow, RegistrationRow, TokenRow
+from festival.storage.tables import (
+    EntryRow,
+    FestivalRow,
+    InstallSecretRow,
+    PlaceRow,
+    RegistrationRow,
+    TokenRow,
+)
 
 PERSONAL_LINKS = "personal-links"  # the install secret's name
 
@@ -267,3 +275,42 @@ async def new_personal_link(database: Database, registration_id: int, *, now: da
         )
         await queue_new_link(db, registration_id, generation or 0, now)
     return token
+
+
+# -- live actions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the store holds now of a token not revoked, of a registration that exists: when
+    it expires, and the sessions where the registration holds a confirmed place."""
+
+    expires_at: datetime | None
+    confirmed: frozenset[str]
+
+
+async def standing_of(db: AsyncSession, token_ids: Iterable[int]) -> dict[int, Standing]:
+    """The standing of each of these tokens that is not revoked and whose registration still
+    exists (absent otherwise), in one query."""
+    ids = sorted(set(token_ids))
+    if not ids:
+        return {}
+    rows = await db.execute(
+        select(TokenRow.id, TokenRow.expires_at, EntryRow.key)
+        .join(RegistrationRow, RegistrationRow.id == TokenRow.registration_id)
+        .outerjoin(
+            PlaceRow,
+            (PlaceRow.registration_id == RegistrationRow.id) & (PlaceRow.status == "confirmed"),
+        )
+        .outerjoin(EntryRow, EntryRow.id == PlaceRow.entry_id)
+        .where(TokenRow.id.in_(ids), TokenRow.revoked_at.is_(None))
+    )
+    found: dict[int, tuple[datetime | None, set[str]]] = {}
+    for token_id, expires_at, session in rows:
+        sessions = found.setdefault(token_id, (expires_at, set()))[1]
+        if session is not None:
+            sessions.add(session)
+    return {
+        token_id: Standing(expires_at, frozenset(sessions))
+        for token_id, (expires_at, sessions) in found.items()
+    }

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 
 from festival.errors import FestivalError, Forbidden, Unauthenticated
+from festival.live.acting import attends
 from festival.live.channels import QaChannelInfo, qa_channel
 from festival.live.hub import Listener, wire, wire_with
 from festival.live.qa_actions import Done, Viewer, perform
@@ -60,10 +61,14 @@ async def viewer_for(
             registration = await read_registration(db, grant.registration_id)
         if registration is None:
             raise Unauthenticated("this registration no longer exists", code="auth.invalid")
-        attends = info.id == "plenary" or any(
-            p.session_id == info.id and p.status == "confirmed" for p in registration.places
+        confirmed = (p.session_id for p in registration.places if p.status == "confirmed")
+        return Viewer(
+            AUDIENCE,
+            f"r{registration.id}",
+            registration.name,
+            may_ask=attends(info, confirmed),
+            token_id=grant.token_id,
         )
-        return Viewer(AUDIENCE, f"r{registration.id}", registration.name, may_ask=attends)
     # Who moderates which channel is decided by the grant alone (festival.access.tokens).
     if grant.moderates(festival=festival.slug, channel=info.id):
         return Viewer(MODERATOR, f"{grant.role}#{grant.token_id}")
@@ -146,10 +151,13 @@ async def channel_socket(websocket: WebSocket) -> None:
         return
 
     async def handle(message: dict[str, Any], now: datetime) -> dict[str, Any]:
-        # The token is read again for every action: a registration erased (or a token
-        # revoked) while the socket is open must not go on asking or voting, or the erased
-        # name would come back with the next question.
-        current = await _viewer(websocket, channel.festival, channel.info)
+        # A registration erased (or a link revoked) while the socket is open must not go on
+        # asking or voting, or the erased name would come back with the next question: an
+        # attendee's link is checked again inside each action's transaction (one query for a
+        # group of votes, festival.live.acting); any other token is read again here.
+        current = viewer
+        if viewer.token_id is None and viewer.id is not None:
+            current = await _viewer(websocket, channel.festival, channel.info)
         return _ack(
             await perform(
                 app_state(websocket).live.qa,

@@ -174,6 +174,33 @@ async def test_a_link_replaced_is_refused_at_once_on_new_and_open_connections(si
 
 
 @pytest.mark.postgres
+async def test_a_link_replaced_on_one_instance_stops_votes_on_another_without_a_broker(
+    postgres_url: str, tmp_path: Path
+):
+    # No bus tells instance B of the new link: its votes are refused all the same, since each
+    # is checked in the transaction that would store it.
+    env = {"FESTIVAL_DATABASE_URL": postgres_url, "FESTIVAL_VAR_DIR": str(tmp_path)}
+    with start(env) as base_a, start(env) as base_b:
+        a, b = Site(base_a, env), Site(base_b, env)
+        token = a.register("Tweemaal")
+        opened = await connect(b.url("plenary", token))
+        await opened.wait_for(lambda m: m["type"] == "snapshot")
+        replaced = httpx2.post(
+            f"{a.base}/api/me/link",
+            headers={"Authorization": f"Bearer {token}"},
+            trust_env=False,
+            timeout=WAIT,
+        )
+        voted = await opened.send({"type": "vote", "question_id": "q1"})
+        asked = await opened.send({"type": "ask", "text": "Nog steeds hier?"})
+        await opened.close()
+
+    assert replaced.status_code == 200
+    assert (voted["type"], voted["code"]) == ("error", "auth.invalid")
+    assert (asked["type"], asked["code"]) == ("error", "auth.invalid")
+
+
+@pytest.mark.postgres
 @pytest.mark.redis
 async def test_a_revocation_reaches_every_instance_at_once(
     postgres_url: str, redis_url: str, tmp_path: Path
