@@ -13,7 +13,7 @@ import click
 
 from festival import __version__
 from festival.access.tokens import Role
-from festival.bus import Bus, make_bus
+from festival.bus import Bus, BusError, make_bus
 from festival.config import Settings
 from festival.errors import FestivalError
 from festival.storage.db import Database
@@ -69,8 +69,12 @@ async def tell_instances(settings: Settings, tell: Callable[[Bus], Awaitable[Non
     live connections trust what they remember (docs/live-protocol.md, "Reconnect storms")."""
     if not settings.broker_url:
         return
-    async with make_bus(settings.broker_url, namespace=settings.broker_namespace) as bus:
-        await tell(bus)
+    try:
+        async with make_bus(settings.broker_url, namespace=settings.broker_namespace) as bus:
+            await tell(bus)
+    except BusError as error:
+        # The change itself is committed; the instances see it within their few seconds.
+        click.echo(f"warning: could not tell the running instances: {error.message}", err=True)
 
 
 def run_with_db(settings: Settings, work: Any) -> Any:
