@@ -128,6 +128,13 @@ class ChannelStates(Generic[S, B]):
             self._writing[key] = asyncio.create_task(self._write_all(festival_id, channel))
         return await done
 
+    async def settle(self) -> None:
+        """Wait for the groups being committed. A group commits in a task of its own, which
+        goes on when its callers are cancelled (a scheduler job stopped at shutdown) and
+        holds a writer connection: the database must not be closed under it."""
+        while self._writing:
+            await asyncio.gather(*self._writing.values(), return_exceptions=True)
+
     async def _write_all(self, festival_id: int, channel: str) -> None:
         """Commit what waits for the channel, group after group, until nothing does."""
         key = (festival_id, channel)

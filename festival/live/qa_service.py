@@ -75,6 +75,10 @@ class QaService:
         )
         return stored
 
+    async def settle(self) -> None:
+        """Wait for the commands being committed (see `ChannelStates.settle`)."""
+        await self._channels.settle()
+
     async def forget(
         self, festival: Festival, channels: list[str], person: str, stand_in: str, now: datetime
     ) -> None:

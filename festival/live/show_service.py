@@ -101,6 +101,10 @@ class ShowService:
             await self._follow_qa(festival, before, after, stored[-1].actor, now)
         return stored
 
+    async def settle(self) -> None:
+        """Wait for the commands being committed (see `ChannelStates.settle`)."""
+        await self._shows.settle()
+
     async def _follow_qa(
         self, festival: Festival, before: Show, after: Show, actor: str, now: datetime
     ) -> None:

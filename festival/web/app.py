@@ -110,6 +110,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await hub.close()
             await sender.stop()
             await scheduler.stop()
+            # Commits whose callers were cut off (jobs just stopped) still hold the writer
+            # connection and publish on the bus: they finish before either is closed.
+            await show.settle()
+            await qa.settle()
             await bus.close()
             await limits.close()
             await db.dispose()

@@ -90,6 +90,28 @@ async def test_the_qa_opens_and_closes_with_its_block_once_per_boundary(
     assert seq < before
 
 
+async def test_a_command_whose_caller_went_away_is_committed_before_the_service_settles(
+    parts: tuple[Festival, QaService, Hub],
+):
+    festival, qa, _hub = parts
+    slug = festival.slug
+    deciding = asyncio.Event()
+
+    def opening(state: QaChannel, _next_seq: int) -> Outcome:
+        deciding.set()
+        return open_qa(state, actor="moderator#1", now=LOADED)
+
+    caller = asyncio.create_task(qa.run(slug, "plenary", opening))
+    await deciding.wait()
+    caller.cancel()  # a job stopped at shutdown: its group's commit goes on without it
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    await qa.settle()  # what the app awaits before it closes the database
+
+    seq, state = await qa.state(slug, "plenary")
+    assert (seq, state.is_open) == (1, True)
+
+
 async def test_concurrent_askers_get_gap_free_sequence_numbers(
     parts: tuple[Festival, QaService, Hub],
 ):
