@@ -166,6 +166,17 @@ def sqlite_env(folder: Path) -> dict[str, str]:
     }
 
 
+def cluster_env(postgres_url: str, redis_url: str, folder: Path) -> dict[str, str]:
+    """Settings for several instances sharing one PostgreSQL database and Redis, in a
+    namespace of their own: other runs on the same Redis use the same festival slug."""
+    return {
+        "FESTIVAL_DATABASE_URL": postgres_url,
+        "FESTIVAL_BROKER_URL": redis_url,
+        "FESTIVAL_BROKER_NAMESPACE": f"test-{folder.name}:",
+        "FESTIVAL_VAR_DIR": str(folder),
+    }
+
+
 def start(env: dict[str, str], *extra: str) -> Any:
     """`festival serve` with the reference festival moved to today (its Q&A still closed)."""
     return serve("--programme", str(REFERENCE), "--demo", *extra, env=env)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_qa.conftest import Site, connect, sqlite_env, start
+from tests.live_qa.conftest import Site, cluster_env, connect, sqlite_env, start
 from tests.live_qa.test_feed import attendee, moderator
 
 
@@ -93,13 +93,7 @@ async def test_a_restart_between_events_loses_nothing_acknowledged(tmp_path: Pat
 async def test_two_instances_on_postgres_and_redis_share_the_feed_in_order(
     postgres_url: str, redis_url: str, tmp_path: Path
 ):
-    env = {
-        "FESTIVAL_DATABASE_URL": postgres_url,
-        "FESTIVAL_BROKER_URL": redis_url,
-        # Its own namespace: other runs on the same Redis use the same festival slug.
-        "FESTIVAL_BROKER_NAMESPACE": f"test-{tmp_path.name}:",
-        "FESTIVAL_VAR_DIR": str(tmp_path),
-    }
+    env = cluster_env(postgres_url, redis_url, tmp_path)
     with start(env) as base_a, start(env) as base_b:
         a, b = Site(base_a, env), Site(base_b, env)
         mod_b = await moderator(b)

@@ -22,7 +22,7 @@ from festival.clock import FixedClock
 from festival.config import Settings
 from festival.web.app import create_app
 from tests.conftest import REFERENCE
-from tests.live_qa.conftest import WAIT, Site, connect, sqlite_env, start
+from tests.live_qa.conftest import WAIT, Site, cluster_env, connect, sqlite_env, start
 from tests.web.conftest import NOW, load_into
 
 BURST = 200
@@ -205,12 +205,7 @@ async def test_a_link_replaced_on_one_instance_stops_votes_on_another_without_a_
 async def test_a_revocation_reaches_every_instance_at_once(
     postgres_url: str, redis_url: str, tmp_path: Path
 ):
-    env = {
-        "FESTIVAL_DATABASE_URL": postgres_url,
-        "FESTIVAL_BROKER_URL": redis_url,
-        "FESTIVAL_BROKER_NAMESPACE": f"test-{tmp_path.name}:",
-        "FESTIVAL_VAR_DIR": str(tmp_path),
-    }
+    env = cluster_env(postgres_url, redis_url, tmp_path)
     with start(env) as base_a, start(env) as base_b:
         a, b = Site(base_a, env), Site(base_b, env)
         token = a.role_token("moderator", "plenary")

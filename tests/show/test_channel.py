@@ -10,7 +10,7 @@ import pytest
 
 from festival.i18n import duration
 from festival.live.show_actions import HOST_ACTIONS
-from tests.live_qa.conftest import Client, Site, connect, start
+from tests.live_qa.conftest import Client, Site, cluster_env, connect, start
 from tests.show.conftest import Message, post_action, programme
 
 BLOCKS = [
@@ -320,12 +320,7 @@ async def test_the_whole_afternoon_from_the_console_followed_by_every_screen(sit
 async def test_two_hosts_on_two_instances_share_one_show(
     postgres_url: str, redis_url: str, tmp_path: Path
 ):
-    env = {
-        "FESTIVAL_DATABASE_URL": postgres_url,
-        "FESTIVAL_BROKER_URL": redis_url,
-        "FESTIVAL_BROKER_NAMESPACE": f"test-{tmp_path.name}:",  # other runs share this Redis
-        "FESTIVAL_VAR_DIR": str(tmp_path),
-    }
+    env = cluster_env(postgres_url, redis_url, tmp_path)
     with start(env) as base_a, start(env) as base_b:
         a, b = Site(base_a, env), Site(base_b, env)
         host_a = await connect(show_url(a, a.role_token("host")))
