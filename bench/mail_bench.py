@@ -69,8 +69,8 @@ from festival.mailing.sender import Sender  # noqa: E402
 from festival.mailing.transport import SmtpTransport  # noqa: E402
 from festival.programme.loading import parse_programme  # noqa: E402
 from festival.storage.db import Database  # noqa: E402
-from festival.storage.mail_queue import registrations_attending, sync_invites  # noqa: E402
-from festival.storage.outbox_repo import claim, mark_sent  # noqa: E402
+from festival.storage.invite_repo import registrations_attending, sync_invites  # noqa: E402
+from festival.storage.mailing_repo import claim, mark_sent  # noqa: E402
 from festival.storage.programme_repo import festival_id_of, save_programme  # noqa: E402
 from festival.storage.tables import EntryRow, OutboxRow, PlaceRow, RegistrationRow  # noqa: E402
 

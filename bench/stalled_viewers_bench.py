@@ -26,7 +26,7 @@ from websockets.asyncio.client import ClientConnection, connect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from tests.live import serve, server_environment  # noqa: E402
+from tests.servers import serve, server_environment  # noqa: E402
 
 PROGRAMME = "schedules/agenda-sociaal-werk-2020.toml"
 

@@ -561,7 +561,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The programme has ended. Thank you for watching!",
     },
     "rooms_message_label": {"nl": "Bericht van de regie", "en": "Message from the hosts"},
-    # Host action refusals, by error code (festival.runofshow.ShowErrorCode)
+    # Host action refusals, by error code (festival.show.ShowErrorCode)
     # Q&A refusals, by error code (festival.qa.ErrorCode and the live protocol's own), as the
     # attendee and moderator pages show them; {max} and {n} are filled in by the page.
     "qa.closed": {"nl": "Vragen stellen is nu gesloten.", "en": "Questions are closed right now."},

@@ -214,7 +214,7 @@ class Scheduler:
     async def _follow_show(self, festival: Festival, now: datetime) -> datetime | None:
         """Once the plenary is live: announce its new times to calendars when they moved past
         the festival's threshold, and return when it starts (actual or projected). Mail
-        follows the show as attendees see it (`show_now`): a rehearsal (festival.runofshow,
+        follows the show as attendees see it (`show_now`): a rehearsal (festival.show,
         `Show.rehearsal`) shows the plan, so it moves nobody's reminder or calendar. Only on
         the festival's own day: a show left live after it moves nothing either."""
         if self.show is None or festival.plenary is None:

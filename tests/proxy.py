@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.live import ROOT, free_port
+from tests.servers import ROOT, free_port
 
 NGINX = os.environ.get("FESTIVAL_TEST_NGINX", "/usr/sbin/nginx")
 SITE = ROOT / "deploy" / "nginx.conf"

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from festival.cli import main
 from tests.conftest import REFERENCE
-from tests.live import ROOT, free_port, get, serve, server_environment
+from tests.servers import ROOT, free_port, get, serve, server_environment
 
 PROGRAMME = "schedules/agenda-sociaal-werk-2020.toml"  # as typed in the repository root
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")

@@ -22,7 +22,7 @@ from festival.live.channels import SHOW
 from festival.live.show_service import plenary_of, replay_stored
 from festival.live.show_views import event_of
 from festival.registration.export import registrations_csv
-from festival.runofshow import actual_rows, new_show, round_rows, run_log_rows, write_csv
+from festival.show import actual_rows, new_show, round_rows, run_log_rows, write_csv
 from festival.storage.assignment_repo import RoundResult, run_assignment
 from festival.storage.db import Database
 from festival.storage.live_repo import events_after

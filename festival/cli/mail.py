@@ -21,9 +21,9 @@ from festival.clock import SystemClock
 from festival.errors import FestivalError
 from festival.invites.calendar import programme_calendar
 from festival.storage.db import Database
-from festival.storage.mail_queue import registrations_attending, sync_invites
-from festival.storage.outbox_repo import MAX_ATTEMPTS, OutboxSummary, retry_failed
-from festival.storage.outbox_repo import summary as outbox_summary
+from festival.storage.invite_repo import registrations_attending, sync_invites
+from festival.storage.mailing_repo import MAX_ATTEMPTS, OutboxSummary, retry_failed
+from festival.storage.mailing_repo import summary as outbox_summary
 from festival.storage.programme_repo import (
     festival_id_of,
     read_festival,

@@ -17,7 +17,7 @@ from festival.live.qa_actions import MessageError
 from festival.live.show_service import Command, ShowService
 from festival.live.show_views import HOST
 from festival.programme.model import Festival
-from festival.runofshow import (
+from festival.show import (
     Outcome,
     end_block,
     end_show,

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from festival.live.channels import SHOW
 from festival.live.hub import Rendered, wire
-from festival.runofshow import (
+from festival.show import (
     BlockTimer,
     ProjectedBlock,
     Projection,

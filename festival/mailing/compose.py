@@ -41,7 +41,7 @@ from festival.mailing.mime import BadAddress, Mail, address, envelope, write_mai
 from festival.mailing.transport import MailSetupError
 from festival.programme.model import Festival
 from festival.storage.db import Database
-from festival.storage.outbox_repo import Outgoing
+from festival.storage.mailing_repo import Outgoing
 from festival.storage.programme_repo import read_festival
 from festival.storage.registration_repo import read_registration
 from festival.storage.tables import FestivalRow, RegistrationRow

@@ -39,7 +39,7 @@ from festival.mailing.compose import CannotCompose, Composer, NothingToSend
 from festival.mailing.mime import Mail
 from festival.mailing.transport import PermanentMailError, Send, TransientMailError, Transport
 from festival.storage.db import Database, storage_trouble
-from festival.storage.outbox_repo import (
+from festival.storage.mailing_repo import (
     LEASE,
     MAX_ATTEMPTS,
     Outgoing,

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from festival.registration.assignment import Preference, assign
 from festival.storage.db import Database
-from festival.storage.mail_queue import sync_invites
+from festival.storage.invite_repo import sync_invites
 from festival.storage.registration_repo import confirmed_count
 from festival.storage.tables import (
     AssignmentRunRow,

@@ -34,7 +34,7 @@ from festival.programme.model import (
     Vote,
 )
 from festival.storage.db import Database
-from festival.storage.mail_queue import registrations_attending, sync_invites
+from festival.storage.invite_repo import registrations_attending, sync_invites
 from festival.storage.tables import CalendarShiftRow, ChangeRow, EntryRow, FestivalRow
 
 PLENARY_KEY = "plenary"

@@ -33,8 +33,7 @@ from festival.registration.model import (
     RegistrationRequest,
 )
 from festival.storage.db import Database
-from festival.storage.live_repo import forget_person
-from festival.storage.mail_queue import (
+from festival.storage.invite_repo import (
     PLENARY,
     Recipient,
     queue_link_again,
@@ -42,6 +41,7 @@ from festival.storage.mail_queue import (
     queue_registered,
     sync_invites,
 )
+from festival.storage.live_repo import forget_person
 from festival.storage.tables import (
     EntryRow,
     FestivalRow,

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from festival.storage.db import Database
-from festival.storage.mail_queue import queue_for
+from festival.storage.invite_repo import queue_for
 from festival.storage.tables import EntryRow, FestivalRow, PlaceRow, RegistrationRow
 
 

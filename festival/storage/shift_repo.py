@@ -12,9 +12,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from festival.runofshow import shift_worth_announcing
+from festival.show import shift_worth_announcing
 from festival.storage.db import Database
-from festival.storage.mail_queue import PLENARY, registrations_attending, sync_invites
+from festival.storage.invite_repo import PLENARY, registrations_attending, sync_invites
 from festival.storage.programme_repo import festival_id_of
 from festival.storage.tables import CalendarShiftRow, EntryRow
 

@@ -28,7 +28,7 @@ from festival.access.tokens import (
 )
 from festival.errors import Invalid, NotFound
 from festival.storage.db import Database
-from festival.storage.mail_queue import queue_new_link
+from festival.storage.invite_repo import queue_new_link
 from festival.storage.tables import (
     EntryRow,
     FestivalRow,

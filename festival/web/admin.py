@@ -19,7 +19,7 @@ from festival.registration.model import Registration
 from festival.storage.registration_repo import SessionCount, registrations_of, session_counts
 from festival.web.admin_mail import OutboxPanel, outbox_panel
 from festival.web.auth import ADMIN_COOKIE, require
-from festival.web.errors import page_language
+from festival.web.context import page_language
 from festival.web.programme import Availability, availability
 from festival.web.registration import registration_json
 from festival.web.requests import whole_number

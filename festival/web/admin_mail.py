@@ -22,10 +22,10 @@ from festival.access.tokens import Grant
 from festival.errors import Forbidden, NotFound
 from festival.mailing.maildir import StoredMail, list_mail, read_mail
 from festival.programme.model import Festival
-from festival.storage.outbox_repo import STATUSES, Failure, Retrying, retry_failed, summary
+from festival.storage.mailing_repo import STATUSES, Failure, Retrying, retry_failed, summary
 from festival.storage.programme_repo import festival_id_of
 from festival.web.auth import ADMIN_COOKIE, presented_token, require
-from festival.web.errors import page_language
+from festival.web.context import page_language
 from festival.web.state import app_state
 
 MAILS_SHOWN = 50

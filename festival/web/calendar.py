@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from festival.errors import NotFound
 from festival.invites.feed import feed_entries, personal_calendar
-from festival.storage.mail_queue import calendar_of
+from festival.storage.invite_repo import calendar_of
 from festival.storage.token_repo import grant_for
 from festival.web.state import app_state
 

@@ -257,7 +257,7 @@ async def answer_message(
     text: str, check_rate: RateCheck, handle: Handler, clock: Clock
 ) -> dict[str, Any]:
     """The answer to one text frame: `pong`, or the handler's ack, or an `error` with a
-    documented code; never an exception (tests/live_qa/test_parser.py tries any input)."""
+    documented code; never an exception (tests/live/qa/test_parser.py tries any input)."""
     ref: object = None
     try:
         if len(text) > MAX_MESSAGE_CHARS:

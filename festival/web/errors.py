@@ -22,10 +22,11 @@ from festival.errors import (
     StorageUnavailable,
     Unauthenticated,
 )
-from festival.i18n import LANGUAGES, MESSAGES, pick_language, translate, wait_text
+from festival.i18n import LANGUAGES, MESSAGES, translate, wait_text
 from festival.live.qa_actions import MessageError
 from festival.qa import QaError, RateLimited
 from festival.storage.db import storage_trouble
+from festival.web.context import page_language
 from festival.web.state import app_state
 
 log = logging.getLogger("festival.web")
@@ -44,17 +45,6 @@ _STATUS: dict[type[FestivalError], int] = {
 
 def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/healthz"
-
-
-def page_language(request: Request, default: str = "nl") -> str:
-    """`?lang=` wins, then the language the request itself asked for (a registration's
-    `language`, once read), then the remembered choice, then the festival's language."""
-    requested = (
-        request.query_params.get("lang")
-        or getattr(request.state, "language", None)
-        or request.cookies.get("lang")
-    )
-    return pick_language(requested, default)
 
 
 def _page(request: Request, status: int, title_key: str, text_key: str) -> Response:

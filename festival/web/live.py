@@ -29,8 +29,8 @@ from festival.qa import QaChannel
 from festival.storage.registration_repo import read_registration
 from festival.web.auth import grant_of, presented_token
 from festival.web.channel_io import connecting, refuse, serve_channel, since_of, with_ref
+from festival.web.context import current_festival
 from festival.web.limits import caller_key
-from festival.web.programme import current_festival
 from festival.web.requests import read_json_object
 from festival.web.state import app_state
 

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from festival.access.tokens import Grant
-from festival.errors import Forbidden, Invalid, NotFound
+from festival.errors import Invalid
 from festival.invites.feed import FeedLinks, feed_links
 from festival.programme.model import Festival, Round, Session
 from festival.registration.model import Place, PlaceStatus, Registration
@@ -23,30 +22,16 @@ from festival.registration.validation import validate_change, validate_ranking_c
 from festival.storage.registration_repo import (
     change_place,
     forget_in_live_events,
-    read_registration,
     remove_registration,
     set_ranking,
 )
 from festival.storage.token_repo import new_personal_link
-from festival.web.auth import grant_of, presented_token
+from festival.web.auth import presented_token
 from festival.web.caches import tell_revoked
-from festival.web.errors import page_language
+from festival.web.context import attendee_of, page_language
 from festival.web.registration import form_rankings, registration_json
 from festival.web.requests import read_json_object
 from festival.web.state import AppState, app_state
-
-
-async def attendee_of(conn: HTTPConnection, secret: str) -> tuple[Grant, Festival, Registration]:
-    grant = await grant_of(conn, secret)
-    if grant.role != "attendee" or grant.registration_id is None:
-        raise Forbidden("this is not a personal link")
-    state = app_state(conn)
-    async with state.db.session() as db:
-        festival = await state.festivals.read(db, grant.festival)
-        registration = await read_registration(db, grant.registration_id)
-    if festival is None or registration is None:
-        raise NotFound("registration not found", code="registration.not_found")
-    return grant, festival, registration
 
 
 @dataclass(frozen=True)

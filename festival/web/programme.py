@@ -9,40 +9,13 @@ from typing import Any
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 
-from festival.errors import NotFound
 from festival.i18n import duration, translate
 from festival.invites.calendar import programme_calendar
 from festival.live.show_views import ShowNow, show_now
-from festival.programme.fields import ID_PATTERN
 from festival.programme.model import Block, Festival, Person, Session
-from festival.storage.programme_repo import festival_slugs
 from festival.storage.registration_repo import SessionCount, session_counts
-from festival.web.errors import page_language
+from festival.web.context import current_festival, page_language
 from festival.web.state import app_state
-
-
-async def current_festival(request: HTTPConnection, *, live: bool = False) -> Festival:
-    """`?festival=SLUG`, else the configured one, else the most recently loaded. `live`: for
-    a live connection or a registration, which take the festival as last checked
-    (`FestivalCache.live`; the bus tells of every reload)."""
-    state = app_state(request)
-    slug = request.query_params.get("festival") or state.settings.festival
-    if slug and not ID_PATTERN.match(slug):
-        # No festival has such a slug; and a NUL in it would make PostgreSQL refuse the query.
-        raise NotFound(f"no festival {slug!r}", code="festival.not_found")
-    if live:
-        festival = await state.festivals.live(state.db, slug, state.clock.now())
-    else:
-        async with state.db.session() as db:
-            if not slug:
-                slugs = await festival_slugs(db)
-                if not slugs:
-                    raise NotFound("no programme has been loaded yet", code="festival.none")
-                slug = slugs[0]
-            festival = await state.festivals.read(db, slug)
-    if festival is None:
-        raise NotFound(f"no festival {slug!r}", code="festival.not_found")
-    return festival
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,9 @@ from festival.web.auth import (
     into_cookie,
     presented_token,
 )
-from festival.web.errors import page_language
+from festival.web.context import attendee_of, current_festival, page_language
 from festival.web.limits import TooManyRequests, token_key
 from festival.web.live import Channel, channel_of, viewer_for
-from festival.web.me import attendee_of
-from festival.web.programme import current_festival
 from festival.web.state import app_state
 
 # Refusals the pages show in their own language (others keep the server's message).

@@ -18,8 +18,8 @@ from festival.programme.model import Festival, Round, Session
 from festival.registration.model import Place, Registration, place_status
 from festival.registration.validation import session_modes, validate_registration
 from festival.storage.registration_repo import register, session_counts
-from festival.web.errors import page_language
-from festival.web.programme import Availability, availability, current_festival
+from festival.web.context import current_festival, page_language
+from festival.web.programme import Availability, availability
 from festival.web.requests import read_json_object, whole_number
 from festival.web.state import app_state
 

@@ -27,8 +27,8 @@ from festival.live.show_views import HOST, PRESENTER, PUBLIC, show_event_message
 from festival.programme.model import Festival
 from festival.web.auth import grant_of, presented_token
 from festival.web.channel_io import connecting, refuse, serve_channel, since_of
+from festival.web.context import current_festival
 from festival.web.limits import caller_key
-from festival.web.programme import current_festival
 from festival.web.requests import read_json_object
 from festival.web.state import app_state
 

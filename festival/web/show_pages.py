@@ -17,7 +17,7 @@ from starlette.responses import Response
 from festival.errors import Forbidden, Unauthenticated
 from festival.live.show_views import HOST, PUBLIC
 from festival.programme.model import Festival, Round
-from festival.runofshow import (
+from festival.show import (
     CLOSING_SOON,
     MAX_MESSAGE_CHARS,
     SHOW_ERROR_CODES,
@@ -33,7 +33,7 @@ from festival.web.auth import (
     into_cookie,
     presented_token,
 )
-from festival.web.errors import page_language
+from festival.web.context import page_language
 from festival.web.show import show_festival, show_viewer
 from festival.web.state import app_state
 

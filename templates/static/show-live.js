@@ -1,7 +1,7 @@
 // Follows the `show` channel: the show as timestamps, and this computer's clock offset to the
 // server, so every screen counts down from the same moment without the server ticking.
 // Shared by the host console, the presenter view and the attendee pages. The arithmetic
-// mirrors festival/runofshow/plan.py (evaluate, project); the server stays the authority.
+// mirrors festival/show/plan.py (evaluate, project); the server stays the authority.
 
 const PING_MS = 10_000;
 const SAMPLES = 6;

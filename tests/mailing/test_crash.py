@@ -23,8 +23,8 @@ from festival.storage.db import Database
 from festival.storage.registration_repo import register
 from festival.storage.tables import OutboxRow
 from tests.conftest import REFERENCE
-from tests.live import running
 from tests.mailing.test_delivery import NOW, SLUG, load, person
+from tests.servers import running
 
 ATTENDEES = 300  # a welcome and a plenary invite each: 600 messages
 DELIVERY_SECONDS = 120.0  # a bound, not a pace: the test goes on as soon as mail arrives

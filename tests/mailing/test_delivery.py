@@ -21,7 +21,7 @@ from festival.mailing.transport import MaildirTransport, SmtpTransport
 from festival.programme.loading import parse_programme
 from festival.registration.model import RegistrationRequest
 from festival.storage.db import Database
-from festival.storage.outbox_repo import claim, summary
+from festival.storage.mailing_repo import claim, summary
 from festival.storage.programme_repo import save_programme
 from festival.storage.registration_repo import change_place, register
 from festival.storage.tables import OutboxRow

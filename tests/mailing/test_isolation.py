@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from festival.clock import FixedClock
 from festival.storage.db import Database
-from festival.storage.outbox_repo import MAX_ATTEMPTS, summary
+from festival.storage.mailing_repo import MAX_ATTEMPTS, summary
 from festival.storage.registration_repo import register
 from festival.storage.tables import OutboxRow
 from tests.conftest import REFERENCE

@@ -17,14 +17,14 @@ from sqlalchemy import select
 from festival.clock import FixedClock
 from festival.mailing.sender import Sender
 from festival.storage.db import Database
-from festival.storage.outbox_repo import LEASE
+from festival.storage.mailing_repo import LEASE
 from festival.storage.registration_repo import register
 from festival.storage.tables import OutboxRow
 from tests.conftest import REFERENCE
-from tests.live import running
 from tests.mailing.conftest import Inbox
 from tests.mailing.test_crash import message_id, outbox, prepared
 from tests.mailing.test_delivery import NOW, SLUG, load, person, sender
+from tests.servers import running
 
 DELIVERY_SECONDS = 120.0  # a bound, not a pace: the test goes on as soon as mail arrives
 SETTLE_SECONDS = 10.0  # the same, for the heartbeat to write

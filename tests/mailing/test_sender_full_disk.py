@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from festival.clock import FixedClock
 from festival.storage.db import Database, storage_trouble
-from festival.storage.outbox_repo import LEASE
+from festival.storage.mailing_repo import LEASE
 from festival.storage.registration_repo import register
 from festival.storage.tables import OutboxRow
 from tests.conftest import REFERENCE

@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Dialog, Page, expect
 
 from tests.browser import TIMEOUT_MS, chromium
 from tests.conftest import REFERENCE, ROOT, need_chromium
-from tests.live import serve
+from tests.servers import serve
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx2
 
 from tests.conftest import REFERENCE
-from tests.live import MANY_REGISTRATIONS, serve
+from tests.servers import MANY_REGISTRATIONS, serve
 
 PEOPLE = 500
 PLACES = 25

@@ -24,9 +24,9 @@ from festival.storage.db import Database
 from festival.storage.tables import Base
 from festival.web.app import create_app
 from tests.conftest import REFERENCE
-from tests.live import serve
-from tests.live_qa.conftest import Site, connect
+from tests.live.conftest import Site, connect
 from tests.registration.test_validation import json_values, known
+from tests.servers import serve
 from tests.web.conftest import NOW, load_into
 
 WAIT = 10.0  # seconds to wait for the server's mail sender

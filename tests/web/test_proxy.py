@@ -16,9 +16,9 @@ import httpx2
 import pytest
 
 from tests.conftest import REDIS_URL, REFERENCE, fresh_postgres, need_nginx, need_redis
-from tests.live import serve
-from tests.live_qa.conftest import Site, connect
+from tests.live.conftest import Site, connect
 from tests.proxy import nginx
+from tests.servers import serve
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 LIMIT = 2

@@ -22,7 +22,7 @@ from limits import parse
 
 from festival.cli import main
 from festival.web.limits import LocalWindows, mailbox
-from tests.live_qa.conftest import WAIT, Client, Site, connect, sqlite_env, start
+from tests.live.conftest import WAIT, Client, Site, connect, sqlite_env, start
 
 HOUR = 3600
 

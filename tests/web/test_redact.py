@@ -10,8 +10,8 @@ import httpx2
 
 from festival.web.redact import redact
 from tests.conftest import REFERENCE
-from tests.live import serve
-from tests.live_qa.conftest import Site, connect, sqlite_env
+from tests.live.conftest import Site, connect, sqlite_env
+from tests.servers import serve
 
 
 def test_redact_hides_path_secrets_and_token_parameters():

@@ -23,7 +23,7 @@ from starlette.routing import Route
 from festival.config import Settings
 from festival.web.app import create_app
 from festival.web.server import REQUEST_BODY_SECONDS, REQUEST_HEAD_SECONDS, uvicorn_options
-from tests.live import serve
+from tests.servers import serve
 
 PROGRAMME = "schedules/agenda-sociaal-werk-2020.toml"
 
