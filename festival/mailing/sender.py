@@ -84,6 +84,10 @@ class Sender:
         # The lanes take turns at recording: on SQLite, writers that collide wait out the busy
         # timeout's sleeps, which cost far more than the write itself.
         self._recording = asyncio.Lock()
+        # One round at a time: a round's lease time and unsettled rows are the sender's own
+        # state, and a second round (a caller's `deliver_due` beside the loop's) would give
+        # back the first one's rows while its lanes still hand them off.
+        self._round = asyncio.Lock()
         self._unrecorded: list[tuple[int, str]] = []  # (row, subject) handed off, not recorded
         self._unsettled: set[int] = set()  # claimed this round, not yet handed off or settled
         self._held_since: datetime | None = None  # when this round's lease was last written
@@ -155,6 +159,10 @@ class Sender:
 
     async def deliver_due(self) -> int:
         """One round: send what is due now; returns how many were handled."""
+        async with self._round:
+            return await self._deliver_round()
+
+    async def _deliver_round(self) -> int:
         if self._task is not None:
             # Not before a started sender has taken over: it puts rows left `sending` back in
             # line, and must not take this round's rows for a dead sender's.

@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 
 from festival.cli import main
 
-SCHEDULES = sorted((Path(__file__).resolve().parents[1] / "schedules").glob("*.toml"))
+SCHEDULES = sorted((Path(__file__).resolve().parents[2] / "schedules").glob("*.toml"))
 
 VALID = """\
 [festival]

@@ -301,3 +301,24 @@ async def test_maildir_is_the_default_transport(database: Database, tmp_path):
 
     files = sorted((tmp_path / "mail" / "new").iterdir())
     assert len(files) == 2
+
+
+async def test_a_second_round_beside_the_running_one_sends_nothing_twice(database: Database, smtp):
+    """`festival mail send`, or a test, may call `deliver_due` while the sender's own loop is
+    in a round: one round must not give back the other's messages for a third to send again."""
+    inbox, url = smtp
+    await load(database, REFERENCE.read_text())
+    for n in range(10):
+        await register(database, SLUG, person(n, ronde_1="huiskamer-1"), now=NOW)
+    inbox.delay = 0.02  # the rounds overlap while the server answers
+    mail = sender(database, url, FixedClock(NOW))
+    mail.BATCH = 3 * mail.LANES  # rounds that wait for lanes, and several of them
+
+    async def keep_delivering() -> None:
+        while await mail.deliver_due():
+            pass
+
+    await asyncio.gather(keep_delivering(), keep_delivering())
+
+    assert len(inbox.messages) == 30  # per person: welcome, session, plenary
+    assert len(set(inbox.ids())) == 30
