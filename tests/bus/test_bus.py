@@ -7,6 +7,8 @@ namespace is what keeps concurrent runs apart.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -22,13 +24,12 @@ from festival.bus import (
     BusUnavailable,
     InProcessBus,
     Message,
-    RedisBus,
     SubscriberTooSlow,
     Subscription,
     channel_topic,
     make_bus,
-    moderator_topic,
 )
+from festival.bus.redis import RedisBus
 from tests.conftest import REDIS_URL, need_redis
 
 TIMEOUT = 5
@@ -291,12 +292,12 @@ async def test_redis_start_fails_when_redis_is_unreachable() -> None:
 # --- names and construction ------------------------------------------------------------------
 
 
-def test_topics_audience_and_moderators_differ() -> None:
+def test_topics_name_a_festival_and_its_channel() -> None:
     assert channel_topic("agenda-sociaal-werk-2020", "plenary") == (
         "channel.agenda-sociaal-werk-2020.plenary"
     )
-    assert moderator_topic("agenda-sociaal-werk-2020", "huiskamer-1") == (
-        "moderator.agenda-sociaal-werk-2020.huiskamer-1"
+    assert channel_topic("agenda-sociaal-werk-2020", "huiskamer-1") == (
+        "channel.agenda-sociaal-werk-2020.huiskamer-1"
     )
 
 
@@ -311,3 +312,10 @@ def test_make_bus_picks_the_implementation() -> None:
     assert isinstance(make_bus("redis://127.0.0.1:6379/0"), RedisBus)
     with pytest.raises(ValueError, match="'http'"):
         make_bus("http://user:secret@example.org")
+
+
+def test_the_bus_without_a_broker_never_loads_redis() -> None:
+    # Only festival.bus.redis imports redis, and make_bus loads it for a broker URL only.
+    code = "import sys, festival.bus; festival.bus.make_bus(''); print('redis' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
