@@ -31,9 +31,11 @@ from festival.live.qa_service import QaService
 from festival.live.show_service import ShowService
 from festival.live.show_views import show_now
 from festival.programme.model import Festival
-from festival.storage.assignment_repo import assignment_pending, run_assignment
+from festival.registration.service import assign_rounds
+from festival.storage.assignment_repo import assignment_pending
 from festival.storage.db import Database
 from festival.storage.programme_repo import festival_slugs, read_festival
+from festival.storage.registration_repo import RegistrationSql
 from festival.storage.reminder_repo import queue_reminders
 from festival.storage.shift_repo import announce_plenary
 
@@ -342,7 +344,7 @@ class Scheduler:
         if festival is None or festival.collects_preferences(now):
             log.info("assignment %s: not closed yet at %s; skipped", slug, now.isoformat())
             return
-        results = await run_assignment(self.db, slug, now=now)
+        results = await assign_rounds(RegistrationSql(self.db), slug, now=now)
         for r in results:
             log.info(
                 "assignment %s/%s: %d placed, %d waitlisted%s",

@@ -22,15 +22,15 @@ from festival.live.channels import SHOW
 from festival.live.show_service import plenary_of, replay_stored
 from festival.live.show_views import event_of
 from festival.registration.export import registrations_csv
+from festival.registration.service import RoundResult, assign_rounds
 from festival.show import actual_rows, new_show, round_rows, run_log_rows, write_csv
-from festival.storage.assignment_repo import RoundResult, run_assignment
 from festival.storage.db import Database
 from festival.storage.live_repo import events_after
 from festival.storage.programme_repo import (
     festival_id_of,
     read_festival,
 )
-from festival.storage.registration_repo import registrations_of
+from festival.storage.registration_repo import RegistrationSql, registrations_of
 
 
 @main.group()
@@ -135,7 +135,7 @@ def assign(festival_slug: str | None, database_url: str | None, var_dir: str | N
                     f"preferences for {slug} are collected until {when:%Y-%m-%d %H:%M}; "
                     "move assignment_closes in the programme to assign earlier"
                 )
-            return await run_assignment(db, slug, now=now)
+            return await assign_rounds(RegistrationSql(db), slug, now=now)
         finally:
             await db.dispose()
 

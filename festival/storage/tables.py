@@ -211,7 +211,7 @@ class OutboxRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
     # SET NULL, not CASCADE, at the database; erasing a registration deletes its rows itself
-    # (registration_repo.remove_registration), so its name and address go with them.
+    # (`erase` in registration_repo), so its name and address go with them.
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registrations.id", ondelete="SET NULL"), index=True
     )

@@ -14,13 +14,13 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from festival.i18n import LANGUAGES
 from festival.programme.model import Festival
+from festival.registration.capacity import Availability, SessionCount, availability
 from festival.registration.export import registrations_csv
 from festival.registration.model import Registration
-from festival.storage.registration_repo import SessionCount, registrations_of, session_counts
+from festival.storage.registration_repo import registrations_of, session_counts
 from festival.web.admin_mail import OutboxPanel, outbox_panel
 from festival.web.auth import ADMIN_COOKIE, require
 from festival.web.context import page_language
-from festival.web.programme import Availability, availability
 from festival.web.registration import registration_json
 from festival.web.requests import whole_number
 from festival.web.state import app_state

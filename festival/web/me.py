@@ -15,14 +15,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from festival.errors import Invalid
+from festival.i18n import translate
 from festival.invites.feed import FeedLinks, feed_links
 from festival.programme.model import Festival, Round, Session
 from festival.registration.model import Place, PlaceStatus, Registration
+from festival.registration.service import PlaceRefused, change_place, erase
 from festival.registration.validation import validate_change, validate_ranking_change
 from festival.storage.registration_repo import (
-    change_place,
+    RegistrationSql,
     forget_in_live_events,
-    remove_registration,
     set_ranking,
 )
 from festival.storage.token_repo import new_personal_link
@@ -138,10 +139,23 @@ async def me_choice(request: Request) -> Response:
         )
     except Invalid as exc:
         return await me_page(request, errors=exc.errors)
-    await change_place(state.db, registration.id, round_id, chosen, now=state.clock.now())
+    await _change_place(state, registration, round_id, chosen, state.clock.now())
     state.sender.wake()
     # Back in the language the page was in.
     return RedirectResponse(f"/me/{token}?lang={lang}", status_code=303)
+
+
+async def _change_place(
+    state: AppState, registration: Registration, round_id: str, chosen: str | None, now: datetime
+) -> Registration:
+    """Move the attendee's place in one round; a refusal is told in their language."""
+    try:
+        updated, _ = await change_place(
+            RegistrationSql(state.db), registration.id, round_id, chosen, now=now
+        )
+    except PlaceRefused as refused:
+        raise Invalid({refused.field: translate(refused.key, registration.language)}) from None
+    return updated
 
 
 async def me_ranking(request: Request) -> Response:
@@ -172,22 +186,24 @@ async def me_delete(request: Request) -> Response:
     lang = page_language(request, registration.language)
     if form.get("confirm") != "yes":
         return await me_page(request, errors={"confirm": "confirm"})
-    await erase(state, festival, registration)
+    await erase_registration(state, festival, registration)
     return state.templates.TemplateResponse(
         request, "me/deleted.html", {"lang": lang, "festival": festival}
     )
 
 
-async def erase(state: AppState, festival: Festival, registration: Registration) -> None:
+async def erase_registration(
+    state: AppState, festival: Festival, registration: Registration
+) -> None:
     """Erase a registration: the store first (after which the token is dead and the name and
     address are gone), then the live channels' memory of the person, then the store once more
     for anything another instance wrote in between (docs/live-protocol.md, erasure)."""
     now = state.clock.now()
-    erased = await remove_registration(state.db, registration.id, now=now)
+    erased = await erase(RegistrationSql(state.db), registration.id, now=now)
     # Its token is dead: on every instance, at once, for live connections too.
     await tell_revoked(state.live.bus, state.grants, registration_ids=[registration.id])
     await state.live.qa.forget(festival, erased.channels, erased.person, erased.stand_in, now)
-    await forget_in_live_events(state.db, erased)
+    await forget_in_live_events(state.db, erased.festival_id, erased.person, erased.stand_in)
     # No old copy of their rows left readable in SQLite's files (docs/api.md, erasure).
     await state.db.settle_erasure()
     state.sender.wake()  # promoted people are told at once
@@ -242,7 +258,7 @@ async def api_me(request: Request) -> Response:
     state = app_state(request)
     _, festival, registration = await attendee_of(request, presented_token(request))
     if request.method == "DELETE":
-        await erase(state, festival, registration)
+        await erase_registration(state, festival, registration)
         return Response(status_code=204)
     return JSONResponse(
         _me_json(state.clock.now(), state.settings.join_link_minutes, festival, registration)
@@ -273,7 +289,7 @@ async def api_me_choice(request: Request) -> Response:
     chosen = validate_change(
         festival, round_id, session_id, registration.mode, now=now, language=registration.language
     )
-    updated, _ = await change_place(state.db, registration.id, round_id, chosen, now=now)
+    updated = await _change_place(state, registration, round_id, chosen, now)
     state.sender.wake()
     return JSONResponse(_me_json(now, state.settings.join_link_minutes, festival, updated))
 

@@ -13,43 +13,10 @@ from festival.i18n import duration, translate
 from festival.invites.calendar import programme_calendar
 from festival.live.show_views import ShowNow, show_now
 from festival.programme.model import Block, Festival, Person, Session
-from festival.storage.registration_repo import SessionCount, session_counts
+from festival.registration.capacity import Availability, availability
+from festival.storage.registration_repo import session_counts
 from festival.web.context import current_festival, page_language
 from festival.web.state import app_state
-
-
-@dataclass(frozen=True)
-class Availability:
-    """How full a session is, per way of attending."""
-
-    confirmed: int
-    waitlisted: int
-    places_left: int | None  # online; None = no limit
-    seats_left: int | None  # on site; None = no limit
-
-    @property
-    def full(self) -> bool:
-        return self.places_left == 0 or self.seats_left == 0
-
-
-def availability(
-    festival: Festival, counts: dict[str, list[SessionCount]]
-) -> dict[str, Availability]:
-    out = {}
-    for _, s in festival.sessions():
-        by_mode = {c.mode: c for c in counts.get(s.id, [])}
-        online, onsite = by_mode.get("online"), by_mode.get("onsite")
-        out[s.id] = Availability(
-            confirmed=sum(c.confirmed for c in by_mode.values()),
-            waitlisted=sum(c.waitlisted for c in by_mode.values()),
-            places_left=None
-            if s.capacity is None
-            else max(0, s.capacity - (online.confirmed if online else 0)),
-            seats_left=None
-            if s.seats is None
-            else max(0, s.seats - (onsite.confirmed if onsite else 0)),
-        )
-    return out
 
 
 async def festival_with_availability(

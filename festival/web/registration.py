@@ -15,11 +15,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from festival.errors import Invalid
 from festival.programme.model import Festival, Round, Session
+from festival.registration.capacity import Availability, availability
 from festival.registration.model import Place, Registration, place_status
+from festival.registration.service import register
 from festival.registration.validation import session_modes, validate_registration
-from festival.storage.registration_repo import register, session_counts
+from festival.storage.registration_repo import RegistrationSql, session_counts
 from festival.web.context import current_festival, page_language
-from festival.web.programme import Availability, availability
 from festival.web.requests import read_json_object, whole_number
 from festival.web.state import app_state
 
@@ -64,7 +65,7 @@ async def api_register(request: Request) -> Response:
     wanted = validate_registration(festival, data, now=now, smtputf8=state.settings.mail_smtputf8)
     request.state.language = wanted.language  # a refusal from here on speaks it (429, 503)
     await state.limits.check_email(wanted.email)
-    done = await register(state.db, festival.slug, wanted, now=now)
+    done = await register(RegistrationSql(state.db), festival.slug, wanted, now=now)
     state.sender.wake()
     if not done.created:
         # Never hand out someone's token to whoever knows their e-mail address.
@@ -154,7 +155,7 @@ async def register_page(request: Request) -> Response:
         return await _page(request, festival, lang, 422, values=values, errors=exc.errors)
     request.state.language = wanted.language  # as in api_register
     await state.limits.check_email(wanted.email)
-    done = await register(state.db, festival.slug, wanted, now=now)
+    done = await register(RegistrationSql(state.db), festival.slug, wanted, now=now)
     state.sender.wake()
     if not done.created:
         return await _page(request, festival, lang, 200, values=values, exists=True)

@@ -17,8 +17,9 @@ import pytest
 from click.testing import Result
 
 from festival.clock import FixedClock
+from festival.registration.service import register
 from festival.storage.db import Database
-from festival.storage.registration_repo import register
+from festival.storage.registration_repo import RegistrationSql
 from tests.conftest import REFERENCE
 from tests.factories import cli_against
 from tests.mailing.test_delivery import NOW, SLUG, person, sender
@@ -47,7 +48,7 @@ def registered(database_url: str, *people: tuple[int, dict[str, str]]) -> None:
         db = Database(database_url)
         try:
             for n, choices in people:
-                await register(db, SLUG, person(n, **choices), now=NOW)
+                await register(RegistrationSql(db), SLUG, person(n, **choices), now=NOW)
         finally:
             await db.dispose()
 

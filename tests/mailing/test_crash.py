@@ -19,8 +19,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from festival.mailing.sender import Sender
+from festival.registration.service import register
 from festival.storage.db import Database
-from festival.storage.registration_repo import register
+from festival.storage.registration_repo import RegistrationSql
 from festival.storage.tables import OutboxRow
 from tests.conftest import REFERENCE
 from tests.mailing.test_delivery import NOW, SLUG, load, person
@@ -36,7 +37,7 @@ async def prepared(url: str) -> None:
         await db.migrate()
         await load(db, REFERENCE.read_text())
         for n in range(ATTENDEES):
-            await register(db, SLUG, person(n), now=NOW)
+            await register(RegistrationSql(db), SLUG, person(n), now=NOW)
     finally:
         await db.dispose()
 

@@ -20,10 +20,11 @@ from festival.mailing.sender import Sender
 from festival.mailing.transport import MaildirTransport, SmtpTransport
 from festival.programme.loading import parse_programme
 from festival.registration.model import RegistrationRequest
+from festival.registration.service import change_place, register
 from festival.storage.db import Database
 from festival.storage.mailing_repo import claim, summary
 from festival.storage.programme_repo import save_programme
-from festival.storage.registration_repo import change_place, register
+from festival.storage.registration_repo import RegistrationSql
 from festival.storage.tables import OutboxRow
 from festival.storage.token_repo import grant_for
 from tests.conftest import REFERENCE
@@ -84,7 +85,12 @@ def text_of(message: Message) -> str:
 async def test_registration_sends_welcome_and_one_invite_per_item(database: Database, smtp):
     inbox, url = smtp
     await load(database, REFERENCE.read_text())
-    await register(database, SLUG, person(1, ronde_1="huiskamer-1", ronde_2="huiskamer-7"), now=NOW)
+    await register(
+        RegistrationSql(database),
+        SLUG,
+        person(1, ronde_1="huiskamer-1", ronde_2="huiskamer-7"),
+        now=NOW,
+    )
 
     await sender(database, url, FixedClock(NOW)).deliver_due()
 
@@ -122,7 +128,7 @@ async def test_registration_sends_welcome_and_one_invite_per_item(database: Data
 async def test_welcome_carries_a_working_personal_link(database: Database, smtp):
     inbox, url = smtp
     await load(database, REFERENCE.read_text())
-    await register(database, SLUG, person(1, language="en"), now=NOW)
+    await register(RegistrationSql(database), SLUG, person(1, language="en"), now=NOW)
 
     await sender(database, url, FixedClock(NOW)).deliver_due()
 
@@ -141,7 +147,7 @@ async def test_time_change_sends_update_with_next_sequence(database: Database, s
     inbox, url = smtp
     text = REFERENCE.read_text()
     await load(database, text)
-    await register(database, SLUG, person(1, ronde_1="huiskamer-1"), now=NOW)
+    await register(RegistrationSql(database), SLUG, person(1, ronde_1="huiskamer-1"), now=NOW)
     mail = sender(database, url, FixedClock(NOW))
     await mail.deliver_due()
     inbox.messages.clear()
@@ -167,12 +173,14 @@ async def test_time_change_sends_update_with_next_sequence(database: Database, s
 async def test_giving_up_a_place_sends_cancel(database: Database, smtp):
     inbox, url = smtp
     await load(database, REFERENCE.read_text())
-    done = await register(database, SLUG, person(1, ronde_1="huiskamer-1"), now=NOW)
+    done = await register(
+        RegistrationSql(database), SLUG, person(1, ronde_1="huiskamer-1"), now=NOW
+    )
     mail = sender(database, url, FixedClock(NOW))
     await mail.deliver_due()
     inbox.messages.clear()
 
-    await change_place(database, done.registration.id, "ronde-1", None, now=NOW)
+    await change_place(RegistrationSql(database), done.registration.id, "ronde-1", None, now=NOW)
     await mail.deliver_due()
 
     (only,) = invites(inbox)
@@ -189,7 +197,7 @@ async def test_smtp_refusing_for_a_while_delivers_each_message_exactly_once(
     inbox, url = smtp
     await load(database, REFERENCE.read_text())
     for n in range(3):
-        await register(database, SLUG, person(n, ronde_1="huiskamer-1"), now=NOW)
+        await register(RegistrationSql(database), SLUG, person(n, ronde_1="huiskamer-1"), now=NOW)
     inbox.refuse = ["451 4.3.0 try again later"] * 4
     clock = FixedClock(NOW)
     mail = sender(database, url, clock)
@@ -208,7 +216,7 @@ async def test_smtp_refusing_for_a_while_delivers_each_message_exactly_once(
 async def test_permanent_refusal_is_marked_failed_and_listed(database: Database, smtp):
     inbox, url = smtp
     await load(database, REFERENCE.read_text())
-    await register(database, SLUG, person(1), now=NOW)
+    await register(RegistrationSql(database), SLUG, person(1), now=NOW)
     inbox.refuse = ["550 5.1.1 no such user"] * 10
 
     await sender(database, url, FixedClock(NOW)).deliver_due()
@@ -224,7 +232,7 @@ async def test_a_crashed_sender_leaves_nothing_lost(database: Database, smtp):
     inbox, url = smtp
     await load(database, REFERENCE.read_text())
     for n in range(4):
-        await register(database, SLUG, person(n), now=NOW)
+        await register(RegistrationSql(database), SLUG, person(n), now=NOW)
     # A sender claims a batch and dies before sending any of it.
     taken = await claim(database, now=NOW, limit=3)
     clock = FixedClock(NOW)
@@ -247,7 +255,7 @@ async def test_two_instances_share_one_outbox_without_sending_twice(postgres_url
         await first.migrate()
         await load(first, REFERENCE.read_text())
         for n in range(20):
-            await register(first, SLUG, person(n, ronde_1="huiskamer-1"), now=NOW)
+            await register(RegistrationSql(first), SLUG, person(n, ronde_1="huiskamer-1"), now=NOW)
         senders = [sender(db, url, FixedClock(NOW)) for db in (first, second)]
 
         while sum(await asyncio.gather(*(s.deliver_due() for s in senders))):
@@ -275,7 +283,7 @@ async def test_invites_on_daylight_saving_days_read_alike_in_two_parsers(
     inbox, url = smtp
     text = REFERENCE.read_text().replace("date = 2020-11-19", f"date = {day}")
     await load(database, text)
-    await register(database, SLUG, person(1, ronde_1="huiskamer-1"), now=NOW)
+    await register(RegistrationSql(database), SLUG, person(1, ronde_1="huiskamer-1"), now=NOW)
 
     await sender(database, url, FixedClock(NOW)).deliver_due()
 
@@ -293,7 +301,7 @@ async def test_invites_on_daylight_saving_days_read_alike_in_two_parsers(
 
 async def test_maildir_is_the_default_transport(database: Database, tmp_path):
     await load(database, REFERENCE.read_text())
-    await register(database, SLUG, person(1), now=NOW)
+    await register(RegistrationSql(database), SLUG, person(1), now=NOW)
     composer = Composer(database, TEMPLATES, base_url="http://festival.test", mail_from="f@x.org")
     mail = Sender(database, composer, MaildirTransport(tmp_path / "mail"), FixedClock(NOW))
 
@@ -309,7 +317,7 @@ async def test_a_second_round_beside_the_running_one_sends_nothing_twice(databas
     inbox, url = smtp
     await load(database, REFERENCE.read_text())
     for n in range(10):
-        await register(database, SLUG, person(n, ronde_1="huiskamer-1"), now=NOW)
+        await register(RegistrationSql(database), SLUG, person(n, ronde_1="huiskamer-1"), now=NOW)
     inbox.delay = 0.02  # the rounds overlap while the server answers
     mail = sender(database, url, FixedClock(NOW))
     mail.BATCH = 3 * mail.LANES  # rounds that wait for lanes, and several of them

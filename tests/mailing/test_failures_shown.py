@@ -17,8 +17,9 @@ from festival.config import Settings
 from festival.mailing.compose import Composer
 from festival.mailing.sender import Sender
 from festival.mailing.transport import MaildirTransport, MailSetupError
+from festival.registration.service import register
 from festival.storage.db import Database
-from festival.storage.registration_repo import register
+from festival.storage.registration_repo import RegistrationSql
 from festival.web.app import create_app
 from tests.conftest import REFERENCE
 from tests.factories import cli_against
@@ -30,7 +31,7 @@ async def test_the_maildir_is_made_with_its_parents(database: Database, tmp_path
     # The database lives elsewhere, so nothing made the var directory.
     mail_dir = tmp_path / "nothing-here" / "var" / "mail"
     await load(database, REFERENCE.read_text())
-    await register(database, SLUG, person(1), now=NOW)
+    await register(RegistrationSql(database), SLUG, person(1), now=NOW)
     composer = Composer(database, TEMPLATES, base_url="http://festival.test", mail_from="f@x.org")
     transport = MaildirTransport(mail_dir)
     transport.prepare()
@@ -115,7 +116,7 @@ def test_a_message_that_keeps_failing_shows_its_reason_while_it_waits(
     async def one_round() -> None:
         db = Database(database_url)
         try:
-            await register(db, SLUG, person(1), now=NOW)
+            await register(RegistrationSql(db), SLUG, person(1), now=NOW)
             inbox.refuse = ["451 4.3.0 mailbox busy, try again later"] * 2
             await sender(db, url, FixedClock(NOW)).deliver_due()
         finally:

@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import select, update
 
 from festival.clock import FixedClock
+from festival.registration.service import register
 from festival.storage.db import Database
 from festival.storage.mailing_repo import MAX_ATTEMPTS, summary
-from festival.storage.registration_repo import register
+from festival.storage.registration_repo import RegistrationSql
 from festival.storage.tables import OutboxRow
 from tests.conftest import REFERENCE
 from tests.mailing.conftest import Inbox
@@ -31,7 +32,7 @@ async def rows(db: Database) -> list[OutboxRow]:
 async def fifty_messages(db: Database) -> list[OutboxRow]:
     await load(db, REFERENCE.read_text())
     for n in range(25):  # a welcome and a plenary invite each
-        await register(db, SLUG, person(n), now=NOW)
+        await register(RegistrationSql(db), SLUG, person(n), now=NOW)
     found = await rows(db)
     assert len(found) == 50
     return found
@@ -102,7 +103,7 @@ async def test_a_non_ascii_local_part_goes_over_smtputf8(
 ):
     inbox, url = smtp
     await load(database, REFERENCE.read_text())
-    await register(database, SLUG, person(1), now=NOW)
+    await register(RegistrationSql(database), SLUG, person(1), now=NOW)
     (welcome, _) = await rows(database)
     await poison(database, welcome.id, recipient="zoë@example.org")
 
@@ -120,7 +121,7 @@ async def test_a_non_ascii_local_part_goes_over_smtputf8(
 async def test_an_idn_domain_goes_out_in_ascii(database: Database, smtp_ascii: tuple[Inbox, str]):
     inbox, url = smtp_ascii
     await load(database, REFERENCE.read_text())
-    await register(database, SLUG, person(1), now=NOW)
+    await register(RegistrationSql(database), SLUG, person(1), now=NOW)
     (welcome, _) = await rows(database)
     await poison(database, welcome.id, recipient="ann@bücher.de")
 

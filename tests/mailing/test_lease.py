@@ -16,9 +16,10 @@ from sqlalchemy import select
 
 from festival.clock import FixedClock
 from festival.mailing.sender import Sender
+from festival.registration.service import register
 from festival.storage.db import Database
 from festival.storage.mailing_repo import LEASE
-from festival.storage.registration_repo import register
+from festival.storage.registration_repo import RegistrationSql
 from festival.storage.tables import OutboxRow
 from tests.conftest import REFERENCE
 from tests.mailing.conftest import Inbox
@@ -87,7 +88,7 @@ async def test_a_living_sender_keeps_its_messages_past_the_lease(
     inbox, url = smtp
     await load(database, REFERENCE.read_text())
     for n in range(10):
-        await register(database, SLUG, person(n), now=NOW)
+        await register(RegistrationSql(database), SLUG, person(n), now=NOW)
     inbox.gate = threading.Event()  # the server takes the messages but answers none yet
     clock = FixedClock(NOW)
     busy = sender(database, url, clock)

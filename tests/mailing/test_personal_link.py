@@ -11,8 +11,9 @@ from sqlalchemy import select, update
 
 from festival.access.tokens import hash_token
 from festival.clock import FixedClock
+from festival.registration.service import register
 from festival.storage.db import Database
-from festival.storage.registration_repo import register
+from festival.storage.registration_repo import RegistrationSql
 from festival.storage.tables import OutboxRow, TokenRow
 from festival.storage.token_repo import grant_for, new_personal_link
 from tests.conftest import REFERENCE
@@ -46,7 +47,7 @@ async def test_an_smtp_outage_and_its_retries_keep_one_token_per_attendee(
     await load(database, REFERENCE.read_text())
     given = {}
     for n in range(PEOPLE):
-        registered = await register(database, SLUG, person(n), now=NOW)
+        registered = await register(RegistrationSql(database), SLUG, person(n), now=NOW)
         given[f"persoon{n}@example.org"] = registered.token
     inbox.refuse = ["451 4.3.0 try again later"] * (2 * PEOPLE * 4)  # four rounds refused
     clock = FixedClock(NOW)
@@ -80,7 +81,7 @@ async def test_a_new_link_revokes_the_old_one_and_is_mailed(
 ):
     inbox, url = smtp
     await load(database, REFERENCE.read_text())
-    registered = await register(database, SLUG, person(1), now=NOW)
+    registered = await register(RegistrationSql(database), SLUG, person(1), now=NOW)
     mail = sender(database, url, FixedClock(NOW))
     await mail.deliver_due()
     old = registered.token
@@ -111,7 +112,7 @@ async def test_a_registration_from_before_derived_links_gets_one_and_loses_the_r
 ):
     inbox, url = smtp
     await load(database, REFERENCE.read_text())
-    registered = await register(database, SLUG, person(1), now=NOW)
+    registered = await register(RegistrationSql(database), SLUG, person(1), now=NOW)
     async with database.session() as session, session.begin():
         # As the store held it before the upgrade: random tokens, one per mail sent so far.
         await session.execute(update(TokenRow).values(generation=None, hash=hash_token("old")))
@@ -143,8 +144,10 @@ async def test_a_new_link_is_mailed_even_after_a_link_mail_that_hour(
 ):
     inbox, url = smtp
     await load(database, REFERENCE.read_text())
-    registered = await register(database, SLUG, person(1), now=NOW)
-    await register(database, SLUG, person(1), now=NOW)  # again: the link once more, by mail
+    registered = await register(RegistrationSql(database), SLUG, person(1), now=NOW)
+    await register(
+        RegistrationSql(database), SLUG, person(1), now=NOW
+    )  # again: the link once more, by mail
     await sender(database, url, FixedClock(NOW)).deliver_due()
     mailed_before = {token_in(m) for m in inbox.messages if "/me/" in text_of(m)}
 

@@ -8,8 +8,9 @@ import logging
 import pytest
 
 from festival.clock import FixedClock
+from festival.registration.service import register
 from festival.storage.db import Database
-from festival.storage.registration_repo import register
+from festival.storage.registration_repo import RegistrationSql
 from tests.conftest import REFERENCE
 from tests.mailing.conftest import Inbox
 from tests.mailing.test_delivery import NOW, SLUG, load, person, sender
@@ -38,14 +39,14 @@ async def test_second_sender_on_one_sqlite_file_waits_then_takes_over(
     try:
         first.start()
         second.start()
-        await register(first_db, SLUG, person(1), now=NOW)
+        await register(RegistrationSql(first_db), SLUG, person(1), now=NOW)
         first.wake()
         second.wake()
         assert await arrived(inbox, 2)  # welcome and plenary invite
         in_charge_while_both_ran = senders_in_charge(caplog)
 
         await first.stop()
-        await register(first_db, SLUG, person(2), now=NOW)
+        await register(RegistrationSql(first_db), SLUG, person(2), now=NOW)
         second.wake()
         assert await arrived(inbox, 4)  # the second took over
     finally:

@@ -14,9 +14,10 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from festival.clock import FixedClock
+from festival.registration.service import register
 from festival.storage.db import Database, storage_trouble
 from festival.storage.mailing_repo import LEASE
-from festival.storage.registration_repo import register
+from festival.storage.registration_repo import RegistrationSql
 from festival.storage.tables import OutboxRow
 from tests.conftest import REFERENCE
 from tests.mailing.test_delivery import NOW, SLUG, load, person, sender
@@ -63,7 +64,7 @@ async def test_a_round_that_could_not_record_is_recorded_later_and_sent_once(
     inbox, url = smtp
     await load(database, REFERENCE.read_text())
     for n in range(3):
-        await register(database, SLUG, person(n), now=NOW)
+        await register(RegistrationSql(database), SLUG, person(n), now=NOW)
     clock = FixedClock(NOW)
     mail = sender(database, url, clock)
 

@@ -17,9 +17,10 @@ from starlette.testclient import TestClient
 from festival.cli import main
 from festival.clock import FixedClock
 from festival.config import Settings
+from festival.registration.service import assign_rounds
 from festival.scheduling import Scheduler
-from festival.storage.assignment_repo import run_assignment
 from festival.storage.db import Database
+from festival.storage.registration_repo import RegistrationSql
 from festival.web.app import create_app
 from tests.conftest import REFERENCE
 from tests.web.conftest import load_into
@@ -118,8 +119,12 @@ def test_assignment_fills_capacity_from_rankings_once(settings: Settings):
     async def assign_twice():
         db = Database(settings.database_url)
         try:
-            first = await run_assignment(db, "agenda-sociaal-werk-2020", now=AFTER_CLOSE)
-            second = await run_assignment(db, "agenda-sociaal-werk-2020", now=AFTER_CLOSE)
+            first = await assign_rounds(
+                RegistrationSql(db), "agenda-sociaal-werk-2020", now=AFTER_CLOSE
+            )
+            second = await assign_rounds(
+                RegistrationSql(db), "agenda-sociaal-werk-2020", now=AFTER_CLOSE
+            )
         finally:
             await db.dispose()
         return first, second

@@ -21,10 +21,11 @@ from sqlalchemy import select
 
 from festival.programme.loading import parse_programme
 from festival.registration.model import RegistrationRequest
+from festival.registration.service import register
 from festival.scheduling import LEADER_LOCK
 from festival.storage.db import Database
 from festival.storage.programme_repo import save_programme
-from festival.storage.registration_repo import register
+from festival.storage.registration_repo import RegistrationSql
 from festival.storage.tables import OutboxRow
 from tests.servers import running
 
@@ -82,7 +83,7 @@ async def prepared(url: str, text: str, now: datetime) -> None:
         request = RegistrationRequest(
             "Ann", "ann@example.org", "", "en", "online", {"round-1": "room-1"}
         )
-        await register(db, SLUG, request, now=now)
+        await register(RegistrationSql(db), SLUG, request, now=now)
     finally:
         await db.dispose()
 

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from festival.clock import FixedClock
+from festival.registration.service import register
 from festival.scheduling import Scheduler
 from festival.storage.db import Database
-from festival.storage.registration_repo import register
+from festival.storage.registration_repo import RegistrationSql
 from festival.storage.reminder_repo import queue_reminders
 from festival.storage.tables import OutboxRow
 from tests.conftest import REFERENCE
@@ -27,8 +28,10 @@ async def reminders(db: Database) -> list[str]:
 
 async def test_reminders_go_to_confirmed_attendees_once(database: Database):
     await load(database, REFERENCE.read_text())
-    first = await register(database, SLUG, person(1, ronde_1="huiskamer-1"), now=NOW)
-    await register(database, SLUG, person(2, ronde_1="huiskamer-2"), now=NOW)
+    first = await register(
+        RegistrationSql(database), SLUG, person(1, ronde_1="huiskamer-1"), now=NOW
+    )
+    await register(RegistrationSql(database), SLUG, person(2, ronde_1="huiskamer-2"), now=NOW)
 
     await queue_reminders(database, SLUG, "huiskamer-1", START, now=START)
     await queue_reminders(database, SLUG, "huiskamer-1", START, now=START)
@@ -40,7 +43,7 @@ async def test_reminders_go_to_confirmed_attendees_once(database: Database):
 
 async def test_reminder_for_a_moved_or_ended_session_is_dropped(database: Database):
     await load(database, REFERENCE.read_text())
-    await register(database, SLUG, person(1, ronde_1="huiskamer-1"), now=NOW)
+    await register(RegistrationSql(database), SLUG, person(1, ronde_1="huiskamer-1"), now=NOW)
     ended = datetime(2020, 11, 19, 10, 30, tzinfo=UTC)
 
     moved = await queue_reminders(
@@ -74,7 +77,7 @@ async def test_no_reminder_for_a_session_taken_off_the_programme(
 ):
     inbox, url = smtp
     await load(database, REFERENCE.read_text())
-    await register(database, SLUG, person(1, ronde_1="huiskamer-1"), now=NOW)
+    await register(RegistrationSql(database), SLUG, person(1, ronde_1="huiskamer-1"), now=NOW)
     due = START - timedelta(minutes=15)
     # Queued at its moment, then the session is dropped before the sender gets to it.
     queued = await queue_reminders(database, SLUG, "huiskamer-1", START, now=due)

@@ -17,10 +17,11 @@ from sqlalchemy import create_engine, select, text
 
 from festival.programme.loading import read_programme
 from festival.registration.model import RegistrationRequest
+from festival.registration.service import erase, register
 from festival.storage.db import MIGRATIONS, Database
 from festival.storage.live_repo import NewEvent, append, lock_channel
 from festival.storage.programme_repo import save_programme
-from festival.storage.registration_repo import register, remove_registration
+from festival.storage.registration_repo import RegistrationSql
 from festival.storage.tables import Base, FestivalRow, OutboxRow, PlaceRow
 from tests.conftest import REFERENCE
 
@@ -56,11 +57,15 @@ async def everything_stored(database: Database) -> str:
 
 async def test_the_next_registrant_never_gets_an_erased_id(database: Database):
     await load(database)
-    await register(database, SLUG, person(1), now=NOW)
-    newest = await register(database, SLUG, person(2, ronde_1="huiskamer-1"), now=NOW)
+    await register(RegistrationSql(database), SLUG, person(1), now=NOW)
+    newest = await register(
+        RegistrationSql(database), SLUG, person(2, ronde_1="huiskamer-1"), now=NOW
+    )
 
-    await remove_registration(database, newest.registration.id, now=NOW)
-    after = await register(database, SLUG, person(3, ronde_1="huiskamer-1"), now=NOW)
+    await erase(RegistrationSql(database), newest.registration.id, now=NOW)
+    after = await register(
+        RegistrationSql(database), SLUG, person(3, ronde_1="huiskamer-1"), now=NOW
+    )
 
     assert after.registration.id > newest.registration.id
     async with database.session() as session:
@@ -75,8 +80,12 @@ async def test_the_next_registrant_never_gets_an_erased_id(database: Database):
 
 async def test_erasure_leaves_no_name_or_address_anywhere(database: Database):
     await load(database)
-    keep = await register(database, SLUG, person(1, ronde_1="huiskamer-1"), now=NOW)
-    gone = await register(database, SLUG, person(2, ronde_1="huiskamer-1"), now=NOW)
+    keep = await register(
+        RegistrationSql(database), SLUG, person(1, ronde_1="huiskamer-1"), now=NOW
+    )
+    gone = await register(
+        RegistrationSql(database), SLUG, person(2, ronde_1="huiskamer-1"), now=NOW
+    )
     async with database.writer() as session, session.begin():
         festival_id = await session.scalar(select(FestivalRow.id))
         assert festival_id is not None
@@ -105,7 +114,7 @@ async def test_erasure_leaves_no_name_or_address_anywhere(database: Database):
     assert "Persoon2 Achternaam2" in before
     assert "persoon2@example.org" in before
 
-    erased = await remove_registration(database, gone.registration.id, now=NOW)
+    erased = await erase(RegistrationSql(database), gone.registration.id, now=NOW)
 
     stored = await everything_stored(database)
     assert "Persoon2" not in stored
@@ -142,7 +151,11 @@ async def test_migrating_an_old_sqlite_database_keeps_rows_and_skips_erased_ids(
     await database.migrate()
     await load(database)
     ids = [
-        (await register(database, SLUG, person(n, ronde_1="huiskamer-1"), now=NOW)).registration.id
+        (
+            await register(
+                RegistrationSql(database), SLUG, person(n, ronde_1="huiskamer-1"), now=NOW
+            )
+        ).registration.id
         for n in (1, 2, 3)
     ]
     await database.dispose()
@@ -165,7 +178,9 @@ async def test_migrating_an_old_sqlite_database_keeps_rows_and_skips_erased_ids(
         await database.migrate()
         async with database.session() as session:
             places = list(await session.scalars(select(PlaceRow.registration_id)))
-        after = await register(database, SLUG, person(4, ronde_1="huiskamer-1"), now=NOW)
+        after = await register(
+            RegistrationSql(database), SLUG, person(4, ronde_1="huiskamer-1"), now=NOW
+        )
         async with database.session() as session:
             welcomes = list(
                 await session.scalars(

@@ -329,6 +329,27 @@ def test_api_me_choice_with_session_of_other_festival_is_refused(
     }
 
 
+def test_api_me_choice_to_a_full_session_keeps_the_confirmed_place(
+    settings: Settings, tmp_path: Path
+):
+    path = festival_file(tmp_path, REFERENCE, capacity={"huiskamer-2": 1})
+    with started(settings, path) as client:
+        ann = register(client, registration(choices={"ronde-1": "huiskamer-1"}))
+        register(client, registration("Bob", "bob@example.org", choices={"ronde-1": "huiskamer-2"}))
+
+        response = client.put(
+            "/api/me/choices/ronde-1", headers=bearer(ann["token"]), json={"session": "huiskamer-2"}
+        )
+        kept = _me(client, ann["token"])["choices"]["ronde-1"]
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == {
+        "choices.ronde-1": "Die sessie is vol; je houdt je huidige plaats. Geef die eerst op "
+        "als je op de wachtlijst wilt."
+    }
+    assert (kept["session"], kept["status"]) == ("huiskamer-1", "confirmed")
+
+
 def test_api_me_choice_with_other_fields_is_refused(client: TestClient, ann: dict[str, Any]):
     response = client.put(
         "/api/me/choices/ronde-1",

@@ -23,6 +23,7 @@ from festival.live.show_service import Command, ShowService
 from festival.live.show_views import event_of
 from festival.programme.model import Festival
 from festival.qa import ask, open_qa
+from festival.registration.service import register
 from festival.scheduling import Scheduler
 from festival.show import (
     Show,
@@ -38,7 +39,7 @@ from festival.show import (
 from festival.storage.db import Database
 from festival.storage.live_repo import events_after
 from festival.storage.programme_repo import festival_id_of, read_festival
-from festival.storage.registration_repo import register
+from festival.storage.registration_repo import RegistrationSql
 from festival.storage.tables import InviteStateRow, OutboxRow
 from tests.conftest import REFERENCE
 from tests.mailing.test_delivery import SLUG, invites, load, person, sender, text_of
@@ -159,8 +160,8 @@ async def test_plenary_reminder_follows_an_early_start_once(
     loaded: Database, buses: list[InProcessBus], smtp
 ):
     inbox, url = smtp
-    await register(loaded, SLUG, person(1), now=BEFORE)
-    await register(loaded, SLUG, person(2, language="en"), now=BEFORE)
+    await register(RegistrationSql(loaded), SLUG, person(1), now=BEFORE)
+    await register(RegistrationSql(loaded), SLUG, person(2, language="en"), now=BEFORE)
     await sender(loaded, url, FixedClock(BEFORE)).deliver_due()
     inbox.messages.clear()
     shows = await instance(loaded, buses)
@@ -207,7 +208,7 @@ async def test_calendar_updated_only_past_the_threshold(
     loaded: Database, buses: list[InProcessBus], smtp
 ):
     inbox, url = smtp
-    await register(loaded, SLUG, person(1), now=BEFORE)
+    await register(RegistrationSql(loaded), SLUG, person(1), now=BEFORE)
     await sender(loaded, url, FixedClock(BEFORE)).deliver_due()
     inbox.messages.clear()
     shows = await instance(loaded, buses)
@@ -261,7 +262,7 @@ async def test_calendar_updated_only_past_the_threshold(
 async def test_no_calendar_update_for_a_show_that_never_went_live(
     loaded: Database, buses: list[InProcessBus]
 ):
-    await register(loaded, SLUG, person(1), now=BEFORE)
+    await register(RegistrationSql(loaded), SLUG, person(1), now=BEFORE)
     shows = await instance(loaded, buses)
     scheduler = scheduler_for(loaded, FixedClock(PLANNED_END + timedelta(hours=5)), shows)
     try:
@@ -282,7 +283,7 @@ async def test_no_calendar_update_for_a_show_that_never_went_live(
 async def test_a_rehearsal_moves_no_reminder_and_no_calendar(
     loaded: Database, buses: list[InProcessBus], ahead: timedelta
 ):
-    await register(loaded, SLUG, person(1), now=BEFORE)
+    await register(RegistrationSql(loaded), SLUG, person(1), now=BEFORE)
     shows = await instance(loaded, buses)
     rehearsal = PLANNED - ahead
     scheduler = scheduler_for(loaded, FixedClock(rehearsal), shows)
@@ -306,7 +307,7 @@ async def test_a_rehearsal_moves_no_reminder_and_no_calendar(
 async def test_a_rehearsal_still_running_within_the_hour_moves_nothing(
     loaded: Database, buses: list[InProcessBus]
 ):
-    await register(loaded, SLUG, person(1), now=BEFORE)
+    await register(RegistrationSql(loaded), SLUG, person(1), now=BEFORE)
     shows = await instance(loaded, buses)
     rehearsal = PLANNED - timedelta(hours=3)
     clock = FixedClock(rehearsal)
@@ -390,7 +391,7 @@ async def test_the_leader_moves_reminders_and_calendars_for_a_host_on_any_instan
     loaded: Database, host_and_leader: tuple[Bus, Bus], smtp
 ):
     _inbox, url = smtp
-    await register(loaded, SLUG, person(1), now=BEFORE)
+    await register(RegistrationSql(loaded), SLUG, person(1), now=BEFORE)
     await sender(loaded, url, FixedClock(BEFORE)).deliver_due()
     host_bus, leader_bus = host_and_leader
     log = EventLog(loaded)
