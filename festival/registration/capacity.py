@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol, overload
 
 from festival.programme.model import Festival
+from festival.registration.model import SessionCount
 
 
 class Limited(Protocol):
@@ -43,16 +44,6 @@ def free(limit: int | None, taken: int) -> int | None:
 def has_room(limit: int | None, taken: int) -> bool:
     """Whether one more attendee gets a confirmed place rather than a place in line."""
     return limit is None or free(limit, taken) > 0
-
-
-@dataclass(frozen=True)
-class SessionCount:
-    """The places taken in one session by one way of attending."""
-
-    session: str
-    mode: str
-    confirmed: int
-    waitlisted: int
 
 
 @dataclass(frozen=True)

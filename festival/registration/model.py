@@ -94,3 +94,13 @@ class Registration:
 
     def place_in(self, round_id: str) -> Place | None:
         return next((p for p in self.places if p.round_id == round_id), None)
+
+
+@dataclass(frozen=True)
+class SessionCount:
+    """The places taken in one session by one way of attending."""
+
+    session: str
+    mode: str
+    confirmed: int
+    waitlisted: int

@@ -23,13 +23,13 @@ from sqlalchemy.sql.elements import BindParameter
 
 from festival.errors import NotFound
 from festival.invites.plan import Attending
-from festival.registration.capacity import SessionCount
 from festival.registration.model import (
     Attendance,
     ChoiceStatus,
     Place,
     Registration,
     RegistrationRequest,
+    SessionCount,
 )
 from festival.registration.store import (
     Conflict,

@@ -14,9 +14,9 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from festival.i18n import LANGUAGES
 from festival.programme.model import Festival
-from festival.registration.capacity import Availability, SessionCount, availability
+from festival.registration.capacity import Availability, availability
 from festival.registration.export import registrations_csv
-from festival.registration.model import Registration
+from festival.registration.model import Registration, SessionCount
 from festival.storage.registration_repo import registrations_of, session_counts
 from festival.web.admin_mail import OutboxPanel, outbox_panel
 from festival.web.auth import ADMIN_COOKIE, require

@@ -6,14 +6,8 @@ from datetime import UTC, datetime
 
 from festival.programme.loading import read_programme
 from festival.programme.model import Session
-from festival.registration.capacity import (
-    Availability,
-    SessionCount,
-    availability,
-    free,
-    has_room,
-    limit,
-)
+from festival.registration.capacity import Availability, availability, free, has_room, limit
+from festival.registration.model import SessionCount
 from tests.conftest import REFERENCE
 
 START = datetime(2020, 11, 19, 9, 30, tzinfo=UTC)
