@@ -147,7 +147,9 @@ class RegistrationTx(Protocol):
 
     async def add_places(self, mode: str, places: Sequence[NewPlace], now: datetime) -> None: ...
 
-    async def drop_place(self, place_id: int) -> None: ...
+    async def drop_place(self, place_id: int) -> None:
+        """Delete a place read in this transaction."""
+        ...
 
     async def waiting(self, entry_id: int, mode: str, first: int | None) -> list[Held]:
         """The first `first` (None: all) places waiting in a session's line of `mode`, in
@@ -155,7 +157,8 @@ class RegistrationTx(Protocol):
         ...
 
     async def promote(self, places: Sequence[Held], now: datetime) -> None:
-        """Confirm these places, moved up from the line now, and tell their holders."""
+        """Confirm these places (read in this transaction by `waiting`), moved up from the
+        line now, and tell their holders."""
         ...
 
     async def invites_changed(self, registration_ids: Iterable[int], now: datetime) -> None:

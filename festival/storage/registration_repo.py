@@ -123,6 +123,9 @@ class _Tx:
 
     def __init__(self, db: AsyncSession) -> None:
         self.db = db
+        # The places read, as loaded: dropping or promoting one later writes it without
+        # reading it again (the session only holds its rows weakly).
+        self.places: dict[int, PlaceRow] = {}
 
     async def holder(self, registration_id: int) -> Holder | None:
         row = await self.db.get(RegistrationRow, registration_id)
@@ -144,11 +147,11 @@ class _Tx:
                 )
             )
         ).first()
-        return None if found is None else Held(*found)
+        return None if found is None else self._held(*found)
 
     async def places_of(self, registration_id: int) -> list[Held]:
         rows = await self.db.execute(_held().where(PlaceRow.registration_id == registration_id))
-        return [Held(*row) for row in rows]
+        return [self._held(*row) for row in rows]
 
     async def lock_sessions(self, festival_id: int, keys: Iterable[str]) -> dict[str, Seats]:
         wanted = sorted(set(keys))
@@ -188,10 +191,8 @@ class _Tx:
         await self.db.flush()
 
     async def drop_place(self, place_id: int) -> None:
-        place = await self.db.get(PlaceRow, place_id)  # loaded already, with its registration
-        if place is not None:
-            await self.db.delete(place)
-            await self.db.flush()
+        await self.db.delete(self.places.pop(place_id))
+        await self.db.flush()
 
     async def waiting(self, entry_id: int, mode: str, first: int | None) -> list[Held]:
         query = (
@@ -202,12 +203,11 @@ class _Tx:
         )
         if first is not None:
             query = query.limit(first)
-        return [Held(*row) for row in await self.db.execute(query)]
+        return [self._held(*row) for row in await self.db.execute(query)]
 
     async def promote(self, places: Sequence[Held], now: datetime) -> None:
         for held in places:
-            place = await self.db.get(PlaceRow, held.id)  # loaded by `waiting`
-            assert place is not None
+            place = self.places[held.id]
             place.status = "confirmed"
             place.promoted_at = now
             await queue_promoted(self.db, place, held.session, now)
@@ -246,6 +246,13 @@ class _Tx:
         await db.delete(registration)
         await db.flush()
         return channels
+
+    def _held(self, place: PlaceRow, session: str) -> Held:
+        self.places[place.id] = place
+        return Held(
+            place.id, place.registration_id, place.entry_id, session, place.round_key, place.mode,
+            place.status,
+        )  # fmt: skip
 
     async def read(self, registration_id: int) -> Registration:
         return await _read(self.db, registration_id)
@@ -310,11 +317,8 @@ class _Tx:
         await self.db.flush()
 
 
-def _held() -> Select[int, int, int, str, str, str, str]:
-    return select(
-        PlaceRow.id, PlaceRow.registration_id, PlaceRow.entry_id, EntryRow.key,
-        PlaceRow.round_key, PlaceRow.mode, PlaceRow.status,
-    ).join(EntryRow, EntryRow.id == PlaceRow.entry_id)  # fmt: skip
+def _held() -> Select[PlaceRow, str]:
+    return select(PlaceRow, EntryRow.key).join(EntryRow, EntryRow.id == PlaceRow.entry_id)
 
 
 class _NewTx:
