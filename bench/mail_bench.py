@@ -63,13 +63,14 @@ from smtp_sink import Counter, serve  # noqa: E402
 from festival.cli.mail import INVITES_PER_TRANSACTION  # noqa: E402
 from festival.clock import FixedClock  # noqa: E402
 from festival.config import Settings  # noqa: E402
+from festival.invites import service as invites  # noqa: E402
 from festival.mailing.compose import Composer  # noqa: E402
 from festival.mailing.mime import Mail  # noqa: E402
 from festival.mailing.sender import Sender  # noqa: E402
 from festival.mailing.transport import SmtpTransport  # noqa: E402
 from festival.programme.loading import parse_programme  # noqa: E402
 from festival.storage.db import Database  # noqa: E402
-from festival.storage.invite_repo import registrations_attending, sync_invites  # noqa: E402
+from festival.storage.invite_repo import InviteSql  # noqa: E402
 from festival.storage.mailing_repo import claim, mark_sent  # noqa: E402
 from festival.storage.programme_repo import festival_id_of, save_programme  # noqa: E402
 from festival.storage.tables import EntryRow, OutboxRow, PlaceRow, RegistrationRow  # noqa: E402
@@ -245,10 +246,11 @@ async def generate(url: str) -> int:
     db = Database(url)
     try:
         async with db.session() as session:
-            ids = await registrations_attending(session, await festival_id_of(session, SLUG))
+            ids = await InviteSql(session).registrations(SLUG)
         for start in range(0, len(ids), INVITES_PER_TRANSACTION):
             async with db.writer() as session, session.begin():
-                await sync_invites(session, ids[start : start + INVITES_PER_TRANSACTION], NOW)
+                group = ids[start : start + INVITES_PER_TRANSACTION]
+                await invites.reconcile(InviteSql(session), group, NOW)
         return await queued(db)
     finally:
         await db.dispose()

@@ -26,18 +26,20 @@ from sqlalchemy.exc import DBAPIError
 
 from festival.bus import Bus, BusError, channel_topic, publish_programme_changed
 from festival.clock import Clock
+from festival.invites import service as invites
 from festival.live.channels import SHOW, qa_channels
 from festival.live.qa_service import QaService
 from festival.live.show_service import ShowService
 from festival.live.show_views import show_now
 from festival.programme.model import Festival
 from festival.registration.service import assign_rounds
+from festival.show import shift_worth_announcing
 from festival.storage.assignment_repo import assignment_pending
 from festival.storage.db import Database
+from festival.storage.invite_repo import InviteSql
 from festival.storage.programme_repo import festival_slugs, read_festival
 from festival.storage.registration_repo import RegistrationSql
-from festival.storage.reminder_repo import queue_reminders
-from festival.storage.shift_repo import announce_plenary
+from festival.storage.shift_repo import announced_delay, record_shift
 
 log = logging.getLogger("festival.scheduling")
 LEADER_LOCK = 472_019_002  # any fixed number, the same in every instance
@@ -330,7 +332,8 @@ class Scheduler:
         )
 
     async def remind(self, slug: str, entry: str, start: datetime) -> None:
-        queued = await queue_reminders(self.db, slug, entry, start, now=self.clock.now())
+        async with self.db.writer() as db, db.begin():
+            queued = await invites.reminders(InviteSql(db), slug, entry, start, self.clock.now())
         log.info("reminders for %s/%s: %d queued", slug, entry, queued)
         if queued:
             self.on_queued()
@@ -355,6 +358,27 @@ class Scheduler:
                 " (already done)" if r.already_done else "",
             )
         self.on_queued()
+
+
+async def announce_plenary(
+    database: Database,
+    slug: str,
+    *,
+    start: datetime,
+    end: datetime,
+    delay_minutes: int,
+    threshold: int,
+    now: datetime,
+) -> int | None:
+    """If the plenary's delay has moved `threshold` minutes or more from the one announced
+    last, record its new times and queue the invite updates; returns how many were queued,
+    or None when the shift is too small to announce. Decided under the write lock, so two
+    callers cannot both announce the same shift."""
+    async with database.writer() as db, db.begin():
+        if not shift_worth_announcing(delay_minutes, await announced_delay(db, slug), threshold):
+            return None
+        await record_shift(db, slug, start=start, end=end, delay_minutes=delay_minutes, now=now)
+        return await invites.reconcile_festival(InviteSql(db), slug, now)
 
 
 def _whole_minute(moment: datetime) -> datetime:

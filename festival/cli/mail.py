@@ -20,8 +20,9 @@ from festival.cli.common import (
 from festival.clock import SystemClock
 from festival.errors import FestivalError
 from festival.invites.calendar import programme_calendar
+from festival.invites.service import reconcile
 from festival.storage.db import Database
-from festival.storage.invite_repo import registrations_attending, sync_invites
+from festival.storage.invite_repo import InviteSql
 from festival.storage.mailing_repo import MAX_ATTEMPTS, OutboxSummary, retry_failed
 from festival.storage.mailing_repo import summary as outbox_summary
 from festival.storage.programme_repo import (
@@ -87,7 +88,7 @@ def invites_send(festival_slug: str | None, database_url: str | None, var_dir: s
             await db.migrate()
             async with db.session() as session:
                 slug = await pick_festival(session, festival_slug)
-                ids = await registrations_attending(session, await festival_id_of(session, slug))
+                ids = await InviteSql(session).registrations(slug)
             queued = 0
             with click.progressbar(
                 length=len(ids), label="reconciling invites", file=sys.stderr
@@ -96,7 +97,8 @@ def invites_send(festival_slug: str | None, database_url: str | None, var_dir: s
                 for start in range(0, len(ids), INVITES_PER_TRANSACTION):
                     group = ids[start : start + INVITES_PER_TRANSACTION]
                     async with db.writer() as session, session.begin():
-                        queued += await sync_invites(session, group, SystemClock().now())
+                        now = SystemClock().now()
+                        queued += await reconcile(InviteSql(session), group, now)
                     bar.update(len(group))
             return queued
         finally:

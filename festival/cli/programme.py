@@ -28,11 +28,13 @@ from festival.cli.common import (
 from festival.clock import SystemClock
 from festival.config import Settings
 from festival.errors import ProgrammeError
+from festival.invites import service as invites
 from festival.mailing.mime import BadAddress, envelope
 from festival.mailing.transport import MailSetupError, make_transport
 from festival.programme.changes import LoadReport
 from festival.programme.loading import check_programme_files, read_programme
 from festival.storage.db import Database
+from festival.storage.invite_repo import InviteSql
 from festival.storage.programme_repo import save_programme
 from festival.storage.token_repo import create_token
 from festival.web.app import create_app
@@ -64,9 +66,9 @@ async def _load(settings: Settings, festival_file: Path, on_date: date | None) -
     try:
         await db.migrate()
         async with db.session() as session, session.begin():
-            report = await save_programme(
-                session, festival, source=str(festival_file), now=SystemClock().now()
-            )
+            now = SystemClock().now()
+            report = await save_programme(session, festival, source=str(festival_file), now=now)
+            await invites.programme_saved(InviteSql(session), report, now)
     finally:
         await db.dispose()
     # Running instances' live connections trust the festival they read for a few seconds.

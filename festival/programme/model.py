@@ -42,8 +42,9 @@ ITEM_KINDS = (
     "other",
 )
 CALENDAR_SHIFT_MINUTES = 10  # default of Festival.calendar_shift_minutes
+PLENARY = "plenary"  # the plenary's key wherever items are keyed (invites, calendars, places)
 # Live channel names that session ids must not take (see DESIGN.md, websocket contract).
-RESERVED_IDS = ("plenary", "show")
+RESERVED_IDS = (PLENARY, "show")
 
 
 @dataclass(frozen=True)

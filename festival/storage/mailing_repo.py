@@ -17,30 +17,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from festival.invites.store import Queued
 from festival.storage.db import Database
 from festival.storage.tables import OutboxRow
 
 LEASE = timedelta(seconds=30)  # renewed every few seconds; after this the row is anyone's again
 MAX_ATTEMPTS = 8
-
-
-@dataclass(frozen=True)
-class Queued:
-    """A message to queue: what `enqueue` needs besides the moment."""
-
-    festival_id: int
-    registration_id: int | None
-    kind: str
-    dedupe_key: str
-    recipient: str
-    payload: dict[str, Any]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,19 +40,13 @@ class Outgoing(Queued):
     attempts: int
 
 
-async def enqueue(db: AsyncSession, messages: Sequence[Queued], *, now: datetime) -> None:
+def enqueue(conn: Connection, messages: Sequence[Queued], *, now: datetime) -> None:
     """Queue messages in the caller's transaction, in this order; a message whose key is
     queued already is left out.
 
     One executemany for all of them: an insert per message through the ORM session costs
     more than everything else a reconcile of thousands of calendars does.
     """
-    if messages:
-        await db.run_sync(lambda session: enqueue_now(session.connection(), messages, now=now))
-
-
-def enqueue_now(conn: Connection, messages: Sequence[Queued], *, now: datetime) -> None:
-    """`enqueue`, on a plain connection."""
     if not messages:
         return
     conn.execute(

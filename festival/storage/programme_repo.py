@@ -34,7 +34,6 @@ from festival.programme.model import (
     Vote,
 )
 from festival.storage.db import Database
-from festival.storage.invite_repo import registrations_attending, sync_invites
 from festival.storage.tables import CalendarShiftRow, ChangeRow, EntryRow, FestivalRow
 
 PLENARY_KEY = "plenary"
@@ -70,7 +69,8 @@ class _Entry:
 async def save_programme(
     db: AsyncSession, festival: Festival, *, source: str, now: datetime
 ) -> LoadReport:
-    """Apply `festival` to the store in the caller's transaction."""
+    """Apply `festival` to the store in the caller's transaction (the calendars follow
+    through `invites.service.programme_saved`, in the same transaction)."""
     row = await db.scalar(select(FestivalRow).where(FestivalRow.slug == festival.slug))
     created = row is None
     if row is None:
@@ -118,9 +118,6 @@ async def save_programme(
             )
         )
     await db.flush()
-    if changes and not created:
-        # Times, links or places moved: bring every attendee's calendar up to date.
-        await sync_invites(db, await registrations_attending(db, row.id), now)
     return LoadReport(festival.slug, created, tuple(changes), unchanged)
 
 

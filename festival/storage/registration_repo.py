@@ -22,7 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
 from festival.errors import NotFound
+from festival.invites import service as invites
 from festival.invites.plan import Attending
+from festival.invites.store import Recipient
 from festival.registration.model import (
     Attendance,
     ChoiceStatus,
@@ -43,13 +45,7 @@ from festival.registration.store import (
     Taken,
 )
 from festival.storage.db import Database
-from festival.storage.invite_repo import (
-    Recipient,
-    queue_link_again,
-    queue_promoted,
-    queue_registered,
-    sync_invites,
-)
+from festival.storage.invite_repo import InviteSql, write_now
 from festival.storage.live_repo import forget_person
 from festival.storage.tables import (
     AssignmentRunRow,
@@ -210,14 +206,16 @@ class _Tx:
             place = self.places[held.id]
             place.status = "confirmed"
             place.promoted_at = now
-            await queue_promoted(self.db, place, held.session, now)
+            await invites.promoted(
+                InviteSql(self.db), place.registration_id, place.id, held.session, now
+            )
         await self.db.flush()
 
     async def invites_changed(self, registration_ids: Iterable[int], now: datetime) -> None:
-        await sync_invites(self.db, registration_ids, now)
+        await invites.reconcile(InviteSql(self.db), registration_ids, now)
 
     async def link_again(self, registration_id: int, now: datetime) -> None:
-        await queue_link_again(self.db, registration_id, now)
+        await invites.link_again(InviteSql(self.db), registration_id, now)
 
     async def erase(self, registration_id: int, person: str, stand_in: str) -> list[str]:
         """Gone with it: its places, rankings, tokens and invite states; every outbox row for
@@ -413,7 +411,7 @@ class _NewTx:
             registration_id, festival_id, request.name, request.email, request.language
         )
         attending = [Attending(key, version) for key, version in sessions]
-        queue_registered(self.conn, recipient, attending, plenary, now)
+        write_now(self.conn, invites.welcome(recipient, attending, plenary), now=now)
 
 
 def _taken() -> Select[Any]:

@@ -27,8 +27,9 @@ from festival.access.tokens import (
     personal_token,
 )
 from festival.errors import Invalid, NotFound
+from festival.invites import service as invites
 from festival.storage.db import Database
-from festival.storage.invite_repo import queue_new_link
+from festival.storage.invite_repo import InviteSql
 from festival.storage.tables import (
     EntryRow,
     FestivalRow,
@@ -273,7 +274,7 @@ async def new_personal_link(database: Database, registration_id: int, *, now: da
         generation = await db.scalar(
             select(func.max(TokenRow.generation)).where(TokenRow.registration_id == registration_id)
         )
-        await queue_new_link(db, registration_id, generation or 0, now)
+        await invites.new_link(InviteSql(db), registration_id, generation or 0, now)
     return token
 
 

@@ -12,8 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from festival.errors import NotFound
+from festival.invites import service as invites
 from festival.invites.feed import feed_entries, personal_calendar
-from festival.storage.invite_repo import calendar_of
+from festival.storage.invite_repo import InviteSql
 from festival.storage.token_repo import grant_for
 from festival.web.state import app_state
 
@@ -34,7 +35,7 @@ async def personal_feed(request: Request) -> Response:
         if grant is None or grant.role != "attendee" or grant.registration_id is None:
             raise NotFound("no calendar here", code="calendar.not_found")
         festival = await state.festivals.read(db, grant.festival)
-        found = await calendar_of(db, grant.registration_id)
+        found = await invites.calendar_of(InviteSql(db), grant.registration_id)
     if festival is None or found is None:
         raise NotFound("no calendar here", code="calendar.not_found")
     attending, sent = found

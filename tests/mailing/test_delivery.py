@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from festival.clock import FixedClock
 from festival.config import Settings
+from festival.invites.service import programme_saved
 from festival.mailing.compose import Composer
 from festival.mailing.sender import Sender
 from festival.mailing.transport import MaildirTransport, SmtpTransport
@@ -22,6 +23,7 @@ from festival.programme.loading import parse_programme
 from festival.registration.model import RegistrationRequest
 from festival.registration.service import change_place, register
 from festival.storage.db import Database
+from festival.storage.invite_repo import InviteSql
 from festival.storage.mailing_repo import claim, summary
 from festival.storage.programme_repo import save_programme
 from festival.storage.registration_repo import RegistrationSql
@@ -36,8 +38,10 @@ TEMPLATES = Settings().resolved_templates_dir
 
 
 async def load(db: Database, text: str, now: datetime = NOW) -> None:
+    """As `festival load` does: the programme, and the calendars that follow it."""
     async with db.session() as session, session.begin():
-        await save_programme(session, parse_programme(text, "f.toml"), source="f", now=now)
+        report = await save_programme(session, parse_programme(text, "f.toml"), source="f", now=now)
+        await programme_saved(InviteSql(session), report, now)
 
 
 def person(n: int, language: str = "nl", **choices: str) -> RegistrationRequest:

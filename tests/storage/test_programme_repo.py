@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from festival.programme.loading import parse_programme, read_programme
 from festival.programme.model import Festival
+from festival.scheduling import announce_plenary
 from festival.storage.db import Database
 from festival.storage.programme_repo import (
     FestivalCache,
@@ -17,7 +18,6 @@ from festival.storage.programme_repo import (
     read_festival,
     save_programme,
 )
-from festival.storage.shift_repo import announce_plenary
 from festival.storage.tables import Base, ChangeRow, EntryRow
 from tests.conftest import REFERENCE, SCHEDULES
 

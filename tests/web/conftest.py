@@ -12,8 +12,10 @@ from starlette.testclient import TestClient
 
 from festival.clock import FixedClock
 from festival.config import Settings
+from festival.invites.service import programme_saved
 from festival.programme.loading import read_programme
 from festival.storage.db import Database
+from festival.storage.invite_repo import InviteSql
 from festival.storage.programme_repo import save_programme
 from festival.web.app import create_app
 from tests.conftest import REFERENCE
@@ -26,9 +28,11 @@ def load_into(url: str, *paths: Path) -> None:
         db = Database(url)
         await db.migrate()
         try:
-            for path in paths:
+            for path in paths:  # as `festival load` does: the calendars follow
                 async with db.session() as session, session.begin():
-                    await save_programme(session, read_programme(path), source=str(path), now=NOW)
+                    festival = read_programme(path)
+                    report = await save_programme(session, festival, source=str(path), now=NOW)
+                    await programme_saved(InviteSql(session), report, NOW)
         finally:
             await db.dispose()
 

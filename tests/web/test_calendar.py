@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 
 from festival.clock import FixedClock
 from festival.config import Settings
-from festival.storage.shift_repo import announce_plenary
+from festival.scheduling import announce_plenary
 from festival.web.app import create_app
 from festival.web.state import AppState
 from tests.conftest import REFERENCE

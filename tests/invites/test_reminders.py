@@ -1,4 +1,5 @@
-"""Reminders: planned before each item, sent late while still useful, dropped after the end."""
+"""Reminders: once per person and start, to those attending, none for a moved, ended or
+cancelled item."""
 
 from __future__ import annotations
 
@@ -7,17 +8,24 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from festival.clock import FixedClock
+from festival.invites import service as invites
 from festival.registration.service import register
-from festival.scheduling import Scheduler
 from festival.storage.db import Database
+from festival.storage.invite_repo import InviteSql
 from festival.storage.registration_repo import RegistrationSql
-from festival.storage.reminder_repo import queue_reminders
 from festival.storage.tables import OutboxRow
 from tests.conftest import REFERENCE
 from tests.factories import without_session
 from tests.mailing.test_delivery import NOW, SLUG, load, person, sender
 
 START = datetime(2020, 11, 19, 9, 30, tzinfo=UTC)  # huiskamer-1, 10:30 in Amsterdam
+
+
+async def queue_reminders(
+    database: Database, festival: str, entry: str, start: datetime, *, now: datetime
+) -> int:
+    async with database.writer() as db, db.begin():
+        return await invites.reminders(InviteSql(db), festival, entry, start, now)
 
 
 async def reminders(db: Database) -> list[str]:
@@ -52,24 +60,6 @@ async def test_reminder_for_a_moved_or_ended_session_is_dropped(database: Databa
     too_late = await queue_reminders(database, SLUG, "huiskamer-1", START, now=ended)
 
     assert (moved, too_late, await reminders(database)) == (0, 0, [])
-
-
-async def test_scheduler_plans_missed_reminders_now_and_skips_ended_ones(database: Database):
-    await load(database, REFERENCE.read_text())
-    during_round_1 = datetime(2020, 11, 19, 10, 0, tzinfo=UTC)  # 11:00 local
-    scheduler = Scheduler(database, FixedClock(during_round_1))
-    scheduler.jobs.start(paused=True)
-    try:
-        await scheduler.plan()
-        jobs = {job.id: job.trigger.run_date for job in scheduler.jobs.get_jobs()}
-    finally:
-        await scheduler.stop()
-
-    missed = f"remind:{SLUG}:huiskamer-1:{START.isoformat()}"
-    later = f"remind:{SLUG}:huiskamer-6:2020-11-19T11:00:00+00:00"
-    assert jobs[missed] == during_round_1  # round 1 is still on: send now
-    assert jobs[later] == datetime(2020, 11, 19, 10, 45, tzinfo=UTC)  # 15 minutes before 12:00
-    assert f"remind:{SLUG}:plenary:2020-11-19T12:30:00+00:00" in jobs
 
 
 async def test_no_reminder_for_a_session_taken_off_the_programme(
