@@ -494,11 +494,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "go_live": {"nl": "Ga live", "en": "Go live"},
     "press_again": {"nl": "Zeker weten? Druk nog eens", "en": "Sure? Press again"},
     "rehearsal_hint": {
-        "nl": "Oefening: live gegaan meer dan een uur voor de start. Alleen regie en "
+        "nl": "Oefening: live gegaan meer dan {rehearsal} voor de start. Alleen regie en "
         "presentatoren zien het; deelnemers, herinneringen en agenda's houden het programma "
         "zoals gepland. Begin daarna opnieuw (ook terwijl het loopt); dat wist ook de vragen "
         "van de oefening.",
-        "en": "Rehearsal: live more than an hour before the start. Only hosts and presenters "
+        "en": "Rehearsal: live more than {rehearsal} before the start. Only hosts and presenters "
         "see it; attendees, reminders and calendars keep the programme as planned. "
         "Start over afterwards (also while it runs); that also clears the rehearsal's "
         "questions.",
@@ -561,7 +561,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The programme has ended. Thank you for watching!",
     },
     "rooms_message_label": {"nl": "Bericht van de regie", "en": "Message from the hosts"},
-    # Host action refusals, by error code (festival.show.ShowErrorCode)
     # Q&A refusals, by error code (festival.qa.ErrorCode and the live protocol's own), as the
     # attendee and moderator pages show them; {max} and {n} are filled in by the page.
     "qa.closed": {"nl": "Vragen stellen is nu gesloten.", "en": "Questions are closed right now."},
@@ -615,6 +614,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Geen verbinding; we proberen het opnieuw.",
         "en": "Not connected; trying again.",
     },
+    # Host action refusals, by error code (festival.show.ShowErrorCode). The limits they quote
+    # ({max_step}, {min_block}, {max_block}, {max_chars}) are filled in from festival.show by
+    # the host console (web/show_pages.py), as is the rehearsal hint's {rehearsal}.
     "show.not_live": {
         "nl": "Ga eerst live voordat je een blok start.",
         "en": "Go live before starting a block.",
@@ -641,24 +643,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "That block was skipped; restore it first.",
     },
     "show.bad_minutes": {
-        "nl": "Kies een heel aantal minuten van 1 tot 120.",
-        "en": "Choose a whole number of minutes from 1 to 120.",
+        "nl": "Kies een heel aantal minuten van 1 tot {max_step}.",
+        "en": "Choose a whole number of minutes from 1 to {max_step}.",
     },
     "show.too_short": {
-        "nl": "Korter kan niet: een blok duurt minstens 1 minuut.",
-        "en": "It cannot be shorter: a block lasts at least 1 minute.",
+        "nl": "Korter kan niet: een blok duurt minstens {min_block}.",
+        "en": "It cannot be shorter: a block lasts at least {min_block}.",
     },
     "show.too_long": {
-        "nl": "Langer kan niet: een blok duurt hoogstens 8 uur.",
-        "en": "It cannot be longer: a block lasts at most 8 hours.",
+        "nl": "Langer kan niet: een blok duurt hoogstens {max_block}.",
+        "en": "It cannot be longer: a block lasts at most {max_block}.",
     },
     "show.bad_position": {
         "nl": "Daarheen kan dat blok niet.",
         "en": "That block cannot move there.",
     },
     "show.message_too_long": {
-        "nl": "Een bericht heeft hoogstens 200 tekens.",
-        "en": "A message has at most 200 characters.",
+        "nl": "Een bericht heeft hoogstens {max_chars} tekens.",
+        "en": "A message has at most {max_chars} characters.",
     },
     "show.still_live": {
         "nl": "Het programma loopt nog: beëindig het eerst.",

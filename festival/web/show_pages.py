@@ -9,17 +9,22 @@ needs a host (or admin) token; the presenter view a presenter, host or admin tok
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from festival.errors import Forbidden, Unauthenticated
+from festival.i18n import duration, translate
 from festival.live.show_views import HOST, PUBLIC
 from festival.programme.model import Festival, Round
 from festival.show import (
     CLOSING_SOON,
+    MAX_BLOCK_MINUTES,
     MAX_MESSAGE_CHARS,
+    MAX_STEP_MINUTES,
+    MIN_BLOCK_MINUTES,
+    REHEARSAL_BEFORE,
     SHOW_ERROR_CODES,
     RoundCues,
     Show,
@@ -54,8 +59,24 @@ class ShowPage:
     def local(self, moment: datetime) -> datetime:
         return self.festival.local(moment)
 
+    def text(self, key: str) -> str:
+        return console_text(key, self.lang)
+
     def rounds(self) -> list[tuple[Round, RoundCues]]:
         return [(r, round_cues(r)) for r in self.festival.rounds if not r.cancelled]
+
+
+def console_text(key: str, lang: str) -> str:
+    """A host console text in `lang`; the limits it quotes come from the show's rules."""
+    return translate(
+        key,
+        lang,
+        max_step=MAX_STEP_MINUTES,
+        min_block=duration(MIN_BLOCK_MINUTES, lang),
+        max_block=duration(MAX_BLOCK_MINUTES, lang),
+        max_chars=MAX_MESSAGE_CHARS,
+        rehearsal=duration(REHEARSAL_BEFORE // timedelta(minutes=1), lang),
+    )
 
 
 async def _page(request: Request, template: str, cookie: str, *, need_host: bool) -> Response:
