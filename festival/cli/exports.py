@@ -19,11 +19,11 @@ from festival.cli.common import (
 from festival.clock import SystemClock
 from festival.errors import FestivalError
 from festival.live.channels import SHOW
-from festival.live.show_service import plenary_of, replay_stored
+from festival.live.show_service import plenary_of
 from festival.live.show_views import event_of
 from festival.registration.export import registrations_csv
 from festival.registration.service import RoundResult, assign_rounds
-from festival.show import actual_rows, new_show, round_rows, run_log_rows, write_csv
+from festival.show import actual_rows, new_show, replay, round_rows, run_log_rows, write_csv
 from festival.storage.db import Database
 from festival.storage.live_repo import events_after
 from festival.storage.programme_repo import (
@@ -96,12 +96,13 @@ def export_runlog(
         festival = await read_festival(session, slug)
         assert festival is not None
         stored = await events_after(session, await festival_id_of(session, slug), SHOW, 0)
-        start = new_show(plenary_of(festival))
+        plenary = plenary_of(festival)
+        events = (event_of(e.body) for e in stored)
         if blocks:
-            show = replay_stored(start, stored)
+            show = replay(plenary, events)
             rounds = round_rows(festival.rounds, SystemClock().now(), zone=festival.zone)
             return actual_rows(show, zone=festival.zone) + rounds
-        return run_log_rows(start, (event_of(e.body) for e in stored), zone=festival.zone)
+        return run_log_rows(new_show(plenary), events, zone=festival.zone)
 
     write_csv(run_with_db(settings, work), output)
 

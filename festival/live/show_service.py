@@ -44,12 +44,6 @@ def plenary_of(festival: Festival) -> Plenary:
     return festival.plenary
 
 
-def replay_stored(show: Show, events: Sequence[StoredEvent]) -> Show:
-    for stored in events:
-        show = _apply_stored(show, stored)
-    return show
-
-
 class ShowService:
     def __init__(self, log: EventLog, bus: Bus, qa: QaService) -> None:
         self.log = log

@@ -43,7 +43,6 @@ from festival.spreadsheet import safe_cell
 ShowState = Literal["idle", "running", "paused", "finished"]
 Phase = Literal["normal", "amber", "red"]
 ProjectedStatus = Literal[BlockStatus, "not_run"]  # not_run: still upcoming when the show ended
-CueKind = Literal["round.opens", "round.closing_soon"]
 
 AMBER_AT = timedelta(minutes=2)  # the presenter's timer turns amber with this much left
 RED_AT = timedelta(0)  # ... and red from here on, into overtime
@@ -112,15 +111,6 @@ class RoundCues:
     opens_at: datetime
     closing_soon_at: datetime
     closes_at: datetime
-
-
-@dataclass(frozen=True)
-class Cue:
-    """One moment the scheduler fires at; (kind, round_id) is unique per festival."""
-
-    at: datetime
-    kind: CueKind
-    round_id: str
 
 
 # The timer ---------------------------------------------------------------------------------------
@@ -263,18 +253,6 @@ def round_cues(round_: Round) -> RoundCues:
     # A round shorter than the warning gets it as it opens, never before.
     closing_soon = max(round_.start, round_.end - CLOSING_SOON)
     return RoundCues(round_.id, round_.start, closing_soon, round_.end)
-
-
-def breakout_cues(rounds: Iterable[Round]) -> tuple[Cue, ...]:
-    """Every round's cues in time order; cancelled rounds have none."""
-    cues: list[Cue] = []
-    for round_ in rounds:
-        if round_.cancelled:
-            continue
-        moments = round_cues(round_)
-        cues.append(Cue(moments.opens_at, "round.opens", round_.id))
-        cues.append(Cue(moments.closing_soon_at, "round.closing_soon", round_.id))
-    return tuple(sorted(cues, key=lambda cue: (cue.at, cue.kind, cue.round_id)))
 
 
 # Export ------------------------------------------------------------------------------------------

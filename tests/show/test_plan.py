@@ -12,7 +12,6 @@ from festival.programme.model import Block, Plenary, Round
 from festival.show import (
     ACTUALS_HEADER,
     RUN_LOG_HEADER,
-    Cue,
     ProjectedBlock,
     Projection,
     RoundCues,
@@ -20,7 +19,6 @@ from festival.show import (
     ShowEvent,
     TimerReading,
     actual_rows,
-    breakout_cues,
     end_block,
     end_show,
     evaluate,
@@ -472,21 +470,6 @@ def test_round_cues_shorter_than_the_warning_warn_at_opening() -> None:
     cues = round_cues(make_round("kort", MORNING, 3))
 
     assert cues.closing_soon_at == MORNING
-
-
-def test_breakout_cues_in_time_order_without_cancelled_rounds() -> None:
-    rounds = (
-        make_round("ronde-2", at(90, MORNING), 60),
-        make_round("ronde-1", MORNING, 60),
-        make_round("geschrapt", at(30, MORNING), 30, cancelled=True),
-    )
-
-    assert breakout_cues(rounds) == (
-        Cue(MORNING, "round.opens", "ronde-1"),
-        Cue(at(55, MORNING), "round.closing_soon", "ronde-1"),
-        Cue(at(90, MORNING), "round.opens", "ronde-2"),
-        Cue(at(145, MORNING), "round.closing_soon", "ronde-2"),
-    )
 
 
 # Export ------------------------------------------------------------------------------------------
