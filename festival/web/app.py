@@ -25,25 +25,22 @@ from festival.bus import make_bus
 from festival.clock import Clock, SystemClock
 from festival.config import Settings
 from festival.errors import FestivalError
-from festival.live.channels import SHOW
-from festival.live.hub import Hub, Renderer
+from festival.live.hub import Hub
+from festival.live.kinds import renderer_for
 from festival.live.log import EventLog
 from festival.live.qa_service import QaService
-from festival.live.qa_views import render_qa
 from festival.live.show_service import ShowService
-from festival.live.show_views import render_show
 from festival.mailing.compose import Composer
 from festival.mailing.sender import Sender
 from festival.mailing.transport import make_transport
 from festival.scheduling import Scheduler
 from festival.storage.db import Database
 from festival.storage.programme_repo import FestivalCache
-from festival.web import admin, admin_mail, calendar, errors, live, me, qa_pages
+from festival.web import admin, admin_mail, calendar, channels, errors, me, qa_pages
 from festival.web.caches import start_following, stop_following
 from festival.web.limits import LimitRules, Limits
 from festival.web.programme import api_programme, programme_ics, programme_page
 from festival.web.registration import api_register, register_page
-from festival.web.show import api_show, api_show_action, show_socket
 from festival.web.show_pages import host_page, presenter_page
 from festival.web.state import AppState, Live, app_state
 from festival.web.templating import make_templates
@@ -57,10 +54,6 @@ async def healthz(request: Request) -> Response:
     async with app_state(request).db.session() as db:
         await db.execute(text("SELECT 1"))
     return JSONResponse({"status": "ok"})
-
-
-def _renderer_for(channel: str) -> Renderer:
-    return render_show if channel == SHOW else render_qa
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
@@ -87,7 +80,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         bus = make_bus(settings.broker_url, namespace=settings.broker_namespace)
         log = EventLog(db)
         qa = QaService(log, bus)
-        hub = Hub(bus, log, _renderer_for)
+        hub = Hub(bus, log, renderer_for)
         show = ShowService(log, bus, qa)
         scheduler = Scheduler(db, the_clock, on_queued=sender.wake, qa=qa, show=show, bus=bus)
         limits = Limits.start(settings, rules)
@@ -143,15 +136,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/moderate/{channel}", qa_pages.moderate_page),
         Route("/overlay/{channel}", qa_pages.overlay_page),
         Route("/panel/{channel}", qa_pages.panel_page),
-        Route("/api/channels/{channel}", live.api_channel),
-        Route("/api/channels/{channel}/actions", live.api_channel_action, methods=["POST"]),
-        Route("/api/show", api_show),
-        Route("/api/show/actions", api_show_action, methods=["POST"]),
+        Route("/api/channels/{channel}", channels.api_channel),
+        Route("/api/channels/{channel}/actions", channels.api_channel_action, methods=["POST"]),
+        Route("/api/show", channels.api_show),
+        Route("/api/show/actions", channels.api_show_action, methods=["POST"]),
         Route("/host", host_page),
         Route("/presenter", presenter_page),
-        # Before the generic channel route: Starlette takes the first route that matches.
-        WebSocketRoute("/ws/channels/show", show_socket),
-        WebSocketRoute("/ws/channels/{channel}", live.channel_socket),
+        # `/ws/channels/show` included: the show's channel (see channel_socket).
+        WebSocketRoute("/ws/channels/{channel}", channels.channel_socket),
         Route("/admin", admin.admin_page),
         Route("/admin/registrations.csv", admin.admin_csv),
         Route("/api/admin/registrations", admin.api_admin_registrations),

@@ -28,7 +28,7 @@ from festival.bus import BusError
 from festival.clock import Clock
 from festival.errors import FestivalError, Forbidden, Unauthenticated
 from festival.live.hub import Connection, Listener, Outgoing, wire
-from festival.live.qa_actions import MessageError
+from festival.live.protocol import MessageError
 from festival.storage.db import pool_exhausted, storage_trouble
 from festival.web.auth import presented_token
 from festival.web.limits import TooManyRequests, token_key

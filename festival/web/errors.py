@@ -23,7 +23,7 @@ from festival.errors import (
     Unauthenticated,
 )
 from festival.i18n import LANGUAGES, MESSAGES, translate, wait_text
-from festival.live.qa_actions import MessageError
+from festival.live.protocol import MessageError
 from festival.qa import QaError, RateLimited
 from festival.storage.db import storage_trouble
 from festival.web.context import page_language

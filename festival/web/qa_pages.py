@@ -18,8 +18,9 @@ from starlette.responses import RedirectResponse, Response
 from festival.errors import FestivalError, Forbidden
 from festival.i18n import translate
 from festival.live.channels import QaChannelInfo, qa_channel, qa_channels
-from festival.live.qa_actions import Viewer, perform
-from festival.live.qa_views import AUDIENCE, MODERATOR, qa_snapshot
+from festival.live.protocol import Viewer, perform
+from festival.live.qa_kind import QA_ACTIONS, QaRoom
+from festival.live.qa_views import AUDIENCE, MODERATOR
 from festival.programme.model import Festival
 from festival.qa import MAX_TEXT, ErrorCode
 from festival.web.auth import (
@@ -29,9 +30,9 @@ from festival.web.auth import (
     into_cookie,
     presented_token,
 )
+from festival.web.channels import qa_room, qa_viewer
 from festival.web.context import attendee_of, current_festival, page_language
 from festival.web.limits import TooManyRequests, token_key
-from festival.web.live import Channel, channel_of, viewer_for
 from festival.web.state import app_state
 
 # Refusals the pages show in their own language (others keep the server's message).
@@ -126,30 +127,24 @@ class QaPage:
 
 
 async def _page(
-    conn: HTTPConnection, channel: Channel, viewer: Viewer, lang: str, token: str = ""
+    conn: HTTPConnection, room: QaRoom, viewer: Viewer, lang: str, token: str = ""
 ) -> QaPage:
     state = app_state(conn)
-    seq, qa = await state.live.qa.state(channel.festival.slug, channel.info.id)
-    snapshot = qa_snapshot(
-        qa,
-        seq,
-        role=viewer.role,
-        viewer_id=viewer.id if viewer.role == AUDIENCE else None,
-        people=channel.info.people,
-        title=channel.info.title,
-        now=state.clock.now(),
-    )
-    return QaPage(channel.festival, channel.info, lang, snapshot, token)
+    seq, qa = await room.service.state(room.festival.slug, room.info.id)
+    snapshot = room.snapshot_of(qa, seq, viewer, now=state.clock.now())
+    return QaPage(room.festival, room.info, lang, snapshot, token)
 
 
 async def attendee_questions(request: Request) -> Response:
     """/me/TOKEN/questions/CHANNEL: ask, vote and follow one channel's Q&A."""
     token = request.path_params["token"]
     _, festival, registration = await attendee_of(request, token)
-    channel = Channel(festival, qa_channel(festival, request.path_params["channel"]))
-    viewer = await viewer_for(request, festival, channel.info, token)
+    room = QaRoom(
+        app_state(request).live.qa, festival, qa_channel(festival, request.path_params["channel"])
+    )
+    viewer = await qa_viewer(request, room, token)
     lang = page_language(request, registration.language)
-    page = await _page(request, channel, viewer, lang, token)
+    page = await _page(request, room, viewer, lang, token)
     notice = request.query_params.get("asked") == "1"
     return app_state(request).templates.TemplateResponse(
         request,
@@ -162,8 +157,10 @@ async def attendee_ask(request: Request) -> Response:
     """The same page's form post: ask without JavaScript."""
     token = request.path_params["token"]
     _, festival, registration = await attendee_of(request, token)
-    channel = Channel(festival, qa_channel(festival, request.path_params["channel"]))
-    viewer = await viewer_for(request, festival, channel.info, token)
+    room = QaRoom(
+        app_state(request).live.qa, festival, qa_channel(festival, request.path_params["channel"])
+    )
+    viewer = await qa_viewer(request, room, token)
     form = await request.form(max_files=0, max_fields=5, max_part_size=4 * MAX_TEXT)
     message = {
         "type": "ask",
@@ -176,11 +173,9 @@ async def attendee_ask(request: Request) -> Response:
     try:
         # A form post is a live message like any other: the same limit, counted together.
         await state.limits.check_message(token_key(token))
-        await perform(
-            state.live.qa, festival.slug, channel.info, viewer, message, state.clock.now()
-        )
+        await perform(QA_ACTIONS, room, room.channel, viewer, message, state.clock.now())
     except FestivalError as error:
-        page = await _page(request, channel, viewer, lang, token)
+        page = await _page(request, room, viewer, lang, token)
         return state.templates.TemplateResponse(
             request,
             "qa/attendee.html",
@@ -237,17 +232,17 @@ async def moderate_index(request: Request) -> Response:
 
 
 async def moderate_page(request: Request) -> Response:
-    channel = await channel_of(request)
+    room = await qa_room(request)
     secret = presented_token(request, MODERATE_COOKIE)
-    viewer = await viewer_for(request, channel.festival, channel.info, secret)
+    viewer = await qa_viewer(request, room, secret)
     if viewer.role != MODERATOR:
-        raise Forbidden(f"this token may not moderate {channel.info.id!r}")
+        raise Forbidden(f"this token may not moderate {room.info.id!r}")
     if from_address(request):
         return into_cookie(request, MODERATE_COOKIE, "/moderate")
-    lang = page_language(request, channel.festival.language)
+    lang = page_language(request, room.festival.language)
     # The page hands the token to qa.js, which connects with it (a websocket to
     # /ws/channels/… does not get the /moderate cookie).
-    page = await _page(request, channel, viewer, lang, secret)
+    page = await _page(request, room, viewer, lang, secret)
     return _private(
         app_state(request).templates.TemplateResponse(
             request, "qa/moderate.html", {"page": page, "lang": lang}
@@ -272,9 +267,9 @@ async def panel_page(request: Request) -> Response:
 
 
 async def _public(request: Request, template: str) -> Response:
-    channel = await channel_of(request)
-    lang = page_language(request, channel.festival.language)
-    page = await _page(request, channel, Viewer(AUDIENCE, None), lang)
+    room = await qa_room(request)
+    lang = page_language(request, room.festival.language)
+    page = await _page(request, room, Viewer(AUDIENCE), lang)
     return app_state(request).templates.TemplateResponse(
         request, template, {"page": page, "lang": lang}
     )

@@ -38,8 +38,8 @@ from festival.web.auth import (
     into_cookie,
     presented_token,
 )
+from festival.web.channels import show_festival, show_viewer
 from festival.web.context import page_language
-from festival.web.show import show_festival, show_viewer
 from festival.web.state import app_state
 
 

@@ -26,11 +26,13 @@ from festival.bus import InProcessBus
 from festival.clock import FixedClock
 from festival.config import Settings
 from festival.live.channels import qa_channels
+from festival.live.kinds import ChannelKind
 from festival.live.log import EventLog
-from festival.live.qa_actions import Viewer, perform
+from festival.live.protocol import Viewer, ack, perform
+from festival.live.qa_kind import QaRoom
 from festival.live.qa_service import QaService
 from festival.live.qa_views import AUDIENCE, MODERATOR
-from festival.live.show_actions import perform_host
+from festival.live.show_kind import ShowRoom
 from festival.live.show_service import ShowService
 from festival.live.show_views import HOST
 from festival.programme.loading import parse_programme
@@ -89,23 +91,18 @@ def channels(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Channels]:
     loop = asyncio.new_event_loop()
     db = Database(f"sqlite+aiosqlite:///{folder / 'festival.db'}")
     festival, qa, show, bus = loop.run_until_complete(_parts(db))
-    plenary = qa_channels(festival)["plenary"]
+    plenary = QaRoom(qa, festival, qa_channels(festival)["plenary"])
 
-    def qa_handler(viewer: Viewer) -> Handler:
+    def handler(room: ChannelKind, viewer: Viewer) -> Handler:
         async def handle(message: dict[str, Any], now: datetime) -> dict[str, Any]:
-            done = await perform(qa, festival.slug, plenary, viewer, message, now)
-            return {"type": "ack", "seq": done.events[-1].seq if done.events else None}
+            return ack(await perform(room.actions, room, room.channel, viewer, message, now))
 
         return handle
 
-    async def host(message: dict[str, Any], now: datetime) -> dict[str, Any]:
-        stored = await perform_host(show, festival, HOST, "host#1", message, now)
-        return {"type": "ack", "seq": stored[-1].seq if stored else None}
-
     handlers = {
-        "attendee": qa_handler(Viewer(AUDIENCE, "r1", "Anna", may_ask=True)),
-        "moderator": qa_handler(Viewer(MODERATOR, "moderator#1")),
-        "host": host,
+        "attendee": handler(plenary, Viewer(AUDIENCE, "r1", "Anna", may_ask=True)),
+        "moderator": handler(plenary, Viewer(MODERATOR, "moderator#1")),
+        "host": handler(ShowRoom(show, festival), Viewer(HOST, "host#1")),
     }
     # The message limit counts every frame, as on a socket; set high, so the examples reach
     # the handlers instead of all being refused as too many.

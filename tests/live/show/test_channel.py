@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from festival.i18n import duration
-from festival.live.show_actions import HOST_ACTIONS
+from festival.live.show_kind import HOST_ACTIONS
 from tests.live.conftest import Client, Site, cluster_env, connect, start
 from tests.live.show.conftest import Message, post_action, programme
 
