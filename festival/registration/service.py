@@ -179,11 +179,8 @@ async def change_place(
             if old.status == "confirmed":
                 promoted = await _promote(tx, sessions[old.session], old.mode, now)
         if session_key:
-            status = (
-                "confirmed"
-                if await _room(tx, sessions[session_key], holder.mode)
-                else ("waitlisted")
-            )
+            room = await _room(tx, sessions[session_key], holder.mode)
+            status = "confirmed" if room else "waitlisted"
             place = NewPlace(registration_id, sessions[session_key].id, round_key, status)
             await tx.add_places(holder.mode, [place], now)
         await tx.invites_changed([registration_id], now)
