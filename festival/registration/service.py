@@ -7,6 +7,8 @@ are locked (PostgreSQL: their rows, FOR UPDATE; SQLite: the whole database, its 
 taking turns), so two requests for the last place are served one after the other and a
 session never holds more confirmed places than it has (`capacity`). A place freed while
 people wait goes to the front of the line, at once, in the same transaction (`_promote`).
+What each change mails (welcome, promotion, calendar invites) is `invites.service`'s, queued
+in the same transaction (`RegistrationTx.invites`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from datetime import datetime
 from functools import partial
 
 from festival.errors import FestivalError, Invalid, NotFound
+from festival.invites import service as invites
+from festival.invites.plan import Attending
+from festival.invites.store import Recipient
 from festival.registration.assignment import Preference, assign
 from festival.registration.capacity import free, has_room, limit
 from festival.registration.model import Place, Registration, RegistrationRequest
@@ -69,7 +74,7 @@ async def register(
             existing = await tx.registered(festival, request.email_key)
             if existing is None:  # erased since: register anew
                 return await register(store, festival, request, now=now)
-            await tx.link_again(existing, now)
+            await invites.link_again(tx.invites, existing, now)
             return Registered(await tx.read(existing), None, created=False)
     except Conflict:
         # Two requests with the same e-mail raced; the other one won. Show it, as above.
@@ -109,13 +114,16 @@ def _register_new(
     if rankings:
         tx.add_rankings(registration_id, rankings)
     token = tx.first_link(registration_id, festival_id, now)
+    recipient = Recipient(
+        registration_id, festival_id, request.name, request.email, request.language
+    )
     attending = [
-        (p.session_id, sessions[p.session_id].version)
+        Attending(p.session_id, sessions[p.session_id].version)
         for p in places
         if p.status == "confirmed" and not sessions[p.session_id].cancelled
     ]
     plenary_version = None if plenary is None or plenary.cancelled else plenary.version
-    tx.welcome(registration_id, festival_id, request, attending, plenary_version, now)
+    tx.queue(invites.welcome(recipient, attending, plenary_version), now)
     registration = Registration(
         id=registration_id,
         festival=festival,
@@ -183,7 +191,7 @@ async def change_place(
             status = "confirmed" if room else "waitlisted"
             place = NewPlace(registration_id, sessions[session_key].id, round_key, status)
             await tx.add_places(holder.mode, [place], now)
-        await tx.invites_changed([registration_id], now)
+        await invites.reconcile(tx.invites, [registration_id], now)
         return await tx.read(registration_id), promoted
 
 
@@ -199,8 +207,10 @@ async def _promote(tx: RegistrationTx, session: Seats, mode: str, now: datetime)
     if room == 0:
         return []
     promoted = await tx.waiting(session.id, mode, room)
-    await tx.promote(promoted, now)
-    await tx.invites_changed([p.registration_id for p in promoted], now)
+    await tx.confirm(promoted, now)
+    for place in promoted:
+        await invites.promoted(tx.invites, place.registration_id, place.id, place.session, now)
+    await invites.reconcile(tx.invites, [p.registration_id for p in promoted], now)
     return [p.registration_id for p in promoted]
 
 
@@ -317,7 +327,7 @@ async def _assign_round(
                         new.append(place)
                         waitlisted += 1
             await tx.add_places(mode, new, now)
-        await tx.invites_changed([r.registration_id for r in wanted], now)
+        await invites.reconcile(tx.invites, [r.registration_id for r in wanted], now)
         await tx.record_assignment(festival_id, round_key, seed, placed, waitlisted, now)
     return RoundResult(round_key, placed, waitlisted, already_done=False)
 

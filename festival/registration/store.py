@@ -15,6 +15,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import NamedTuple, Protocol, TypeVar
 
+from festival.invites.store import Batch, InviteStore
 from festival.registration.model import Registration, RegistrationRequest
 
 T = TypeVar("T")
@@ -109,22 +110,18 @@ class NewRegistrationTx(Protocol):
         """Store the registration's first personal link; its token."""
         ...
 
-    def welcome(
-        self,
-        registration_id: int,
-        festival_id: int,
-        request: RegistrationRequest,
-        sessions: Sequence[tuple[str, int]],
-        plenary: int | None,
-        now: datetime,
-    ) -> None:
-        """Queue the welcome and the invites of what a new registration attends: its sessions
-        as (key, version), the plenary's version (None: nothing to attend there)."""
+    def queue(self, batch: Batch, now: datetime) -> None:
+        """Queue mail and the invite states that record it (`invites.store.InviteStore.write`)."""
         ...
 
 
 class RegistrationTx(Protocol):
     """One write transaction over registrations and places."""
+
+    @property
+    def invites(self) -> InviteStore:
+        """The invite store in this transaction: a change and its mail commit together."""
+        ...
 
     async def holder(self, registration_id: int) -> Holder | None: ...
 
@@ -156,17 +153,9 @@ class RegistrationTx(Protocol):
         the order they joined it."""
         ...
 
-    async def promote(self, places: Sequence[Held], now: datetime) -> None:
+    async def confirm(self, places: Sequence[Held], now: datetime) -> None:
         """Confirm these places (read in this transaction by `waiting`), moved up from the
-        line now, and tell their holders."""
-        ...
-
-    async def invites_changed(self, registration_ids: Iterable[int], now: datetime) -> None:
-        """What these registrations attend may have changed: make their calendars true."""
-        ...
-
-    async def link_again(self, registration_id: int, now: datetime) -> None:
-        """Mail the personal link once more, to someone who registered again."""
+        line now."""
         ...
 
     async def erase(self, registration_id: int, person: str, stand_in: str) -> list[str]:

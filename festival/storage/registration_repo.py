@@ -22,9 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
 from festival.errors import NotFound
-from festival.invites import service as invites
-from festival.invites.plan import Attending
-from festival.invites.store import Recipient
+from festival.invites.store import Batch
 from festival.registration.model import (
     Attendance,
     ChoiceStatus,
@@ -119,6 +117,7 @@ class _Tx:
 
     def __init__(self, db: AsyncSession) -> None:
         self.db = db
+        self.invites = InviteSql(db)
         # The places read, as loaded: dropping or promoting one later writes it without
         # reading it again (the session only holds its rows weakly).
         self.places: dict[int, PlaceRow] = {}
@@ -201,21 +200,12 @@ class _Tx:
             query = query.limit(first)
         return [self._held(*row) for row in await self.db.execute(query)]
 
-    async def promote(self, places: Sequence[Held], now: datetime) -> None:
+    async def confirm(self, places: Sequence[Held], now: datetime) -> None:
         for held in places:
             place = self.places[held.id]
             place.status = "confirmed"
             place.promoted_at = now
-            await invites.promoted(
-                InviteSql(self.db), place.registration_id, place.id, held.session, now
-            )
         await self.db.flush()
-
-    async def invites_changed(self, registration_ids: Iterable[int], now: datetime) -> None:
-        await invites.reconcile(InviteSql(self.db), registration_ids, now)
-
-    async def link_again(self, registration_id: int, now: datetime) -> None:
-        await invites.link_again(InviteSql(self.db), registration_id, now)
 
     async def erase(self, registration_id: int, person: str, stand_in: str) -> list[str]:
         """Gone with it: its places, rankings, tokens and invite states; every outbox row for
@@ -398,20 +388,8 @@ class _NewTx:
             self.conn, RegistrationRef(registration_id, festival_id, now), now=now
         )
 
-    def welcome(
-        self,
-        registration_id: int,
-        festival_id: int,
-        request: RegistrationRequest,
-        sessions: Sequence[tuple[str, int]],
-        plenary: int | None,
-        now: datetime,
-    ) -> None:
-        recipient = Recipient(
-            registration_id, festival_id, request.name, request.email, request.language
-        )
-        attending = [Attending(key, version) for key, version in sessions]
-        write_now(self.conn, invites.welcome(recipient, attending, plenary), now=now)
+    def queue(self, batch: Batch, now: datetime) -> None:
+        write_now(self.conn, batch, now=now)
 
 
 def _taken() -> Select[Any]:
