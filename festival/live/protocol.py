@@ -48,6 +48,12 @@ class Viewer:
         someone's, so a viewer without an id (the public, a presenter) may send none."""
         return self.role == role and self.id is not None
 
+    @property
+    def actor(self) -> str:
+        """Who the events of the viewer's action record: `id`, which every viewer that
+        `may` act has."""
+        return self.id or ""
+
 
 @dataclass(frozen=True)
 class Done:

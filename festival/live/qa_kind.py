@@ -106,8 +106,8 @@ class QaRoom:
 
     async def run(
         self, command: Callable[[QaChannel, int], Outcome], acting: Acting | None = None
-    ) -> Done:
-        return Done(await self.service.run(self.festival.slug, self.info.id, command, acting))
+    ) -> list[StoredEvent]:
+        return await self.service.run(self.festival.slug, self.info.id, command, acting)
 
 
 def _acting(
@@ -122,7 +122,7 @@ async def _ask(room: QaRoom, viewer: Viewer, message: Mapping[str, Any], now: da
     text = string(message, "text", empty=True)  # a blank one is the rules' to refuse
     speaker = optional_string(message, "speaker")
     anonymous = flag(message, "anonymous")
-    asker = viewer.id or ""
+    asker = viewer.actor
 
     def command(state: QaChannel, seq: int) -> Outcome:
         return ask(
@@ -138,20 +138,19 @@ async def _ask(room: QaRoom, viewer: Viewer, message: Mapping[str, Any], now: da
         )
 
     # Whether they attend is decided with the action, on the places as stored then.
-    done = await room.run(command, _acting(viewer, now, asks_in=room.info))
-    return Done(done.events, done.events[0].body["question"]["id"] if done.events else None)
+    events = await room.run(command, _acting(viewer, now, asks_in=room.info))
+    return Done(events, events[0].body["question"]["id"] if events else None)
 
 
 async def _vote(room: QaRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime) -> Done:
     question_id = string(message, "question_id")
     rule = unvote if flag(message, "withdraw") else vote
-    voter = viewer.id or ""
+    voter = viewer.actor
 
     def command(state: QaChannel, _seq: int) -> Outcome:
         return rule(state, question_id, voter_id=voter, now=now)
 
-    done = await room.run(command, _acting(viewer, now))
-    return Done(done.events, question_id)
+    return Done(await room.run(command, _acting(viewer, now)), question_id)
 
 
 # Moderation: each action reads its fields up front, then runs its rule as the moderator.
@@ -162,17 +161,17 @@ _QuestionRule = Callable[..., Outcome]
 def _on_question(rule: _QuestionRule) -> Run[QaRoom]:
     async def run(room: QaRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime) -> Done:
         question_id = string(message, "question_id")
-        actor = viewer.id or ""
-        done = await room.run(lambda state, _seq: rule(state, question_id, actor=actor, now=now))
-        return Done(done.events, question_id)
+        actor = viewer.actor
+        events = await room.run(lambda state, _seq: rule(state, question_id, actor=actor, now=now))
+        return Done(events, question_id)
 
     return run
 
 
 def _on_channel(rule: Callable[..., Outcome]) -> Run[QaRoom]:
     async def run(room: QaRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime) -> Done:
-        actor = viewer.id or ""
-        return await room.run(lambda state, _seq: rule(state, actor=actor, now=now))
+        actor = viewer.actor
+        return Done(await room.run(lambda state, _seq: rule(state, actor=actor, now=now)))
 
     return run
 
@@ -180,37 +179,37 @@ def _on_channel(rule: Callable[..., Outcome]) -> Run[QaRoom]:
 async def _edit(room: QaRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime) -> Done:
     question_id = string(message, "question_id")
     text = string(message, "text", empty=True)
-    actor = viewer.id or ""
-    done = await room.run(
+    actor = viewer.actor
+    events = await room.run(
         lambda state, _seq: edit(state, question_id, text=text, actor=actor, now=now)
     )
-    return Done(done.events, question_id)
+    return Done(events, question_id)
 
 
 async def _note(room: QaRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime) -> Done:
     question_id = string(message, "question_id")
     note = string(message, "note", empty=True)
-    actor = viewer.id or ""
-    done = await room.run(
+    actor = viewer.actor
+    events = await room.run(
         lambda state, _seq: annotate(state, question_id, note=note, actor=actor, now=now)
     )
-    return Done(done.events, question_id)
+    return Done(events, question_id)
 
 
 async def _merge(room: QaRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime) -> Done:
     question_id = string(message, "question_id")
     into = string(message, "into")
-    actor = viewer.id or ""
-    done = await room.run(
+    actor = viewer.actor
+    events = await room.run(
         lambda state, _seq: merge(state, question_id, into=into, actor=actor, now=now)
     )
-    return Done(done.events, question_id)
+    return Done(events, question_id)
 
 
 async def _next(room: QaRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime) -> Done:
     """Put the head of the queue on air: for one speaker, or for everyone."""
     speaker = optional_string(message, "speaker")
-    actor = viewer.id or ""
+    actor = viewer.actor
 
     def command(state: QaChannel, _seq: int) -> Outcome:
         waiting = queue(state, speaker)
@@ -220,9 +219,9 @@ async def _next(room: QaRoom, viewer: Viewer, message: Mapping[str, Any], now: d
             )
         return pick(state, waiting[0].id, actor=actor, now=now)
 
-    done = await room.run(command)
-    picked = [e for e in done.events if e.type == "question.picked"]
-    return Done(done.events, picked[0].body["question"]["id"] if picked else None)
+    events = await room.run(command)
+    picked = [e for e in events if e.type == "question.picked"]
+    return Done(events, picked[0].body["question"]["id"] if picked else None)
 
 
 _MODERATION: Final[dict[str, Run[QaRoom]]] = {

@@ -97,7 +97,7 @@ def _on_show(rule: _Rule) -> Run[ShowRoom]:
     async def run(
         room: ShowRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime
     ) -> Done:
-        actor = viewer.id or ""
+        actor = viewer.actor
         return await room.run(lambda show: rule(show, at=now, by=actor), now)
 
     return run
@@ -107,7 +107,7 @@ def _on_block(rule: _Rule) -> Run[ShowRoom]:
     async def run(
         room: ShowRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime
     ) -> Done:
-        block_id, actor = string(message, "block_id"), viewer.id or ""
+        block_id, actor = string(message, "block_id"), viewer.actor
         return await room.run(lambda show: rule(show, block_id, at=now, by=actor), now)
 
     return run
@@ -117,7 +117,7 @@ def _by_minutes(rule: _Rule) -> Run[ShowRoom]:
     async def run(
         room: ShowRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime
     ) -> Done:
-        block_id, actor = string(message, "block_id"), viewer.id or ""
+        block_id, actor = string(message, "block_id"), viewer.actor
         minutes = whole(message, "minutes")
         return await room.run(lambda show: rule(show, block_id, minutes, at=now, by=actor), now)
 
@@ -125,7 +125,7 @@ def _by_minutes(rule: _Rule) -> Run[ShowRoom]:
 
 
 async def _move(room: ShowRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime) -> Done:
-    block_id, actor = string(message, "block_id"), viewer.id or ""
+    block_id, actor = string(message, "block_id"), viewer.actor
     position = whole(message, "position")
     return await room.run(lambda show: move_block(show, block_id, position, at=now, by=actor), now)
 
@@ -134,7 +134,7 @@ def _saying(rule: _Rule) -> Run[ShowRoom]:
     async def run(
         room: ShowRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime
     ) -> Done:
-        text, actor = optional_string(message, "text") or "", viewer.id or ""
+        text, actor = optional_string(message, "text") or "", viewer.actor
         return await room.run(lambda show: rule(show, text, at=now, by=actor), now)
 
     return run
