@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from festival.programme.model import Festival
+from festival.programme.model import Festival, Round, Session
 
 Attendance = Literal["online", "onsite"]
 ChoiceStatus = Literal["confirmed", "waitlisted"]
@@ -70,13 +70,19 @@ class Place:
 
 
 def place_status(place: Place, festival: Festival) -> PlaceStatus:
+    """The place's status on `festival`'s programme (`status_in`); cancelled once its
+    session is gone from it altogether."""
+    for round_, session in festival.sessions():
+        if session.id == place.session_id:
+            return status_in(place, round_, session)
+    return "cancelled"
+
+
+def status_in(place: Place, round_: Round, session: Session) -> PlaceStatus:
     """A place in a session taken off the programme (or in a round that was) is cancelled,
     whatever it was: the place row stays, so a session that comes back brings it back, but
     until then it gives no join link and no reminder."""
-    for round_, session in festival.sessions():
-        if session.id == place.session_id:
-            return "cancelled" if session.cancelled or round_.cancelled else place.status
-    return "cancelled"
+    return "cancelled" if session.cancelled or round_.cancelled else place.status
 
 
 @dataclass(frozen=True)

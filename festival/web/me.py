@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -17,8 +17,9 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from festival.errors import Invalid
 from festival.i18n import translate
 from festival.invites.feed import FeedLinks, feed_links
-from festival.programme.model import Festival, Round, Session
-from festival.registration.model import Place, PlaceStatus, Registration
+from festival.programme.model import Festival, Round
+from festival.registration.attending import HeldPlace, held_places
+from festival.registration.model import Registration
 from festival.registration.service import PlaceRefused, change_place, erase
 from festival.registration.validation import validate_change, validate_ranking_change
 from festival.storage.registration_repo import (
@@ -30,29 +31,9 @@ from festival.storage.token_repo import new_personal_link
 from festival.web.auth import presented_token
 from festival.web.caches import tell_revoked
 from festival.web.context import attendee_of, page_language
-from festival.web.registration import form_rankings, registration_json
+from festival.web.registration import form_rankings, ranks_offered, registration_json
 from festival.web.requests import read_json_object
 from festival.web.state import AppState, app_state
-
-
-@dataclass(frozen=True)
-class MyPlace:
-    round: Round
-    session: Session
-    place: Place
-    link_from: datetime  # when the join link appears
-
-    @property
-    def status(self) -> PlaceStatus:
-        """`cancelled` once the session (or its round) was taken off the programme."""
-        return "cancelled" if self.session.cancelled or self.round.cancelled else self.place.status
-
-    def join_url(self, now: datetime) -> str:
-        """The link only once the room is about to open, and only with a confirmed place in
-        a session that still takes place."""
-        if self.status != "confirmed" or not (self.link_from <= now < self.session.end):
-            return ""
-        return self.session.join_url
 
 
 @dataclass(frozen=True)
@@ -64,7 +45,7 @@ class MePage:
     lang: str
     token: str
     now: datetime
-    places: tuple[MyPlace, ...]
+    places: tuple[HeldPlace, ...]
     errors: dict[str, str]
     feed: FeedLinks  # the personal calendar feed
 
@@ -76,12 +57,12 @@ class MePage:
         return next((s.title for _, s in self.festival.sessions() if s.id == session_id), "")
 
     def ranks(self, round_: Round) -> range:
-        return range(1, min(3, len(round_.sessions)) + 1)
+        return ranks_offered(round_)
 
     def local(self, moment: datetime) -> datetime:
         return self.festival.local(moment)
 
-    def place_in(self, round_id: str) -> MyPlace | None:
+    def place_in(self, round_id: str) -> HeldPlace | None:
         return next((p for p in self.places if p.round.id == round_id), None)
 
     def shown_rounds(self) -> list[Round]:
@@ -91,16 +72,6 @@ class MePage:
 
     def open_rounds(self) -> list[Round]:
         return [r for r in self.festival.rounds if not r.cancelled and self.now < r.start]
-
-
-def my_places(festival: Festival, registration: Registration, lead: int) -> tuple[MyPlace, ...]:
-    sessions = {s.id: (r, s) for r, s in festival.sessions()}
-    out = []
-    for place in registration.places:
-        if place.session_id in sessions:
-            round_, session = sessions[place.session_id]
-            out.append(MyPlace(round_, session, place, session.start - timedelta(minutes=lead)))
-    return tuple(out)
 
 
 async def me_page(request: Request, errors: dict[str, str] | None = None) -> Response:
@@ -115,7 +86,7 @@ async def me_page(request: Request, errors: dict[str, str] | None = None) -> Res
         lang,
         token,
         state.clock.now(),
-        my_places(festival, registration, lead),
+        held_places(festival, registration, lead),
         errors or {},
         feed_links(state.settings.resolved_base_url, token),
     )
@@ -245,7 +216,7 @@ async def me_data(request: Request) -> Response:
 
 def _me_json(state_now: datetime, lead: int, f: Festival, r: Registration) -> dict[str, Any]:
     body = registration_json(r, f)
-    for mine in my_places(f, r, lead):
+    for mine in held_places(f, r, lead):
         entry = body["choices"][mine.round.id]
         entry["start"] = f.local(mine.session.start).isoformat()
         entry["end"] = f.local(mine.session.end).isoformat()

@@ -96,10 +96,9 @@ class RegisterPage:
     exists: bool = False
 
     def ranks(self, round_id: str) -> range:
-        """How many ranked choices the form offers for a round (at most three)."""
         for r in self.festival.rounds:
             if r.id == round_id:
-                return range(1, min(3, len(r.sessions)) + 1)
+                return ranks_offered(r)
         return range(0)
 
     def modes(self, session_id: str) -> tuple[str, ...]:
@@ -160,6 +159,11 @@ async def register_page(request: Request) -> Response:
     if not done.created:
         return await _page(request, festival, lang, 200, values=values, exists=True)
     return RedirectResponse(f"/me/{done.token}?lang={wanted.language}", status_code=303)
+
+
+def ranks_offered(round_: Round) -> range:
+    """The ranked choices a form offers for a round: 1, 2, 3 (fewer for fewer sessions)."""
+    return range(1, min(3, len(round_.sessions)) + 1)
 
 
 def form_rankings(values: dict[str, str]) -> dict[str, list[str]]:
