@@ -32,7 +32,6 @@ class Holder(NamedTuple):
     id: int
     festival_id: int
     mode: str
-    language: str
 
 
 class Held(NamedTuple):

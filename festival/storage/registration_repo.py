@@ -124,7 +124,7 @@ class _Tx:
 
     async def holder(self, registration_id: int) -> Holder | None:
         row = await self.db.get(RegistrationRow, registration_id)
-        return None if row is None else Holder(row.id, row.festival_id, row.mode, row.language)
+        return None if row is None else Holder(row.id, row.festival_id, row.mode)
 
     async def registered(self, festival: str, email_key: str) -> int | None:
         found: int | None = await self.db.scalar(
