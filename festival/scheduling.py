@@ -53,7 +53,6 @@ class Scheduler:
         db: Database,
         clock: Clock,
         *,
-        on_queued: Callable[[], None] | None = None,
         qa: QaService | None = None,
         show: ShowService | None = None,
         bus: Bus | None = None,
@@ -63,7 +62,6 @@ class Scheduler:
         self.qa = qa
         self.show = show
         self.bus = bus
-        self.on_queued = on_queued or (lambda: None)
         self.jobs = AsyncIOScheduler(timezone="UTC")
         self.leading = False
         self._campaign: asyncio.Task[None] | None = None
@@ -252,7 +250,6 @@ class Scheduler:
         if queued:
             log.info("plenary of %s moved %d minutes: %d invite updates queued",
                      festival.slug, projection.delay_minutes, queued)  # fmt: skip
-            self.on_queued()
         return starts
 
     def follow_show(self, slug: str) -> None:
@@ -335,8 +332,6 @@ class Scheduler:
         async with self.db.writer() as db, db.begin():
             queued = await invites.reminders(InviteSql(db), slug, entry, start, self.clock.now())
         log.info("reminders for %s/%s: %d queued", slug, entry, queued)
-        if queued:
-            self.on_queued()
 
     async def assign(self, slug: str) -> None:
         now = self.clock.now()
@@ -357,7 +352,6 @@ class Scheduler:
                 r.waitlisted,
                 " (already done)" if r.already_done else "",
             )
-        self.on_queued()
 
 
 async def announce_plenary(

@@ -50,6 +50,7 @@ from festival.storage.mailing_repo import (
     mark_skipped,
     release_claims,
     renew_claims,
+    when_queued,
 )
 
 log = logging.getLogger("festival.mail")
@@ -98,6 +99,15 @@ class Sender:
         self._wake.set()
 
     def start(self) -> None:
+        """Send in the background; every commit that queues mail wakes the sender at once
+        (`when_queued`), and otherwise it looks every POLL_SECONDS."""
+        loop = asyncio.get_running_loop()
+
+        def queued() -> None:  # in the thread that committed: `Database.at_once` has its own
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(self.wake)
+
+        when_queued(self.db, queued)
         self._task = asyncio.create_task(self._run(), name="festival-mail-sender")
 
     async def stop(self) -> None:

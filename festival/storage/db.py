@@ -87,6 +87,16 @@ class Database:
         self.writers = async_sessionmaker(self.write_engine, expire_on_commit=False)
 
     @property
+    def engines(self) -> list[Engine]:
+        """Every engine a transaction of this database may run on (for their events)."""
+        engines = [self.engine.sync_engine]
+        if self.write_engine is not self.engine:
+            engines.append(self.write_engine.sync_engine)
+        if self._at_once is not None:
+            engines.append(self._at_once)
+        return engines
+
+    @property
     def is_sqlite(self) -> bool:
         return self.url.get_backend_name() == "sqlite"
 

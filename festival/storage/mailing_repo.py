@@ -14,15 +14,18 @@ carry the moment it wrote last, so it never touches a row another sender has tak
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import NamedTuple, cast
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Table, bindparam, func, select, update
+from sqlalchemy import Connection, Table, bindparam, event, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from festival.invites.store import Queued
 from festival.storage.db import Database
@@ -42,13 +45,14 @@ class Outgoing(Queued):
 
 def enqueue(conn: Connection, messages: Sequence[Queued], *, now: datetime) -> None:
     """Queue messages in the caller's transaction, in this order; a message whose key is
-    queued already is left out.
+    queued already is left out. Once the transaction commits, `when_queued` hooks run.
 
     One executemany for all of them: an insert per message through the ORM session costs
     more than everything else a reconcile of thousands of calendars does.
     """
     if not messages:
         return
+    conn.info[_QUEUED] = True
     conn.execute(
         _ENQUEUE[conn.dialect.name],
         [
@@ -71,6 +75,36 @@ def enqueue(conn: Connection, messages: Sequence[Queued], *, now: datetime) -> N
             for m in messages
         ],
     )
+
+
+_QUEUED = "festival.outbox.queued"  # in a connection's info: its transaction queued mail
+_HOOKS: WeakKeyDictionary[Database, list[Callable[[], None]]] = WeakKeyDictionary()
+
+
+def when_queued(database: Database, hook: Callable[[], None]) -> None:
+    """Call `hook` each time a transaction that put mail in line (`enqueue`, `retry_failed`)
+    has committed: once its connection is back in the pool, so whoever the hook wakes finds
+    the rows. The hook runs in the thread that committed, which may be `Database.at_once`'s."""
+    hooks = _HOOKS.get(database)
+    if hooks is None:
+        hooks = _HOOKS[database] = []
+        for engine in database.engines:
+            event.listen(engine, "rollback", _rolled_back)
+            event.listen(engine, "checkin", partial(_checked_in, hooks))
+    hooks.append(hook)
+
+
+def _rolled_back(conn: Connection) -> None:
+    if not conn.invalidated:  # else its DBAPI connection, and the mark, are gone already
+        conn.info.pop(_QUEUED, None)
+
+
+def _checked_in(
+    hooks: list[Callable[[], None]], _dbapi: object, record: ConnectionPoolEntry | None
+) -> None:
+    if record is not None and record.info.pop(_QUEUED, False):
+        for hook in hooks:
+            hook()
 
 
 _ENQUEUE = {  # made once: building it costs more than a registration's insert on SQLite
@@ -304,4 +338,7 @@ async def retry_failed(db: AsyncSession, *, now: datetime, festival_id: int | No
     if festival_id is not None:
         statement = statement.where(OutboxRow.festival_id == festival_id)
     result = await db.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+    retried = int(getattr(result, "rowcount", 0) or 0)
+    if retried:
+        (await db.connection()).info[_QUEUED] = True
+    return retried

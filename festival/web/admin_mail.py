@@ -124,8 +124,6 @@ async def _retry(request: Request, grant: Grant) -> int:
         retried = await retry_failed(
             db, now=state.clock.now(), festival_id=await festival_id_of(db, grant.festival)
         )
-    if retried:
-        state.sender.wake()
     return retried
 
 

@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         qa = QaService(log, bus)
         hub = Hub(bus, log, renderer_for)
         show = ShowService(log, bus, qa)
-        scheduler = Scheduler(db, the_clock, on_queued=sender.wake, qa=qa, show=show, bus=bus)
+        scheduler = Scheduler(db, the_clock, qa=qa, show=show, bus=bus)
         limits = Limits.start(settings, rules)
         festivals, grants = FestivalCache(), GrantCache()
         following = None

@@ -111,7 +111,6 @@ async def me_choice(request: Request) -> Response:
     except Invalid as exc:
         return await me_page(request, errors=exc.errors)
     await _change_place(state, registration, round_id, chosen, state.clock.now())
-    state.sender.wake()
     # Back in the language the page was in.
     return RedirectResponse(f"/me/{token}?lang={lang}", status_code=303)
 
@@ -177,7 +176,6 @@ async def erase_registration(
     await forget_in_live_events(state.db, erased.festival_id, erased.person, erased.stand_in)
     # No old copy of their rows left readable in SQLite's files (docs/api.md, erasure).
     await state.db.settle_erasure()
-    state.sender.wake()  # promoted people are told at once
 
 
 async def me_new_link(request: Request) -> Response:
@@ -187,7 +185,6 @@ async def me_new_link(request: Request) -> Response:
     lang = page_language(request, registration.language)
     token = await new_personal_link(state.db, registration.id, now=state.clock.now())
     await _old_links_revoked(state, registration.id)
-    state.sender.wake()
     return RedirectResponse(f"/me/{token}?lang={lang}&new-link=1", status_code=303)
 
 
@@ -242,7 +239,6 @@ async def api_me_link(request: Request) -> Response:
     _, _, registration = await attendee_of(request, presented_token(request))
     token = await new_personal_link(state.db, registration.id, now=state.clock.now())
     await _old_links_revoked(state, registration.id)
-    state.sender.wake()
     base = state.settings.resolved_base_url
     return JSONResponse({"token": token, "url": f"{base}/me/{token}"})
 
@@ -261,7 +257,6 @@ async def api_me_choice(request: Request) -> Response:
         festival, round_id, session_id, registration.mode, now=now, language=registration.language
     )
     updated = await _change_place(state, registration, round_id, chosen, now)
-    state.sender.wake()
     return JSONResponse(_me_json(now, state.settings.join_link_minutes, festival, updated))
 
 

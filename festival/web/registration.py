@@ -66,7 +66,6 @@ async def api_register(request: Request) -> Response:
     request.state.language = wanted.language  # a refusal from here on speaks it (429, 503)
     await state.limits.check_email(wanted.email)
     done = await register(RegistrationSql(state.db), festival.slug, wanted, now=now)
-    state.sender.wake()
     if not done.created:
         # Never hand out someone's token to whoever knows their e-mail address.
         return JSONResponse(
@@ -155,7 +154,6 @@ async def register_page(request: Request) -> Response:
     request.state.language = wanted.language  # as in api_register
     await state.limits.check_email(wanted.email)
     done = await register(RegistrationSql(state.db), festival.slug, wanted, now=now)
-    state.sender.wake()
     if not done.created:
         return await _page(request, festival, lang, 200, values=values, exists=True)
     return RedirectResponse(f"/me/{done.token}?lang={wanted.language}", status_code=303)
