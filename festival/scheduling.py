@@ -30,10 +30,10 @@ from festival.invites import service as invites
 from festival.live.channels import SHOW, qa_channels
 from festival.live.qa_service import QaService
 from festival.live.show_service import ShowService
-from festival.live.show_views import show_now
+from festival.live.show_views import show_of_state
 from festival.programme.model import Festival
 from festival.registration.service import assign_rounds
-from festival.show import shift_worth_announcing
+from festival.show import Show, calendar_shift, plenary_times
 from festival.storage.assignment_repo import assignment_pending
 from festival.storage.db import Database
 from festival.storage.invite_repo import InviteSql
@@ -69,6 +69,7 @@ class Scheduler:
         self._watching: dict[str, asyncio.Task[None]] = {}  # festival slug → its show watcher
         self._replanning: set[str] = set()
         self._replan_again: set[str] = set()
+        self._heard: dict[str, Show | None] = {}  # festival slug → its show as the bus told it
 
     async def start(self, *, paused: bool = False) -> None:
         """Run for leader (at once on SQLite) and, once leading, plan. `paused`: plan every
@@ -128,8 +129,11 @@ class Scheduler:
         try:
             async with self.bus.subscribe(channel_topic(slug, SHOW)) as subscription:
                 live.set()
-                async for _message in subscription:  # an event, or a gap: either way, replan
-                    self.follow_show(slug)
+                async for message in subscription:
+                    # Every event carries the show after it; a gap does not: read it back.
+                    events = message.get("events") or [{}]
+                    state = events[-1].get("body", {}).get("show")
+                    self.follow_show(slug, None if state is None else show_of_state(state))
         except (BusError, OSError) as exc:
             # The next replan (within a minute) watches again, and catches up meanwhile.
             log.warning("following the show of %s stopped: %s", slug, exc)
@@ -174,12 +178,12 @@ class Scheduler:
             if festival is not None:
                 if self.leading:  # watching first: no host action between plan and watch
                     await self._watch_show(festival.slug)
-                wanted |= await self._plan_festival(festival)
+                wanted |= await self._plan_festival(festival, None)
         for job in self.jobs.get_jobs():
             if job.id not in wanted:
                 job.remove()  # a moment that moved or went away
 
-    async def _plan_festival(self, festival: Festival) -> set[str]:
+    async def _plan_festival(self, festival: Festival, show: Show | None) -> set[str]:
         now = self.clock.now()
         ids: set[str] = set()
         closes = festival.assignment_closes
@@ -196,7 +200,7 @@ class Scheduler:
         moments = [(s.id, s.start, s.start, s.end) for r, s in festival.sessions() if not
                    (s.cancelled or r.cancelled)]  # fmt: skip
         if (plenary := festival.plenary) is not None:
-            starts = await self._follow_show(festival, now) or plenary.start
+            starts = await self._follow_show(festival, now, show) or plenary.start
             moments.append(("plenary", plenary.plan[0], starts, plenary.end))
         for entry, planned, starts, end in moments:
             if now >= end:
@@ -213,33 +217,20 @@ class Scheduler:
             ids |= await self._plan_qa(festival, now)
         return ids
 
-    async def _follow_show(self, festival: Festival, now: datetime) -> datetime | None:
-        """Once the plenary is live: announce its new times to calendars when they moved past
-        the festival's threshold, and return when it starts (actual or projected). Mail
-        follows the show as attendees see it (`show_now`): a rehearsal (festival.show,
-        `Show.rehearsal`) shows the plan, so it moves nobody's reminder or calendar. Only on
-        the festival's own day: a show left live after it moves nothing either."""
+    async def _follow_show(
+        self, festival: Festival, now: datetime, show: Show | None
+    ) -> datetime | None:
+        """Once the plenary runs live: announce its new times to calendars when the rule says
+        so (`show.calendar_shift`), and return when it starts (actual or projected) for its
+        reminders. `show` is the show as an event on the bus carried it; None: as stored."""
         if self.show is None or festival.plenary is None:
             return None
-        if festival.local(now).date() != festival.date:
+        if show is None:
+            _, show = await self.show.state(festival)
+        times = plenary_times(festival, show, now)
+        if times is None:
             return None
-        _, show = await self.show.state(festival)
-        where = show_now(show, now)
-        projection = where.projection
-        if projection is None or where.over:
-            return None
-        starts = next((b.start for b in projection.blocks if b.start is not None), None)
-        if starts is None:
-            return None
-        queued = await announce_plenary(
-            self.db,
-            festival.slug,
-            start=_whole_minute(starts),
-            end=_whole_minute(projection.end),
-            delay_minutes=projection.delay_minutes,
-            threshold=festival.calendar_shift_minutes,
-            now=now,
-        )
+        queued = await announce_shift(self.db, festival, show, now)
         if queued is not None and self.bus is not None:
             # The festival's announced times changed: every instance reads it again (and
             # within seconds anyway, should the bus be down).
@@ -249,15 +240,17 @@ class Scheduler:
                 log.warning("could not tell the instances of new plenary times: %s", error)
         if queued:
             log.info("plenary of %s moved %d minutes: %d invite updates queued",
-                     festival.slug, projection.delay_minutes, queued)  # fmt: skip
-        return starts
+                     festival.slug, times.delay_minutes, queued)  # fmt: skip
+        return times.start
 
-    def follow_show(self, slug: str) -> None:
-        """After a host action, reminders and calendars follow at once, in the background so
-        the host's ack does not wait for the mail queue. One replan of a festival at a time:
-        actions that come meanwhile are covered by one more after it."""
+    def follow_show(self, slug: str, show: Show | None) -> None:
+        """After a host action, reminders and calendars follow `show` (None: the show as
+        stored) at once, in the background so the host's ack does not wait for the mail
+        queue. One replan of a festival at a time: actions that come meanwhile are covered by
+        one more after it, with the show as the last of them left it."""
         if not self.leading:
             return
+        self._heard[slug] = show
         if slug in self._replanning:
             self._replan_again.add(slug)
             return
@@ -274,7 +267,7 @@ class Scheduler:
                     async with self.db.session() as session:
                         festival = await read_festival(session, slug)
                     if festival is not None:
-                        await self._plan_festival(festival)
+                        await self._plan_festival(festival, self._heard.pop(slug, None))
                 except (DBAPIError, OSError):
                     # Nobody awaits this task; the next replan (within a minute) tries again.
                     log.exception("following the show of %s failed", slug)
@@ -354,27 +347,19 @@ class Scheduler:
             )
 
 
-async def announce_plenary(
-    database: Database,
-    slug: str,
-    *,
-    start: datetime,
-    end: datetime,
-    delay_minutes: int,
-    threshold: int,
-    now: datetime,
+async def announce_shift(
+    database: Database, festival: Festival, show: Show, now: datetime
 ) -> int | None:
-    """If the plenary's delay has moved `threshold` minutes or more from the one announced
-    last, record its new times and queue the invite updates; returns how many were queued,
-    or None when the shift is too small to announce. Decided under the write lock, so two
-    callers cannot both announce the same shift."""
+    """Announce the plenary's new times to calendars if the show moved them far enough from
+    the times announced last (`calendar_shift`): record them and queue the invite updates.
+    Returns how many were queued, or None when calendars keep what they have. Decided under
+    the write lock, so two callers cannot both announce the same shift."""
     async with database.writer() as db, db.begin():
-        if not shift_worth_announcing(delay_minutes, await announced_delay(db, slug), threshold):
+        shift = calendar_shift(festival, show, await announced_delay(db, festival.slug), now)
+        if shift is None:
             return None
-        await record_shift(db, slug, start=start, end=end, delay_minutes=delay_minutes, now=now)
-        return await invites.reconcile_festival(InviteSql(db), slug, now)
-
-
-def _whole_minute(moment: datetime) -> datetime:
-    """Calendars show minutes: 13:42:31 is announced as 13:43."""
-    return (moment + timedelta(seconds=30)).replace(second=0, microsecond=0)
+        await record_shift(
+            db, festival.slug, start=shift.start, end=shift.end,
+            delay_minutes=shift.delay_minutes, now=now,
+        )  # fmt: skip
+        return await invites.reconcile_festival(InviteSql(db), festival.slug, now)

@@ -27,7 +27,7 @@ from festival.show import (
     Projection,
     Show,
     ShowEvent,
-    evaluate,
+    is_over,
     project,
     public_show,
     rehearses,
@@ -75,6 +75,40 @@ def show_state(show: Show) -> dict[str, Any]:
         "rooms_message": show.rooms_message,
         "blocks": [_block_state(block) for block in show.blocks],
     }
+
+
+def show_of_state(state: Mapping[str, Any]) -> Show:
+    """The show from its data (`show_state`), as an event on the bus carries it."""
+    return Show(
+        title=state["title"],
+        planned_start=datetime.fromisoformat(state["planned_start"]),
+        planned_end=datetime.fromisoformat(state["planned_end"]),
+        blocks=tuple(_block_of_state(block) for block in state["blocks"]),
+        live_at=_moment(state["live_at"]),
+        ended_at=_moment(state["ended_at"]),
+        presenter_message=state["presenter_message"],
+        rooms_message=state["rooms_message"],
+        updated_at=_moment(state["updated_at"]),
+    )
+
+
+def _block_of_state(block: Mapping[str, Any]) -> BlockTimer:
+    return BlockTimer(
+        id=block["id"],
+        title=block["title"],
+        planned_start=datetime.fromisoformat(block["planned_start"]),
+        planned_minutes=block["planned_minutes"],
+        minutes=block["minutes"],
+        started_at=_moment(block["started_at"]),
+        paused_at=_moment(block["paused_at"]),
+        paused_total=timedelta(seconds=block["paused_seconds"]),
+        ended_at=_moment(block["ended_at"]),
+        skipped=block["status"] == "skipped",
+    )
+
+
+def _moment(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
 
 
 def stored_body(event: ShowEvent, after: Show) -> dict[str, Any]:
@@ -168,13 +202,6 @@ class ShowNow:
         if self.projection is None:
             return None
         return next((b for b in self.projection.blocks if b.id == block_id), None)
-
-
-def is_over(show: Show, now: datetime) -> bool:
-    """The show has ended, or went live and has nothing left to run."""
-    return show.ended_at is not None or (
-        show.live_at is not None and evaluate(show, now).state == "finished"
-    )
 
 
 def show_now(show: Show, now: datetime) -> ShowNow:

@@ -1,9 +1,17 @@
-"""The host's run-of-show: plenary timers, projected times and delay, breakout cues, run log.
+"""The host's run-of-show: plenary timers, projected times and delay, what a delay tells
+calendars, breakout cues, run log.
 
 Pure domain: the state is data evaluated against a `now` that callers pass in; storing the
 events and driving them over websockets belong to the adapters.
 """
 
+from festival.show.calendar import (
+    PlenaryTimes,
+    Shift,
+    calendar_shift,
+    plenary_times,
+    shift_worth_announcing,
+)
 from festival.show.plan import (
     ACTUALS_HEADER,
     AMBER_AT,
@@ -20,12 +28,12 @@ from festival.show.plan import (
     TimerReading,
     actual_rows,
     evaluate,
+    is_over,
     phase_for,
     project,
     round_cues,
     round_rows,
     run_log_rows,
-    shift_worth_announcing,
     whole_minutes,
     write_csv,
 )
@@ -87,10 +95,12 @@ __all__ = [
     "EventType",
     "Outcome",
     "Phase",
+    "PlenaryTimes",
     "ProjectedBlock",
     "ProjectedStatus",
     "Projection",
     "RoundCues",
+    "Shift",
     "Show",
     "ShowError",
     "ShowErrorCode",
@@ -99,11 +109,13 @@ __all__ = [
     "TimerReading",
     "actual_rows",
     "apply_event",
+    "calendar_shift",
     "end_block",
     "end_show",
     "evaluate",
     "extend_block",
     "go_live",
+    "is_over",
     "message_presenter",
     "message_rooms",
     "move_block",
@@ -111,6 +123,7 @@ __all__ = [
     "next_block",
     "pause_block",
     "phase_for",
+    "plenary_times",
     "project",
     "public_show",
     "rehearsal_marks",

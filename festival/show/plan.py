@@ -201,6 +201,13 @@ def project(show: Show, now: datetime) -> Projection:
     )
 
 
+def is_over(show: Show, now: datetime) -> bool:
+    """The show has ended, or went live and has nothing left to run."""
+    return show.ended_at is not None or (
+        show.live_at is not None and evaluate(show, now).state == "finished"
+    )
+
+
 def _status(show: Show, block: BlockTimer) -> ProjectedStatus:
     if show.ended_at is not None and block.status == "upcoming":
         return "not_run"
@@ -233,19 +240,6 @@ def _projected(
         end=span[1] if span else None,
         delay_minutes=whole_minutes(span[0] - block.planned_start) if span else None,
     )
-
-
-def shift_worth_announcing(
-    delay_minutes: int, announced_minutes: int, threshold: int = CALENDAR_SHIFT_MINUTES
-) -> bool:
-    """Whether the delay moved far enough from the last one announced to update calendars.
-
-    Compared with what was announced, not with the plan, so a show drifting a minute at a time
-    gets an update each `threshold` minutes rather than one at every step past it.
-    """
-    if threshold < 1:
-        raise ValueError("the threshold is at least 1 minute")
-    return abs(delay_minutes - announced_minutes) >= threshold
 
 
 def round_cues(round_: Round) -> RoundCues:

@@ -35,7 +35,6 @@ from festival.show import (
     round_cues,
     round_rows,
     run_log_rows,
-    shift_worth_announcing,
     skip_block,
     start_block,
     whole_minutes,
@@ -416,35 +415,6 @@ def test_actual_rows_across_the_dst_change_in_local_time() -> None:
 
 
 # Calendar updates --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("delay", "announced", "due"),
-    [
-        (0, 0, False),
-        (9, 0, False),
-        (10, 0, True),
-        (-10, 0, True),
-        (15, 10, False),
-        (20, 10, True),
-        (1, 10, False),
-        (0, 10, True),  # the show caught up: tell calendars it is back on time
-    ],
-)
-def test_shift_worth_announcing_default_threshold(delay: int, announced: int, due: bool) -> None:
-    assert shift_worth_announcing(delay, announced) == due
-
-
-def test_shift_worth_announcing_own_threshold() -> None:
-    assert (shift_worth_announcing(4, 0, threshold=5), shift_worth_announcing(5, 0, 5)) == (
-        False,
-        True,
-    )
-
-
-def test_shift_worth_announcing_threshold_below_one_raises_value_error() -> None:
-    with pytest.raises(ValueError, match="at least 1 minute"):
-        shift_worth_announcing(5, 0, threshold=0)
 
 
 # Breakout rounds ---------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from festival.programme.loading import parse_programme, read_programme
 from festival.programme.model import Festival
-from festival.scheduling import announce_plenary
 from festival.storage.db import Database
 from festival.storage.programme_repo import (
     FestivalCache,
@@ -18,6 +17,7 @@ from festival.storage.programme_repo import (
     read_festival,
     save_programme,
 )
+from festival.storage.shift_repo import record_shift
 from festival.storage.tables import Base, ChangeRow, EntryRow
 from tests.conftest import REFERENCE, SCHEDULES
 
@@ -201,10 +201,11 @@ async def test_the_festival_cache_gives_what_read_festival_gives_and_follows_eve
     plenary = retitled.plenary
     assert plenary is not None
     later = timedelta(minutes=20)
-    await announce_plenary(
-        database, SLUG, start=plenary.start + later, end=plenary.end + later,
-        delay_minutes=20, threshold=10, now=NOW,
-    )  # fmt: skip
+    async with database.writer() as session, session.begin():
+        await record_shift(
+            session, SLUG, start=plenary.start + later, end=plenary.end + later,
+            delay_minutes=20, now=NOW,
+        )  # fmt: skip
     shifted, fresh = await both()
     assert shifted == fresh
     assert shifted is not None

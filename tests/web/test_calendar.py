@@ -20,7 +20,10 @@ from starlette.testclient import TestClient
 
 from festival.clock import FixedClock
 from festival.config import Settings
-from festival.scheduling import announce_plenary
+from festival.invites.service import reconcile_festival
+from festival.storage.db import Database
+from festival.storage.invite_repo import InviteSql
+from festival.storage.shift_repo import record_shift
 from festival.web.app import create_app
 from festival.web.state import AppState
 from tests.conftest import REFERENCE
@@ -211,6 +214,13 @@ def test_cancelled_items_leave_the_feed_once_the_day_is_over(
     assert list(next_day) == [uid("huiskamer-1", ann["id"]), uid("plenary", ann["id"])]
 
 
+async def announce_shift(db: Database, *, start: datetime, end: datetime, now: datetime) -> int:
+    """What the scheduler does once the show moved the plenary 20 minutes (`calendar_shift`)."""
+    async with db.writer() as session, session.begin():
+        await record_shift(session, REFERENCE_SLUG, start=start, end=end, delay_minutes=20, now=now)
+        return await reconcile_festival(InviteSql(session), REFERENCE_SLUG, now)
+
+
 def test_feed_follows_the_announced_plenary_times(
     client: TestClient, clock: FixedClock, inbox: Inbox, ann: dict[str, Any]
 ):
@@ -218,14 +228,7 @@ def test_feed_follows_the_announced_plenary_times(
     clock.set(local(13, 40))  # the plenary runs 20 minutes late; calendars move at 10
     state: AppState = client.app_state["festival"]
     announce = functools.partial(
-        announce_plenary,
-        state.db,
-        REFERENCE_SLUG,
-        start=local(13, 50),
-        end=local(15, 35),
-        delay_minutes=20,
-        threshold=10,
-        now=clock.now(),
+        announce_shift, state.db, start=local(13, 50), end=local(15, 35), now=clock.now()
     )
     assert client.portal.call(announce)
     deliver_all(client)
