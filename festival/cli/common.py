@@ -4,10 +4,12 @@ common options, and running a piece of work against the store."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
 
 import click
 
@@ -16,8 +18,11 @@ from festival.access.tokens import Role
 from festival.bus import Bus, BusError, make_bus
 from festival.config import Settings
 from festival.errors import FestivalError
+from festival.programme.model import Festival
 from festival.storage.db import Database
-from festival.storage.programme_repo import festival_slugs
+from festival.storage.programme_repo import festival_slugs, read_festival
+
+T = TypeVar("T")
 
 database_option = click.option(
     "--database-url",
@@ -42,14 +47,32 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
 
-async def with_db(settings: Settings, work: Any) -> Any:
+def store_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--database-url and --var-dir, handed to the command as the `settings` they make."""
+
+    @database_option
+    @var_option
+    @functools.wraps(command)
+    def with_settings(*, database_url: str | None, var_dir: str | None, **options: Any) -> None:
+        command(settings_from(database_url=database_url, var_dir=var_dir), **options)
+
+    return with_settings
+
+
+@asynccontextmanager
+async def opened(settings: Settings) -> AsyncIterator[Database]:
+    """The store, migrated, for as long as a command works with it."""
     db = Database(settings.resolved_database_url)
     try:
         await db.migrate()
-        async with db.session() as session, session.begin():
-            return await work(session)
+        yield db
     finally:
         await db.dispose()
+
+
+async def with_db(settings: Settings, work: Any) -> Any:
+    async with opened(settings) as db, db.session() as session, session.begin():
+        return await work(session)
 
 
 async def pick_festival(session: Any, slug: str | None) -> str:
@@ -61,6 +84,13 @@ async def pick_festival(session: Any, slug: str | None) -> str:
     if not slugs:
         raise FestivalError("no festival loaded yet; run `festival load FILE` first")
     return str(slugs[0])
+
+
+async def pick_programme(session: Any, slug: str | None) -> Festival:
+    """The programme of the festival `slug`, or of the most recently loaded one."""
+    festival = await read_festival(session, await pick_festival(session, slug))
+    assert festival is not None  # its slug was just read from the store
+    return festival
 
 
 async def tell_instances(settings: Settings, tell: Callable[[Bus], Awaitable[None]]) -> None:
@@ -77,11 +107,16 @@ async def tell_instances(settings: Settings, tell: Callable[[Bus], Awaitable[Non
         click.echo(f"warning: could not tell the running instances: {error.message}", err=True)
 
 
-def run_with_db(settings: Settings, work: Any) -> Any:
+def run(work: Coroutine[Any, Any, T]) -> T:
+    """Run a command's work; a refusal of the domain is the command's one-line error."""
     try:
-        return asyncio.run(with_db(settings, work))
+        return asyncio.run(work)
     except FestivalError as exc:
         raise click.ClickException(exc.message) from exc
+
+
+def run_with_db(settings: Settings, work: Any) -> Any:
+    return run(with_db(settings, work))
 
 
 festival_option = click.option(

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import click
 
 from festival.cli.common import (
-    database_option,
     festival_option,
     main,
-    pick_festival,
+    opened,
+    pick_programme,
+    run,
     run_with_db,
-    settings_from,
-    var_option,
+    store_options,
 )
 from festival.clock import SystemClock
+from festival.config import Settings
 from festival.errors import FestivalError
 from festival.live.channels import SHOW
 from festival.live.show_service import plenary_of
@@ -24,12 +24,8 @@ from festival.live.show_views import event_of
 from festival.registration.export import registrations_csv
 from festival.registration.service import RoundResult, assign_rounds
 from festival.show import actual_rows, new_show, replay, round_rows, run_log_rows, write_csv
-from festival.storage.db import Database
 from festival.storage.live_repo import events_after
-from festival.storage.programme_repo import (
-    festival_id_of,
-    read_festival,
-)
+from festival.storage.programme_repo import festival_id_of
 from festival.storage.registration_repo import RegistrationSql, registrations_of
 
 
@@ -38,8 +34,11 @@ def export() -> None:
     """Export data as CSV."""
 
 
+output_option = click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+
+
 @export.command("registrations")
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+@output_option
 @click.option(
     "--excel",
     is_flag=True,
@@ -47,29 +46,22 @@ def export() -> None:
     "column names in the festival's language, session titles instead of ids.",
 )
 @festival_option
-@database_option
-@var_option
+@store_options
 def export_registrations(
-    output: Any,
-    excel: bool,
-    festival_slug: str | None,
-    database_url: str | None,
-    var_dir: str | None,
+    settings: Settings, output: Any, excel: bool, festival_slug: str | None
 ) -> None:
     """Registrations with their places and waitlist positions, as CSV."""
-    settings = settings_from(database_url=database_url, var_dir=var_dir)
 
     async def work(session: Any) -> str:
-        slug = await pick_festival(session, festival_slug)
-        festival = await read_festival(session, slug)
-        assert festival is not None
-        return registrations_csv(festival, await registrations_of(session, slug), excel=excel)
+        festival = await pick_programme(session, festival_slug)
+        registrations = await registrations_of(session, festival.slug)
+        return registrations_csv(festival, registrations, excel=excel)
 
     output.write(run_with_db(settings, work))
 
 
 @export.command("runlog")
-@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+@output_option
 @click.option(
     "--blocks",
     is_flag=True,
@@ -77,25 +69,15 @@ def export_registrations(
     "instead of the log.",
 )
 @festival_option
-@database_option
-@var_option
-def export_runlog(
-    output: Any,
-    blocks: bool,
-    festival_slug: str | None,
-    database_url: str | None,
-    var_dir: str | None,
-) -> None:
+@store_options
+def export_runlog(settings: Settings, output: Any, blocks: bool, festival_slug: str | None) -> None:
     """The run-of-show as CSV: every host action with who did it and when (times in the
     festival's zone; a rehearsal's actions marked `yes` in the last column), or with --blocks
     every block's and round's actual start and end."""
-    settings = settings_from(database_url=database_url, var_dir=var_dir)
 
     async def work(session: Any) -> tuple[tuple[str, ...], ...]:
-        slug = await pick_festival(session, festival_slug)
-        festival = await read_festival(session, slug)
-        assert festival is not None
-        stored = await events_after(session, await festival_id_of(session, slug), SHOW, 0)
+        festival = await pick_programme(session, festival_slug)
+        stored = await events_after(session, await festival_id_of(session, festival.slug), SHOW, 0)
         plenary = plenary_of(festival)
         events = (event_of(e.body) for e in stored)
         if blocks:
@@ -109,25 +91,20 @@ def export_runlog(
 
 @main.command()
 @festival_option
-@database_option
-@var_option
-def assign(festival_slug: str | None, database_url: str | None, var_dir: str | None) -> None:
+@store_options
+def assign(settings: Settings, festival_slug: str | None) -> None:
     """Turn ranked preferences into places, optimally (see docs/assignment.md).
 
     Runs by itself at the festival's assignment_closes while `festival serve` runs; this
     command does the same by hand. Each round is assigned once; running again changes nothing.
     """
-    settings = settings_from(database_url=database_url, var_dir=var_dir)
     now = SystemClock().now()
 
     async def work() -> list[RoundResult]:
-        db = Database(settings.resolved_database_url)
-        try:
-            await db.migrate()
+        async with opened(settings) as db:
             async with db.session() as session:
-                slug = await pick_festival(session, festival_slug)
-                festival = await read_festival(session, slug)
-            assert festival is not None
+                festival = await pick_programme(session, festival_slug)
+            slug = festival.slug
             if festival.assignment != "preferences":
                 raise FestivalError(f"{slug} takes registrations first come, first served")
             if festival.assignment_closes and now < festival.assignment_closes:
@@ -137,13 +114,7 @@ def assign(festival_slug: str | None, database_url: str | None, var_dir: str | N
                     "move assignment_closes in the programme to assign earlier"
                 )
             return await assign_rounds(RegistrationSql(db), slug, now=now)
-        finally:
-            await db.dispose()
 
-    try:
-        results = asyncio.run(work())
-    except FestivalError as exc:
-        raise click.ClickException(exc.message) from exc
-    for r in results:
+    for r in run(work()):
         note = " (assigned before; unchanged)" if r.already_done else ""
         click.echo(f"{r.round}: {r.placed} placed, {r.waitlisted} waitlisted{note}")

@@ -2,45 +2,37 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from typing import Any
 
 import click
 
 from festival.cli.common import (
-    database_option,
     festival_option,
     main,
+    opened,
     pick_festival,
+    pick_programme,
+    run,
     run_with_db,
-    settings_from,
-    var_option,
+    store_options,
 )
 from festival.clock import SystemClock
-from festival.errors import FestivalError
+from festival.config import Settings
 from festival.invites.calendar import programme_calendar
 from festival.invites.service import reconcile
-from festival.storage.db import Database
 from festival.storage.invite_repo import InviteSql
 from festival.storage.mailing_repo import MAX_ATTEMPTS, OutboxSummary, retry_failed
 from festival.storage.mailing_repo import summary as outbox_summary
-from festival.storage.programme_repo import (
-    festival_id_of,
-    read_festival,
-)
+from festival.storage.programme_repo import festival_id_of
 
 
 @main.command()
 @click.option("--retry", is_flag=True, help="Put every failed message back in line.")
 @festival_option
-@database_option
-@var_option
-def outbox(
-    retry: bool, festival_slug: str | None, database_url: str | None, var_dir: str | None
-) -> None:
+@store_options
+def outbox(settings: Settings, retry: bool, festival_slug: str | None) -> None:
     """Show the outbox: counts by kind and status, and every failure (with --retry: resend)."""
-    settings = settings_from(database_url=database_url, var_dir=var_dir)
 
     async def work(session: Any) -> tuple[OutboxSummary, int]:
         retried = await retry_failed(session, now=SystemClock().now()) if retry else 0
@@ -76,16 +68,12 @@ def invites() -> None:
 
 @invites.command("send")
 @festival_option
-@database_option
-@var_option
-def invites_send(festival_slug: str | None, database_url: str | None, var_dir: str | None) -> None:
+@store_options
+def invites_send(settings: Settings, festival_slug: str | None) -> None:
     """Queue an invite for everyone who lacks a current one (a running service sends them)."""
-    settings = settings_from(database_url=database_url, var_dir=var_dir)
 
     async def work() -> int:
-        db = Database(settings.resolved_database_url)
-        try:
-            await db.migrate()
+        async with opened(settings) as db:
             async with db.session() as session:
                 slug = await pick_festival(session, festival_slug)
                 ids = await InviteSql(session).registrations(slug)
@@ -101,31 +89,19 @@ def invites_send(festival_slug: str | None, database_url: str | None, var_dir: s
                         queued += await reconcile(InviteSql(session), group, now)
                     bar.update(len(group))
             return queued
-        finally:
-            await db.dispose()
 
-    try:
-        queued = asyncio.run(work())
-    except FestivalError as exc:
-        raise click.ClickException(exc.message) from exc
-    click.echo(f"{queued} invite(s) queued")
+    click.echo(f"{run(work())} invite(s) queued")
 
 
 @main.command()
 @click.option("--output", "-o", type=click.File("wb"), default="-")
 @festival_option
-@database_option
-@var_option
-def ics(
-    output: Any, festival_slug: str | None, database_url: str | None, var_dir: str | None
-) -> None:
+@store_options
+def ics(settings: Settings, output: Any, festival_slug: str | None) -> None:
     """Write the public programme calendar (the same as GET /programme.ics)."""
-    settings = settings_from(database_url=database_url, var_dir=var_dir)
 
     async def work(session: Any) -> bytes:
-        slug = await pick_festival(session, festival_slug)
-        festival = await read_festival(session, slug)
-        assert festival is not None
+        festival = await pick_programme(session, festival_slug)
         return programme_calendar(
             festival, base_url=settings.resolved_base_url, now=SystemClock().now()
         )

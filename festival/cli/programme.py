@@ -19,9 +19,11 @@ from festival.cli.common import (
     CONSOLES,
     database_option,
     main,
+    opened,
     pick_festival,
     run_with_db,
     settings_from,
+    store_options,
     tell_instances,
     var_option,
 )
@@ -33,7 +35,6 @@ from festival.mailing.mime import BadAddress, envelope
 from festival.mailing.transport import MailSetupError, make_transport
 from festival.programme.changes import LoadReport
 from festival.programme.loading import check_programme_files, read_programme
-from festival.storage.db import Database
 from festival.storage.invite_repo import InviteSql
 from festival.storage.programme_repo import save_programme
 from festival.storage.token_repo import create_token
@@ -62,15 +63,10 @@ def check(files: tuple[Path, ...]) -> None:
 
 async def _load(settings: Settings, festival_file: Path, on_date: date | None) -> LoadReport:
     festival = read_programme(festival_file, on_date=on_date)
-    db = Database(settings.resolved_database_url)
-    try:
-        await db.migrate()
-        async with db.session() as session, session.begin():
-            now = SystemClock().now()
-            report = await save_programme(session, festival, source=str(festival_file), now=now)
-            await invites.programme_saved(InviteSql(session), report, now)
-    finally:
-        await db.dispose()
+    async with opened(settings) as db, db.session() as session, session.begin():
+        now = SystemClock().now()
+        report = await save_programme(session, festival, source=str(festival_file), now=now)
+        await invites.programme_saved(InviteSql(session), report, now)
     # Running instances' live connections trust the festival they read for a few seconds.
     await tell_instances(settings, lambda bus: tell_programme_changed(bus, festival.slug))
     return report
@@ -109,15 +105,14 @@ def _apply(settings: Settings, path: Path, *, demo: bool) -> None:
     help="Move the festival to today (tomorrow if today's programme has begun), keeping its "
     "local times (env FESTIVAL_DEMO).",
 )
-@database_option
-@var_option
-def load(file: Path, demo: bool, database_url: str | None, var_dir: str | None) -> None:
+@store_options
+def load(settings: Settings, file: Path, demo: bool) -> None:
     """Apply programme FILE to the store and report what changed.
 
     Entries are matched by id: changed ones are updated (and the change recorded), removed
     ones are marked cancelled, never deleted.
     """
-    _apply(settings_from(database_url=database_url, var_dir=var_dir), file, demo=demo)
+    _apply(settings, file, demo=demo)
 
 
 @main.command()

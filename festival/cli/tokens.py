@@ -10,19 +10,17 @@ import click
 from festival.access.tokens import ROLES, Role
 from festival.cli.common import (
     CONSOLES,
-    database_option,
     festival_option,
     main,
-    pick_festival,
+    pick_programme,
     run_with_db,
-    settings_from,
+    store_options,
     tell_instances,
-    var_option,
 )
 from festival.clock import SystemClock
+from festival.config import Settings
 from festival.errors import FestivalError
 from festival.live.channels import SHOW, qa_channels
-from festival.storage.programme_repo import read_festival
 from festival.storage.token_repo import create_token, list_tokens, revoke_token
 from festival.web.caches import tell_revoked
 
@@ -42,27 +40,24 @@ def token() -> None:
 )
 @click.option("--label", default="", help="A note for `token list`, e.g. who has it.")
 @festival_option
-@database_option
-@var_option
+@store_options
 def token_create(
+    settings: Settings,
     role: str,
     channels: tuple[str, ...],
     label: str,
     festival_slug: str | None,
-    database_url: str | None,
-    var_dir: str | None,
 ) -> None:
     """Create a token; the last line printed is the console URL with the token in it.
 
     The secret is shown only now; the store keeps only its hash.
     """
-    settings = settings_from(database_url=database_url, var_dir=var_dir)
     channel = ",".join(dict.fromkeys(channels)) or None
 
     async def work(session: Any) -> tuple[int, str, str]:
-        slug = await pick_festival(session, festival_slug)
-        festival = await read_festival(session, slug)
-        known = {SHOW, *qa_channels(festival)} if festival is not None else set()
+        festival = await pick_programme(session, festival_slug)
+        slug = festival.slug
+        known = {SHOW, *qa_channels(festival)}
         unknown = [c for c in dict.fromkeys(channels) if c not in known]
         if unknown:
             raise FestivalError(
@@ -103,11 +98,9 @@ def console_of(role: Role, channels: tuple[str, ...]) -> str | None:
 
 @token.command("list")
 @festival_option
-@database_option
-@var_option
-def token_list(festival_slug: str | None, database_url: str | None, var_dir: str | None) -> None:
+@store_options
+def token_list(settings: Settings, festival_slug: str | None) -> None:
     """List role tokens (never their secrets)."""
-    settings = settings_from(database_url=database_url, var_dir=var_dir)
     tokens = run_with_db(settings, lambda session: list_tokens(session, festival_slug))
     for t in tokens:
         state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
@@ -117,11 +110,9 @@ def token_list(festival_slug: str | None, database_url: str | None, var_dir: str
 
 @token.command("revoke")
 @click.argument("token_id", type=int)
-@database_option
-@var_option
-def token_revoke(token_id: int, database_url: str | None, var_dir: str | None) -> None:
+@store_options
+def token_revoke(settings: Settings, token_id: int) -> None:
     """Revoke token TOKEN_ID (see `token list`); it stops working at once."""
-    settings = settings_from(database_url=database_url, var_dir=var_dir)
     changed = run_with_db(settings, lambda s: revoke_token(s, token_id, now=SystemClock().now()))
     # Live connections of the running instances remember grants for a few seconds.
     asyncio.run(tell_instances(settings, lambda bus: tell_revoked(bus, None, token_ids=[token_id])))
