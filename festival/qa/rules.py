@@ -50,6 +50,14 @@ _S = QuestionState
 _MERGEABLE = frozenset({_S.PENDING, _S.APPROVED})
 _MERGE_TARGETS = frozenset({_S.PENDING, _S.APPROVED, _S.ON_AIR, _S.ANSWERED})
 _STANDING = frozenset(QuestionState) - {_S.MERGED}
+# A moderator's move: the state it puts a question in, and the states it may come from.
+_MOVES: dict[EventType, tuple[QuestionState, frozenset[QuestionState]]] = {
+    EventType.APPROVED: (_S.APPROVED, frozenset({_S.PENDING, _S.HIDDEN})),
+    EventType.HIDDEN: (_S.HIDDEN, frozenset({_S.PENDING, _S.APPROVED, _S.ON_AIR, _S.ANSWERED})),
+    EventType.PICKED: (_S.ON_AIR, frozenset({_S.APPROVED})),
+    EventType.UNPICKED: (_S.APPROVED, frozenset({_S.ON_AIR})),
+    EventType.ANSWERED: (_S.ANSWERED, frozenset({_S.APPROVED, _S.ON_AIR})),
+}
 
 
 @dataclass(frozen=True)
@@ -187,72 +195,41 @@ def unvote(state: QaChannel, question_id: str, *, voter_id: str, now: datetime) 
 
 def approve(state: QaChannel, question_id: str, *, actor: str, now: datetime) -> Outcome:
     """Publish a pending question, or bring back a hidden one (with the votes it had)."""
-    return _move(
-        state,
-        question_id,
-        to=_S.APPROVED,
-        allowed={_S.PENDING, _S.HIDDEN},
-        event_type=EventType.APPROVED,
-        actor=actor,
-        now=now,
-    )
+    return _move(state, question_id, EventType.APPROVED, actor=actor, now=now)
 
 
 def hide(state: QaChannel, question_id: str, *, actor: str, now: datetime) -> Outcome:
     """Turn a question down, or take a published one (even on air) out of view."""
-    return _move(
-        state,
-        question_id,
-        to=_S.HIDDEN,
-        allowed={_S.PENDING, _S.APPROVED, _S.ON_AIR, _S.ANSWERED},
-        event_type=EventType.HIDDEN,
-        actor=actor,
-        now=now,
-    )
+    return _move(state, question_id, EventType.HIDDEN, actor=actor, now=now)
 
 
 def pick(state: QaChannel, question_id: str, *, actor: str, now: datetime) -> Outcome:
     """Put an approved question on air; the one on air before goes back to approved, so
     there is never more than one on air in a channel."""
     question = _find(state, question_id)
-    if question.state is _S.ON_AIR:
+    to, allowed = _MOVES[EventType.PICKED]
+    if question.state is to:
         return Outcome(state)
-    _require_state(question, {_S.APPROVED}, EventType.PICKED)
+    _require_state(question, allowed, EventType.PICKED)
     events: list[QaEvent] = []
     current = state.on_air
     if current is not None:
         back = replace(current, state=_S.APPROVED)
         events.append(_event(EventType.UNPICKED, state, actor, now, back, _S.ON_AIR))
-    picked = replace(question, state=_S.ON_AIR)
+    picked = replace(question, state=to)
     events.append(_event(EventType.PICKED, state, actor, now, picked, question.state))
     return _outcome(state, *events)
 
 
 def unpick(state: QaChannel, question_id: str, *, actor: str, now: datetime) -> Outcome:
     """Take the question off air unanswered; it stays approved."""
-    return _move(
-        state,
-        question_id,
-        to=_S.APPROVED,
-        allowed={_S.ON_AIR},
-        event_type=EventType.UNPICKED,
-        actor=actor,
-        now=now,
-    )
+    return _move(state, question_id, EventType.UNPICKED, actor=actor, now=now)
 
 
 def mark_answered(state: QaChannel, question_id: str, *, actor: str, now: datetime) -> Outcome:
     """Answered, on air or straight from the list; either way nothing is on air after it
     unless another question is."""
-    return _move(
-        state,
-        question_id,
-        to=_S.ANSWERED,
-        allowed={_S.APPROVED, _S.ON_AIR},
-        event_type=EventType.ANSWERED,
-        actor=actor,
-        now=now,
-    )
+    return _move(state, question_id, EventType.ANSWERED, actor=actor, now=now)
 
 
 def star(state: QaChannel, question_id: str, *, actor: str, now: datetime) -> Outcome:
@@ -437,16 +414,10 @@ def _votable(state: QaChannel, question_id: str) -> Question:
 
 
 def _move(
-    state: QaChannel,
-    question_id: str,
-    *,
-    to: QuestionState,
-    allowed: Collection[QuestionState],
-    event_type: EventType,
-    actor: str,
-    now: datetime,
+    state: QaChannel, question_id: str, event_type: EventType, *, actor: str, now: datetime
 ) -> Outcome:
     question = _find(state, question_id)
+    to, allowed = _MOVES[event_type]
     if question.state is to:
         return Outcome(state)
     _require_state(question, allowed, event_type)
