@@ -175,8 +175,13 @@ class _Builder:
         self.shift = timedelta(0)
         self.paths: dict[str, KeyPath] = {}
 
-    def remember(self, entry_id: str, path: KeyPath) -> None:
-        """Record where `entry_id` is defined; ids share one namespace per festival."""
+    def entry_id(self, table: dict[str, Any], path: KeyPath) -> str:
+        """The entry's id, recorded where it is defined: ids share one namespace per festival."""
+        entry_id = self.r.ident(table, path, "id")
+        self._remember(entry_id, path)
+        return entry_id
+
+    def _remember(self, entry_id: str, path: KeyPath) -> None:
         if not entry_id:
             return
         if entry_id in RESERVED_IDS:
@@ -317,22 +322,24 @@ class _Builder:
             return UTC
 
     def venue(self, value: Any, path: KeyPath) -> Venue | None:
-        if value is None:
-            return None
-        table = self.r.table(value, path, allowed=("name", "address"), required=("name",))
+        table = self._named(value, path, "address")
         if table is None:
             return None
         return Venue(self.r.required_text(table, path, "name"), self.r.text(table, path, "address"))
 
     def organiser(self, value: Any, path: KeyPath) -> Organiser | None:
-        if value is None:
-            return None
-        table = self.r.table(value, path, allowed=("name", "email"), required=("name",))
+        table = self._named(value, path, "email")
         if table is None:
             return None
         return Organiser(
             self.r.required_text(table, path, "name"), self.r.email(table, path, "email")
         )
+
+    def _named(self, value: Any, path: KeyPath, detail: str) -> dict[str, Any] | None:
+        """An optional table that must have a name and may have one `detail` besides."""
+        if value is None:
+            return None
+        return self.r.table(value, path, allowed=("name", detail), required=("name",))
 
     def materials(self, table: dict[str, Any], path: KeyPath) -> Materials:
         return Materials(
@@ -412,8 +419,7 @@ class _Builder:
         table = r.table(value, path, allowed=ROUND_KEYS, required=("id", "title", "start", "end"))
         if table is None:
             return None
-        round_id = r.ident(table, path, "id")
-        self.remember(round_id, path)
+        round_id = self.entry_id(table, path)
         span = self.span(table, path)
         sessions_data = r.tables(table.get("session"), (*path, "session"))
         if "session" not in table:
@@ -443,8 +449,7 @@ class _Builder:
         table = r.table(value, path, allowed=SESSION_KEYS, required=("id", "title"))
         if table is None:
             return None
-        session_id = r.ident(table, path, "id")
-        self.remember(session_id, path)
+        session_id = self.entry_id(table, path)
         language = r.choice(table, path, "language", LANGUAGES)
         return Session(
             id=session_id,
@@ -499,8 +504,7 @@ class _Builder:
         )
         if table is None:
             return None
-        block_id = r.ident(table, path, "id")
-        self.remember(block_id, path)
+        block_id = self.entry_id(table, path)
         kind = r.choice(table, path, "kind", BLOCK_KINDS)
         minutes = r.positive_int(table, path, "minutes")
         block = Block(
@@ -522,8 +526,7 @@ class _Builder:
         )
         if table is None:
             return None
-        item_id = r.ident(table, path, "id")
-        self.remember(item_id, path)
+        item_id = self.entry_id(table, path)
         span = self.span(table, path)
         item = Item(
             id=item_id,
@@ -544,8 +547,7 @@ class _Builder:
         table = r.table(value, path, allowed=VOTE_KEYS, required=("id", "title"))
         if table is None:
             return None
-        vote_id = r.ident(table, path, "id")
-        self.remember(vote_id, path)
+        vote_id = self.entry_id(table, path)
         opens = self.moment(table, path, "opens")
         closes = self.moment(table, path, "closes")
         if opens and closes and closes <= opens:
