@@ -107,8 +107,9 @@ def assign(settings: Settings, festival_slug: str | None) -> None:
             slug = festival.slug
             if festival.assignment != "preferences":
                 raise FestivalError(f"{slug} takes registrations first come, first served")
-            if festival.assignment_closes and now < festival.assignment_closes:
-                when = festival.local(festival.assignment_closes)
+            closes = festival.assignment_closes
+            if closes is not None and festival.collects_preferences(now):
+                when = festival.local(closes)
                 raise FestivalError(
                     f"preferences for {slug} are collected until {when:%Y-%m-%d %H:%M}; "
                     "move assignment_closes in the programme to assign earlier"
