@@ -305,22 +305,20 @@ def event_for_moderator(event: QaEvent) -> View:
 def snapshot_for_audience(state: QaChannel, viewer_id: str | None) -> View:
     """What an audience member gets on (re)connecting without a usable `since`."""
     views = (for_audience(q, viewer_id) for q in by_time(state.questions.values()))
-    on_air = state.on_air
-    return {
-        "channel": state.channel,
-        "open": state.is_open,
-        "on_air": None if on_air is None else on_air.id,
-        "questions": [v for v in views if v is not None],
-    }
+    return _snapshot(state, [v for v in views if v is not None])
 
 
 def snapshot_for_moderator(state: QaChannel) -> View:
+    return _snapshot(state, [for_moderator(q) for q in by_time(state.questions.values())])
+
+
+def _snapshot(state: QaChannel, questions: list[View]) -> View:
     on_air = state.on_air
     return {
         "channel": state.channel,
         "open": state.is_open,
         "on_air": None if on_air is None else on_air.id,
-        "questions": [for_moderator(q) for q in by_time(state.questions.values())],
+        "questions": questions,
     }
 
 

@@ -95,6 +95,10 @@ def clean_text(text: str, *, field: str = "text", limit: int = MAX_TEXT) -> str:
     cleaned = clean_user_text(text, multiline=True)
     if not cleaned:
         raise QaError(ErrorCode.EMPTY, "the question is empty", field=field)
+    return _at_most(limit, cleaned, field=field)
+
+
+def _at_most(limit: int, cleaned: str, *, field: str) -> str:
     if len(cleaned) > limit:
         raise QaError(
             ErrorCode.TOO_LONG,
@@ -261,13 +265,8 @@ def annotate(
 ) -> Outcome:
     """Set the moderators' note on a question; an empty note removes it."""
     question = _find(state, question_id)
-    cleaned = clean_user_text(note, multiline=True)  # festival/text.py, as questions
-    if len(cleaned) > MAX_NOTE:
-        raise QaError(
-            ErrorCode.TOO_LONG,
-            f"at most {MAX_NOTE} characters; this has {len(cleaned)}",
-            field="note",
-        )
+    # Cleaned as questions are (festival/text.py), but may be empty.
+    cleaned = _at_most(MAX_NOTE, clean_user_text(note, multiline=True), field="note")
     if cleaned == question.note:
         return Outcome(state)
     changed = replace(question, note=cleaned)
