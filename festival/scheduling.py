@@ -27,11 +27,11 @@ from sqlalchemy.exc import DBAPIError
 from festival.bus import Bus, BusError, channel_topic, publish_programme_changed
 from festival.clock import Clock
 from festival.invites import service as invites
-from festival.live.channels import SHOW, qa_channels
 from festival.live.qa_service import QaService
 from festival.live.show_service import ShowService
 from festival.live.show_views import show_of_state
-from festival.programme.model import Festival
+from festival.programme.model import SHOW, Festival
+from festival.qa.channels import qa_channels
 from festival.registration.service import assign_rounds
 from festival.show import Show, calendar_shift, plenary_times
 from festival.storage.assignment_repo import assignment_pending

@@ -27,7 +27,9 @@ from typing import Literal
 Role = Literal["attendee", "admin", "host", "moderator", "presenter"]
 ROLES: tuple[Role, ...] = ("attendee", "admin", "host", "moderator", "presenter")
 HOST_CHANNELS: tuple[str, ...] = ("plenary", "show")
-"""The live channels an unscoped host token acts on (festival.live.channels names them)."""
+"""The live channels an unscoped host token acts on: `festival.programme.model`'s PLENARY and
+SHOW, written out since access sits beside the programme, not above it (a test keeps them
+equal)."""
 # 32 random bytes = 256 bits, URL-safe; well above the 128 bits the design asks for.
 _TOKEN_BYTES = 32
 

@@ -18,9 +18,9 @@ from festival.cli.common import (
 from festival.clock import SystemClock
 from festival.config import Settings
 from festival.errors import FestivalError
-from festival.live.channels import SHOW
 from festival.live.show_service import plenary_of
 from festival.live.show_views import event_of
+from festival.programme.model import SHOW
 from festival.registration.export import registrations_csv
 from festival.registration.service import RoundResult, assign_rounds
 from festival.show import actual_rows, new_show, replay, round_rows, run_log_rows, write_csv

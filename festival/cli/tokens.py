@@ -20,7 +20,8 @@ from festival.cli.common import (
 from festival.clock import SystemClock
 from festival.config import Settings
 from festival.errors import FestivalError
-from festival.live.channels import SHOW, qa_channels
+from festival.programme.model import SHOW
+from festival.qa.channels import qa_channels
 from festival.storage.token_repo import create_token, list_tokens, revoke_token
 from festival.web.caches import tell_revoked
 

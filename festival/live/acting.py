@@ -13,12 +13,11 @@ instance, whatever the bus told it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from festival.errors import FestivalError, Forbidden, Unauthenticated
-from festival.live.channels import QaChannelInfo
+from festival.errors import FestivalError, Unauthenticated
+from festival.qa.channels import QaChannelInfo, may_ask, not_attending
 from festival.storage.token_repo import Standing
 
 
@@ -39,16 +38,6 @@ class Acting:
                 "this personal link is revoked or expired, or its registration no longer exists",
                 code="auth.invalid",
             )
-        if self.asks_in is not None and not attends(self.asks_in, standing.confirmed):
+        if self.asks_in is not None and not may_ask(self.asks_in, standing.confirmed):
             return not_attending(self.asks_in)
         return None
-
-
-def attends(info: QaChannelInfo, confirmed: Iterable[str]) -> bool:
-    """Whether an attendee with confirmed places in the `confirmed` sessions may ask in the
-    channel: everyone registered may in the plenary, otherwise only the session's own."""
-    return info.id == "plenary" or info.id in confirmed
-
-
-def not_attending(info: QaChannelInfo) -> Forbidden:
-    return Forbidden(f"only attendees of {info.title!r} can ask questions here")

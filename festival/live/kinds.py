@@ -18,13 +18,12 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from festival.clock import Clock
-from festival.live.channels import SHOW
 from festival.live.hub import Hub, Renderer, wire_with
 from festival.live.log import EventLog
 from festival.live.protocol import Action, Viewer
 from festival.live.qa_views import render_qa
 from festival.live.show_views import render_show
-from festival.programme.model import Festival
+from festival.programme.model import SHOW, Festival
 from festival.storage.live_repo import StoredEvent
 
 

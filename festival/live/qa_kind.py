@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any, Final
 
 from festival.live.acting import Acting
-from festival.live.channels import QaChannelInfo
 from festival.live.hub import wire
 from festival.live.protocol import (
     Action,
@@ -51,6 +50,7 @@ from festival.qa import (
     unvote,
     vote,
 )
+from festival.qa.channels import QaChannelInfo
 from festival.storage.live_repo import StoredEvent
 
 

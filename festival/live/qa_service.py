@@ -13,7 +13,6 @@ from datetime import datetime
 from festival.bus import Bus
 from festival.live.acting import Acting
 from festival.live.channel_state import ChannelStates, Decision
-from festival.live.channels import QaChannelInfo, qa_channels
 from festival.live.log import EventLog, publish
 from festival.programme.model import Festival
 from festival.qa import (
@@ -24,6 +23,7 @@ from festival.qa import (
     follow_block,
     forget_person,
 )
+from festival.qa.channels import QaChannelInfo, qa_channels
 from festival.qa.records import event_body, event_from_parts
 from festival.storage.db import Database
 from festival.storage.live_repo import NewEvent, StoredEvent, last_event_by

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from festival.live.channels import SHOW
 from festival.live.hub import wire
 from festival.live.protocol import (
     Action,
@@ -27,7 +26,7 @@ from festival.live.protocol import (
 )
 from festival.live.show_service import Command, ShowService, plenary_of
 from festival.live.show_views import HOST, show_event_message, show_snapshot
-from festival.programme.model import Festival
+from festival.programme.model import SHOW, Festival
 from festival.show import (
     Outcome,
     end_block,

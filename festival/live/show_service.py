@@ -20,11 +20,10 @@ from datetime import datetime
 from festival.bus import Bus
 from festival.errors import FestivalError, NotFound
 from festival.live.channel_state import ChannelStates, Decision
-from festival.live.channels import PLENARY, SHOW
 from festival.live.log import EventLog, publish
 from festival.live.qa_service import QaService
 from festival.live.show_views import event_of, stored_body
-from festival.programme.model import Festival, Plenary
+from festival.programme.model import PLENARY, SHOW, Festival, Plenary
 from festival.qa import clear_questions, close_qa, open_qa
 from festival.show import Outcome, Show, apply_event, is_over, new_show, public_show
 from festival.storage.db import Database

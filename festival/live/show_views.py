@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from festival.live.channels import SHOW
 from festival.live.hub import Rendered, wire
+from festival.programme.model import SHOW
 from festival.show import (
     BlockTimer,
     ProjectedBlock,

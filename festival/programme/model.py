@@ -43,8 +43,9 @@ ITEM_KINDS = (
 )
 CALENDAR_SHIFT_MINUTES = 10  # default of Festival.calendar_shift_minutes
 PLENARY = "plenary"  # the plenary's key wherever items are keyed (invites, calendars, places)
+SHOW = "show"  # the run of show's live channel
 # Live channel names that session ids must not take (see DESIGN.md, websocket contract).
-RESERVED_IDS = (PLENARY, "show")
+RESERVED_IDS = (PLENARY, SHOW)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from festival.errors import NotFound
 from festival.programme.changes import EntryChange, LoadReport
 from festival.programme.model import (
     CALENDAR_SHIFT_MINUTES,
+    PLENARY,
     Block,
     Festival,
     Item,
@@ -36,7 +37,6 @@ from festival.programme.model import (
 from festival.storage.db import Database
 from festival.storage.tables import CalendarShiftRow, ChangeRow, EntryRow, FestivalRow
 
-PLENARY_KEY = "plenary"
 # Compared between loads; a difference in any of these is a recorded change.
 _COMPARED = (
     "kind",
@@ -194,7 +194,7 @@ async def read_festival(db: AsyncSession, slug: str) -> Festival | None:
     festival = _festival(row, entries)
     shift = await db.scalar(
         select(CalendarShiftRow).where(
-            CalendarShiftRow.festival_id == row.id, CalendarShiftRow.entry_key == PLENARY_KEY
+            CalendarShiftRow.festival_id == row.id, CalendarShiftRow.entry_key == PLENARY
         )
     )
     return festival if shift is None else _announced(festival, shift)
@@ -292,7 +292,7 @@ def _stamp() -> Select[Any]:
     the plenary's announced times."""
     entries = EntryRow.festival_id == FestivalRow.id
     shift = (CalendarShiftRow.festival_id == FestivalRow.id) & (
-        CalendarShiftRow.entry_key == PLENARY_KEY
+        CalendarShiftRow.entry_key == PLENARY
     )
     return select(
         FestivalRow.id,
@@ -403,7 +403,7 @@ def _flatten(f: Festival) -> list[_Entry]:
         entries.append(
             _Entry(
                 "plenary",
-                PLENARY_KEY,
+                PLENARY,
                 None,
                 len(entries),
                 p.title,
@@ -425,7 +425,7 @@ def _flatten(f: Festival) -> list[_Entry]:
                 _Entry(
                     "block",
                     b.id,
-                    PLENARY_KEY,
+                    PLENARY,
                     len(entries),
                     b.title,
                     b.start,
@@ -539,7 +539,7 @@ def _festival(row: FestivalRow, entries: list[EntryRow]) -> Festival:
                 title=e.title,
                 start=_when(e.starts_at),
                 end=_when(e.ends_at),
-                blocks=tuple(block(b) for b in by_parent.get(PLENARY_KEY, [])),
+                blocks=tuple(block(b) for b in by_parent.get(PLENARY, [])),
                 description=e.details.get("description", ""),
                 stream_url=e.join_url,
                 questions_url=e.details.get("questions_url", ""),

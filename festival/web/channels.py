@@ -22,8 +22,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 
 from festival.errors import FestivalError, Forbidden, NotFound, Unauthenticated
-from festival.live.acting import attends
-from festival.live.channels import SHOW, qa_channel
 from festival.live.hub import Listener
 from festival.live.kinds import ChannelKind, opening
 from festival.live.protocol import Viewer, ack, perform, refusal_before_reading
@@ -32,7 +30,8 @@ from festival.live.qa_views import AUDIENCE, MODERATOR
 from festival.live.show_kind import ShowRoom
 from festival.live.show_service import plenary_of
 from festival.live.show_views import HOST, PRESENTER, PUBLIC
-from festival.programme.model import Festival
+from festival.programme.model import SHOW, Festival
+from festival.qa.channels import may_ask, qa_channel
 from festival.storage.registration_repo import read_registration
 from festival.web.auth import grant_of, presented_token
 from festival.web.channel_io import connecting, refuse, serve_channel, since_of, with_ref
@@ -83,7 +82,7 @@ async def qa_viewer(
             AUDIENCE,
             f"r{registration.id}",
             registration.name,
-            may_ask=attends(info, confirmed),
+            may_ask=may_ask(info, confirmed),
             token_id=grant.token_id,
         )
     # Who moderates which channel is decided by the grant alone (festival.access.tokens).

@@ -17,12 +17,12 @@ from starlette.responses import RedirectResponse, Response
 
 from festival.errors import FestivalError, Forbidden
 from festival.i18n import translate
-from festival.live.channels import QaChannelInfo, qa_channel, qa_channels
 from festival.live.protocol import Viewer, perform
 from festival.live.qa_kind import QA_ACTIONS, QaRoom
 from festival.live.qa_views import AUDIENCE, MODERATOR
 from festival.programme.model import Festival
 from festival.qa import MAX_TEXT, ErrorCode
+from festival.qa.channels import QaChannelInfo, qa_channel, qa_channels
 from festival.web.auth import (
     MODERATE_COOKIE,
     from_address,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx2
 
 from festival.access import HOST_CHANNELS
-from festival.live.channels import PLENARY, SHOW
+from festival.programme.model import PLENARY, SHOW
 from tests.live.conftest import Site, connect
 from tests.live.qa.test_feed import attendee, moderator
 

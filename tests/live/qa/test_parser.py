@@ -25,7 +25,6 @@ from hypothesis import strategies as st
 from festival.bus import InProcessBus
 from festival.clock import FixedClock
 from festival.config import Settings
-from festival.live.channels import qa_channels
 from festival.live.kinds import ChannelKind
 from festival.live.log import EventLog
 from festival.live.protocol import Viewer, ack, perform
@@ -38,6 +37,7 @@ from festival.live.show_views import HOST
 from festival.programme.loading import parse_programme
 from festival.programme.model import Festival
 from festival.qa import open_qa
+from festival.qa.channels import qa_channels
 from festival.storage.db import Database
 from festival.storage.programme_repo import save_programme
 from festival.web.channel_io import Handler, answer_message

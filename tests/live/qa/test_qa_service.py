@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from festival.bus import InProcessBus
-from festival.live.channels import qa_channels
 from festival.live.hub import Hub, Listener, Outgoing
 from festival.live.log import EventLog
 from festival.live.qa_service import QaService
@@ -32,6 +31,7 @@ from festival.qa import (
     pick,
     vote,
 )
+from festival.qa.channels import qa_channels
 from festival.storage.db import Database
 from festival.storage.programme_repo import save_programme
 from tests.conftest import REFERENCE

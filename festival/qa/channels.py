@@ -1,16 +1,14 @@
-"""Which live channels a festival has, and what each needs to know of the programme."""
+"""Which Q&A channels a festival has, what each needs to know of the programme, and who may
+ask in one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
 
-from festival.errors import NotFound
-from festival.programme.model import Festival
-
-PLENARY: Final = "plenary"
-SHOW: Final = "show"
+from festival.errors import Forbidden, NotFound
+from festival.programme.model import PLENARY, Festival
 
 
 @dataclass(frozen=True)
@@ -69,3 +67,13 @@ def qa_channel(festival: Festival, channel: str) -> QaChannelInfo:
     if found is None:
         raise NotFound(f"no live channel {channel!r} in this festival", code="channel.not_found")
     return found
+
+
+def may_ask(info: QaChannelInfo, confirmed: Iterable[str]) -> bool:
+    """Whether an attendee with confirmed places in the `confirmed` sessions may ask in the
+    channel: everyone registered may in the plenary, otherwise only the session's own."""
+    return info.id == PLENARY or info.id in confirmed
+
+
+def not_attending(info: QaChannelInfo) -> Forbidden:
+    return Forbidden(f"only attendees of {info.title!r} can ask questions here")
