@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 Language = Literal["nl", "en"]
@@ -205,6 +205,19 @@ class Festival:
         for round_ in self.rounds:
             for session in round_.sessions:
                 yield round_, session
+
+    def about(self) -> dict[str, Any]:
+        """What the festival says of itself, as plain data: the same fields in the stored
+        record and in the API."""
+        venue, organiser = self.venue, self.organiser
+        return {
+            "theme": self.theme,
+            "description": self.description,
+            "practical": self.practical,
+            "website": self.website,
+            "venue": {"name": venue.name, "address": venue.address} if venue else None,
+            "organiser": {"name": organiser.name, "email": organiser.email} if organiser else None,
+        }
 
     def collects_preferences(self, now: datetime) -> bool:
         """Whether registrations now rank sessions instead of taking places."""

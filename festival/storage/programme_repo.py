@@ -341,14 +341,7 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _festival_details(f: Festival) -> dict[str, Any]:
     return {
-        "theme": f.theme,
-        "description": f.description,
-        "practical": f.practical,
-        "website": f.website,
-        "venue": {"name": f.venue.name, "address": f.venue.address} if f.venue else None,
-        "organiser": {"name": f.organiser.name, "email": f.organiser.email}
-        if f.organiser
-        else None,
+        **f.about(),
         "registration_opens": _iso(f.registration_opens),
         "registration_closes": _iso(f.registration_closes),
         "assignment": f.assignment,

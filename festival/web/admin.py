@@ -20,8 +20,7 @@ from festival.registration.model import Registration, SessionCount
 from festival.storage.registration_repo import registrations_of, session_counts
 from festival.web.admin_mail import OutboxPanel, outbox_panel
 from festival.web.auth import ADMIN_COOKIE, require
-from festival.web.context import page_language
-from festival.web.registration import registration_json
+from festival.web.context import granted_festival, page_language, registration_json
 from festival.web.requests import whole_number
 from festival.web.state import app_state
 
@@ -30,10 +29,9 @@ async def _admin_data(
     request: Request,
 ) -> tuple[Festival, list[Registration], dict[str, list[SessionCount]]]:
     grant = await require(request, "admin", cookie=ADMIN_COOKIE)
+    festival = await granted_festival(request, grant)
     state = app_state(request)
     async with state.db.session() as db:
-        festival = await state.festivals.read(db, grant.festival)
-        assert festival is not None  # tokens cascade with their festival
         registrations = list(await registrations_of(db, festival.slug))
         counts = await session_counts(db, festival.slug)
     return festival, registrations, counts

@@ -25,7 +25,7 @@ from festival.programme.model import Festival
 from festival.storage.mailing_repo import STATUSES, Failure, Retrying, retry_failed, summary
 from festival.storage.programme_repo import festival_id_of
 from festival.web.auth import ADMIN_COOKIE, presented_token, require
-from festival.web.context import page_language
+from festival.web.context import granted_festival, page_language
 from festival.web.state import app_state
 
 MAILS_SHOWN = 50
@@ -104,17 +104,9 @@ def outbox_json(panel: OutboxPanel) -> dict[str, object]:
     }
 
 
-async def _festival(request: Request, grant: Grant) -> Festival:
-    state = app_state(request)
-    async with state.db.session() as db:
-        festival = await state.festivals.read(db, grant.festival)
-    assert festival is not None  # tokens cascade with their festival
-    return festival
-
-
 async def api_admin_outbox(request: Request) -> Response:
     grant = await require(request, "admin", cookie=ADMIN_COOKIE)
-    festival = await _festival(request, grant)
+    festival = await granted_festival(request, grant)
     return JSONResponse(outbox_json(await outbox_panel(request, festival)))
 
 
@@ -147,7 +139,7 @@ async def api_admin_outbox_retry(request: Request) -> Response:
 async def admin_mail(request: Request) -> Response:
     """One delivered message: its headers and every part as text, escaped by the template."""
     grant = await require(request, "admin", cookie=ADMIN_COOKIE)
-    festival = await _festival(request, grant)
+    festival = await granted_festival(request, grant)
     state = app_state(request)
     view = await asyncio.to_thread(
         read_mail, state.settings.mail_dir, festival.slug, request.path_params["key"]

@@ -1,9 +1,13 @@
 """What every route module needs to know about the request in hand: which festival it is about,
-which language to answer in, and whose personal link opened it.
+which language to answer in, whose personal link or role token opened it; and a registration
+as every route shows it.
 
-One home for these so that route modules never borrow them from one another."""
+One home for these so that route modules never borrow them from one another (an
+import-linter contract keeps the route modules independent)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from starlette.requests import HTTPConnection, Request
 
@@ -11,8 +15,8 @@ from festival.access.tokens import Grant
 from festival.errors import Forbidden, NotFound
 from festival.i18n import pick_language
 from festival.programme.fields import ID_PATTERN
-from festival.programme.model import Festival
-from festival.registration.model import Registration
+from festival.programme.model import Festival, Round, Session
+from festival.registration.model import Place, Registration, place_status
 from festival.storage.programme_repo import festival_slugs
 from festival.storage.registration_repo import read_registration
 from festival.web.auth import grant_of
@@ -65,3 +69,45 @@ async def attendee_of(conn: HTTPConnection, secret: str) -> tuple[Grant, Festiva
     if festival is None or registration is None:
         raise NotFound("registration not found", code="registration.not_found")
     return grant, festival, registration
+
+
+async def granted_festival(conn: HTTPConnection, grant: Grant) -> Festival:
+    """The festival a role token was made for."""
+    state = app_state(conn)
+    async with state.db.session() as db:
+        festival = await state.festivals.read(db, grant.festival)
+    assert festival is not None  # tokens cascade with their festival
+    return festival
+
+
+def registration_json(r: Registration, festival: Festival) -> dict[str, Any]:
+    sessions = {s.id: (rnd, s) for rnd, s in festival.sessions()}
+    return {
+        "id": r.id,
+        "festival": r.festival,
+        "name": r.name,
+        "email": r.email,
+        "organisation": r.organisation,
+        "language": r.language,
+        "mode": r.mode,
+        "created_at": festival.local(r.created_at).isoformat(),
+        "choices": {p.round_id: _choice_json(p, festival, sessions) for p in r.places},
+        "rankings": {round_id: list(ranking) for round_id, ranking in r.rankings.items()},
+    }
+
+
+def _choice_json(
+    p: Place, festival: Festival, sessions: dict[str, tuple[Round, Session]]
+) -> dict[str, Any]:
+    status = place_status(p, festival)
+    return {
+        "session": p.session_id,
+        "title": sessions[p.session_id][1].title if p.session_id in sessions else "",
+        "status": status,
+        "position": p.position if status == "waitlisted" else None,
+    }
+
+
+def ranks_offered(round_: Round) -> range:
+    """The ranked choices a form offers for a round: 1, 2, 3 (fewer for fewer sessions)."""
+    return range(1, min(3, len(round_.sessions)) + 1)

@@ -30,9 +30,8 @@ from festival.storage.registration_repo import (
 from festival.storage.token_repo import new_personal_link
 from festival.web.auth import presented_token
 from festival.web.caches import tell_revoked
-from festival.web.context import attendee_of, page_language
-from festival.web.registration import form_rankings, ranks_offered, registration_json
-from festival.web.requests import read_json_object
+from festival.web.context import attendee_of, page_language, ranks_offered, registration_json
+from festival.web.requests import form_rankings, read_json_object
 from festival.web.state import AppState, app_state
 
 

@@ -182,14 +182,7 @@ def programme_json(
             "timezone": f.timezone,
             "language": f.language,
             "mode": f.mode,
-            "theme": f.theme,
-            "description": f.description,
-            "practical": f.practical,
-            "website": f.website,
-            "venue": {"name": f.venue.name, "address": f.venue.address} if f.venue else None,
-            "organiser": {"name": f.organiser.name, "email": f.organiser.email}
-            if f.organiser
-            else None,
+            **f.about(),
             "registration_opens": _iso(f, f.registration_opens),
             "registration_closes": _iso(f, f.registration_closes),
             "recording_url": f.materials.recording_url,

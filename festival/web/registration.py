@@ -14,43 +14,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from festival.errors import Invalid
-from festival.programme.model import Festival, Round, Session
+from festival.programme.model import Festival
 from festival.registration.capacity import Availability, availability
-from festival.registration.model import Place, Registration, place_status
 from festival.registration.service import register
 from festival.registration.validation import session_modes, validate_registration
 from festival.storage.registration_repo import RegistrationSql, session_counts
-from festival.web.context import current_festival, page_language
-from festival.web.requests import read_json_object, whole_number
+from festival.web.context import current_festival, page_language, ranks_offered, registration_json
+from festival.web.requests import form_rankings, read_json_object
 from festival.web.state import app_state
-
-
-def registration_json(r: Registration, festival: Festival) -> dict[str, Any]:
-    sessions = {s.id: (rnd, s) for rnd, s in festival.sessions()}
-    return {
-        "id": r.id,
-        "festival": r.festival,
-        "name": r.name,
-        "email": r.email,
-        "organisation": r.organisation,
-        "language": r.language,
-        "mode": r.mode,
-        "created_at": festival.local(r.created_at).isoformat(),
-        "choices": {p.round_id: _choice_json(p, festival, sessions) for p in r.places},
-        "rankings": {round_id: list(ranking) for round_id, ranking in r.rankings.items()},
-    }
-
-
-def _choice_json(
-    p: Place, festival: Festival, sessions: dict[str, tuple[Round, Session]]
-) -> dict[str, Any]:
-    status = place_status(p, festival)
-    return {
-        "session": p.session_id,
-        "title": sessions[p.session_id][1].title if p.session_id in sessions else "",
-        "status": status,
-        "position": p.position if status == "waitlisted" else None,
-    }
 
 
 async def api_register(request: Request) -> Response:
@@ -157,19 +128,3 @@ async def register_page(request: Request) -> Response:
     if not done.created:
         return await _page(request, festival, lang, 200, values=values, exists=True)
     return RedirectResponse(f"/me/{done.token}?lang={wanted.language}", status_code=303)
-
-
-def ranks_offered(round_: Round) -> range:
-    """The ranked choices a form offers for a round: 1, 2, 3 (fewer for fewer sessions)."""
-    return range(1, min(3, len(round_.sessions)) + 1)
-
-
-def form_rankings(values: dict[str, str]) -> dict[str, list[str]]:
-    """`rank-ROUND-1`, `rank-ROUND-2`, … form fields -> {ROUND: [first, second, …]}."""
-    picked: dict[str, list[tuple[int, str]]] = {}
-    for name, value in values.items():
-        head, _, number = name.rpartition("-")
-        position = whole_number(number, 4)
-        if name.startswith("rank-") and position is not None and value:
-            picked.setdefault(head.removeprefix("rank-"), []).append((position, value))
-    return {round_id: [v for _, v in sorted(items)] for round_id, items in picked.items()}

@@ -132,3 +132,14 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadRequest(400, "json.not_object", "the body must be a JSON object")
     return data
+
+
+def form_rankings(values: dict[str, str]) -> dict[str, list[str]]:
+    """`rank-ROUND-1`, `rank-ROUND-2`, … form fields -> {ROUND: [first, second, …]}."""
+    picked: dict[str, list[tuple[int, str]]] = {}
+    for name, value in values.items():
+        head, _, number = name.rpartition("-")
+        position = whole_number(number, 4)
+        if name.startswith("rank-") and position is not None and value:
+            picked.setdefault(head.removeprefix("rank-"), []).append((position, value))
+    return {round_id: [v for _, v in sorted(items)] for round_id, items in picked.items()}
