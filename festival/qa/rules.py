@@ -20,9 +20,10 @@ Stdlib and `festival.qa.model` only.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from festival.qa.model import (
     ASK_WINDOW,
@@ -42,6 +43,7 @@ from festival.qa.model import (
     RateLimited,
     by_time,
 )
+from festival.qa.records import question_from_record, question_record
 from festival.text import clean_user_text
 
 _S = QuestionState
@@ -346,6 +348,16 @@ def without_person(question: Question, person: str, stand_in: str) -> Question:
     if person in question.voters:
         question = replace(question, voters=(question.voters - {person}) | {stand_in})
     return question
+
+
+def anonymiser(person: str, stand_in: str) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """How a stored question record loses `person` (`without_person`), for the store to
+    rewrite the event log with: the store finds the rows, this decides what they become."""
+
+    def anonymise(record: Mapping[str, Any]) -> dict[str, Any]:
+        return question_record(without_person(question_from_record(record), person, stand_in))
+
+    return anonymise
 
 
 def forget_person(state: QaChannel, person: str, stand_in: str, *, now: datetime) -> Outcome:

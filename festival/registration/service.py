@@ -22,6 +22,7 @@ from festival.errors import FestivalError, Invalid, NotFound
 from festival.invites import service as invites
 from festival.invites.plan import Attending
 from festival.invites.store import Recipient
+from festival.qa.rules import anonymiser
 from festival.registration.assignment import Preference, assign
 from festival.registration.capacity import free, has_room, limit
 from festival.registration.model import Place, Registration, RegistrationRequest
@@ -244,7 +245,7 @@ async def erase(store: RegistrationStore, registration_id: int, *, now: datetime
         # Random, so the stand-in says nothing about who it was; unique per erasure, so
         # two erased voters still count as two votes.
         stand_in = f"erased-{secrets.token_hex(6)}"
-        channels = await tx.erase(registration_id, person, stand_in)
+        channels = await tx.erase(registration_id, person, stand_in, anonymiser(person, stand_in))
         promoted: list[int] = []
         for place in places:
             if place.status == "confirmed":

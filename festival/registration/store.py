@@ -10,10 +10,10 @@ registration, the busiest write, runs as one synchronous transaction in one go
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import NamedTuple, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from festival.invites.store import Batch, InviteStore
 from festival.registration.model import Registration, RegistrationRequest
@@ -157,10 +157,17 @@ class RegistrationTx(Protocol):
         line now."""
         ...
 
-    async def erase(self, registration_id: int, person: str, stand_in: str) -> list[str]:
+    async def erase(
+        self,
+        registration_id: int,
+        person: str,
+        stand_in: str,
+        anonymise: Callable[[Mapping[str, Any]], dict[str, Any]],
+    ) -> list[str]:
         """Delete the registration and every row of it (places, rankings, links, invite
-        states, mail to it or its address); in the live events, `person` becomes `stand_in`.
-        Returns the live channels whose events named the person."""
+        states, mail to it or its address); in the live events, `person` becomes `stand_in`
+        and each question record what `anonymise` makes of it. Returns the live channels
+        whose events named the person."""
         ...
 
     async def read(self, registration_id: int) -> Registration: ...

@@ -8,7 +8,7 @@ appends, so seq numbers are 1, 2, 3 … with no gap and no duplicate across inst
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,8 +18,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from festival.qa.records import question_from_record, question_record
-from festival.qa.rules import without_person
 from festival.storage.tables import LiveChannelRow, LiveEventRow
 
 
@@ -147,14 +145,19 @@ def _stored(row: LiveEventRow) -> StoredEvent:
 
 
 async def forget_person(
-    db: AsyncSession, festival_id: int, person: str, stand_in: str
+    db: AsyncSession,
+    festival_id: int,
+    person: str,
+    stand_in: str,
+    anonymise: Callable[[Mapping[str, Any]], dict[str, Any]],
 ) -> list[str]:
     """Rewrite the festival's stored Q&A events so that `person` (`r<registration id>`) is
-    nowhere in them: their questions keep their text, anonymous and nameless, and their votes
-    count under `stand_in` (see `qa.rules.without_person`). Returns the channels touched.
+        nowhere in them: their questions keep their text, anonymous and nameless, and their votes
+        count under `stand_in`; each question record becomes what `anonymise` makes of it
+    (`qa.rules.anonymiser` decides). Returns the channels touched.
 
-    The stored log is what every instance replays; an instance that already holds a channel
-    in memory learns of the change from the `question.anonymised` events the caller appends."""
+        The stored log is what every instance replays; an instance that already holds a channel
+        in memory learns of the change from the `question.anonymised` events the caller appends."""
     rows = await db.scalars(
         select(LiveEventRow)
         .where(LiveEventRow.festival_id == festival_id)
@@ -172,8 +175,7 @@ async def forget_person(
             continue  # the show channel, or a Q&A switch: no person in them
         record = row.body.get("question")
         if isinstance(record, dict):
-            question = without_person(question_from_record(record), person, stand_in)
-            row.body = {**row.body, "question": question_record(question)}
+            row.body = {**row.body, "question": anonymise(record)}
         if row.actor == person:
             row.actor = stand_in
         channels.add(row.channel)

@@ -9,7 +9,7 @@ before it counts their places.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -207,7 +207,13 @@ class _Tx:
             place.promoted_at = now
         await self.db.flush()
 
-    async def erase(self, registration_id: int, person: str, stand_in: str) -> list[str]:
+    async def erase(
+        self,
+        registration_id: int,
+        person: str,
+        stand_in: str,
+        anonymise: Callable[[Mapping[str, Any]], dict[str, Any]],
+    ) -> list[str]:
         """Gone with it: its places, rankings, tokens and invite states; every outbox row for
         it or to its address, whatever the status (pending mail to the person is dropped: mail
         that was never sent cannot be sent without their address); its name in the live
@@ -230,7 +236,7 @@ class _Tx:
                 )
             )
         )
-        channels = await forget_person(db, registration.festival_id, person, stand_in)
+        channels = await forget_person(db, registration.festival_id, person, stand_in, anonymise)
         await db.delete(registration)
         await db.flush()
         return channels
@@ -432,12 +438,16 @@ _NEW_RANKING = insert(cast(Table, RankingRow.__table__))
 
 
 async def forget_in_live_events(
-    database: Database, festival_id: int, person: str, stand_in: str
+    database: Database,
+    festival_id: int,
+    person: str,
+    stand_in: str,
+    anonymise: Callable[[Mapping[str, Any]], dict[str, Any]],
 ) -> None:
     """Rewrite the stored live events once more: an instance that had not yet heard of the
     erasure may have stored an event built on its older view of the channel meanwhile."""
     async with database.writer() as db, db.begin():
-        await forget_person(db, festival_id, person, stand_in)
+        await forget_person(db, festival_id, person, stand_in, anonymise)
 
 
 async def read_registration(db: AsyncSession, registration_id: int) -> Registration | None:

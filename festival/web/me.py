@@ -18,6 +18,7 @@ from festival.errors import Invalid
 from festival.i18n import translate
 from festival.invites.feed import FeedLinks, feed_links
 from festival.programme.model import Festival, Round
+from festival.qa.rules import anonymiser
 from festival.registration.attending import HeldPlace, held_places
 from festival.registration.model import Registration
 from festival.registration.service import PlaceRefused, change_place, erase
@@ -172,7 +173,13 @@ async def erase_registration(
     # Its token is dead: on every instance, at once, for live connections too.
     await tell_revoked(state.live.bus, state.grants, registration_ids=[registration.id])
     await state.live.qa.forget(festival, erased.channels, erased.person, erased.stand_in, now)
-    await forget_in_live_events(state.db, erased.festival_id, erased.person, erased.stand_in)
+    await forget_in_live_events(
+        state.db,
+        erased.festival_id,
+        erased.person,
+        erased.stand_in,
+        anonymiser(erased.person, erased.stand_in),
+    )
     # No old copy of their rows left readable in SQLite's files (docs/api.md, erasure).
     await state.db.settle_erasure()
 
