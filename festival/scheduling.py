@@ -30,7 +30,7 @@ from festival.invites import service as invites
 from festival.live.qa_service import QaService
 from festival.live.show_service import ShowService
 from festival.live.show_views import show_of_state
-from festival.programme.model import SHOW, Festival
+from festival.programme.model import PLENARY, SHOW, Festival
 from festival.qa.channels import qa_channels
 from festival.registration.service import assign_rounds
 from festival.show import Show, calendar_shift, plenary_times
@@ -201,7 +201,7 @@ class Scheduler:
                    (s.cancelled or r.cancelled)]  # fmt: skip
         if (plenary := festival.plenary) is not None:
             starts = await self._follow_show(festival, now, show) or plenary.start
-            moments.append(("plenary", plenary.plan[0], starts, plenary.end))
+            moments.append((PLENARY, plenary.plan[0], starts, plenary.end))
         for entry, planned, starts, end in moments:
             if now >= end:
                 continue  # too late to be useful: dropped

@@ -14,7 +14,7 @@ from icalendar import Alarm, Calendar, Event, Parameters, vCalAddress, vInt, vTe
 from icalendar.parser import Contentline, Contentlines
 
 from festival.i18n import translate
-from festival.programme.model import Festival, Person
+from festival.programme.model import PLENARY, Block, Festival, Person
 
 PRODID = "-//festival//programme//NL"
 ALARM_MINUTES = 15
@@ -28,6 +28,11 @@ def entry_uid(festival: Festival, entry_id: str) -> str:
 
 def _names(people: tuple[Person, ...]) -> str:
     return ", ".join(p.name + (f" ({p.organisation})" if p.organisation else "") for p in people)
+
+
+def _block_line(festival: Festival, block: Block) -> str:
+    """A plenary block in an item's text: its local start and title."""
+    return f"{festival.local(block.start):%H:%M} {block.title}"
 
 
 def programme_calendar(festival: Festival, *, base_url: str, now: datetime) -> bytes:
@@ -62,15 +67,14 @@ def programme_calendar(festival: Festival, *, base_url: str, now: datetime) -> b
         cal.add_component(event(session.id, session.title, session.start, session.end, text))
     if (plenary := festival.plenary) is not None:
         lines = [
-            f"{festival.local(b.start):%H:%M} {b.title}"
-            + (f" — {_names(b.people)}" if b.people else "")
+            _block_line(festival, b) + (f" — {_names(b.people)}" if b.people else "")
             for b in plenary.blocks
             if not b.cancelled
         ]
         if plenary.stream_url:
             lines.append(f"\n{translate('watch_stream', festival.language)}: {plenary.stream_url}")
         cal.add_component(
-            event("plenary", plenary.title, plenary.start, plenary.end, "\n".join(lines))
+            event(PLENARY, plenary.title, plenary.start, plenary.end, "\n".join(lines))
         )
     for item in festival.items:
         if not item.cancelled:
@@ -97,14 +101,12 @@ def invite_item(festival: Festival, entry: str) -> InviteItem | None:
     """The item an invite (or the personal feed) is about, from the festival as read now: the
     plenary at its announced times, or a session, also one taken off the programme (its
     cancellation still needs its title and time). None when there is no such item."""
-    if entry == "plenary":
+    if entry == PLENARY:
         p = festival.plenary
         if p is None:
             return None
-        blocks = "\n".join(
-            f"{festival.local(b.start):%H:%M} {b.title}" for b in p.blocks if not b.cancelled
-        )
-        return InviteItem("plenary", p.title, p.start, p.end, p.stream_url, blocks, p.room)
+        blocks = "\n".join(_block_line(festival, b) for b in p.blocks if not b.cancelled)
+        return InviteItem(PLENARY, p.title, p.start, p.end, p.stream_url, blocks, p.room)
     for round_, s in festival.sessions():
         if s.id == entry:
             hosts = ", ".join(h.name for h in s.hosts)
@@ -226,24 +228,3 @@ def item_event(
         alarm.add("trigger", timedelta(minutes=-alarm_minutes))
         ev.add_component(alarm)
     return ev
-
-
-def invite_calendar(
-    festival: Festival,
-    item: InviteItem,
-    *,
-    registration_id: int,
-    attendee: tuple[str, str],
-    organizer: tuple[str, str],
-    method: str,
-    sequence: int,
-    now: datetime,
-    alarm_minutes: int,
-) -> bytes:
-    """One attendee's invitation for one item (see `invite_template`)."""
-    template = invite_template(
-        festival, item, organizer=organizer, method=method, now=now, alarm_minutes=alarm_minutes
-    )
-    return template.for_attendee(
-        registration_id=registration_id, attendee=attendee, sequence=sequence
-    )

@@ -39,7 +39,7 @@ from festival.invites.feed import feed_links
 from festival.mailing.maildir import message_domain
 from festival.mailing.mime import BadAddress, Mail, address, envelope, write_mail
 from festival.mailing.transport import MailSetupError
-from festival.programme.model import Festival
+from festival.programme.model import PLENARY, Festival
 from festival.storage.db import Database
 from festival.storage.mailing_repo import Outgoing
 from festival.storage.programme_repo import read_festival
@@ -228,7 +228,7 @@ class Composer:
             raise NothingToSend(f"{item.entry} was cancelled")
         minutes = max(0, round((item.start - batch.now).total_seconds() / 60))
         paragraphs = [translate("mail_reminder", lang, item=item.title, minutes=minutes)]
-        if m.payload["entry"] == "plenary" and f.plenary and f.plenary.questions_url:
+        if m.payload["entry"] == PLENARY and f.plenary and f.plenary.questions_url:
             paragraphs.append(translate("mail_questions", lang) + " " + f.plenary.questions_url)
         button = (translate("join_now", lang), item.url) if item.url else None
         context = MailContext(
