@@ -15,7 +15,6 @@ its snapshot and no event at all. Every view says `rehearsal` (always false for 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -23,12 +22,8 @@ from festival.live.hub import Rendered, wire
 from festival.programme.model import SHOW
 from festival.show import (
     BlockTimer,
-    ProjectedBlock,
-    Projection,
     Show,
     ShowEvent,
-    is_over,
-    project,
     public_show,
     rehearses,
 )
@@ -181,35 +176,3 @@ def show_snapshot(show: Show, seq: int, *, role: str, now: datetime | None) -> d
         message["server_time"] = now.isoformat()
     message["show"] = view_of_state(show_state(public_show(show) if role == PUBLIC else show), role)
     return message
-
-
-@dataclass(frozen=True)
-class ShowNow:
-    """The show as attendees' pages render it at one moment: live or not, the delay,
-    projected times. Made from `public_show`: a rehearsal shows the plan.
-
-    Before the show goes live the programme's times stand; nothing is projected from a show
-    that has not begun (a festival long past would otherwise run years late).
-    """
-
-    live: bool
-    over: bool
-    delay_minutes: int  # 0 unless live and not over
-    rooms_message: str
-    projection: Projection | None
-
-    def projected(self, block_id: str) -> ProjectedBlock | None:
-        if self.projection is None:
-            return None
-        return next((b for b in self.projection.blocks if b.id == block_id), None)
-
-
-def show_now(show: Show, now: datetime) -> ShowNow:
-    """Where the show stands for attendees (and the mail that follows them)."""
-    show = public_show(show)
-    if show.live_at is None:
-        return ShowNow(False, False, 0, show.rooms_message, None)
-    projection = project(show, now)
-    over = is_over(show, now)
-    delay = 0 if over else projection.delay_minutes
-    return ShowNow(not over, over, delay, show.rooms_message, projection)

@@ -37,7 +37,14 @@ from typing import Literal, TextIO
 # The default threshold: a smaller change of the plenary's end sends no calendar update.
 from festival.programme.model import CALENDAR_SHIFT_MINUTES as CALENDAR_SHIFT_MINUTES
 from festival.programme.model import Round
-from festival.show.timer import BlockStatus, BlockTimer, Show, ShowEvent, rehearsal_marks
+from festival.show.timer import (
+    BlockStatus,
+    BlockTimer,
+    Show,
+    ShowEvent,
+    public_show,
+    rehearsal_marks,
+)
 from festival.spreadsheet import safe_cell
 
 ShowState = Literal["idle", "running", "paused", "finished"]
@@ -206,6 +213,38 @@ def is_over(show: Show, now: datetime) -> bool:
     return show.ended_at is not None or (
         show.live_at is not None and evaluate(show, now).state == "finished"
     )
+
+
+@dataclass(frozen=True)
+class ShowNow:
+    """The show as attendees' pages render it at one moment: live or not, the delay,
+    projected times. Made from `public_show`: a rehearsal shows the plan.
+
+    Before the show goes live the programme's times stand; nothing is projected from a show
+    that has not begun (a festival long past would otherwise run years late).
+    """
+
+    live: bool
+    over: bool
+    delay_minutes: int  # 0 unless live and not over
+    rooms_message: str
+    projection: Projection | None
+
+    def projected(self, block_id: str) -> ProjectedBlock | None:
+        if self.projection is None:
+            return None
+        return next((b for b in self.projection.blocks if b.id == block_id), None)
+
+
+def show_now(show: Show, now: datetime) -> ShowNow:
+    """Where the show stands for attendees (and the mail that follows them)."""
+    show = public_show(show)
+    if show.live_at is None:
+        return ShowNow(False, False, 0, show.rooms_message, None)
+    projection = project(show, now)
+    over = is_over(show, now)
+    delay = 0 if over else projection.delay_minutes
+    return ShowNow(not over, over, delay, show.rooms_message, projection)
 
 
 def _status(show: Show, block: BlockTimer) -> ProjectedStatus:

@@ -11,9 +11,9 @@ from starlette.responses import JSONResponse, Response
 
 from festival.i18n import duration, translate
 from festival.invites.calendar import programme_calendar
-from festival.live.show_views import ShowNow, show_now
 from festival.programme.model import Block, Festival, Person, Session
 from festival.registration.capacity import Availability, availability
+from festival.show import ShowNow, show_now
 from festival.storage.registration_repo import session_counts
 from festival.web.context import current_festival, page_language
 from festival.web.state import app_state
