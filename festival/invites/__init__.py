@@ -18,7 +18,8 @@ from festival.invites.feed import (
     feed_links,
     personal_calendar,
 )
-from festival.invites.plan import Attending, InviteAction, Sent, plan_invites
+from festival.invites.plan import InviteAction, Sent, plan_invites
+from festival.invites.store import Attending
 
 __all__ = [
     "ALARM_MINUTES",

@@ -24,7 +24,8 @@ from festival.invites.calendar import (
     item_event,
     new_calendar,
 )
-from festival.invites.plan import Attending, Sent, plan_invites
+from festival.invites.plan import Sent, plan_invites
+from festival.invites.store import Attending
 from festival.programme.model import Festival
 
 REFRESH = timedelta(minutes=15)

@@ -12,13 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from festival.invites.store import Attending
+
 Method = Literal["REQUEST", "CANCEL"]
-
-
-@dataclass(frozen=True)
-class Attending:
-    entry: str  # session id, or "plenary"
-    version: int  # the entry's version: raised whenever its time, link or text changes
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from festival.invites.plan import Attending, Method, Sent, plan_invites
+from festival.invites.plan import Method, Sent, plan_invites
 from festival.invites.store import (
+    Attending,
     Batch,
     ChangedState,
     InviteStore,

@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
-from festival.invites.plan import Attending
+
+@dataclass(frozen=True)
+class Attending:
+    entry: str  # session id, or "plenary"
+    version: int  # the entry's version: raised whenever its time, link or text changes
 
 
 class Recipient(NamedTuple):

@@ -295,7 +295,7 @@ class Composer:
             if await db.get(RegistrationRow, registration_id) is None:
                 raise NothingToSend("registration erased")
             token = await current_personal_token(db, registration_id)
-            return token or await reissue_personal_token(db, registration_id, now=now)
+            return token or (await reissue_personal_token(db, registration_id, now=now))[0]
 
     def _bodies(self, m: Outgoing, context: MailContext, batch: _Batch) -> tuple[str, str]:
         """(text, html) for this recipient, from one rendering per distinct content."""

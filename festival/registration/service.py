@@ -20,8 +20,7 @@ from functools import partial
 
 from festival.errors import FestivalError, Invalid, NotFound
 from festival.invites import service as invites
-from festival.invites.plan import Attending
-from festival.invites.store import Recipient
+from festival.invites.store import Attending, Recipient
 from festival.qa.rules import anonymiser
 from festival.registration.assignment import Preference, assign
 from festival.registration.capacity import free, has_room, limit
@@ -251,6 +250,16 @@ async def erase(store: RegistrationStore, registration_id: int, *, now: datetime
             if place.status == "confirmed":
                 promoted += await _promote(tx, sessions[place.session], place.mode, now)
         return Erased(holder.festival_id, promoted, person, stand_in, channels)
+
+
+async def new_link(store: RegistrationStore, registration_id: int, *, now: datetime) -> str:
+    """What the attendee's "new link" button does: a new personal link, every earlier one
+    revoked, and the link mailed to them, in one transaction. Every new link is mailed, even
+    when a link mail went out that hour already (that one holds a link now revoked)."""
+    async with store.writing() as tx:
+        token, generation = await tx.reissue_link(registration_id, now)
+        await invites.new_link(tx.invites, registration_id, generation, now)
+        return token
 
 
 # -- assigning rounds ------------------------------------------------------------------------

@@ -172,6 +172,10 @@ class RegistrationTx(Protocol):
 
     async def read(self, registration_id: int) -> Registration: ...
 
+    async def reissue_link(self, registration_id: int, now: datetime) -> tuple[str, int]:
+        """A new personal link, every earlier one revoked: its token and its generation."""
+        ...
+
     # -- assigning a round ---------------------------------------------------------------
 
     async def lock_festival(self, festival_id: int) -> None:

@@ -16,8 +16,7 @@ from typing import cast
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from festival.invites.plan import Attending
-from festival.invites.store import Batch, Item, Recipient, SentState
+from festival.invites.store import Attending, Batch, Item, Recipient, SentState
 from festival.storage.mailing_repo import enqueue
 from festival.storage.tables import (
     EntryRow,

@@ -56,7 +56,11 @@ from festival.storage.tables import (
     RegistrationRow,
     TokenRow,
 )
-from festival.storage.token_repo import RegistrationRef, first_personal_token
+from festival.storage.token_repo import (
+    RegistrationRef,
+    first_personal_token,
+    reissue_personal_token,
+)
 
 T = TypeVar("T")
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
@@ -250,6 +254,9 @@ class _Tx:
 
     async def read(self, registration_id: int) -> Registration:
         return await _read(self.db, registration_id)
+
+    async def reissue_link(self, registration_id: int, now: datetime) -> tuple[str, int]:
+        return await reissue_personal_token(self.db, registration_id, now=now)
 
     async def lock_festival(self, festival_id: int) -> None:
         await self.db.scalar(

@@ -27,9 +27,6 @@ from festival.access.tokens import (
     personal_token,
 )
 from festival.errors import Invalid, NotFound
-from festival.invites import service as invites
-from festival.storage.db import Database
-from festival.storage.invite_repo import InviteSql
 from festival.storage.tables import (
     EntryRow,
     FestivalRow,
@@ -248,8 +245,11 @@ class RegistrationRef(NamedTuple):
     created_at: datetime
 
 
-async def reissue_personal_token(db: AsyncSession, registration_id: int, *, now: datetime) -> str:
-    """A new personal link for the attendee who asked; every earlier one is revoked."""
+async def reissue_personal_token(
+    db: AsyncSession, registration_id: int, *, now: datetime
+) -> tuple[str, int]:
+    """A new personal link for the attendee who asked, every earlier one revoked: its token
+    and its generation."""
     registration = await db.get(RegistrationRow, registration_id)
     if registration is None:
         raise NotFound("registration not found", code="registration.not_found")
@@ -262,20 +262,8 @@ async def reissue_personal_token(db: AsyncSession, registration_id: int, *, now:
         .where(TokenRow.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    return await issue_personal_token(db, registration, now=now, generation=(last or 0) + 1)
-
-
-async def new_personal_link(database: Database, registration_id: int, *, now: datetime) -> str:
-    """What the attendee's "new link" button does: a new personal link, every earlier one
-    revoked, and the link mailed to them. Every new link is mailed, even when a link mail
-    went out that hour already (that one holds a link now revoked)."""
-    async with database.writer() as db, db.begin():
-        token = await reissue_personal_token(db, registration_id, now=now)
-        generation = await db.scalar(
-            select(func.max(TokenRow.generation)).where(TokenRow.registration_id == registration_id)
-        )
-        await invites.new_link(InviteSql(db), registration_id, generation or 0, now)
-    return token
+    generation = (last or 0) + 1
+    return await issue_personal_token(db, registration, now=now, generation=generation), generation
 
 
 # -- live actions --------------------------------------------------------------------------

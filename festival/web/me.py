@@ -21,14 +21,13 @@ from festival.programme.model import Festival, Round
 from festival.qa.rules import anonymiser
 from festival.registration.attending import HeldPlace, held_places
 from festival.registration.model import Registration
-from festival.registration.service import PlaceRefused, change_place, erase
+from festival.registration.service import PlaceRefused, change_place, erase, new_link
 from festival.registration.validation import validate_change, validate_ranking_change
 from festival.storage.registration_repo import (
     RegistrationSql,
     forget_in_live_events,
     set_ranking,
 )
-from festival.storage.token_repo import new_personal_link
 from festival.web.auth import presented_token
 from festival.web.caches import tell_revoked
 from festival.web.context import attendee_of, page_language, ranks_offered, registration_json
@@ -189,7 +188,7 @@ async def me_new_link(request: Request) -> Response:
     state = app_state(request)
     _, _, registration = await attendee_of(request, request.path_params["token"])
     lang = page_language(request, registration.language)
-    token = await new_personal_link(state.db, registration.id, now=state.clock.now())
+    token = await new_link(RegistrationSql(state.db), registration.id, now=state.clock.now())
     await _old_links_revoked(state, registration.id)
     return RedirectResponse(f"/me/{token}?lang={lang}&new-link=1", status_code=303)
 
@@ -243,7 +242,7 @@ async def api_me_link(request: Request) -> Response:
     """A new personal link (the presented token is revoked); as the page's button."""
     state = app_state(request)
     _, _, registration = await attendee_of(request, presented_token(request))
-    token = await new_personal_link(state.db, registration.id, now=state.clock.now())
+    token = await new_link(RegistrationSql(state.db), registration.id, now=state.clock.now())
     await _old_links_revoked(state, registration.id)
     base = state.settings.resolved_base_url
     return JSONResponse({"token": token, "url": f"{base}/me/{token}"})

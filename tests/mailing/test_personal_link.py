@@ -11,11 +11,11 @@ from sqlalchemy import select, update
 
 from festival.access.tokens import hash_token
 from festival.clock import FixedClock
-from festival.registration.service import register
+from festival.registration.service import new_link, register
 from festival.storage.db import Database
 from festival.storage.registration_repo import RegistrationSql
 from festival.storage.tables import OutboxRow, TokenRow
-from festival.storage.token_repo import grant_for, new_personal_link
+from festival.storage.token_repo import grant_for
 from tests.conftest import REFERENCE
 from tests.mailing.conftest import Inbox
 from tests.mailing.test_delivery import NOW, SLUG, load, person, sender, text_of
@@ -87,8 +87,8 @@ async def test_a_new_link_revokes_the_old_one_and_is_mailed(
     old = registered.token
     assert old is not None
 
-    new = await new_personal_link(
-        database, registered.registration.id, now=NOW + timedelta(hours=1)
+    new = await new_link(
+        RegistrationSql(database), registered.registration.id, now=NOW + timedelta(hours=1)
     )
     await sender(database, url, FixedClock(NOW + timedelta(hours=1))).deliver_due()
 
@@ -152,8 +152,8 @@ async def test_a_new_link_is_mailed_even_after_a_link_mail_that_hour(
     mailed_before = {token_in(m) for m in inbox.messages if "/me/" in text_of(m)}
 
     later = NOW + timedelta(minutes=5)  # the same clock hour
-    new = await new_personal_link(database, registered.registration.id, now=later)
-    newer = await new_personal_link(database, registered.registration.id, now=later)
+    new = await new_link(RegistrationSql(database), registered.registration.id, now=later)
+    newer = await new_link(RegistrationSql(database), registered.registration.id, now=later)
     await sender(database, url, FixedClock(later)).deliver_due()
 
     mailed = [token_in(m) for m in inbox.messages if "/me/" in text_of(m)]
