@@ -9,13 +9,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from festival.storage.db import Database
-from festival.storage.tables import AssignmentRunRow, EntryRow, FestivalRow
+from festival.storage.programme_repo import FESTIVAL_ID
+from festival.storage.tables import AssignmentRunRow, EntryRow
 
 
 async def assignment_pending(database: Database, festival: str) -> bool:
     """Whether some round of `festival` still waits for its assignment."""
     async with database.session() as db:
-        festival_id = await db.scalar(select(FestivalRow.id).where(FestivalRow.slug == festival))
+        festival_id = await db.scalar(FESTIVAL_ID, {"slug": festival})
         rounds = set(
             await db.scalars(
                 select(EntryRow.key).where(

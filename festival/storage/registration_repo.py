@@ -45,6 +45,7 @@ from festival.registration.store import (
 from festival.storage.db import Database
 from festival.storage.invite_repo import InviteSql, write_now
 from festival.storage.live_repo import forget_person
+from festival.storage.programme_repo import FESTIVAL_ID
 from festival.storage.tables import (
     AssignmentRunRow,
     EntryRow,
@@ -88,7 +89,7 @@ class RegistrationSql:
 
     async def festival_rounds(self, festival: str) -> tuple[int, list[str]] | None:
         async with self.database.session() as db:
-            festival_id = await db.scalar(_FESTIVAL_ID, {"slug": festival})
+            festival_id = await db.scalar(FESTIVAL_ID, {"slug": festival})
             if festival_id is None:
                 return None
             rounds = await db.scalars(
@@ -329,7 +330,7 @@ class _NewTx:
         self.conn = conn
 
     def festival_id(self, slug: str) -> int | None:
-        found: int | None = self.conn.scalar(_FESTIVAL_ID, {"slug": slug})
+        found: int | None = self.conn.scalar(FESTIVAL_ID, {"slug": slug})
         return found
 
     def sessions(
@@ -428,7 +429,6 @@ def _taken() -> Select[Any]:
 
 # A registration's statements, made once: building one (and its cache key) costs more than
 # running it on SQLite.
-_FESTIVAL_ID = select(FestivalRow.id).where(FestivalRow.slug == bindparam("slug"))
 _TAKEN = _taken()
 _LOCK_SESSIONS = _locking(
     select(EntryRow.id), bindparam("festival_id"), bindparam("keys", expanding=True)

@@ -27,6 +27,7 @@ from festival.access.tokens import (
     personal_token,
 )
 from festival.errors import Invalid, NotFound
+from festival.storage.programme_repo import festival_id_of
 from festival.storage.tables import (
     EntryRow,
     FestivalRow,
@@ -62,9 +63,7 @@ async def create_token(
     """A new role token; returns (id, secret). Only the hash is stored."""
     if role not in ROLES or role == "attendee":
         raise Invalid({"role": f"must be one of {', '.join(r for r in ROLES if r != 'attendee')}"})
-    festival_id = await db.scalar(select(FestivalRow.id).where(FestivalRow.slug == festival))
-    if festival_id is None:
-        raise NotFound(f"no festival {festival!r}", code="festival.not_found")
+    festival_id = await festival_id_of(db, festival)
     secret = new_token()
     row = TokenRow(
         festival_id=festival_id,
