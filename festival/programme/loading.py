@@ -26,6 +26,7 @@ from festival.programme.model import (
     LANGUAGES,
     MODES,
     RESERVED_IDS,
+    RESERVED_SLUGS,
     AssignmentMode,
     Block,
     Festival,
@@ -218,6 +219,12 @@ class _Builder:
         if table is None:
             return None
         slug = r.ident(table, path, "slug")
+        if slug in RESERVED_SLUGS:
+            r.problem(
+                (*path, "slug"),
+                f"festival.slug {slug!r} would shadow the service's own /{slug} pages; "
+                "choose another",
+            )
         day = r.date(table, path, "date")
         self.zone = self._zone(table, path)
         if day is not None:

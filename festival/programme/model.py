@@ -46,6 +46,13 @@ PLENARY = "plenary"  # the plenary's key wherever items are keyed (invites, cale
 SHOW = "show"  # the run of show's live channel
 # Live channel names that session ids must not take (see DESIGN.md, websocket contract).
 RESERVED_IDS = (PLENARY, SHOW)
+# The service's own first path segments, now and as the contract names them (join links,
+# check-in, certificates): a festival's slug becomes its address, `/{slug}/`, and must not
+# take one of them (a test keeps this equal to the routes).
+RESERVED_SLUGS = (
+    "admin", "api", "calendar", "certificates", "checkin", "healthz", "host", "join", "me",
+    "moderate", "overlay", "panel", "presenter", "register", "static", "ws",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -858,3 +858,13 @@ def test_docs_complete_example_uses_every_table_and_field() -> None:
     assert keys(data["item"]) == set(ITEM_KEYS)
     assert keys(data["vote"]) == set(VOTE_KEYS)
     assert keys(people) == set(PERSON_KEYS)
+
+
+@pytest.mark.parametrize("slug", ["admin", "api", "register", "join"])
+def test_parse_programme_slug_shadowing_the_service_s_paths_is_reported(slug: str) -> None:
+    text = programme(slug=f'"{slug}"')
+
+    assert problems_in(text) == [
+        f"{FILE}:{line_of(text, 'slug')}: festival.slug '{slug}' would shadow the service's "
+        f"own /{slug} pages; choose another"
+    ]
