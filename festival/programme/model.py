@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 Language = Literal["nl", "en"]
 Mode = Literal["online", "onsite", "hybrid"]
 AssignmentMode = Literal["first-come", "preferences"]
+FestivalStatus = Literal["upcoming", "live", "past"]
 
 LANGUAGES: tuple[Language, ...] = ("nl", "en")
 MODES: tuple[Mode, ...] = ("online", "onsite", "hybrid")
@@ -225,6 +226,23 @@ class Festival:
             "venue": {"name": venue.name, "address": venue.address} if venue else None,
             "organiser": {"name": organiser.name, "email": organiser.email} if organiser else None,
         }
+
+    def span(self) -> tuple[datetime, datetime]:
+        """From the first start to the last end on the programme (rounds, plenary, items);
+        the festival's whole day in its zone when it has nothing timed yet."""
+        timed = [(r.start, r.end) for r in self.rounds if not r.cancelled]
+        timed += [(i.start, i.end) for i in self.items if not i.cancelled]
+        if self.plenary is not None:
+            timed.append((self.plenary.start, self.plenary.end))
+        if not timed:
+            midnight = datetime.combine(self.date, time(0), tzinfo=self.zone)
+            return midnight, midnight + timedelta(days=1)
+        return min(start for start, _ in timed), max(end for _, end in timed)
+
+    def status(self, now: datetime) -> FestivalStatus:
+        """`upcoming` before its first start, `live` until its last end, `past` after."""
+        start, end = self.span()
+        return "upcoming" if now < start else "live" if now < end else "past"
 
     def collects_preferences(self, now: datetime) -> bool:
         """Whether registrations now rank sessions instead of taking places."""

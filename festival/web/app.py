@@ -39,7 +39,7 @@ from festival.storage.programme_repo import FestivalCache
 from festival.web import admin, admin_mail, calendar, channels, errors, me, qa_pages
 from festival.web.caches import start_following, stop_following
 from festival.web.limits import LimitRules, Limits
-from festival.web.programme import api_programme, programme_ics, programme_page
+from festival.web.programme import api_festivals, api_programme, programme_ics, programme_page
 from festival.web.registration import api_register, register_page
 from festival.web.show_pages import host_page, presenter_page
 from festival.web.state import AppState, Live, app_state
@@ -151,7 +151,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/admin/outbox/retry", admin_mail.admin_outbox_retry, methods=["POST"]),
         Route("/api/admin/outbox", admin_mail.api_admin_outbox),
         Route("/api/admin/outbox/retry", admin_mail.api_admin_outbox_retry, methods=["POST"]),
+        Route("/api/festivals", api_festivals),
+        Route("/api/festivals/{slug}/programme", api_programme),
+        Route("/api/festivals/{slug}/registrations", api_register, methods=["POST"]),
         Mount("/static", StaticFiles(directory=templates_dir / "static"), name="static"),
+        # Every festival at its own address; last, so the service's own paths come first
+        # (`festival check` refuses a slug that would shadow one: RESERVED_SLUGS).
+        Route("/{slug}/", programme_page),
+        Route("/{slug}/register", register_page, methods=["GET", "POST"]),
+        Route("/{slug}/programme.ics", programme_ics),
     ]
     # The client address (rate limits, the access log) is the socket's peer, unless that peer
     # is a proxy the settings trust: then uvicorn's middleware takes it from X-Forwarded-For.

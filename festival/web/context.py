@@ -24,11 +24,16 @@ from festival.web.state import app_state
 
 
 async def current_festival(request: HTTPConnection, *, live: bool = False) -> Festival:
-    """`?festival=SLUG`, else the configured one, else the most recently loaded. `live`: for
-    a live connection or a registration, which take the festival as last checked
+    """The festival of the address (`/{slug}/…`, `/api/festivals/{slug}/…`), else
+    `?festival=SLUG`, else the configured one, else the most recently loaded. `live`: for a
+    live connection or a registration, which take the festival as last checked
     (`FestivalCache.live`; the bus tells of every reload)."""
     state = app_state(request)
-    slug = request.query_params.get("festival") or state.settings.festival
+    slug = (
+        request.path_params.get("slug")
+        or request.query_params.get("festival")
+        or state.settings.festival
+    )
     if slug and not ID_PATTERN.match(slug):
         # No festival has such a slug; and a NUL in it would make PostgreSQL refuse the query.
         raise NotFound(f"no festival {slug!r}", code="festival.not_found")

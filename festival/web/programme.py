@@ -14,6 +14,7 @@ from festival.invites.calendar import programme_calendar
 from festival.programme.model import Block, Festival, Person, Session
 from festival.registration.capacity import Availability, availability
 from festival.show import ShowNow, show_now
+from festival.storage.programme_repo import festival_slugs
 from festival.storage.registration_repo import session_counts
 from festival.web.context import current_festival, page_language
 from festival.web.state import app_state
@@ -70,6 +71,30 @@ async def api_programme(request: Request) -> Response:
     lang = page_language(request, festival.language)
     now = await festival_show_now(request, festival)
     return JSONResponse(programme_json(festival, places, show=now, lang=lang))
+
+
+async def api_festivals(request: Request) -> Response:
+    """Every festival of the install, by date, with its address and where it stands."""
+    state = app_state(request)
+    now, base = state.clock.now(), state.settings.resolved_base_url
+    async with state.db.session() as db:
+        found = [await state.festivals.read(db, slug) for slug in await festival_slugs(db)]
+    festivals = sorted((f for f in found if f is not None), key=lambda f: (f.date, f.slug))
+    return JSONResponse(
+        {
+            "festivals": [
+                {
+                    "slug": f.slug,
+                    "title": f.title,
+                    "date": f.date.isoformat(),
+                    "timezone": f.timezone,
+                    "status": f.status(now),
+                    "url": f"{base}/{f.slug}/",
+                }
+                for f in festivals
+            ]
+        }
+    )
 
 
 async def programme_ics(request: Request) -> Response:
