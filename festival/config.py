@@ -71,7 +71,9 @@ class Settings:
         15, "Minutes before a session starts that its join link appears on personal pages."
     )
     festival: str = _setting(
-        "", "Slug of the festival the public pages show. Empty: the most recently loaded one."
+        "",
+        "Slug of the festival the unprefixed pages show. Empty: the only one, else the next "
+        "to come, else the latest past.",
     )
     ws_compression: str = _setting(
         "off",

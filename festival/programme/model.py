@@ -6,7 +6,7 @@ can show local wall-clock time. Nothing here knows about files, databases or HTT
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
@@ -172,6 +172,14 @@ class Vote:
     opens: datetime | None = None
     closes: datetime | None = None
     nominees: tuple[Person, ...] = ()
+
+
+def featured(festivals: Iterable[Festival], now: datetime) -> Festival | None:
+    """The festival an install shows at `/` when none is pinned: the only one, else the next
+    to come (or the one running now), else the latest past."""
+    ordered = sorted(festivals, key=lambda f: (f.span(), f.slug))
+    coming = [f for f in ordered if f.status(now) != "past"]
+    return coming[0] if coming else ordered[-1] if ordered else None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ marked cancelled (its registrations stay); one that comes back is restored.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
@@ -210,6 +211,13 @@ TRUST_SECONDS: Final = 2.0
 asking the store (see `FestivalCache.live`)."""
 
 
+Choice = Callable[[Sequence[Festival], datetime], Festival | None]
+
+
+def _newest(festivals: Sequence[Festival], _now: datetime) -> Festival | None:
+    return festivals[0] if festivals else None
+
+
 class FestivalCache:
     """Festivals as last read, for what needs one on every request (each page, each live
     connection): building one from the store costs more than twice the one small query that
@@ -223,8 +231,9 @@ class FestivalCache:
     change no bus carries (a `festival load` without a broker); then one of them checks it
     again while the others wait for that one check."""
 
-    def __init__(self, *, trust_seconds: float = TRUST_SECONDS) -> None:
+    def __init__(self, *, trust_seconds: float = TRUST_SECONDS, choose: Choice = _newest) -> None:
         self.trust = timedelta(seconds=trust_seconds)
+        self.choose = choose  # which festival to show when the request names none
         self._known: dict[str, tuple[tuple[Any, ...], Festival]] = {}
         # What `live` trusts: by slug ("" for the newest festival), the festival and when
         # it was checked; and the checks in flight.
@@ -247,8 +256,21 @@ class FestivalCache:
             self._known[slug] = (tuple(stamp), festival)
         return festival
 
+    async def all(self, db: AsyncSession) -> list[Festival]:
+        """Every stored festival, most recently loaded first."""
+        found = [await self.read(db, slug) for slug in await festival_slugs(db)]
+        return [festival for festival in found if festival is not None]
+
+    async def default(self, db: AsyncSession, now: datetime) -> Festival:
+        """The festival to show when the request names none (`choose`). Raises NotFound
+        `festival.none` before any programme was loaded."""
+        festival = self.choose(await self.all(db), now)
+        if festival is None:
+            raise NotFound("no programme has been loaded yet", code="festival.none")
+        return festival
+
     async def live(self, database: Database, slug: str, now: datetime) -> Festival | None:
-        """The festival (`slug`; "" for the most recently loaded) as last checked, if that
+        """The festival (`slug`; "" for the `default`) as last checked, if that
         was less than TRUST_SECONDS before `now` and the bus told of no change since; else
         checked once in the store for everyone asking meanwhile. None: no such festival.
         Raises NotFound `festival.none` for "" before any programme was loaded."""
@@ -266,13 +288,7 @@ class FestivalCache:
     async def _check(self, database: Database, slug: str, now: datetime) -> Festival | None:
         changes = self._changes
         async with database.session() as db:
-            name = slug
-            if not name:
-                slugs = await festival_slugs(db)
-                if not slugs:
-                    raise NotFound("no programme has been loaded yet", code="festival.none")
-                name = slugs[0]
-            festival = await self.read(db, name)
+            festival = await self.read(db, slug) if slug else await self.default(db, now)
         if festival is None:
             self._trusted.pop(slug, None)
         elif changes == self._changes:  # else it may have been read before the change

@@ -33,6 +33,7 @@ from festival.live.show_service import ShowService
 from festival.mailing.compose import Composer
 from festival.mailing.sender import Sender
 from festival.mailing.transport import make_transport
+from festival.programme.model import featured
 from festival.scheduling import Scheduler
 from festival.storage.db import Database
 from festival.storage.programme_repo import FestivalCache
@@ -84,7 +85,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         show = ShowService(log, bus, qa)
         scheduler = Scheduler(db, the_clock, qa=qa, show=show, bus=bus)
         limits = Limits.start(settings, rules)
-        festivals, grants = FestivalCache(), GrantCache()
+        festivals, grants = FestivalCache(choose=featured), GrantCache()
         following = None
         try:
             await db.migrate()

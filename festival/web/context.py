@@ -17,7 +17,6 @@ from festival.i18n import pick_language
 from festival.programme.fields import ID_PATTERN
 from festival.programme.model import Festival, Round, Session
 from festival.registration.model import Place, Registration, place_status
-from festival.storage.programme_repo import festival_slugs
 from festival.storage.registration_repo import read_registration
 from festival.web.auth import grant_of
 from festival.web.state import app_state
@@ -25,7 +24,8 @@ from festival.web.state import app_state
 
 async def current_festival(request: HTTPConnection, *, live: bool = False) -> Festival:
     """The festival of the address (`/{slug}/…`, `/api/festivals/{slug}/…`), else
-    `?festival=SLUG`, else the configured one, else the most recently loaded. `live`: for a
+    `?festival=SLUG`, else the configured one, else the one the festival cache chooses
+    (`programme.model.featured`: the next to come, else the latest past). `live`: for a
     live connection or a registration, which take the festival as last checked
     (`FestivalCache.live`; the bus tells of every reload)."""
     state = app_state(request)
@@ -41,12 +41,10 @@ async def current_festival(request: HTTPConnection, *, live: bool = False) -> Fe
         festival = await state.festivals.live(state.db, slug, state.clock.now())
     else:
         async with state.db.session() as db:
-            if not slug:
-                slugs = await festival_slugs(db)
-                if not slugs:
-                    raise NotFound("no programme has been loaded yet", code="festival.none")
-                slug = slugs[0]
-            festival = await state.festivals.read(db, slug)
+            if slug:
+                festival = await state.festivals.read(db, slug)
+            else:
+                festival = await state.festivals.default(db, state.clock.now())
     if festival is None:
         raise NotFound(f"no festival {slug!r}", code="festival.not_found")
     return festival

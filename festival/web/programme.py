@@ -14,7 +14,6 @@ from festival.invites.calendar import programme_calendar
 from festival.programme.model import Block, Festival, Person, Session
 from festival.registration.capacity import Availability, availability
 from festival.show import ShowNow, show_now
-from festival.storage.programme_repo import festival_slugs
 from festival.storage.registration_repo import session_counts
 from festival.web.context import current_festival, page_language
 from festival.web.state import app_state
@@ -78,8 +77,7 @@ async def api_festivals(request: Request) -> Response:
     state = app_state(request)
     now, base = state.clock.now(), state.settings.resolved_base_url
     async with state.db.session() as db:
-        found = [await state.festivals.read(db, slug) for slug in await festival_slugs(db)]
-    festivals = sorted((f for f in found if f is not None), key=lambda f: (f.date, f.slug))
+        festivals = sorted(await state.festivals.all(db), key=lambda f: (f.date, f.slug))
     return JSONResponse(
         {
             "festivals": [

@@ -5,6 +5,7 @@ All four schedules are loaded into one database: each address must reach its own
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from starlette.testclient import TestClient
 from festival.clock import FixedClock
 from festival.config import Settings
 from festival.programme.loading import read_programme
+from festival.programme.model import featured
 from festival.web.app import create_app
 from tests.conftest import REFERENCE
 from tests.factories import registration
@@ -142,3 +144,28 @@ def _sessions(programme: dict) -> list[dict]:
 
 def _left(programme: dict, session: str) -> int:
     return next(s["places_left"] for s in _sessions(programme) if s["id"] == session)
+
+
+def test_the_unprefixed_addresses_serve_the_next_festival_to_come(client: TestClient):
+    # 19 November 2020: the reference day is next; 2023 comes later, 2016 and 2017 are past.
+    assert client.get("/api/programme").json()["festival"]["slug"] == REFERENCE_SLUG
+    assert "De agenda van het sociaal werk 2020" in client.get("/").text
+
+
+def test_a_pinned_festival_wins(settings: Settings):
+    load_into(settings.database_url, *ORDER)
+    pinned = replace(settings, festival="hoezo-sociaal-werk-2017")
+    with TestClient(create_app(pinned, clock=FixedClock(NOW))) as client:
+        assert client.get("/api/programme").json()["festival"]["slug"] == pinned.festival
+
+
+def test_featured_is_the_only_one_else_the_next_else_the_latest_past() -> None:
+    festivals = [read_programme(path) for path in ORDER]
+    reference, congress = festivals[2], festivals[3]
+    after_all = datetime(2024, 1, 1, tzinfo=UTC)
+
+    assert featured([], NOW) is None
+    assert featured([festivals[0]], after_all) is festivals[0]
+    assert featured(festivals, NOW) is reference
+    assert featured(festivals, reference.span()[1]) is congress
+    assert featured(festivals, after_all) is congress  # the latest past
