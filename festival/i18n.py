@@ -82,6 +82,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "full — registering puts you on the waitlist",
     },
     "register": {"nl": "Aanmelden", "en": "Register"},
+    "other_editions": {"nl": "Andere edities", "en": "Other editions"},
+    "edition_upcoming": {"nl": "binnenkort", "en": "coming up"},
+    "edition_live": {"nl": "nu bezig", "en": "happening now"},
+    "edition_past": {"nl": "voorbij", "en": "past"},
     "already_registered": {
         "nl": "Dit e-mailadres is al aangemeld. We hebben je persoonlijke link opnieuw gemaild.",
         "en": "This e-mail address is already registered. We have mailed your personal link again.",

@@ -37,6 +37,8 @@ class ProgrammePage:
     show_now: ShowNow | None  # None: the festival has no plenary to run
     base_url: str
     availability: dict[str, Availability]
+    editions: tuple[Festival, ...] = ()  # the install's other festivals, by date
+    now: datetime | None = None  # when the page is made, for the editions' status
 
     def local(self, moment: datetime) -> datetime:
         return self.festival.local(moment)
@@ -56,7 +58,17 @@ async def programme_page(request: Request) -> Response:
     festival, places = await festival_with_availability(request)
     lang = page_language(request, festival.language)
     now = await festival_show_now(request, festival)
-    page = ProgrammePage(festival, lang, now, state.settings.resolved_base_url, places)
+    async with state.db.session() as db:
+        others = [f for f in await state.festivals.all(db) if f.slug != festival.slug]
+    page = ProgrammePage(
+        festival,
+        lang,
+        now,
+        state.settings.resolved_base_url,
+        places,
+        editions=tuple(sorted(others, key=lambda f: (f.date, f.slug))),
+        now=state.clock.now(),
+    )
     response = state.templates.TemplateResponse(
         request, "programme/page.html", {"page": page, "lang": lang}
     )

@@ -169,3 +169,27 @@ def test_featured_is_the_only_one_else_the_next_else_the_latest_past() -> None:
     assert featured(festivals, NOW) is reference
     assert featured(festivals, reference.span()[1]) is congress
     assert featured(festivals, after_all) is congress  # the latest past
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "past"),
+    [("nl", "Andere edities", "voorbij"), ("en", "Other editions", "past")],
+)
+def test_the_programme_page_lists_the_other_editions(
+    client: TestClient, lang: str, heading: str, past: str
+):
+    page = client.get(f"/{REFERENCE_SLUG}/?lang={lang}")
+
+    assert page.status_code == 200
+    section = page.text[page.text.index(heading) :]
+    for path in ORDER:
+        if path != REFERENCE:
+            assert f'href="/{path.stem}/?lang={lang}"' in section
+    assert f'href="/{REFERENCE_SLUG}/' not in section  # not itself
+    assert past in section
+
+
+def test_a_festival_alone_lists_no_editions(settings: Settings):
+    load_into(settings.database_url, REFERENCE)
+    with TestClient(create_app(settings, clock=FixedClock(NOW))) as client:
+        assert "Andere edities" not in client.get("/").text
