@@ -1,6 +1,7 @@
 """Several festivals in one install, each at its own address (`/{slug}/`, `/api/festivals/…`).
 
-All four schedules are loaded into one database: each address must reach its own festival."""
+All four schedules are loaded into one database, SQLite and PostgreSQL: each address must
+reach its own festival."""
 
 from __future__ import annotations
 
@@ -30,6 +31,13 @@ ORDER = [
     REFERENCE,
     CONGRESS,
 ]
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url, var_dir=str(tmp_path), base_url="http://festival.test"
+    )
 
 
 @pytest.fixture
