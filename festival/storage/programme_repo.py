@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from festival.errors import NotFound
@@ -247,19 +247,29 @@ class FestivalCache:
         if stamp is None:
             self._known.pop(slug, None)
             return None
+        return await self._as_stamped(db, slug, tuple(stamp))
+
+    async def all(self, db: AsyncSession) -> list[Festival]:
+        """Every stored festival, most recently loaded first: one query for all their
+        stamps, and a read of those that changed."""
+        found = []
+        for slug, *stamp in await db.execute(_STAMPS):
+            festival = await self._as_stamped(db, slug, tuple(stamp))
+            if festival is not None:
+                found.append(festival)
+        return found
+
+    async def _as_stamped(
+        self, db: AsyncSession, slug: str, stamp: tuple[Any, ...]
+    ) -> Festival | None:
         known = self._known.get(slug)
-        if known is not None and known[0] == tuple(stamp):
+        if known is not None and known[0] == stamp:
             return known[1]
         festival = await read_festival(db, slug)
         if festival is not None:
             # Read after the stamp: at worst newer than it, and then read again next time.
-            self._known[slug] = (tuple(stamp), festival)
+            self._known[slug] = (stamp, festival)
         return festival
-
-    async def all(self, db: AsyncSession) -> list[Festival]:
-        """Every stored festival, most recently loaded first."""
-        found = [await self.read(db, slug) for slug in await festival_slugs(db)]
-        return [festival for festival in found if festival is not None]
 
     async def default(self, db: AsyncSession, now: datetime) -> Festival:
         """The festival to show when the request names none (`choose`). Raises NotFound
@@ -307,7 +317,7 @@ class FestivalCache:
         self._changes += 1
 
 
-def _stamp() -> Select[Any]:
+def _stamp() -> tuple[Any, ...]:
     """What a festival is built from, in brief: its own row, and of its entries how many
     there are and their versions summed (every change of an entry raises its version), and
     the plenary's announced times."""
@@ -315,7 +325,7 @@ def _stamp() -> Select[Any]:
     shift = (CalendarShiftRow.festival_id == FestivalRow.id) & (
         CalendarShiftRow.entry_key == PLENARY
     )
-    return select(
+    return (
         FestivalRow.id,
         FestivalRow.loaded_at,
         FestivalRow.title,
@@ -328,10 +338,12 @@ def _stamp() -> Select[Any]:
         select(func.coalesce(func.sum(EntryRow.version), 0)).where(entries).scalar_subquery(),
         select(CalendarShiftRow.starts_at).where(shift).scalar_subquery(),
         select(CalendarShiftRow.ends_at).where(shift).scalar_subquery(),
-    ).where(FestivalRow.slug == bindparam("slug"))
+    )
 
 
-_STAMP = _stamp()  # asked on every request: made once, as `_SLUGS`
+# Asked on every request: made once, as `_SLUGS`.
+_STAMP = select(*_stamp()).where(FestivalRow.slug == bindparam("slug"))
+_STAMPS = select(FestivalRow.slug, *_stamp()).order_by(FestivalRow.loaded_at.desc())
 
 
 def _announced(festival: Festival, shift: CalendarShiftRow) -> Festival:
