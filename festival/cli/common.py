@@ -16,11 +16,12 @@ import click
 from festival import __version__
 from festival.access.tokens import Role
 from festival.bus import Bus, BusError, make_bus
+from festival.clock import SystemClock
 from festival.config import Settings
 from festival.errors import FestivalError
-from festival.programme.model import Festival
+from festival.programme.model import Festival, featured
 from festival.storage.db import Database
-from festival.storage.programme_repo import festival_slugs, read_festival
+from festival.storage.programme_repo import read_festivals
 
 T = TypeVar("T")
 
@@ -76,21 +77,25 @@ async def with_db(settings: Settings, work: Any) -> Any:
 
 
 async def pick_festival(session: Any, slug: str | None) -> str:
-    slugs = await festival_slugs(session)
-    if slug:
-        if slug not in slugs:
-            raise FestivalError(f"no festival {slug!r}; loaded: {', '.join(slugs) or 'none'}")
-        return slug
-    if not slugs:
-        raise FestivalError("no festival loaded yet; run `festival load FILE` first")
-    return str(slugs[0])
+    """The slug of `pick_programme`."""
+    return (await pick_programme(session, slug)).slug
 
 
 async def pick_programme(session: Any, slug: str | None) -> Festival:
-    """The programme of the festival `slug`, or of the most recently loaded one."""
-    festival = await read_festival(session, await pick_festival(session, slug))
-    assert festival is not None  # its slug was just read from the store
-    return festival
+    """The programme of the festival `slug` (`--festival`, else FESTIVAL_FESTIVAL), else of
+    the one `/` shows (`programme.model.featured`), so a command and the front page never
+    disagree on which festival is meant."""
+    festivals = await read_festivals(session)
+    if slug:
+        found = next((f for f in festivals if f.slug == slug), None)
+        if found is None:
+            loaded = ", ".join(sorted(f.slug for f in festivals)) or "none"
+            raise FestivalError(f"no festival {slug!r}; loaded: {loaded}")
+        return found
+    chosen = featured(festivals, SystemClock().now())
+    if chosen is None:
+        raise FestivalError("no festival loaded yet; run `festival load FILE` first")
+    return chosen
 
 
 async def tell_instances(settings: Settings, tell: Callable[[Bus], Awaitable[None]]) -> None:
@@ -123,7 +128,8 @@ festival_option = click.option(
     "--festival",
     "festival_slug",
     envvar="FESTIVAL_FESTIVAL",
-    help="Festival slug (env FESTIVAL_FESTIVAL). Default: the most recently loaded.",
+    help="Festival slug (env FESTIVAL_FESTIVAL). Default: the festival / shows (the only "
+    "one, else the next to come or running now, else the latest past).",
 )
 
 CONSOLES: dict[Role, str] = {

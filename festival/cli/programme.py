@@ -20,7 +20,6 @@ from festival.cli.common import (
     database_option,
     main,
     opened,
-    pick_festival,
     run_with_db,
     settings_from,
     store_options,
@@ -188,7 +187,7 @@ def serve(
     if demo and programme is not None:
         # Fresh tokens so a newcomer can try every console at once; only in demo mode, so a
         # real festival never gets tokens nobody asked for.
-        for role, url in _demo_consoles(settings).items():
+        for role, url in _demo_consoles(settings, read_programme(programme).slug).items():
             click.echo(f"  {role + ' console:':<22} {url}")
     click.echo("")
     _tune_gc_for_many_connections()
@@ -245,9 +244,10 @@ def _tune_gc_for_many_connections() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def _demo_consoles(settings: Settings) -> dict[str, str]:
+def _demo_consoles(settings: Settings, slug: str) -> dict[str, str]:
+    """Console links for the festival just loaded, whichever `/` shows."""
+
     async def work(session: Any) -> dict[str, str]:
-        slug = await pick_festival(session, None)
         urls: dict[str, str] = {}
         for role in CONSOLES:
             _, secret = await create_token(

@@ -188,6 +188,12 @@ async def festival_slugs(db: AsyncSession) -> list[str]:
 _SLUGS = select(FestivalRow.slug).order_by(FestivalRow.loaded_at.desc())
 
 
+async def read_festivals(db: AsyncSession) -> list[Festival]:
+    """Every stored festival, most recently loaded first."""
+    found = [await read_festival(db, slug) for slug in await festival_slugs(db)]
+    return [festival for festival in found if festival is not None]
+
+
 async def read_festival(db: AsyncSession, slug: str) -> Festival | None:
     row = await db.scalar(select(FestivalRow).where(FestivalRow.slug == slug))
     if row is None:
