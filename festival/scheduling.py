@@ -37,7 +37,7 @@ from festival.show import Show, calendar_shift, plenary_times
 from festival.storage.assignment_repo import assignment_pending
 from festival.storage.db import Database
 from festival.storage.invite_repo import InviteSql
-from festival.storage.programme_repo import festival_slugs, read_festival
+from festival.storage.programme_repo import read_festival, read_festivals
 from festival.storage.registration_repo import RegistrationSql
 from festival.storage.shift_repo import announced_delay, record_shift
 
@@ -171,14 +171,12 @@ class Scheduler:
     async def plan(self) -> None:
         """(Re)derive every job from the stored programmes."""
         async with self.db.session() as session:
-            slugs = await festival_slugs(session)
-            festivals = [await read_festival(session, slug) for slug in slugs]
+            festivals = await read_festivals(session)
         wanted: set[str] = {"replan"}
         for festival in festivals:
-            if festival is not None:
-                if self.leading:  # watching first: no host action between plan and watch
-                    await self._watch_show(festival.slug)
-                wanted |= await self._plan_festival(festival, None)
+            if self.leading:  # watching first: no host action between plan and watch
+                await self._watch_show(festival.slug)
+            wanted |= await self._plan_festival(festival, None)
         for job in self.jobs.get_jobs():
             if job.id not in wanted:
                 job.remove()  # a moment that moved or went away

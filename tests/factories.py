@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 from festival.cli import main
 from festival.clock import Clock, FixedClock
 from festival.config import Settings
+from festival.programme.loading import read_programme
 from festival.storage.db import Database
 from festival.storage.token_repo import create_token, revoke_token
 from festival.web.app import create_app
@@ -172,6 +173,19 @@ def cli_against(database_url: str, var_dir: Path) -> Callable[..., Result]:
         return CliRunner().invoke(main, list(args), env=env, prog_name="festival")
 
     return run
+
+
+def renamed(directory: Path, source: Path, slug: str, title: str) -> Path:
+    """A copy of the programme `source` as another festival on the same day: its slug and
+    title changed, everything else (sessions, times) the same."""
+    text = source.read_text(encoding="utf-8")
+    festival = read_programme(source)
+    for old, new in ((festival.slug, slug), (festival.title, title)):
+        assert text.count(f'"{old}"') == 1, f"{old!r} is not once in {source.name}"
+        text = text.replace(f'"{old}"', f'"{new}"')
+    path = directory / f"{slug}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def without_session(directory: Path, source: Path, session_id: str) -> Path:

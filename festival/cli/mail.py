@@ -28,16 +28,19 @@ from festival.storage.programme_repo import festival_id_of
 
 
 @main.command()
-@click.option("--retry", is_flag=True, help="Put every failed message back in line.")
+@click.option("--retry", is_flag=True, help="Put the festival's failed messages back in line.")
 @festival_option
 @store_options
 def outbox(settings: Settings, retry: bool, festival_slug: str | None) -> None:
-    """Show the outbox: counts by kind and status, and every failure (with --retry: resend)."""
+    """Show the festival's outbox: counts by kind and status, and every failure (with
+    --retry: resend the festival's failures)."""
 
     async def work(session: Any) -> tuple[OutboxSummary, int]:
-        retried = await retry_failed(session, now=SystemClock().now()) if retry else 0
         slug = await pick_festival(session, festival_slug)
         festival_id = await festival_id_of(session, slug)
+        # Only the failures this command shows: another festival's are its organiser's.
+        now = SystemClock().now()
+        retried = await retry_failed(session, now=now, festival_id=festival_id) if retry else 0
         return await outbox_summary(session, festival_id), retried
 
     found, retried = run_with_db(settings, work)

@@ -21,7 +21,7 @@ from festival.registration.service import register
 from festival.storage.db import Database
 from festival.storage.registration_repo import RegistrationSql
 from tests.conftest import REFERENCE
-from tests.factories import cli_against
+from tests.factories import cli_against, renamed
 from tests.mailing.test_delivery import NOW, SLUG, person, sender
 
 HEADER = "kind        pending  sending     sent   failed  skipped"
@@ -43,12 +43,14 @@ def loaded(festival: Callable[..., Result]) -> None:
     assert result.exit_code == 0, result.output
 
 
-def registered(database_url: str, *people: tuple[int, dict[str, str]]) -> None:
+def registered(
+    database_url: str, *people: tuple[int, dict[str, str]], festival_slug: str = SLUG
+) -> None:
     async def go() -> None:
         db = Database(database_url)
         try:
             for n, choices in people:
-                await register(RegistrationSql(db), SLUG, person(n, **choices), now=NOW)
+                await register(RegistrationSql(db), festival_slug, person(n, **choices), now=NOW)
         finally:
             await db.dispose()
 
@@ -140,6 +142,31 @@ def test_outbox_retry_puts_failures_back_and_they_are_delivered_once(
         "welcome           0        0        2        0        0",
     ]
     assert not [line for line in after.stdout.splitlines() if line.startswith("failed ")]
+
+
+def test_outbox_retry_puts_back_only_the_festival_asked_for(
+    festival, loaded, database_url, smtp, tmp_path: Path
+):
+    inbox, url = smtp
+    other = renamed(tmp_path, REFERENCE, "agenda-zuid", "De agenda van het sociaal werk, Zuid")
+    assert festival("load", str(other)).exit_code == 0
+    registered(database_url, (1, {}))
+    registered(database_url, (2, {}), festival_slug="agenda-zuid")
+    inbox.refuse = ["550 5.1.1 no such user"] * 4
+    deliver(database_url, url)
+
+    retried = festival("outbox", "--retry", "--festival", "agenda-zuid")
+    untouched = festival("outbox", "--festival", SLUG)
+
+    assert retried.stdout.splitlines()[0] == "2 failed message(s) queued again"
+    assert table(retried.stdout)[2:] == [
+        "invite            1        0        0        0        0",
+        "welcome           1        0        0        0        0",
+    ]
+    assert table(untouched.stdout)[1:] == [
+        "invite            0        0        0        1        0",
+        "welcome           0        0        0        1        0",
+    ]
 
 
 def test_outbox_retry_with_nothing_failed_changes_nothing(festival, loaded, database_url):
