@@ -86,6 +86,24 @@ MESSAGES: dict[str, dict[str, str]] = {
     "edition_upcoming": {"nl": "binnenkort", "en": "coming up"},
     "edition_live": {"nl": "nu bezig", "en": "happening now"},
     "edition_past": {"nl": "voorbij", "en": "past"},
+    "archive": {"nl": "Archief", "en": "Archive"},
+    "archive_lead": {
+        "nl": "Deze editie is voorbij. Hier vind je het verslag, de opnames en presentaties en de beantwoorde vragen; het programma staat eronder.",
+        "en": "This edition is over. Here are the report, the recordings and slides and the questions answered; the programme is below.",
+    },
+    "archive_report": {"nl": "Verslag", "en": "Report"},
+    "archive_whole_day": {"nl": "De hele dag", "en": "The whole day"},
+    "archive_closed_title": {"nl": "Archief van {festival}", "en": "Archive of {festival}"},
+    # {date} is a long date, {time} a wall-clock time in the festival's zone {zone}.
+    "archive_opens": {
+        "nl": "Het archief opent na afloop: vanaf {date}, {time} ({zone}) vind je hier de opnames, de presentaties en de beantwoorde vragen.",
+        "en": "The archive opens after the day: from {date}, {time} ({zone}) you will find the recordings, the slides and the questions answered here.",
+    },
+    "to_programme": {"nl": "Naar het programma", "en": "To the programme"},
+    "answered_questions": {"nl": "Beantwoorde vragen", "en": "Questions answered"},
+    "question_to": {"nl": "aan {speaker}", "en": "to {speaker}"},
+    "asked_by": {"nl": "gesteld door {name}", "en": "asked by {name}"},
+    "asked_anonymously": {"nl": "anoniem gesteld", "en": "asked anonymously"},
     "already_registered": {
         "nl": "Dit e-mailadres is al aangemeld. We hebben je persoonlijke link opnieuw gemaild.",
         "en": "This e-mail address is already registered. We have mailed your personal link again.",
@@ -301,6 +319,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "mail_reminder": {
         "nl": "Over {minutes} minuten begint {item}. Met de knop hieronder doe je mee.",
         "en": "{item} starts in {minutes} minutes. Use the button below to join.",
+    },
+    "mail_watch_again_subject": {"nl": "Terugkijken: {festival}", "en": "Watch again: {festival}"},
+    "mail_watch_again": {
+        "nl": "{festival} is voorbij. De opnames en presentaties staan nu online, met de beantwoorde vragen: kijk terug wanneer het je uitkomt.",
+        "en": "{festival} is over. The recordings and slides are online now, with the questions answered: watch again whenever it suits you.",
     },
     "mail_questions": {
         "nl": "Een vraag voor de sprekers of panelleden?",

@@ -23,6 +23,7 @@ from festival.invites.store import (
     Recipient,
     SentState,
 )
+from festival.invites.watch_again import watch_again_due, watch_again_key
 from festival.programme.changes import LoadReport
 from festival.programme.model import PLENARY
 
@@ -54,10 +55,25 @@ async def reconcile(store: InviteStore, registration_ids: Iterable[int], now: da
 
 async def programme_saved(store: InviteStore, report: LoadReport, now: datetime) -> int:
     """After a programme is loaded: when times, links or places moved, every attendee's
-    calendar is brought up to date (a festival just created has nobody to tell)."""
-    if not report.changes or report.created:
-        return 0
-    return await reconcile_festival(store, report.slug, now)
+    calendar is brought up to date (a festival just created has nobody to tell); once the
+    festival is over and has recordings or slides, every attendee hears they can watch
+    again. Returns how many calendar messages were queued."""
+    queued = 0
+    if report.changes and not report.created:
+        queued = await reconcile_festival(store, report.slug, now)
+    if watch_again_due(report.festival, now):
+        await watch_again(store, report.slug, now)
+    return queued
+
+
+async def watch_again(store: InviteStore, festival: str, now: datetime) -> None:
+    """The "watch again" mail for every attendee of the festival, at most once each: its
+    key (`watch_again_key`) lets one per registration into the outbox, ever."""
+    ids = await store.registrations(festival)
+    for start in range(0, len(ids), READ_AT_ONCE):
+        recipients = await store.recipients(ids[start : start + READ_AT_ONCE])
+        batch = Batch([_message(r, "watch_again", watch_again_key(r.id), {}) for r in recipients])
+        await store.write(batch, now=now)
 
 
 async def reconcile_festival(store: InviteStore, festival: str, now: datetime) -> int:

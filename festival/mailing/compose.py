@@ -236,6 +236,14 @@ class Composer:
         )
         return translate("mail_reminder_subject", lang, item=item.title), context, None
 
+    async def _watch_again(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
+        if m.registration_id is None:
+            raise NothingToSend("registration erased")  # they asked to hear no more
+        paragraphs = (translate("mail_watch_again", lang, festival=f.title),)
+        button = (translate("materials", lang), f"{self.base_url}/{f.slug}/archive?lang={lang}")
+        context = MailContext(lang, f, m.payload["name"], paragraphs, button, ())
+        return translate("mail_watch_again_subject", lang, festival=f.title), context, None
+
     # -- parts ---------------------------------------------------------------------------
 
     def _item(self, f: Festival, entry: str, batch: _Batch) -> InviteItem:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from festival.programme.model import Festival
+
 ChangeKind = Literal["added", "updated", "cancelled", "restored"]
 
 
@@ -23,6 +25,7 @@ class LoadReport:
     created: bool
     changes: tuple[EntryChange, ...]
     unchanged: int
+    festival: Festival  # the programme as loaded
 
     def count(self, change: ChangeKind) -> int:
         return sum(1 for c in self.changes if c.change == change)

@@ -64,6 +64,7 @@ FESTIVAL_KEYS = (
     "assignment_closes",
     "reminder_minutes",
     "calendar_shift_minutes",
+    "report",
     *MATERIAL_KEYS,
 )
 ROUND_KEYS = ("id", "title", "start", "end", "description", "session")
@@ -106,6 +107,7 @@ VOTE_KEYS = ("id", "title", "description", "opens", "closes", "nominees")
 PERSON_KEYS = ("name", "role", "organisation")
 TOP_KEYS = ("festival", "round", "plenary", "item", "vote")
 MAX_FILE_BYTES = 1_000_000
+MAX_REPORT = 20_000  # characters of the organiser's report: a short look back, not a book
 
 # Stands in for the times of an entry whose own times are bad, so its parts are still checked;
 # such an entry is never returned.
@@ -289,6 +291,7 @@ class _Builder:
             assignment_closes=assignment_closes,
             reminder_minutes=self._reminder_minutes(table, path),
             calendar_shift_minutes=self._calendar_shift_minutes(table, path),
+            report=r.text(table, path, "report", max_len=MAX_REPORT),
             materials=self.materials(table, path),
             rounds=rounds,
             plenary=plenary,

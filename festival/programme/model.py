@@ -51,8 +51,8 @@ RESERVED_IDS = (PLENARY, SHOW)
 # check-in, certificates): a festival's slug becomes its address, `/{slug}/`, and must not
 # take one of them (a test keeps this equal to the routes).
 RESERVED_SLUGS = (
-    "admin", "api", "calendar", "certificates", "checkin", "healthz", "host", "join", "me",
-    "moderate", "overlay", "panel", "presenter", "register", "static", "ws",
+    "admin", "api", "archive", "calendar", "certificates", "checkin", "healthz", "host", "join",
+    "me", "moderate", "overlay", "panel", "presenter", "register", "static", "ws",
 )  # fmt: skip
 
 
@@ -81,6 +81,10 @@ class Materials:
 
     recording_url: str = ""
     slides_url: str = ""
+
+    @property
+    def present(self) -> bool:
+        return bool(self.recording_url or self.slides_url)
 
 
 @dataclass(frozen=True)
@@ -206,6 +210,7 @@ class Festival:
     # A run-of-show delay moves calendar invites only once it has moved this far since the
     # last update, so calendars do not churn with every extension (docs/programme-format.md).
     calendar_shift_minutes: int = CALENDAR_SHIFT_MINUTES
+    report: str = ""  # the organiser's look back after the day, in Markdown
 
     materials: Materials = Materials()
     rounds: tuple[Round, ...] = ()
@@ -246,6 +251,19 @@ class Festival:
             midnight = datetime.combine(self.date, time(0), tzinfo=self.zone)
             return midnight, midnight + timedelta(days=1)
         return min(start for start, _ in timed), max(end for _, end in timed)
+
+    def all_materials(self) -> Iterator[Materials]:
+        """Every recording and slides link on the programme, the whole day's first; cancelled
+        entries keep theirs (a session dropped late may still have been recorded)."""
+        yield self.materials
+        for _round, session in self.sessions():
+            yield session.materials
+        if self.plenary is not None:
+            yield from (block.materials for block in self.plenary.blocks)
+        yield from (item.materials for item in self.items)
+
+    def has_materials(self) -> bool:
+        return any(m.present for m in self.all_materials())
 
     def status(self, now: datetime) -> FestivalStatus:
         """`upcoming` before its first start, `live` until its last end, `past` after."""

@@ -243,6 +243,24 @@ def for_audience(question: Question, viewer_id: str | None) -> View | None:
     }
 
 
+def archived(state: QaChannel) -> list[Question]:
+    """What the channel's archive keeps after the day: the questions answered, in the order
+    they were asked. Pending, hidden, merged ones and those approved but never put to the
+    speakers stay out: the archive records what the room heard answered."""
+    return by_time(q for q in state.questions.values() if q.state is QuestionState.ANSWERED)
+
+
+def for_archive(question: Question) -> View:
+    """An archived question as the public page shows it: its text, whom it was addressed to,
+    and who asked it, unless they asked anonymously (then nobody: the asker stays unknown)."""
+    return {
+        "id": question.id,
+        "text": question.text,
+        "speaker": question.speaker,
+        "asker": None if question.anonymous else question.asker_name,
+    }
+
+
 def for_moderator(question: Question) -> View:
     return {
         "id": question.id,

@@ -119,7 +119,7 @@ async def save_programme(
             )
         )
     await db.flush()
-    return LoadReport(festival.slug, created, tuple(changes), unchanged)
+    return LoadReport(festival.slug, created, tuple(changes), unchanged, festival)
 
 
 def _apply(
@@ -388,6 +388,7 @@ def _festival_details(f: Festival) -> dict[str, Any]:
         "reminder_minutes": f.reminder_minutes,
         "calendar_shift_minutes": f.calendar_shift_minutes,
         "materials": _materials(f.materials),
+        "report": f.report,
     }
 
 
@@ -627,6 +628,7 @@ def _festival(row: FestivalRow, entries: list[EntryRow]) -> Festival:
         assignment_closes=_moment(d.get("assignment_closes")),
         reminder_minutes=int(d.get("reminder_minutes", 15)),
         calendar_shift_minutes=int(d.get("calendar_shift_minutes", CALENDAR_SHIFT_MINUTES)),
+        report=d.get("report", ""),
         materials=_to_materials(d.get("materials")),
         rounds=rounds,
         plenary=plenary,

@@ -40,7 +40,13 @@ from festival.storage.programme_repo import FestivalCache
 from festival.web import admin, admin_mail, calendar, channels, errors, me, qa_pages
 from festival.web.caches import start_following, stop_following
 from festival.web.limits import LimitRules, Limits
-from festival.web.programme import api_festivals, api_programme, programme_ics, programme_page
+from festival.web.programme import (
+    api_festivals,
+    api_programme,
+    archive_page,
+    programme_ics,
+    programme_page,
+)
 from festival.web.registration import api_register, register_page
 from festival.web.show_pages import host_page, presenter_page
 from festival.web.state import AppState, Live, app_state
@@ -117,6 +123,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/", programme_page),
         Route("/api/programme", api_programme),
         Route("/programme.ics", programme_ics),
+        Route("/archive", archive_page),
         Route("/register", register_page, methods=["GET", "POST"]),
         Route("/api/registrations", api_register, methods=["POST"]),
         Route("/me/{token}", me.me_page),
@@ -161,6 +168,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/{slug}/", programme_page),
         Route("/{slug}/register", register_page, methods=["GET", "POST"]),
         Route("/{slug}/programme.ics", programme_ics),
+        Route("/{slug}/archive", archive_page),
     ]
     # The client address (rate limits, the access log) is the socket's peer, unless that peer
     # is a proxy the settings trust: then uvicorn's middleware takes it from X-Forwarded-For.

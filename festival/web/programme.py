@@ -1,4 +1,6 @@
-"""Public programme: the page, `GET /api/programme` and `GET /programme.ics`."""
+"""Public programme: the page, `GET /api/programme` and `GET /programme.ics`; after the
+festival's end the page leads with its archive (`/archive`: the report, the recordings and
+slides, the questions answered)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from starlette.responses import JSONResponse, Response
 
 from festival.i18n import duration, translate
 from festival.invites.calendar import programme_calendar
-from festival.programme.model import Block, Festival, Person, Session
+from festival.programme.model import PLENARY, Block, Festival, Person, Session
+from festival.qa import View, archived, for_archive
+from festival.qa.channels import qa_channels
 from festival.registration.capacity import Availability, availability
 from festival.show import ShowNow, show_now
 from festival.storage.registration_repo import session_counts
@@ -39,9 +43,16 @@ class ProgrammePage:
     availability: dict[str, Availability]
     editions: tuple[Festival, ...] = ()  # the install's other festivals, by date
     now: datetime | None = None  # when the page is made, for the editions' status
+    # After the festival's end: the questions answered, per Q&A channel (the plenary, each
+    # session); None while the festival is still to come or running.
+    answered: dict[str, list[View]] | None = None
 
     def local(self, moment: datetime) -> datetime:
         return self.festival.local(moment)
+
+    def answered_in(self, channel: str = PLENARY) -> list[View]:
+        """The archived questions of a session (by its id), or of the plenary."""
+        return (self.answered or {}).get(channel, [])
 
 
 async def festival_show_now(conn: HTTPConnection, festival: Festival) -> ShowNow | None:
@@ -54,24 +65,67 @@ async def festival_show_now(conn: HTTPConnection, festival: Festival) -> ShowNow
 
 
 async def programme_page(request: Request) -> Response:
+    """The programme; the archive once the festival is over."""
+    return await _programme_or_archive(request, await current_festival(request))
+
+
+async def archive_page(request: Request) -> Response:
+    """The archive of a festival that is over; before its end, when the archive opens."""
     state = app_state(request)
-    festival, places = await festival_with_availability(request)
+    festival = await current_festival(request)
+    if festival.status(state.clock.now()) == "past":
+        return await _programme_or_archive(request, festival)
     lang = page_language(request, festival.language)
-    now = await festival_show_now(request, festival)
+    opens = festival.local(festival.span()[1])
+    return _remember_language(
+        request,
+        state.templates.TemplateResponse(
+            request,
+            "programme/archive_closed.html",
+            {"festival": festival, "opens": opens, "lang": lang},
+        ),
+        lang,
+    )
+
+
+async def _programme_or_archive(request: Request, festival: Festival) -> Response:
+    state = app_state(request)
+    async with state.db.session() as db:
+        counts = await session_counts(db, festival.slug)
+    lang = page_language(request, festival.language)
+    show = await festival_show_now(request, festival)
+    moment = state.clock.now()
     async with state.db.session() as db:
         others = [f for f in await state.festivals.all(db) if f.slug != festival.slug]
     page = ProgrammePage(
         festival,
         lang,
-        now,
+        show,
         state.settings.resolved_base_url,
-        places,
+        availability(festival, counts),
         editions=tuple(sorted(others, key=lambda f: (f.date, f.slug))),
-        now=state.clock.now(),
+        now=moment,
+        answered=await _answered(request, festival) if festival.status(moment) == "past" else None,
     )
     response = state.templates.TemplateResponse(
         request, "programme/page.html", {"page": page, "lang": lang}
     )
+    return _remember_language(request, response, lang)
+
+
+async def _answered(conn: HTTPConnection, festival: Festival) -> dict[str, list[View]]:
+    """Per Q&A channel, the questions its archive keeps (`qa.archived`), as the public sees
+    them; channels without any are left out."""
+    qa = app_state(conn).live.qa
+    answered = {}
+    for channel in qa_channels(festival):
+        _, state = await qa.state(festival.slug, channel)
+        if questions := archived(state):
+            answered[channel] = [for_archive(q) for q in questions]
+    return answered
+
+
+def _remember_language(request: Request, response: Response, lang: str) -> Response:
     if "lang" in request.query_params:
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
     return response

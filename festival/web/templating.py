@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
 from festival.i18n import MESSAGES, duration, long_date, translate
+from festival.web.markdown import render_markdown
 
 
 def make_templates(directory: Path) -> Jinja2Templates:
@@ -29,6 +30,7 @@ def make_templates(directory: Path) -> Jinja2Templates:
     env.globals["duration"] = duration
     env.globals["qa_config"] = _script_config
     env.filters["hhmm"] = _hhmm
+    env.filters["markdown"] = render_markdown
     return Jinja2Templates(env=env)
 
 

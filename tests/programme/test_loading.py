@@ -868,3 +868,26 @@ def test_parse_programme_slug_shadowing_the_service_s_paths_is_reported(slug: st
         f"{FILE}:{line_of(text, 'slug')}: festival.slug '{slug}' would shadow the service's "
         f"own /{slug} pages; choose another"
     ]
+
+
+# -- the organiser's report ----------------------------------------------------------------
+
+
+def test_parse_programme_report_is_kept_as_written() -> None:
+    festival = load(programme(report='"""\nThank you **all**.\n\n- one\n- two\n"""'))
+
+    assert festival.report == "Thank you **all**.\n\n- one\n- two"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("12", "festival.report must be text, got a number"),
+        ('["a", "b"]', "festival.report must be text, got an array"),
+        (f'"{"x" * 20_001}"', "festival.report is longer than 20000 characters"),
+    ],
+)
+def test_parse_programme_bad_report_is_reported(value: str, expected: str) -> None:
+    text = programme(report=value)
+
+    assert problems_in(text) == [f"{FILE}:{line_of(text, 'report = ')}: {expected}"]

@@ -34,6 +34,7 @@ from festival.qa import (
     annotate,
     apply,
     approve,
+    archived,
     ask,
     by_time,
     by_votes,
@@ -44,6 +45,7 @@ from festival.qa import (
     event_for_audience,
     event_for_moderator,
     follow_block,
+    for_archive,
     for_audience,
     for_moderator,
     hide,
@@ -173,6 +175,7 @@ def test_exports_pinned():
             "View",
             "addressed_to",
             "annotate",
+            "archived",
             "apply",
             "approve",
             "ask",
@@ -187,6 +190,7 @@ def test_exports_pinned():
             "event_for_audience",
             "event_for_moderator",
             "follow_block",
+            "for_archive",
             "for_audience",
             "for_moderator",
             "forget_person",
@@ -1613,3 +1617,51 @@ def test_clear_questions_takes_out_what_was_asked_since_and_keeps_the_rest():
     ]
     assert event_for_audience(outcome.events[1], ASKER) is not None  # its asker's page drops it
     assert clear_questions(outcome.state, asked_since=at(60), actor=MOD, now=at(201)).events == ()
+
+
+# --- the archive -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "kept"),
+    [
+        (S.PENDING, False),
+        (S.APPROVED, False),
+        (S.ON_AIR, False),
+        (S.ANSWERED, True),
+        (S.HIDDEN, False),
+        (S.MERGED, False),
+    ],
+)
+def test_archived_keeps_only_answered_questions(target: QuestionState, kept: bool):
+    state = in_state(target)
+
+    assert [q.id for q in archived(state)] == (["q1"] if kept else [])
+
+
+def test_archived_questions_keep_the_order_they_were_asked_in():
+    state = with_question(None, "q1", seconds=0)
+    state = with_question(state, "q2", asker=OTHER, seconds=1)
+    for question_id in ("q2", "q1"):
+        state = approved(state, question_id)
+        state = mark_answered(state, question_id, actor=MOD, now=at(5)).state
+
+    assert [q.id for q in archived(state)] == ["q1", "q2"]
+
+
+def test_for_archive_names_the_speaker_and_the_asker():
+    question = in_state(S.ANSWERED, speaker=PEOPLE[0]).questions["q1"]
+
+    assert for_archive(question) == {
+        "id": "q1",
+        "text": TEXT,
+        "speaker": PEOPLE[0],
+        "asker": f"Naam {ASKER}",
+    }
+
+
+def test_for_archive_keeps_an_anonymous_asker_unknown():
+    question = in_state(S.ANSWERED, anonymous=True).questions["q1"]
+
+    assert for_archive(question)["asker"] is None
+    assert f"Naam {ASKER}" not in str(for_archive(question))
