@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from festival.bus import Bus, BusError, channel_topic, publish_programme_changed
 from festival.clock import Clock
 from festival.invites import service as invites
+from festival.invites.watch_again import watch_again_due, watch_again_moment
 from festival.live.qa_service import QaService
 from festival.live.show_service import ShowService
 from festival.live.show_views import show_of_state
@@ -70,6 +71,7 @@ class Scheduler:
         self._replanning: set[str] = set()
         self._replan_again: set[str] = set()
         self._heard: dict[str, Show | None] = {}  # festival slug → its show as the bus told it
+        self._told: set[str] = set()  # festivals whose watch-again mail this leader queued
 
     async def start(self, *, paused: bool = False) -> None:
         """Run for leader (at once on SQLite) and, once leading, plan. `paused`: plan every
@@ -211,6 +213,12 @@ class Scheduler:
             if job is None or (job.next_run_time > now and job.next_run_time != moment):
                 self._at(job_id, moment, self.remind, festival.slug, entry, planned)
             ids.add(job_id)
+        told = watch_again_moment(festival, now)
+        if told is not None and festival.slug not in self._told:
+            job_id = f"watch_again:{festival.slug}"
+            if self.jobs.get_job(job_id) is None:
+                self._at(job_id, told, self.watch_again, festival.slug)
+            ids.add(job_id)
         if self.qa is not None:
             ids |= await self._plan_qa(festival, now)
         return ids
@@ -323,6 +331,18 @@ class Scheduler:
         async with self.db.writer() as db, db.begin():
             queued = await invites.reminders(InviteSql(db), slug, entry, start, self.clock.now())
         log.info("reminders for %s/%s: %d queued", slug, entry, queued)
+
+    async def watch_again(self, slug: str) -> None:
+        """At a festival's end, the attendees of one whose materials went up before it hear
+        they can watch again (once each: the outbox key; a load after the end does the same)."""
+        now = self.clock.now()
+        async with self.db.writer() as db, db.begin():
+            festival = await read_festival(db, slug)
+            if festival is None or not watch_again_due(festival, now):
+                return
+            await invites.watch_again(InviteSql(db), slug, now)
+        self._told.add(slug)
+        log.info("watch-again mail of %s queued", slug)
 
     async def assign(self, slug: str) -> None:
         now = self.clock.now()
