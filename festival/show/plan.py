@@ -291,26 +291,79 @@ def round_cues(round_: Round) -> RoundCues:
 # Export ------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class BlockActual:
+    """One block's planned against actual times, as the run-of-show recorded them: the
+    export's rows and the organiser's report read the show through this."""
+
+    id: str
+    title: str
+    status: ProjectedStatus
+    planned_start: datetime
+    planned_end: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    planned_minutes: int
+    timer_minutes: int  # after extending and shortening
+    paused: timedelta
+
+    @property
+    def ran(self) -> timedelta | None:
+        """From actual start to actual end, pauses included; None until it ended."""
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return self.ended_at - self.started_at
+
+    @property
+    def start_difference(self) -> int | None:
+        """Whole minutes the block started after its planned start (negative: early)."""
+        return (
+            None if self.started_at is None else whole_minutes(self.started_at - self.planned_start)
+        )
+
+    @property
+    def end_difference(self) -> int | None:
+        """Whole minutes the block ended after its planned end (negative: early)."""
+        return None if self.ended_at is None else whole_minutes(self.ended_at - self.planned_end)
+
+
+def block_actuals(show: Show) -> tuple[BlockActual, ...]:
+    """Every block of the show in running order, planned against actual."""
+    return tuple(
+        BlockActual(
+            id=block.id,
+            title=block.title,
+            status=_status(show, block),
+            planned_start=block.planned_start,
+            planned_end=block.planned_end,
+            started_at=block.started_at,
+            ended_at=block.ended_at,
+            planned_minutes=block.planned_minutes,
+            timer_minutes=block.minutes,
+            paused=block.paused_total,
+        )
+        for block in show.blocks
+    )
+
+
 def actual_rows(show: Show, *, zone: tzinfo = UTC) -> tuple[tuple[str, ...], ...]:
     """The header, then one row per block in running order; times in `zone` with offset."""
     rows = [ACTUALS_HEADER]
-    for block in show.blocks:
-        ran = None
-        if block.started_at is not None and block.ended_at is not None:
-            ran = block.ended_at - block.started_at
+    for block in block_actuals(show):
+        ran = block.ran
         rows.append(
             (
                 block.id,
                 block.title,
-                _status(show, block),
+                block.status,
                 _time(block.planned_start, zone),
                 _time(block.planned_end, zone),
                 _time(block.started_at, zone),
                 _time(block.ended_at, zone),
                 str(block.planned_minutes),
-                str(block.minutes),
+                str(block.timer_minutes),
                 _minutes(ran),
-                _minutes(None if ran is None else block.paused_total),
+                _minutes(None if ran is None else block.paused),
             )
         )
     return tuple(rows)

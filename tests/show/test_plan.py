@@ -19,6 +19,7 @@ from festival.show import (
     ShowEvent,
     TimerReading,
     actual_rows,
+    block_actuals,
     end_block,
     end_show,
     evaluate,
@@ -468,6 +469,17 @@ def test_actual_rows_one_per_block_in_festival_time() -> None:
         ("slot", "Slot", "ended", "2020-11-19T14:30:00+01:00", "2020-11-19T14:35:00+01:00",
          "2020-11-19T14:00:00+01:00", "2020-11-19T14:06:00+01:00", "5", "5", "6", "0"),
     )  # fmt: skip
+
+
+def test_block_actuals_differences_in_minutes_late_and_early() -> None:
+    blocks = block_actuals(exported_show())
+
+    assert [(b.id, b.start_difference, b.end_difference) for b in blocks] == [
+        ("welkom", 0, 2),  # ran 2 minutes over
+        ("lezing", 2, 0),  # started late, made it up
+        ("panel", None, None),  # skipped: no actual times
+        ("slot", -30, -29),  # moved up into the skipped panel's time
+    ]
 
 
 def test_actual_rows_running_block_has_no_end_yet() -> None:
