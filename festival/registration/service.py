@@ -185,6 +185,7 @@ async def change_place(
                 raise PlaceRefused(f"choices.{round_key}", "err_full_keep")
             await tx.drop_place(old.id)
             if old.status == "confirmed":
+                await tx.give_back(old, now)
                 promoted = await _promote(tx, sessions[old.session], old.mode, now)
         if session_key:
             room = await _room(tx, sessions[session_key], holder.mode)
@@ -248,6 +249,7 @@ async def erase(store: RegistrationStore, registration_id: int, *, now: datetime
         promoted: list[int] = []
         for place in places:
             if place.status == "confirmed":
+                await tx.give_back(place, now)
                 promoted += await _promote(tx, sessions[place.session], place.mode, now)
         return Erased(holder.festival_id, promoted, person, stand_in, channels)
 

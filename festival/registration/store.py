@@ -147,6 +147,11 @@ class RegistrationTx(Protocol):
         """Delete a place read in this transaction."""
         ...
 
+    async def give_back(self, place: Held, now: datetime) -> None:
+        """Record that a confirmed place was given back (for the organiser's report); the
+        record names the session and way of attending, not the person."""
+        ...
+
     async def waiting(self, entry_id: int, mode: str, first: int | None) -> list[Held]:
         """The first `first` (None: all) places waiting in a session's line of `mode`, in
         the order they joined it."""

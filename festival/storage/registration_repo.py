@@ -50,6 +50,7 @@ from festival.storage.tables import (
     AssignmentRunRow,
     EntryRow,
     FestivalRow,
+    GivenBackRow,
     InviteStateRow,
     OutboxRow,
     PlaceRow,
@@ -192,6 +193,10 @@ class _Tx:
 
     async def drop_place(self, place_id: int) -> None:
         await self.db.delete(self.places.pop(place_id))
+        await self.db.flush()
+
+    async def give_back(self, place: Held, now: datetime) -> None:
+        self.db.add(GivenBackRow(entry_id=place.entry_id, mode=place.mode, given_at=now))
         await self.db.flush()
 
     async def waiting(self, entry_id: int, mode: str, first: int | None) -> list[Held]:
@@ -546,6 +551,18 @@ async def session_counts(db: AsyncSession, festival: str) -> dict[str, list[Sess
             SessionCount(key, mode, counts.get("confirmed", 0), counts.get("waitlisted", 0))
         )
     return out
+
+
+async def given_back_counts(db: AsyncSession, festival: str) -> dict[str, int]:
+    """Confirmed places given back per session (recorded since migration 0010)."""
+    rows = await db.execute(
+        select(EntryRow.key, func.count())
+        .join(GivenBackRow, GivenBackRow.entry_id == EntryRow.id)
+        .join(FestivalRow, FestivalRow.id == EntryRow.festival_id)
+        .where(FestivalRow.slug == festival)
+        .group_by(EntryRow.key)
+    )
+    return {key: count for key, count in rows}
 
 
 async def registrations_of(db: AsyncSession, festival: str) -> Sequence[Registration]:

@@ -132,6 +132,20 @@ class PlaceRow(Base):
     promoted_at: Mapped[datetime | None]
 
 
+class GivenBackRow(Base):
+    """A confirmed place its holder gave up, moved away from, or erased along with their
+    registration: what the organiser's report counts as given back. Nothing says whose it
+    was, so erasing a registration leaves these counts as they are."""
+
+    __tablename__ = "places_given_back"
+    __table_args__ = (Index("ix_places_given_back_entry", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"))
+    mode: Mapped[str] = mapped_column(String(8))
+    given_at: Mapped[datetime]
+
+
 class TokenRow(Base):
     """A bearer token, stored only as its SHA-256; the secret is shown once when made.
 
