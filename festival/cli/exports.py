@@ -1,4 +1,4 @@
-"""`festival export registrations|runlog` and `festival assign`: data out, places in."""
+"""`festival export registrations|runlog|report` and `festival assign`: data out, places in."""
 
 from __future__ import annotations
 
@@ -23,10 +23,13 @@ from festival.live.show_views import event_of
 from festival.programme.model import SHOW
 from festival.registration.export import registrations_csv
 from festival.registration.service import RoundResult, assign_rounds
+from festival.report.export import report_csv
+from festival.report.figures import report
 from festival.show import actual_rows, new_show, replay, round_rows, run_log_rows, write_csv
 from festival.storage.live_repo import events_after
 from festival.storage.programme_repo import festival_id_of
 from festival.storage.registration_repo import RegistrationSql, registrations_of
+from festival.storage.report_repo import report_source
 
 
 @main.group()
@@ -87,6 +90,33 @@ def export_runlog(settings: Settings, output: Any, blocks: bool, festival_slug: 
         return run_log_rows(new_show(plenary), events, zone=festival.zone)
 
     write_csv(run_with_db(settings, work), output)
+
+
+@export.command("report")
+@output_option
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["csv", "excel"]),
+    default="csv",
+    show_default=True,
+    help="csv: `,` between cells; excel: for Excel as Dutch organisers have it (`;` between "
+    "cells, a UTF-8 byte order mark).",
+)
+@festival_option
+@store_options
+def export_report(settings: Settings, output: Any, form: str, festival_slug: str | None) -> None:
+    """The organiser's report as CSV: per session the places registered, waitlisted and given
+    back; per Q&A channel the questions asked, approved and answered; per plenary block the
+    planned and actual start and end (times in the festival's zone). Column names in the
+    festival's language."""
+
+    async def work(session: Any) -> str:
+        festival = await pick_programme(session, festival_slug)
+        made = report(festival, await report_source(session, festival.slug))
+        return report_csv(made, excel=form == "excel")
+
+    output.write(run_with_db(settings, work))
 
 
 @main.command()

@@ -115,6 +115,19 @@ async def events_after(
     return [_stored(row) for row in await db.scalars(query)]
 
 
+async def festival_events(db: AsyncSession, festival_id: int) -> dict[str, list[StoredEvent]]:
+    """Every channel's events of the festival, each channel's oldest first."""
+    query = (
+        select(LiveEventRow)
+        .where(LiveEventRow.festival_id == festival_id)
+        .order_by(LiveEventRow.channel, LiveEventRow.seq)
+    )
+    channels: dict[str, list[StoredEvent]] = {}
+    for row in await db.scalars(query):
+        channels.setdefault(row.channel, []).append(_stored(row))
+    return channels
+
+
 async def last_event_by(
     db: AsyncSession, festival_id: int, channel: str, actor: str
 ) -> StoredEvent | None:

@@ -1,0 +1,91 @@
+"""The organiser's report as CSV (`festival export report`, `/admin/report.csv`).
+
+Three tables one after the other, an empty row between them, each with its own header: the
+sessions, the Q&A channels, the plenary's blocks. Column names are in the festival's
+language, times in its zone (named in the time columns' headers) as `YYYY-MM-DD HH:MM`,
+which spreadsheets read as a date and time. Two forms, as for the registrations: `,` between
+cells, or for Excel as Dutch organisers have it (`excel=True`) `;` and a UTF-8 byte order
+mark. No cell can be run as a formula (`festival.spreadsheet`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime
+
+from festival.i18n import translate
+from festival.report.model import Report
+from festival.spreadsheet import safe_cell
+
+BOM = "\ufeff"
+SESSION_COLUMNS = (
+    "report_round",
+    "report_session",
+    "report_capacity",
+    "report_seats",
+    "report_registered",
+    "report_waitlisted",
+    "report_given_back",
+)
+CHANNEL_COLUMNS = ("report_channel", "report_asked", "report_approved", "report_answered")
+BLOCK_COLUMNS = (
+    "report_block",
+    "report_status",
+    "report_planned_start",
+    "report_planned_end",
+    "report_actual_start",
+    "report_actual_end",
+    "report_start_difference",
+    "report_end_difference",
+)
+# The columns whose header names the festival's zone.
+_TIMES = frozenset(BLOCK_COLUMNS[2:6])
+
+
+def report_csv(report: Report, *, excel: bool = False) -> str:
+    festival = report.festival
+    language = festival.language
+
+    def header(columns: Sequence[str]) -> list[str]:
+        return [
+            f"{translate(c, language)} ({festival.timezone})"
+            if c in _TIMES
+            else translate(c, language)
+            for c in columns
+        ]
+
+    def local(moment: datetime | None) -> str:
+        return "" if moment is None else f"{festival.local(moment):%Y-%m-%d %H:%M}"
+
+    tables: list[list[Sequence[object]]] = [
+        [header(SESSION_COLUMNS)]
+        + [
+            [s.round_title, s.title, s.capacity, s.seats, s.registered, s.waitlisted, s.given_back]
+            for s in report.sessions
+        ],
+        [header(CHANNEL_COLUMNS)]
+        + [[c.title, c.asked, c.approved, c.answered] for c in report.channels],
+        [header(BLOCK_COLUMNS)]
+        + [
+            [
+                b.title,
+                translate(f"status_{b.status}", language),
+                local(b.planned_start),
+                local(b.planned_end),
+                local(b.started_at),
+                local(b.ended_at),
+                b.start_difference,
+                b.end_difference,
+            ]
+            for b in report.blocks
+        ],
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
+    for n, rows in enumerate(tables):
+        if n:
+            writer.writerow([])
+        writer.writerows([safe_cell(v) for v in row] for row in rows)
+    return (BOM if excel else "") + out.getvalue()
