@@ -41,3 +41,13 @@ def test_every_module_the_map_names_exists(path: str, name: str | None) -> None:
     if name is not None:
         module = importlib.import_module(_module(path))
         assert hasattr(module, name), f"{_module(path)} has no {name}"
+
+
+@pytest.mark.parametrize(
+    "package",
+    sorted(p.name for p in (ROOT / "festival").iterdir() if (p / "__init__.py").is_file()),
+)
+def test_every_package_is_on_the_map(package: str) -> None:
+    """A new package (as `festival/report/` was) gets its row in "The parts"."""
+    parts = DOC.read_text(encoding="utf-8").split("## The parts", 1)[1]
+    assert f"| `festival/{package}/` |" in parts, f"festival/{package}/ is not in The parts"

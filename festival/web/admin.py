@@ -1,5 +1,5 @@
 """The organiser view: registrations per session, waitlists, online vs on site, CSV export,
-and the outgoing mail (see `admin_mail`).
+the outgoing mail (see `admin_mail`) and the report (see `admin_report`).
 
 Opened with an admin token (`festival token create --role admin`). The token from the link is
 moved into an HttpOnly cookie at once, so it does not linger in the address bar or history.
@@ -17,8 +17,10 @@ from festival.programme.model import Festival
 from festival.registration.capacity import Availability, availability
 from festival.registration.export import registrations_csv
 from festival.registration.model import Registration, SessionCount
+from festival.report.model import Report
 from festival.storage.registration_repo import registrations_of, session_counts
 from festival.web.admin_mail import OutboxPanel, outbox_panel
+from festival.web.admin_report import report_of
 from festival.web.auth import ADMIN_COOKIE, require
 from festival.web.context import granted_festival, page_language, registration_json
 from festival.web.requests import whole_number
@@ -47,6 +49,7 @@ class AdminPage:
     counts: dict[str, list[SessionCount]]
     availability: dict[str, Availability]
     mail: OutboxPanel
+    report: Report
     retried: int | None  # after the retry button: how many went back in line
 
     def waitlist(self, session_id: str) -> list[Registration]:
@@ -96,6 +99,7 @@ async def admin_page(request: Request) -> Response:
         counts,
         availability(festival, counts),
         await outbox_panel(request, festival),
+        await report_of(request, festival),
         whole_number(retried, 9),
     )
     return app_state(request).templates.TemplateResponse(

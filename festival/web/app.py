@@ -37,7 +37,7 @@ from festival.programme.model import featured
 from festival.scheduling import Scheduler
 from festival.storage.db import Database
 from festival.storage.programme_repo import FestivalCache
-from festival.web import admin, admin_mail, calendar, channels, errors, me, qa_pages
+from festival.web import admin, admin_mail, admin_report, calendar, channels, errors, me, qa_pages
 from festival.web.caches import start_following, stop_following
 from festival.web.limits import LimitRules, Limits
 from festival.web.programme import (
@@ -155,6 +155,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/admin", admin.admin_page),
         Route("/admin/registrations.csv", admin.admin_csv),
         Route("/api/admin/registrations", admin.api_admin_registrations),
+        Route("/admin/report", admin_report.admin_report_page),
+        Route("/admin/report.csv", admin_report.admin_report_csv),
+        Route("/api/admin/report", admin_report.api_admin_report),
         Route("/admin/mail/{key}", admin_mail.admin_mail),
         Route("/admin/outbox/retry", admin_mail.admin_outbox_retry, methods=["POST"]),
         Route("/api/admin/outbox", admin_mail.api_admin_outbox),
