@@ -9,7 +9,8 @@
   (`festival.qa.rules.apply`), so they are what the moderators saw at the end: *asked* every
   question in the channel (merged duplicates included; questions cleared as a rehearsal's
   are not); *approved* those published at the end (approved, on air or answered: a question
-  hidden again, or merged into another, is not); *answered* those marked answered.
+  hidden again, or merged into another, is not); *answered* those marked answered (what the
+  archive shows, `festival.qa.model.archived`).
 - The plenary's blocks are the run-of-show replayed from its events (`festival.show.replay`,
   as `festival export runlog --blocks` does), planned against actual
   (`festival.show.BlockActual`).
@@ -21,7 +22,7 @@ from collections.abc import Iterable
 
 from festival.programme.model import SHOW, Festival
 from festival.qa.channels import qa_channels
-from festival.qa.model import QaChannel, QuestionState
+from festival.qa.model import QaChannel, archived
 from festival.qa.records import event_from_parts
 from festival.qa.rules import apply
 from festival.report.model import ChannelFigures, Report, SessionFigures
@@ -59,14 +60,15 @@ def _sessions(festival: Festival, source: ReportSource) -> tuple[SessionFigures,
 def _channels(festival: Festival, source: ReportSource) -> tuple[ChannelFigures, ...]:
     figures = []
     for info in qa_channels(festival).values():
-        questions = _replayed(info.id, source.log.get(info.id, ())).questions.values()
+        state = _replayed(info.id, source.log.get(info.id, ()))
+        questions = state.questions.values()
         figures.append(
             ChannelFigures(
                 channel=info.id,
                 title=info.title,
                 asked=len(questions),
                 approved=sum(1 for q in questions if q.public),
-                answered=sum(1 for q in questions if q.state is QuestionState.ANSWERED),
+                answered=len(archived(state)),
             )
         )
     return tuple(figures)
