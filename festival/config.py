@@ -68,7 +68,9 @@ class Settings:
         "", "Public URL of the service, used in links and mails. Empty: http://HOST:PORT."
     )
     join_link_minutes: int = _setting(
-        15, "Minutes before a session starts that its join link appears on personal pages."
+        15,
+        "Minutes before a session (or the plenary) starts that its personal join link "
+        "(`/join/TOKEN/ITEM`) opens: the join window, also on personal pages.",
     )
     festival: str = _setting(
         "",

@@ -153,6 +153,21 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "join_now": {"nl": "Nu meedoen", "en": "Join now"},
     "link_from": {"nl": "De link verschijnt om {time}", "en": "The link appears at {time}"},
+    # -- personal join links (/join/TOKEN/ITEM) outside their window ------------------------
+    "join_opens_at": {
+        "nl": "De link opent op {date} om {time}.",
+        "en": "The link opens on {date} at {time}.",
+    },
+    "join_come_back": {
+        "nl": "Gebruik dan deze zelfde link: hij brengt je direct naar de sessie.",
+        "en": "Use this same link then: it takes you straight to the session.",
+    },
+    "join_ended": {"nl": "{item} is afgelopen.", "en": "{item} has ended."},
+    "join_cancelled": {"nl": "{item} gaat niet door.", "en": "{item} has been cancelled."},
+    "join_no_link": {
+        "nl": "{item} heeft geen online link: je bent welkom op locatie.",
+        "en": "{item} has no online link: you are welcome on site.",
+    },
     "no_session_chosen": {"nl": "Geen sessie gekozen.", "en": "No session chosen."},
     "change_choice": {"nl": "Andere keuze", "en": "Change choice"},
     "save": {"nl": "Opslaan", "en": "Save"},

@@ -309,3 +309,19 @@ class CalendarShiftRow(Base):
     ends_at: Mapped[datetime]
     delay_minutes: Mapped[int]
     announced_at: Mapped[datetime]
+
+
+class JoinRow(Base):
+    """An attendee's uses of their personal join link for one item (a session, or the
+    plenary): the first and the latest. Gone with the registration."""
+
+    __tablename__ = "joins"
+    __table_args__ = (
+        UniqueConstraint("registration_id", "entry_key", name="uq_joins_registration_entry"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    entry_key: Mapped[str] = mapped_column(String(64))
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]

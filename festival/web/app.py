@@ -37,7 +37,17 @@ from festival.programme.model import featured
 from festival.scheduling import Scheduler
 from festival.storage.db import Database
 from festival.storage.programme_repo import FestivalCache
-from festival.web import admin, admin_mail, admin_report, calendar, channels, errors, me, qa_pages
+from festival.web import (
+    admin,
+    admin_mail,
+    admin_report,
+    calendar,
+    channels,
+    errors,
+    join,
+    me,
+    qa_pages,
+)
 from festival.web.caches import start_following, stop_following
 from festival.web.limits import LimitRules, Limits
 from festival.web.programme import (
@@ -133,6 +143,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/me/{token}/new-link", me.me_new_link, methods=["POST"]),
         Route("/me/{token}/data.json", me.me_data),
         Route("/calendar/{token}.ics", calendar.personal_feed),
+        Route("/join/{token}/{item}", join.join_link),
         Route("/api/me", me.api_me, methods=["GET", "DELETE"]),
         Route("/api/me/choices/{round}", me.api_me_choice, methods=["PUT"]),
         Route("/api/me/rankings/{round}", me.api_me_ranking, methods=["PUT"]),

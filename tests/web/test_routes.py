@@ -11,7 +11,7 @@ from festival.programme.model import RESERVED_SLUGS
 from festival.web.app import create_app
 
 # Named by the contract (DESIGN.md, second part) before their routes exist.
-PLANNED = {"join", "checkin", "certificates"}
+PLANNED = {"checkin", "certificates"}
 
 
 def test_every_first_path_segment_of_the_service_is_a_reserved_slug(tmp_path: Path) -> None:

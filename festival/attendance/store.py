@@ -1,0 +1,28 @@
+"""What the attendance rules need of storage: SQL only, nothing that decides.
+`storage/attendance_repo.py` implements it (`AttendanceSql`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Joined:
+    """An attendee's use of their join link for one item: the first and the latest."""
+
+    entry: str  # session id, or "plenary"
+    first: datetime
+    last: datetime
+
+
+class AttendanceStore(Protocol):
+    async def record_join(self, registration_id: int, entry: str, at: datetime) -> None:
+        """Note a join at `at`: the first join of the item is kept, the last one moves to
+        `at` unless a later one is recorded already (two uses racing)."""
+        ...
+
+    async def joins(self, registration_id: int) -> list[Joined]:
+        """The registration's joins, by item."""
+        ...

@@ -1,0 +1,41 @@
+"""The attendance store (`attendance.store.AttendanceStore`) on the database: SQL only, in the
+caller's transaction; whether a use of a join link counts is decided in `attendance`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from festival.attendance.store import Joined
+from festival.storage.tables import JoinRow
+
+
+class AttendanceSql:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def record_join(self, registration_id: int, entry: str, at: datetime) -> None:
+        # One statement, so two uses at once cannot both insert; the latest join wins.
+        insert = pg_insert if self.db.get_bind().dialect.name == "postgresql" else sqlite_insert
+        statement = insert(JoinRow).values(
+            registration_id=registration_id, entry_key=entry, first_at=at, last_at=at
+        )
+        await self.db.execute(
+            statement.on_conflict_do_update(
+                index_elements=["registration_id", "entry_key"],
+                set_={"last_at": statement.excluded.last_at},
+                where=statement.excluded.last_at > JoinRow.last_at,
+            )
+        )
+
+    async def joins(self, registration_id: int) -> list[Joined]:
+        rows = await self.db.execute(
+            select(JoinRow.entry_key, JoinRow.first_at, JoinRow.last_at)
+            .where(JoinRow.registration_id == registration_id)
+            .order_by(JoinRow.entry_key)
+        )
+        return [Joined(entry, first, last) for entry, first, last in rows]

@@ -1,0 +1,90 @@
+"""Personal join links: `GET /join/TOKEN/ITEM` (ITEM: a session id, or `plenary`).
+
+Inside the item's join window (`festival.attendance.window`) the answer is a `302` to the
+session's video link or the plenary's stream, and the use is recorded as attendance; outside
+it, a page in the attendee's language saying when the link opens, or that the item has ended
+or was cancelled. An item the attendee holds no place in is `403`. Like the calendar feed,
+anything but the personal token of a registration that still exists (an unknown, revoked or
+erased token, a role token) is a plain `404`, which tells a guesser nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from festival.attendance import JoinDecision, join
+from festival.errors import NotFound
+from festival.programme.model import PLENARY, Festival
+from festival.show import PlenaryTimes, plenary_times
+from festival.storage.attendance_repo import AttendanceSql
+from festival.storage.registration_repo import read_registration
+from festival.storage.token_repo import grant_for
+from festival.web.context import page_language
+from festival.web.state import AppState, app_state
+
+HEADERS = {
+    # Personal, and right only at this moment: no cache keeps it, no referrer carries it.
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+@dataclass(frozen=True)
+class JoinPage:
+    """Everything templates/attendance/join.html needs."""
+
+    festival: Festival
+    decision: JoinDecision
+    token: str
+
+    def local(self, moment: datetime) -> datetime:
+        return self.festival.local(moment)
+
+
+async def join_link(request: Request) -> Response:
+    state = app_state(request)
+    secret, entry = request.path_params["token"], request.path_params["item"]
+    now = state.clock.now()
+    async with state.db.session() as db:
+        grant = await grant_for(db, secret, now=now) if secret else None
+        if grant is None or grant.role != "attendee" or grant.registration_id is None:
+            raise NotFound("no join link here", code="join.not_found")
+        festival = await state.festivals.read(db, grant.festival)
+        registration = await read_registration(db, grant.registration_id)
+    if festival is None or registration is None:
+        raise NotFound("no join link here", code="join.not_found")
+    request.state.language = registration.language
+    projected = await _plenary_times(state, festival, now) if entry == PLENARY else None
+    async with state.db.session() as db, db.begin():
+        decision = await join(
+            AttendanceSql(db),
+            festival,
+            registration,
+            entry,
+            now=now,
+            lead_minutes=state.settings.join_link_minutes,
+            plenary=projected,
+            record=request.method == "GET",
+        )
+    if decision.outcome == "open":
+        return RedirectResponse(decision.url, status_code=302, headers=HEADERS)
+    lang = page_language(request, registration.language)
+    return state.templates.TemplateResponse(
+        request,
+        "attendance/join.html",
+        {"page": JoinPage(festival, decision, secret), "lang": lang},
+        headers=HEADERS,
+    )
+
+
+async def _plenary_times(state: AppState, festival: Festival, now: datetime) -> PlenaryTimes | None:
+    """The plenary's times as the show runs them (None: the programme's stand)."""
+    if festival.plenary is None:
+        return None
+    _, show = await state.live.show.state(festival)
+    return plenary_times(festival, show, now)
