@@ -203,7 +203,10 @@ async def test_extensions_move_every_later_block_and_the_delay(site: Site):
     assert len(set(moved.values())) == 1
     shift = next(iter(moved.values()))
     assert timedelta(minutes=-1) <= shift <= timedelta(minutes=-1, seconds=30)
-    assert after["delay_minutes"] - before["delay_minutes"] == round(shift / timedelta(minutes=1))
+    # Whole minutes on both sides: the difference of two rounded delays is within a minute of
+    # the shift (seconds pass between the two readings; more of them on a busy machine).
+    moved_minutes = after["delay_minutes"] - before["delay_minutes"]
+    assert abs(moved_minutes - shift / timedelta(minutes=1)) <= 1
     plenary = after["plenary"]
     assert plenary["live"] is True
     chain = [(b["projected_start"], b["projected_end"]) for b in plenary["blocks"]]
