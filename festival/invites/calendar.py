@@ -42,7 +42,7 @@ def programme_calendar(festival: Festival, *, base_url: str, now: datetime) -> b
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", festival.title)
-    programme_url = f"{base_url}/?festival={festival.slug}"
+    programme_url = base_url + festival.path()
 
     def event(entry_id: str, title: str, start: datetime, end: datetime, text: str) -> Event:
         ev = Event()

@@ -240,6 +240,11 @@ class Festival:
             "organiser": {"name": organiser.name, "email": organiser.email} if organiser else None,
         }
 
+    def path(self, page: str = "") -> str:
+        """The festival's own address (`/{slug}/`), or a page under it (`register`,
+        `programme.ics`): what every link to it uses, whichever festival `/` shows."""
+        return f"/{self.slug}/{page}"
+
     def span(self) -> tuple[datetime, datetime]:
         """From the first start to the last end on the programme (rounds, plenary, items);
         the festival's whole day in its zone when it has nothing timed yet."""

@@ -153,7 +153,7 @@ async def api_festivals(request: Request) -> Response:
                     "date": f.date.isoformat(),
                     "timezone": f.timezone,
                     "status": f.status(now),
-                    "url": f"{base}/{f.slug}/",
+                    "url": base + f.path(),
                 }
                 for f in festivals
             ]

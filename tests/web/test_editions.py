@@ -128,7 +128,7 @@ def test_the_register_page_at_a_festival_s_address_is_that_festival_s(client: Te
     page = client.get(f"/{REFERENCE_SLUG}/register")
 
     assert page.status_code == 200
-    assert f'action="/register?festival={REFERENCE_SLUG}' in page.text
+    assert f'action="/{REFERENCE_SLUG}/register?lang=nl"' in page.text
 
 
 @pytest.mark.parametrize(
