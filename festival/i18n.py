@@ -202,6 +202,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "admin_organisation": {"nl": "Organisatie", "en": "Organisation"},
     "admin_mode": {"nl": "Deelname", "en": "Taking part"},
     "admin_title": {"nl": "Aanmeldingen", "en": "Registrations"},
+    "admin_festivals": {"nl": "Festivals van deze link", "en": "Festivals of this link"},
     "admin_total": {"nl": "{n} aanmeldingen", "en": "{n} registrations"},
     "export_csv": {"nl": "Exporteer als CSV", "en": "Export as CSV"},
     "export_excel": {"nl": "CSV voor Excel (;)", "en": "CSV for Excel (;)"},

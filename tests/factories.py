@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from click.testing import CliRunner, Result
 from starlette.testclient import TestClient
 
+from festival.access.tokens import Role
 from festival.cli import main
 from festival.clock import Clock, FixedClock
 from festival.config import Settings
@@ -123,14 +124,29 @@ def festival_file(
 
 def admin_token(database_url: str, festival: str = REFERENCE_SLUG) -> tuple[int, str]:
     """A new admin token for `festival`, straight in the store: (id, secret)."""
+    return role_token(database_url, "admin", festival)
+
+
+def role_token(
+    database_url: str,
+    role: Role,
+    festival: str = REFERENCE_SLUG,
+    *,
+    channel: str | None = None,
+    also: tuple[str, ...] = (),
+    every_festival: bool = False,
+) -> tuple[int, str]:
+    """A new role token for `festival` (and, for an admin, `also` those or every festival),
+    straight in the store: (id, secret)."""
 
     async def go() -> tuple[int, str]:
         db = Database(database_url)
         try:
             async with db.session() as session, session.begin():
                 return await create_token(
-                    session, festival, "admin", channel=None, label="test", now=local(8)
-                )
+                    session, festival, role, channel=channel, label="test", now=local(8),
+                    also=also, every_festival=every_festival,
+                )  # fmt: skip
         finally:
             await db.dispose()
 

@@ -4,7 +4,10 @@ An attendee's personal magic link carries an `attendee` token bound to one regis
 token per attendee at a time (`personal_token`), which every mail carries alike, replaced
 only when the attendee asks for a new link. Organisers create role tokens with `festival
 token create`; each is scoped to one festival, optionally to one live channel, and can be
-revoked. The server checks a Grant on every
+revoked. An admin token alone may cover more: named festivals besides its own, or every
+festival of the install (an organiser's token: one person runs the editions of a year, and
+one link per edition would be one more secret to keep for each); the admin page switches
+between exactly those. The server checks a Grant on every
 privileged action; the client's word is never taken for it.
 
 Which channels a token acts on (`Grant.allows`, the one place this is decided): an admin
@@ -77,10 +80,17 @@ class Grant:
     channel: str | None = None  # None: every channel; else channel ids joined by commas
     registration_id: int | None = None  # set for attendee tokens
     expires_at: datetime | None = None
+    also: frozenset[str] = frozenset()  # an admin token's festivals besides its own
+    every_festival: bool = False  # an admin token over every festival of the install
+
+    def covers(self, festival: str) -> bool:
+        """Whether the token acts in `festival` at all."""
+        return festival == self.festival or self.every_festival or festival in self.also
 
     def allows(self, role: Role, *, festival: str, channel: str | None = None) -> bool:
-        """Admins may do everything in their festival; other roles only their own thing."""
-        if festival != self.festival:
+        """Admins may do everything in the festivals they cover; other roles only their own
+        thing in their own festival."""
+        if not self.covers(festival):
             return False
         if self.role == "admin":
             return True

@@ -40,23 +40,45 @@ def token() -> None:
     help="Limit the token to a live channel (plenary, a session id); repeat for several.",
 )
 @click.option("--label", default="", help="A note for `token list`, e.g. who has it.")
-@festival_option
+@click.option(
+    "--festival",
+    "festival_slugs",
+    multiple=True,
+    envvar="FESTIVAL_FESTIVAL",
+    help="Festival slug (env FESTIVAL_FESTIVAL). Default: the festival / shows. An admin "
+    "token may name several (repeat it): an organiser's token, whose admin page switches "
+    "between them; the first is the one it opens.",
+)
+@click.option(
+    "--every-festival",
+    is_flag=True,
+    help="An admin token over every festival of the install, those loaded later too.",
+)
 @store_options
 def token_create(
     settings: Settings,
     role: str,
     channels: tuple[str, ...],
     label: str,
-    festival_slug: str | None,
+    festival_slugs: tuple[str, ...],
+    every_festival: bool,
 ) -> None:
     """Create a token; the last line printed is the console URL with the token in it.
 
-    The secret is shown only now; the store keeps only its hash.
+    The secret is shown only now; the store keeps only its hash. Only an admin token covers
+    several festivals (--festival A --festival B, or --every-festival): one organiser runs
+    several editions with one link, while a host, moderator or presenter works one day.
     """
     channel = ",".join(dict.fromkeys(channels)) or None
+    named = tuple(dict.fromkeys(festival_slugs))
+    if (len(named) > 1 or every_festival) and role != "admin":
+        raise click.UsageError(
+            f"only an admin token covers several festivals; make a {role} token per festival"
+        )
 
-    async def work(session: Any) -> tuple[int, str, str]:
-        festival = await pick_programme(session, festival_slug)
+    async def work(session: Any) -> tuple[int, str, str, tuple[str, ...]]:
+        festival = await pick_programme(session, named[0] if named else None)
+        also = tuple([(await pick_programme(session, slug)).slug for slug in named[1:]])
         slug = festival.slug
         known = {SHOW, *qa_channels(festival)}
         unknown = [c for c in dict.fromkeys(channels) if c not in known]
@@ -72,12 +94,15 @@ def token_create(
                 + ("give --channel show, or none" if role == "presenter" else "name a Q&A channel")
             )
         token_id, secret = await create_token(
-            session, slug, grant_role, channel=channel, label=label, now=SystemClock().now()
-        )
-        return token_id, secret, slug
+            session, slug, grant_role, channel=channel, label=label, now=SystemClock().now(),
+            also=also, every_festival=every_festival,
+        )  # fmt: skip
+        return token_id, secret, slug, also
 
-    token_id, secret, slug = run_with_db(settings, work)
-    click.echo(f"token {token_id}: {role} for {slug}" + (f", channel {channel}" if channel else ""))
+    token_id, secret, slug, also = run_with_db(settings, work)
+    covers = ", ".join((slug, *also)) + (" and every other festival" if every_festival else "")
+    limited = f", channel {channel}" if channel else ""
+    click.echo(f"token {token_id}: {role} for {covers}{limited}")
     console = console_of(next(r for r in ROLES if r == role), channels)
     click.echo(f"{settings.resolved_base_url}{console}?token={secret}")
 
@@ -101,12 +126,14 @@ def console_of(role: Role, channels: tuple[str, ...]) -> str | None:
 @festival_option
 @store_options
 def token_list(settings: Settings, festival_slug: str | None) -> None:
-    """List role tokens (never their secrets)."""
+    """List role tokens (never their secrets): id, the festivals each covers (its own first;
+    `*` for every festival), role, state, label. With --festival, those covering it."""
     tokens = run_with_db(settings, lambda session: list_tokens(session, festival_slug))
     for t in tokens:
         state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
         channel = f" channel={t.channel}" if t.channel else ""
-        click.echo(f"{t.id}\t{t.festival}\t{t.role}{channel}\t{state}\t{t.label}")
+        covers = ",".join((t.festival, *t.also)) + (",*" if t.every_festival else "")
+        click.echo(f"{t.id}\t{covers}\t{t.role}{channel}\t{state}\t{t.label}")
 
 
 @token.command("revoke")

@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from festival.storage.types import UTCDateTime
@@ -171,6 +180,22 @@ class TokenRow(Base):
     # the secret is derived from it (see festival/access/tokens.py). None for role tokens and
     # for personal links made before links were derived.
     generation: Mapped[int | None]
+    # An organiser's admin token over every festival of the install, those loaded later too.
+    every_festival: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class TokenFestivalRow(Base):
+    """A festival an admin token covers besides its own (`festival token create --role admin
+    --festival A --festival B`)."""
+
+    __tablename__ = "token_festivals"
+
+    token_id: Mapped[int] = mapped_column(
+        ForeignKey("tokens.id", ondelete="CASCADE"), primary_key=True
+    )
+    festival_id: Mapped[int] = mapped_column(
+        ForeignKey("festivals.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class InstallSecretRow(Base):

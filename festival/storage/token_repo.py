@@ -34,6 +34,7 @@ from festival.storage.tables import (
     InstallSecretRow,
     PlaceRow,
     RegistrationRow,
+    TokenFestivalRow,
     TokenRow,
 )
 
@@ -49,6 +50,8 @@ class TokenInfo:
     label: str
     created_at: datetime
     revoked_at: datetime | None
+    also: tuple[str, ...] = ()  # an admin token's festivals besides its own
+    every_festival: bool = False
 
 
 async def create_token(
@@ -59,11 +62,16 @@ async def create_token(
     channel: str | None,
     label: str,
     now: datetime,
+    also: Iterable[str] = (),
+    every_festival: bool = False,
 ) -> tuple[int, str]:
-    """A new role token; returns (id, secret). Only the hash is stored."""
+    """A new role token; returns (id, secret). Only the hash is stored. `also` and
+    `every_festival`: what an admin token covers besides `festival` (the caller checked the
+    role may)."""
     if role not in ROLES or role == "attendee":
         raise Invalid({"role": f"must be one of {', '.join(r for r in ROLES if r != 'attendee')}"})
     festival_id = await festival_id_of(db, festival)
+    others = [await festival_id_of(db, slug) for slug in dict.fromkeys(also) if slug != festival]
     secret = new_token()
     row = TokenRow(
         festival_id=festival_id,
@@ -75,25 +83,56 @@ async def create_token(
         created_at=now,
         expires_at=None,
         revoked_at=None,
+        every_festival=every_festival,
     )
     db.add(row)
+    await db.flush()
+    db.add_all(TokenFestivalRow(token_id=row.id, festival_id=other) for other in others)
     await db.flush()
     return row.id, secret
 
 
 async def list_tokens(db: AsyncSession, festival: str | None = None) -> list[TokenInfo]:
+    """Role tokens (of those covering `festival`, when given)."""
     query = (
         select(TokenRow, FestivalRow.slug)
         .join(FestivalRow, FestivalRow.id == TokenRow.festival_id)
         .where(TokenRow.role != "attendee")
         .order_by(TokenRow.id)
     )
-    if festival:
-        query = query.where(FestivalRow.slug == festival)
-    return [
-        TokenInfo(t.id, slug, t.role, t.channel, t.label, t.created_at, t.revoked_at)
+    also = await _also(db)
+    found = [
+        TokenInfo(
+            t.id,
+            slug,
+            t.role,
+            t.channel,
+            t.label,
+            t.created_at,
+            t.revoked_at,
+            also.get(t.id, ()),
+            t.every_festival,
+        )
         for t, slug in await db.execute(query)
     ]
+    if festival:
+        return [t for t in found if festival in (t.festival, *t.also) or t.every_festival]
+    return found
+
+
+async def _also(db: AsyncSession, token_id: int | None = None) -> dict[int, tuple[str, ...]]:
+    """The festivals each admin token (or the one given) covers besides its own, by token."""
+    query = (
+        select(TokenFestivalRow.token_id, FestivalRow.slug)
+        .join(FestivalRow, FestivalRow.id == TokenFestivalRow.festival_id)
+        .order_by(TokenFestivalRow.token_id, FestivalRow.slug)
+    )
+    if token_id is not None:
+        query = query.where(TokenFestivalRow.token_id == token_id)
+    found: dict[int, tuple[str, ...]] = {}
+    for token, slug in await db.execute(query):
+        found[token] = (*found.get(token, ()), slug)
+    return found
 
 
 async def revoke_token(db: AsyncSession, token_id: int, *, now: datetime) -> bool:
@@ -125,7 +164,10 @@ async def grant_for(db: AsyncSession, secret: str, *, now: datetime) -> Grant | 
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
     role: Role = next(r for r in ROLES if r == row.role)
-    return Grant(row.id, role, slug, row.channel, row.registration_id, row.expires_at)
+    # Only an admin token covers other festivals: the others cost no second query.
+    also = (await _also(db, row.id)).get(row.id, ()) if role == "admin" else ()
+    return Grant(row.id, role, slug, row.channel, row.registration_id, row.expires_at,
+                 frozenset(also), row.every_festival)  # fmt: skip
 
 
 # -- personal links ------------------------------------------------------------------------

@@ -8,10 +8,12 @@ moved into an HttpOnly cookie at once, so it does not linger in the address bar 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from festival.access.tokens import Grant
 from festival.i18n import LANGUAGES
 from festival.programme.model import Festival
 from festival.registration.capacity import Availability, availability
@@ -22,21 +24,29 @@ from festival.storage.registration_repo import registrations_of, session_counts
 from festival.web.admin_mail import OutboxPanel, outbox_panel
 from festival.web.admin_report import report_of
 from festival.web.auth import ADMIN_COOKIE, require
-from festival.web.context import granted_festival, page_language, registration_json
+from festival.web.context import (
+    covered_festivals,
+    granted_festival,
+    page_language,
+    registration_json,
+)
 from festival.web.requests import whole_number
 from festival.web.state import app_state
 
 
 async def _admin_data(
-    request: Request,
+    request: Request, grant: Grant
 ) -> tuple[Festival, list[Registration], dict[str, list[SessionCount]]]:
-    grant = await require(request, "admin", cookie=ADMIN_COOKIE)
     festival = await granted_festival(request, grant)
     state = app_state(request)
     async with state.db.session() as db:
         registrations = list(await registrations_of(db, festival.slug))
         counts = await session_counts(db, festival.slug)
     return festival, registrations, counts
+
+
+async def _granted(request: Request) -> Grant:
+    return await require(request, "admin", cookie=ADMIN_COOKIE)
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,7 @@ class AdminPage:
     mail: OutboxPanel
     report: Report
     retried: int | None  # after the retry button: how many went back in line
+    festivals: list[Festival]  # the festivals the token covers: the switcher's
 
     def waitlist(self, session_id: str) -> list[Registration]:
         line = [
@@ -73,10 +84,16 @@ class AdminPage:
 async def admin_page(request: Request) -> Response:
     token = request.query_params.get("token")
     if token:
-        await require(request, "admin")  # refuse a bad token before setting it
-        lang = request.query_params.get("lang")
-        # The token goes into a cookie and out of the address; a language asked for stays.
-        target = f"/admin?lang={lang}" if lang in LANGUAGES else "/admin"
+        grant = await require(request, "admin")  # refuse a bad token before setting it
+        await granted_festival(request, grant)  # and a festival it does not cover
+        # The token goes into a cookie and out of the address; the festival and a language
+        # asked for stay.
+        kept = [
+            (k, v)
+            for k, v in request.query_params.multi_items()
+            if k == "festival" or (k == "lang" and v in LANGUAGES)
+        ]
+        target = "/admin" + (f"?{urlencode(kept)}" if kept else "")
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             # Lax, not Strict: the link is usually clicked in a mail or chat (another site),
@@ -89,7 +106,8 @@ async def admin_page(request: Request) -> Response:
             max_age=12 * 3600,
         )
         return response
-    festival, registrations, counts = await _admin_data(request)
+    grant = await _granted(request)
+    festival, registrations, counts = await _admin_data(request, grant)
     lang = page_language(request, festival.language)
     retried = request.query_params.get("retried", "")
     page = AdminPage(
@@ -101,6 +119,7 @@ async def admin_page(request: Request) -> Response:
         await outbox_panel(request, festival),
         await report_of(request, festival),
         whole_number(retried, 9),
+        await covered_festivals(request, grant),
     )
     return app_state(request).templates.TemplateResponse(
         request, "admin/page.html", {"page": page, "lang": lang}
@@ -110,7 +129,7 @@ async def admin_page(request: Request) -> Response:
 async def admin_csv(request: Request) -> Response:
     """The registrations as CSV; `?format=excel` for Excel as Dutch organisers have it
     (`;`, a UTF-8 byte order mark, session titles)."""
-    festival, registrations, _ = await _admin_data(request)
+    festival, registrations, _ = await _admin_data(request, await _granted(request))
     excel = request.query_params.get("format") == "excel"
     name = f"{festival.slug}-registrations{'-excel' if excel else ''}.csv"
     return Response(
@@ -121,7 +140,7 @@ async def admin_csv(request: Request) -> Response:
 
 
 async def api_admin_registrations(request: Request) -> Response:
-    festival, registrations, counts = await _admin_data(request)
+    festival, registrations, counts = await _admin_data(request, await _granted(request))
     places = availability(festival, counts)
     return JSONResponse(
         {

@@ -14,11 +14,11 @@ import asyncio
 import hashlib
 import hmac
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from festival.access.tokens import Grant
 from festival.errors import Forbidden, NotFound
 from festival.mailing.maildir import StoredMail, list_mail, read_mail
 from festival.programme.model import Festival
@@ -110,11 +110,11 @@ async def api_admin_outbox(request: Request) -> Response:
     return JSONResponse(outbox_json(await outbox_panel(request, festival)))
 
 
-async def _retry(request: Request, grant: Grant) -> int:
+async def _retry(request: Request, festival: Festival) -> int:
     state = app_state(request)
     async with state.db.session() as db, db.begin():
         retried = await retry_failed(
-            db, now=state.clock.now(), festival_id=await festival_id_of(db, grant.festival)
+            db, now=state.clock.now(), festival_id=await festival_id_of(db, festival.slug)
         )
     return retried
 
@@ -127,13 +127,16 @@ async def admin_outbox_retry(request: Request) -> Response:
     expected = csrf_token(presented_token(request, ADMIN_COOKIE))
     if not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
         raise Forbidden("this form is out of date; open the admin page again", code="auth.csrf")
-    retried = await _retry(request, grant)
-    return RedirectResponse(f"/admin?retried={retried}#outbox", status_code=303)
+    festival = await granted_festival(request, grant)
+    retried = await _retry(request, festival)
+    back = urlencode({"festival": festival.slug, "retried": retried})
+    return RedirectResponse(f"/admin?{back}#outbox", status_code=303)
 
 
 async def api_admin_outbox_retry(request: Request) -> Response:
     grant = await require(request, "admin")  # never the cookie: see the module docstring
-    return JSONResponse({"retried": await _retry(request, grant)})
+    festival = await granted_festival(request, grant)
+    return JSONResponse({"retried": await _retry(request, festival)})
 
 
 async def admin_mail(request: Request) -> Response:

@@ -1,7 +1,7 @@
 """The organiser's report on the web: a section of /admin, a printable page (`/admin/report`),
 the same CSV as `festival export report` (`/admin/report.csv`) and JSON
-(`/api/admin/report`). The counting is `festival.report.figures`'s; an admin token sees its
-own festival's report only."""
+(`/api/admin/report`). The counting is `festival.report.figures`'s; an admin token sees the
+reports of the festivals it covers only (`granted_festival`)."""
 
 from __future__ import annotations
 

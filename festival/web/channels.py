@@ -21,7 +21,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.websockets import WebSocket
 
-from festival.errors import FestivalError, Forbidden, NotFound, Unauthenticated
+from festival.errors import FestivalError, Forbidden, Unauthenticated
 from festival.live.hub import Listener
 from festival.live.kinds import ChannelKind, opening
 from festival.live.protocol import Viewer, ack, perform, refusal_before_reading
@@ -55,8 +55,11 @@ class Binding(Generic[Room]):
 # --- the Q&A ----------------------------------------------------------------------------
 
 
-async def qa_room(conn: HTTPConnection, *, live: bool = False) -> QaRoom:
-    festival = await current_festival(conn, live=live)
+async def qa_room(conn: HTTPConnection, *, live: bool = False, secret: str | None = None) -> QaRoom:
+    """The channel of the address, in the festival `current_festival` finds with the token
+    (`secret`, else the one presented): a console or socket follows its token's festival."""
+    secret = presented_token(conn) if secret is None else secret
+    festival = await current_festival(conn, live=live, secret=secret)
     info = qa_channel(festival, conn.path_params["channel"])
     return QaRoom(app_state(conn).live.qa, festival, info)
 
@@ -70,7 +73,7 @@ async def qa_viewer(
     if not secret:
         return Viewer(AUDIENCE)
     grant = await grant_of(conn, secret, cached=live)
-    if grant.festival != festival.slug:
+    if not grant.covers(festival.slug):
         raise Forbidden("this token belongs to another festival")
     if grant.role == "attendee" and grant.registration_id is not None:
         async with app_state(conn).db.session() as db:
@@ -101,24 +104,11 @@ async def qa_viewer(
 async def show_festival(
     conn: HTTPConnection, secret: str | None = None, *, live: bool = False
 ) -> Festival:
-    """`?festival=SLUG`, else the token's (`secret`, else the presented one) festival, else
-    the current one: a console link made with `festival token create` opens its own
-    festival's show. `live`: a connection opening, which asks the store only for what it
-    does not know (see `current_festival`)."""
+    """The festival whose show the connection follows: `current_festival` with the token
+    (`secret`, else the one presented), so a console link made with `festival token create`
+    opens its own festival's show."""
     secret = presented_token(conn) if secret is None else secret
-    if secret and "festival" not in conn.query_params:
-        grant = await grant_of(conn, secret, cached=live)
-        state = app_state(conn)
-        if live:
-            found = await state.festivals.live(state.db, grant.festival, state.clock.now())
-        else:
-            async with state.db.session() as db:
-                found = await state.festivals.read(db, grant.festival)
-        if found is None:
-            raise NotFound(f"no festival {grant.festival!r}", code="festival.not_found")
-        festival = found
-    else:
-        festival = await current_festival(conn, live=live)
+    festival = await current_festival(conn, live=live, secret=secret)
     plenary_of(festival)  # a festival without a plenary has no show to follow
     return festival
 
@@ -131,7 +121,7 @@ async def show_viewer(
     if not secret:
         return Viewer(PUBLIC)
     grant = await grant_of(conn, secret, cached=live)
-    if grant.festival != festival.slug:
+    if not grant.covers(festival.slug):
         raise Forbidden("this token belongs to another festival")
     if grant.allows("host", festival=festival.slug, channel=SHOW):
         return Viewer(HOST, f"{grant.role}#{grant.token_id}")

@@ -22,18 +22,21 @@ from festival.web.auth import grant_of
 from festival.web.state import app_state
 
 
-async def current_festival(request: HTTPConnection, *, live: bool = False) -> Festival:
+async def current_festival(
+    conn: HTTPConnection, *, live: bool = False, secret: str = ""
+) -> Festival:
     """The festival of the address (`/{slug}/…`, `/api/festivals/{slug}/…`), else
-    `?festival=SLUG`, else the configured one, else the one the festival cache chooses
-    (`programme.model.featured`: the next to come, else the latest past). `live`: for a
-    live connection or a registration, which take the festival as last checked
-    (`FestivalCache.live`; the bus tells of every reload)."""
-    state = app_state(request)
-    slug = (
-        request.path_params.get("slug")
-        or request.query_params.get("festival")
-        or state.settings.festival
-    )
+    `?festival=SLUG`, else the festival of the token presented (`secret`: a role or personal
+    token carries its festival, so a console or socket opened with it follows it), else the
+    configured one, else the one the festival cache chooses (`programme.model.featured`: the
+    next to come, else the latest past). `live`: for a live connection or a registration,
+    which take the festival (and the token's grant) as last checked (`FestivalCache.live`;
+    the bus tells of every reload)."""
+    state = app_state(conn)
+    slug = conn.path_params.get("slug") or conn.query_params.get("festival")
+    if not slug and secret:
+        slug = (await grant_of(conn, secret, cached=live)).festival
+    slug = slug or state.settings.festival
     if slug and not ID_PATTERN.match(slug):
         # No festival has such a slug; and a NUL in it would make PostgreSQL refuse the query.
         raise NotFound(f"no festival {slug!r}", code="festival.not_found")
@@ -75,12 +78,25 @@ async def attendee_of(conn: HTTPConnection, secret: str) -> tuple[Grant, Festiva
 
 
 async def granted_festival(conn: HTTPConnection, grant: Grant) -> Festival:
-    """The festival a role token was made for."""
+    """The festival an admin's page or call is about: `?festival=SLUG` if the token covers
+    it (refused if not: checked here, whatever a page linked to), else the token's own."""
+    slug = conn.query_params.get("festival") or grant.festival
+    if not grant.covers(slug):
+        raise Forbidden(f"this token does not cover the festival {slug!r}")
     state = app_state(conn)
     async with state.db.session() as db:
-        festival = await state.festivals.read(db, grant.festival)
-    assert festival is not None  # tokens cascade with their festival
+        festival = await state.festivals.read(db, slug)
+    if festival is None:  # a festival it covers by `every_festival`, not stored
+        raise NotFound(f"no festival {slug!r}", code="festival.not_found")
     return festival
+
+
+async def covered_festivals(conn: HTTPConnection, grant: Grant) -> list[Festival]:
+    """The festivals the token covers, by date: what the admin page switches between."""
+    state = app_state(conn)
+    async with state.db.session() as db:
+        stored = await state.festivals.all(db)
+    return sorted((f for f in stored if grant.covers(f.slug)), key=lambda f: (f.span(), f.slug))
 
 
 def registration_json(r: Registration, festival: Festival) -> dict[str, Any]:

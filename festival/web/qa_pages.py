@@ -209,7 +209,7 @@ async def moderate_index(request: Request) -> Response:
     secret = presented_token(request, MODERATE_COOKIE)
     grant = await grant_of(request, secret)
     state = app_state(request)
-    festival = await current_festival(request)
+    festival = await current_festival(request, secret=secret)
     allowed = [
         info
         for info in qa_channels(festival).values()
@@ -232,8 +232,8 @@ async def moderate_index(request: Request) -> Response:
 
 
 async def moderate_page(request: Request) -> Response:
-    room = await qa_room(request)
     secret = presented_token(request, MODERATE_COOKIE)
+    room = await qa_room(request, secret=secret)
     viewer = await qa_viewer(request, room, secret)
     if viewer.role != MODERATOR:
         raise Forbidden(f"this token may not moderate {room.info.id!r}")

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from starlette.testclient import TestClient
 
 from festival.cli import main
+from festival.config import Settings
+from festival.web.app import create_app
 from tests.conftest import REFERENCE, SCHEDULES
 
 CONGRESS = SCHEDULES / "jaarcongres-sociaal-werk-2023.toml"
@@ -110,3 +113,62 @@ def test_an_unknown_pinned_festival_is_refused_as_clearly(festival):
         1,
         f"Error: no festival 'nope'; loaded: {REFERENCE_SLUG}, {CONGRESS_SLUG}\n",
     )
+
+
+# -- an organiser's token over several festivals ----------------------------------------------
+
+
+def test_an_admin_token_may_cover_several_festivals_and_opens_the_first(festival, tmp_path: Path):
+    made = festival(
+        "token", "create", "--role", "admin",
+        "--festival", REFERENCE_SLUG, "--festival", CONGRESS_SLUG,
+    )  # fmt: skip
+
+    assert made.exit_code == 0, made.output
+    assert made.stdout.splitlines()[0] == (f"token 1: admin for {REFERENCE_SLUG}, {CONGRESS_SLUG}")
+    secret = made.stdout.splitlines()[-1].rsplit("token=", 1)[1]
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'festival.db'}")
+    with TestClient(create_app(settings)) as client:
+        own = client.get("/api/admin/outbox", headers={"Authorization": f"Bearer {secret}"})
+        other = client.get(
+            f"/admin?festival={CONGRESS_SLUG}", headers={"Authorization": f"Bearer {secret}"}
+        )
+    assert own.status_code == 200
+    assert CONGRESS_TITLE in other.text
+
+
+def test_an_every_festival_token_is_listed_with_a_star(festival):
+    made = festival("token", "create", "--role", "admin", "--every-festival", "--label", "M")
+    listed = festival("token", "list", "--festival", REFERENCE_SLUG)
+
+    assert made.stdout.splitlines()[0] == (
+        f"token 1: admin for {CONGRESS_SLUG} and every other festival"
+    )
+    assert listed.stdout == f"1\t{CONGRESS_SLUG},*\tadmin\tactive\tM\n"
+
+
+@pytest.mark.parametrize(
+    "covering",
+    [("--festival", REFERENCE_SLUG, "--festival", CONGRESS_SLUG), ("--every-festival",)],
+)
+def test_only_an_admin_token_covers_several_festivals(festival, covering: tuple[str, ...]):
+    result = festival("token", "create", "--role", "host", *covering)
+
+    assert result.exit_code == 2
+    assert (
+        "only an admin token covers several festivals; make a host token per festival"
+        in result.stderr
+    )
+    assert festival("token", "list").stdout == ""
+
+
+def test_a_second_festival_that_is_not_loaded_is_refused_and_nothing_is_made(festival):
+    result = festival(
+        "token", "create", "--role", "admin", "--festival", REFERENCE_SLUG, "--festival", "nope"
+    )
+
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: no festival 'nope'; loaded: {REFERENCE_SLUG}, {CONGRESS_SLUG}\n",
+    )
+    assert festival("token", "list").stdout == ""

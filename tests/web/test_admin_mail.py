@@ -18,7 +18,7 @@ from festival.config import Settings
 from festival.storage.tables import OutboxRow
 from festival.web.state import AppState
 from tests.conftest import REFERENCE, SCHEDULES
-from tests.factories import admin_token, bearer, register, registration, started
+from tests.factories import REFERENCE_SLUG, admin_token, bearer, register, registration, started
 from tests.web.conftest import NOW, load_into
 
 OTHER = "jaarcongres-sociaal-werk-2023"
@@ -251,7 +251,7 @@ def test_retry_button_sends_failed_messages_again(
 
     assert (response.status_code, response.headers["location"]) == (
         303,
-        f"/admin?retried={waiting}#outbox",
+        f"/admin?festival={REFERENCE_SLUG}&retried={waiting}#outbox",
     )
     assert (
         f"{waiting} mislukte berichten staan weer in de wachtrij."
