@@ -152,7 +152,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "You moved up from the waitlist.",
     },
     "join_now": {"nl": "Nu meedoen", "en": "Join now"},
-    "link_from": {"nl": "De link verschijnt om {time}", "en": "The link appears at {time}"},
+    "link_from": {"nl": "De link opent om {time}", "en": "The link opens at {time}"},
     # -- personal join links (/join/TOKEN/ITEM) outside their window ------------------------
     "join_opens_at": {
         "nl": "De link opent op {date} om {time}.",

@@ -8,6 +8,7 @@ from festival.attendance.window import (
     JoinWindow,
     join_decision,
     join_window,
+    plenary_window,
 )
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "join",
     "join_decision",
     "join_window",
+    "plenary_window",
 ]

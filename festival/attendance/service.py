@@ -9,7 +9,7 @@ from festival.attendance.store import AttendanceStore
 from festival.attendance.window import JoinDecision, join_decision
 from festival.programme.model import Festival
 from festival.registration.model import Registration
-from festival.show import PlenaryTimes
+from festival.show import Show
 
 
 async def join(
@@ -20,13 +20,13 @@ async def join(
     *,
     now: datetime,
     lead_minutes: int,
-    plenary: PlenaryTimes | None,
+    show: Show | None,
     record: bool = True,
 ) -> JoinDecision:
     """Where the link leads now; a use that opens the item counts as attending it. `record`
     False: only look (a HEAD request, which no person makes to join)."""
     decision = join_decision(
-        festival, registration, entry, now, lead_minutes=lead_minutes, plenary=plenary
+        festival, registration, entry, now, lead_minutes=lead_minutes, show=show
     )
     if record and decision.outcome == "open":
         await store.record_join(registration.id, entry, now)

@@ -2,10 +2,10 @@
 
 An item (a session, or the plenary) is open to join from `lead_minutes` before its start until
 its end. The plenary follows the run of show as attendees see it: while the show is live its
-start and end are the projected ones (`festival.show.plenary_times`), otherwise the times
-announced on the programme. Only a confirmed place opens a session's link; everyone registered
-has a place at the plenary. Pure: the caller passes in `now`, the festival as read and the
-plenary's projected times.
+start and end are the projected ones (`festival.show.plenary_times`), once it is over it has
+ended, otherwise the times announced on the programme stand. Only a confirmed place opens a
+session's link; everyone registered has a place at the plenary. Pure: the caller passes in
+`now`, the festival as read and the show as stored.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Literal
 from festival.errors import Forbidden, NotFound
 from festival.programme.model import PLENARY, Festival
 from festival.registration.model import Registration, status_in
-from festival.show import PlenaryTimes
+from festival.show import PlenaryTimes, Show, is_over, plenary_times, public_show
 
 JoinOutcome = Literal["open", "not_yet", "ended", "cancelled", "no_link"]
 """`open`: off to the provider's link. `not_yet` / `ended`: outside the window. `cancelled`:
@@ -57,6 +57,18 @@ def join_window(
     return JoinWindow(start - timedelta(minutes=lead_minutes), end)
 
 
+def plenary_window(festival: Festival, show: Show, now: datetime, lead_minutes: int) -> JoinWindow:
+    """The plenary's join window with the show as it stands: projected while it runs live,
+    closed once it is over (also before the end announced), as planned otherwise."""
+    assert festival.plenary is not None
+    p = festival.plenary
+    window = join_window(p.start, p.end, lead_minutes, plenary_times(festival, show, now))
+    public = public_show(show)
+    if public.live_at is not None and is_over(public, now):
+        return JoinWindow(window.opens, min(window.closes, public.ended_at or now))
+    return window
+
+
 def join_decision(
     festival: Festival,
     registration: Registration,
@@ -64,15 +76,20 @@ def join_decision(
     now: datetime,
     *,
     lead_minutes: int,
-    plenary: PlenaryTimes | None,
+    show: Show | None,
 ) -> JoinDecision:
-    """Whether `registration` may join `entry` now, and where to. Raises NotFound for an item
-    the programme does not have, Forbidden for one the attendee holds no confirmed place in."""
+    """Whether `registration` may join `entry` now, and where to; `show`: the plenary's run of
+    show as stored (None: the programme's times stand). Raises NotFound for an item the
+    programme does not have, Forbidden for one the attendee holds no confirmed place in."""
     if entry == PLENARY:
         if festival.plenary is None:
             raise NotFound(f"{festival.slug} has no plenary", code="join.no_item")
         p = festival.plenary
-        window = join_window(p.start, p.end, lead_minutes, plenary)
+        window = (
+            plenary_window(festival, show, now, lead_minutes)
+            if show is not None
+            else join_window(p.start, p.end, lead_minutes)
+        )
         return _decided(entry, p.title, window, p.stream_url, now)
     found = next(((r, s) for r, s in festival.sessions() if s.id == entry), None)
     if found is None:

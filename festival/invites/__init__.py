@@ -8,6 +8,7 @@ from festival.invites.calendar import (
     invite_item,
     invite_template,
     invite_uid,
+    join_link,
     programme_calendar,
 )
 from festival.invites.feed import (
@@ -37,6 +38,7 @@ __all__ = [
     "invite_item",
     "invite_template",
     "invite_uid",
+    "join_link",
     "personal_calendar",
     "plan_invites",
     "programme_calendar",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from icalendar import Alarm, Calendar, Event, Parameters, vCalAddress, vInt, vText
+from icalendar import Alarm, Calendar, Event, Parameters, vCalAddress, vInt, vText, vUri
 from icalendar.parser import Contentline, Contentlines
 
 from festival.i18n import translate
@@ -91,7 +91,9 @@ class InviteItem:
     title: str
     start: datetime
     end: datetime
-    url: str  # the join link (session) or stream link (plenary)
+    # A video link (session) or stream (plenary) to join by: the event then carries the
+    # attendee's personal join link (`join_link`), never the provider's.
+    online: bool
     description: str
     location: str
     cancelled: bool = False  # a session (or its round) taken off the programme
@@ -106,16 +108,41 @@ def invite_item(festival: Festival, entry: str) -> InviteItem | None:
         if p is None:
             return None
         blocks = "\n".join(_block_line(festival, b) for b in p.blocks if not b.cancelled)
-        return InviteItem(PLENARY, p.title, p.start, p.end, p.stream_url, blocks, p.room)
+        return InviteItem(PLENARY, p.title, p.start, p.end, bool(p.stream_url), blocks, p.room)
     for round_, s in festival.sessions():
         if s.id == entry:
             hosts = ", ".join(h.name for h in s.hosts)
             text = f"{round_.title}\n{hosts}\n\n{s.description}".strip()
             if s.cancelled or round_.cancelled:
                 # Taken off the programme: its cancellation, but never its join link.
-                return InviteItem(s.id, s.title, s.start, s.end, "", text, s.room, cancelled=True)
-            return InviteItem(s.id, s.title, s.start, s.end, s.join_url, text, s.room)
+                return InviteItem(
+                    s.id, s.title, s.start, s.end, False, text, s.room, cancelled=True
+                )
+            return InviteItem(s.id, s.title, s.start, s.end, bool(s.join_url), text, s.room)
     return None
+
+
+def join_link(base_url: str, token: str, entry: str) -> str:
+    """The attendee's personal join link of an item (`GET /join/TOKEN/ITEM`): the same from
+    the first invite on, it leads to the provider's link only while the item is open to join,
+    so a changed provider link needs no calendar update and cannot leak early."""
+    return f"{base_url.rstrip('/')}/join/{token}/{entry}"
+
+
+def linked_properties(item: InviteItem, link: str) -> list[tuple[str, vText | vUri]]:
+    """The event's properties that carry the attendee's join link: the text with the link
+    under it, the URL, and the location when the item has no room. `link` empty (a
+    cancellation, an item without a video link): the text alone."""
+    text = item.description.strip()
+    if not link:
+        return [("DESCRIPTION", vText(text))]
+    found: list[tuple[str, vText | vUri]] = [
+        ("DESCRIPTION", vText(f"{text}\n\n{link}".strip())),
+        ("URL", vUri(link)),
+    ]
+    if not item.location:
+        found.append(("LOCATION", vText(link)))
+    return found
 
 
 def invite_uid(festival: Festival, entry: str, registration_id: int) -> str:
@@ -136,11 +163,13 @@ class InviteTemplate:
     head: bytes  # up to and including BEGIN:VEVENT
     tail: bytes  # the shared properties, the VALARM, END:VEVENT, END:VCALENDAR
     festival: Festival
-    entry: str
+    item: InviteItem
 
     def for_attendee(
-        self, *, registration_id: int, attendee: tuple[str, str], sequence: int
+        self, *, registration_id: int, attendee: tuple[str, str], sequence: int, link: str
     ) -> bytes:
+        """The invitation for one attendee; `link` is their personal join link of the item
+        (empty for a cancellation or an item without a video link)."""
         address = vCalAddress(f"mailto:{attendee[1]}")
         # Plain strings, not vText: the same text once serialised, without a vText (and its
         # own parameters) made for each.
@@ -155,10 +184,14 @@ class InviteTemplate:
                 Contentline.from_parts(
                     "UID",
                     Parameters(),
-                    vText(invite_uid(self.festival, self.entry, registration_id)),
+                    vText(invite_uid(self.festival, self.item.entry, registration_id)),
                 ),
                 Contentline.from_parts("SEQUENCE", Parameters(), vInt(sequence)),
                 Contentline.from_parts("ATTENDEE", address.params, address),
+                *(
+                    Contentline.from_parts(name, Parameters(), value)
+                    for name, value in linked_properties(self.item, link)
+                ),
             ]
         )
         lines: bytes = own.to_ical()  # type: ignore[no-untyped-call]  # unannotated in icalendar
@@ -190,7 +223,7 @@ def invite_template(
     cal.add_component(ev)
     data: bytes = cal.to_ical()
     head, begin, tail = data.partition(_BEGIN_EVENT)
-    return InviteTemplate(head + begin, tail, festival, item.entry)
+    return InviteTemplate(head + begin, tail, festival, item)
 
 
 def new_calendar() -> Calendar:
@@ -205,21 +238,16 @@ def new_calendar() -> Calendar:
 def item_event(
     festival: Festival, item: InviteItem, *, status: EventStatus, now: datetime, alarm_minutes: int
 ) -> Event:
-    """One item's VEVENT without UID, SEQUENCE or the people: what an invite and the personal
-    feed show alike. A confirmed item reminds `alarm_minutes` before it starts; a cancelled one
-    hands out no join link."""
-    url = item.url if status == "CONFIRMED" else ""
+    """One item's VEVENT without UID, SEQUENCE, the people or the properties that carry the
+    attendee's join link (`linked_properties`): what every invite of the item and the personal
+    feed show alike. A confirmed item reminds `alarm_minutes` before it starts."""
     ev = Event()
     ev.add("dtstamp", now)
     ev.add("dtstart", item.start)
     ev.add("dtend", item.end)
     ev.add("summary", f"{item.title} · {festival.title}")
-    link = f"\n\n{url}" if url else ""
-    ev.add("description", (item.description.strip() + link).strip())
-    if url:
-        ev.add("url", url)
-    if location := item.location or url:
-        ev.add("location", location)
+    if item.location:
+        ev.add("location", item.location)
     ev.add("status", status)
     if status == "CONFIRMED":
         alarm = Alarm()

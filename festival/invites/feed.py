@@ -22,6 +22,8 @@ from festival.invites.calendar import (
     invite_item,
     invite_uid,
     item_event,
+    join_link,
+    linked_properties,
     new_calendar,
 )
 from festival.invites.plan import Sent, plan_invites
@@ -63,9 +65,12 @@ def personal_calendar(
     entries: Iterable[FeedEntry],
     *,
     registration_id: int,
+    token: str,
+    base_url: str,
     now: datetime,
 ) -> bytes:
-    """The feed as iCalendar (no METHOD: it is published, not an iTIP message), times in UTC."""
+    """The feed as iCalendar (no METHOD: it is published, not an iTIP message), times in UTC.
+    Its events carry the attendee's personal join links, by `token`, as the invites do."""
     cal: Calendar = new_calendar()
     cal.add("x-wr-calname", festival.title)
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
@@ -88,6 +93,10 @@ def personal_calendar(
         )
         ev.add("uid", invite_uid(festival, found.entry, registration_id))
         ev.add("sequence", found.sequence)
+        online = item.online and not cancelled
+        link = join_link(base_url, token, found.entry) if online else ""
+        for name, value in linked_properties(item, link):
+            ev.add(name, value)
         cal.add_component(ev)
     data: bytes = cal.to_ical()
     return data

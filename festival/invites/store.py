@@ -16,7 +16,9 @@ from typing import Any, NamedTuple, Protocol
 @dataclass(frozen=True)
 class Attending:
     entry: str  # session id, or "plenary"
-    version: int  # the entry's version: raised whenever its time, link or text changes
+    # The entry's version: raised whenever its time or text changes, or its join link comes
+    # or goes (`programme.changes.reaches_calendars`).
+    version: int
 
 
 class Recipient(NamedTuple):

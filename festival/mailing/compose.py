@@ -3,12 +3,15 @@
 Rendered when sent, not when queued, so a message always carries the newest time and link.
 Messages that carry the personal link carry the attendee's one link: the store keeps only
 token hashes, so the link is derived again from the install secret (see
-`festival.access.tokens.personal_token`) rather than made anew for each mail or try.
+`festival.access.tokens.personal_token`) rather than made anew for each mail or try. Invites,
+reminders and promotions lead to a session or the plenary by the attendee's personal join
+link (`festival.invites.calendar.join_link`), never by the provider's link.
 
 Messages are composed a batch at a time: the festival is read once per batch, and what is the
 same for many recipients (an item's calendar, a mail body in one language) is made once per
 batch and completed per recipient. The bodies are rendered with a stand-in for the name,
-which is put in afterwards (HTML-escaped in the HTML body).
+which is put in afterwards (HTML-escaped in the HTML body); so are the links, with a stand-in
+for the recipient's personal token.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from festival.invites.calendar import (
     InviteTemplate,
     invite_item,
     invite_template,
+    join_link,
 )
 from festival.invites.feed import feed_links
 from festival.mailing.maildir import message_domain
@@ -45,12 +49,18 @@ from festival.storage.mailing_repo import Outgoing
 from festival.storage.programme_repo import read_festival
 from festival.storage.registration_repo import read_registration
 from festival.storage.tables import FestivalRow, RegistrationRow
-from festival.storage.token_repo import current_personal_token, reissue_personal_token
+from festival.storage.token_repo import (
+    current_personal_token,
+    current_personal_tokens,
+    reissue_personal_token,
+)
 
 log = logging.getLogger("festival.mail")
 # Stands in for the recipient's name while a body is rendered for many recipients at once; a
 # private-use character, which no template or translation contains and escaping leaves alone.
 NAME = "\ue000"
+# Stands in for the recipient's personal token in a body's links, the same way.
+TOKEN = "\ue001"
 
 
 class NothingToSend(Exception):
@@ -78,6 +88,7 @@ class MailContext:
     button: tuple[str, str] | None  # (label, url)
     lines: tuple[str, ...]
     links: tuple[tuple[str, str], ...] = ()  # (label, url) under the button
+    token: str = ""  # the recipient's personal token, for TOKEN in the links
 
 
 @dataclass
@@ -87,6 +98,7 @@ class _Batch:
 
     now: datetime
     festivals: dict[int, Festival | None]
+    tokens: dict[int, str]  # registration -> its personal token, read once per batch
     items: dict[tuple[str, str], InviteItem] = field(default_factory=dict)  # (slug, entry)
     times: dict[tuple[str, str, str], tuple[str, ...]] = field(default_factory=dict)
     calendars: dict[tuple[int, str, str], InviteTemplate] = field(default_factory=dict)
@@ -124,7 +136,9 @@ class Composer:
             )
             slugs = {festival_id: slug for festival_id, slug in found}
             festivals = {i: await read_festival(db, slugs[i]) if i in slugs else None for i in ids}
-        batch = _Batch(now, festivals)
+            registrations = {m.registration_id for m in messages if m.registration_id is not None}
+            tokens = await current_personal_tokens(db, registrations)
+        batch = _Batch(now, festivals, tokens)
         for message in messages:
             try:
                 yield message, await self._compose(message, batch)
@@ -153,37 +167,40 @@ class Composer:
     # -- kinds ---------------------------------------------------------------------------
 
     async def _welcome(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
-        url = await self._personal_link(m, batch.now)
+        token = await self._token(m, batch)
         lines = await self._places(m, f, lang)
         paragraphs = [
             translate("mail_welcome", lang, festival=f.title, date=long_date(f.date, lang))
         ]
         paragraphs.append(translate("mail_keep_link", lang))
         # The personal calendar feed, by the same secret as the personal link.
-        feed = feed_links(self.base_url, url.rsplit("/", 1)[1])
+        feed = feed_links(self.base_url, TOKEN)
         links = ((translate("calendar_subscribe", lang), feed.webcal),
                  (translate("calendar_download", lang), feed.https))  # fmt: skip
         context = MailContext(lang, f, m.payload["name"], tuple(paragraphs),
-                              (translate("my_page", lang), url), lines, links)  # fmt: skip
+                              (translate("my_page", lang), self._page), lines, links,
+                              token)  # fmt: skip
         return translate("mail_welcome_subject", lang, festival=f.title), context, None
 
     async def _link(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
-        url = await self._personal_link(m, batch.now)
+        token = await self._token(m, batch)
         paragraphs = [translate("mail_link_again", lang, festival=f.title)]
         # The feed too: after a new link the old feed address no longer works.
-        feed = feed_links(self.base_url, url.rsplit("/", 1)[1])
+        feed = feed_links(self.base_url, TOKEN)
         links = ((translate("calendar_subscribe", lang), feed.webcal),
                  (translate("calendar_download", lang), feed.https))  # fmt: skip
         context = MailContext(lang, f, m.payload["name"], tuple(paragraphs),
-                              (translate("my_page", lang), url), (), links)  # fmt: skip
+                              (translate("my_page", lang), self._page), (), links,
+                              token)  # fmt: skip
         return translate("mail_link_subject", lang, festival=f.title), context, None
 
     async def _promoted(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
         item = self._item(f, m.payload["entry"], batch)
         paragraphs = [translate("mail_promoted", lang, session=item.title)]
-        context = MailContext(
-            lang, f, m.payload["name"], tuple(paragraphs), None, self._when(f, item, lang, batch)
-        )
+        # The join link at once: promoted inside the join window, the reminder has gone out.
+        button, token = await self._join_button(m, item, lang, batch)
+        context = MailContext(lang, f, m.payload["name"], tuple(paragraphs), button,
+                              self._when(f, item, lang, batch), (), token)  # fmt: skip
         return translate("mail_promoted_subject", lang, session=item.title), context, None
 
     async def _invite(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
@@ -199,12 +216,16 @@ class Composer:
                 alarm_minutes=ALARM_MINUTES,
             )  # fmt: skip
             batch.calendars[(m.festival_id, item.entry, method)] = shared
+        button, token = (
+            (None, "") if method == "CANCEL" else await self._join_button(m, item, lang, batch)
+        )
         calendar = shared.for_attendee(
             # From the payload: the row's registration link is gone once someone erased their
             # data, but their calendar still needs the cancellation for the same UID.
             registration_id=int(p["registration_id"]),
             attendee=(p["name"], m.recipient),
             sequence=int(p["sequence"]),
+            link=join_link(self.base_url, token, item.entry) if button else "",
         )
         if method == "CANCEL":
             key, subject_key = "mail_invite_cancel", "mail_invite_cancel_subject"
@@ -213,12 +234,8 @@ class Composer:
         else:
             key, subject_key = "mail_invite", "mail_invite_subject"
         paragraphs = [translate(key, lang, item=item.title, festival=f.title)]
-        button = (
-            (translate("join_now", lang), item.url) if item.url and method != "CANCEL" else None
-        )
-        context = MailContext(
-            lang, f, p["name"], tuple(paragraphs), button, self._when(f, item, lang, batch)
-        )
+        context = MailContext(lang, f, p["name"], tuple(paragraphs), button,
+                              self._when(f, item, lang, batch), (), token)  # fmt: skip
         return translate(subject_key, lang, item=item.title), context, (method, calendar)
 
     async def _reminder(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
@@ -230,10 +247,9 @@ class Composer:
         paragraphs = [translate("mail_reminder", lang, item=item.title, minutes=minutes)]
         if m.payload["entry"] == PLENARY and f.plenary and f.plenary.questions_url:
             paragraphs.append(translate("mail_questions", lang) + " " + f.plenary.questions_url)
-        button = (translate("join_now", lang), item.url) if item.url else None
-        context = MailContext(
-            lang, f, m.payload["name"], tuple(paragraphs), button, self._when(f, item, lang, batch)
-        )
+        button, token = await self._join_button(m, item, lang, batch)
+        context = MailContext(lang, f, m.payload["name"], tuple(paragraphs), button,
+                              self._when(f, item, lang, batch), (), token)  # fmt: skip
         return translate("mail_reminder_subject", lang, item=item.title), context, None
 
     async def _watch_again(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
@@ -284,16 +300,31 @@ class Composer:
                 lines.append(f"{title}: {translate('status_waitlisted', lang, n=place.position)}")
         return tuple(lines)
 
-    async def _personal_link(self, m: Outgoing, now: datetime) -> str:
-        """The attendee's one personal link: the same in every mail and every try (derived,
+    @property
+    def _page(self) -> str:
+        """The personal page's address, TOKEN standing in for the recipient's token."""
+        return f"{self.base_url}/me/{TOKEN}"
+
+    async def _join_button(
+        self, m: Outgoing, item: InviteItem, lang: str, batch: _Batch
+    ) -> tuple[tuple[str, str] | None, str]:
+        """The "join now" button by the attendee's personal join link, and their token; no
+        button for an item without a video link or stream."""
+        if not item.online:
+            return None, ""
+        token = await self._token(m, batch)
+        return (translate("join_now", lang), join_link(self.base_url, TOKEN, item.entry)), token
+
+    async def _token(self, m: Outgoing, batch: _Batch) -> str:
+        """The attendee's one personal token: the same in every mail and every try (derived,
         see `festival.access.tokens.personal_token`), so composing makes no token."""
         if m.registration_id is None:
             raise NothingToSend("registration erased")
-        async with self.db.session() as db:
-            token = await current_personal_token(db, m.registration_id)
+        token = batch.tokens.get(m.registration_id)
         if token is None:
-            token = await self._first_derived_link(m.registration_id, now)
-        return f"{self.base_url}/me/{token}"
+            token = await self._first_derived_link(m.registration_id, batch.now)
+            batch.tokens[m.registration_id] = token
+        return token
 
     async def _first_derived_link(self, registration_id: int, now: datetime) -> str:
         """A registration from before links were derived holds only random tokens (one per
@@ -319,6 +350,8 @@ class Composer:
             )
             batch.bodies[key] = bodies
         text, html = bodies
+        # A token is URL-safe base64: nothing in it to escape.
+        text, html = text.replace(TOKEN, context.token), html.replace(TOKEN, context.token)
         return text.replace(NAME, context.name), html.replace(NAME, str(escape(context.name)))
 
     def _mail(

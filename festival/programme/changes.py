@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from festival.programme.model import Festival
 
 ChangeKind = Literal["added", "updated", "cancelled", "restored"]
+
+JOIN_LINK_FIELDS = frozenset({"join_url"})
+"""The provider's link as a load's changes name it (a session's video link, the plenary's
+stream), which attendees reach only through their personal join link (`/join/TOKEN/ITEM`):
+no invite or mail shows it."""
+
+
+def reaches_calendars(fields: Mapping[str, tuple[Any, Any]]) -> bool:
+    """Whether an entry's change (field -> (old, new)) changes what its invites say, and so
+    raises its version (which sends every attendee an update). A provider link replaced by
+    another does not: the personal join link stays the same and leads to the new one. A link
+    that comes or goes does, as the invite gains or loses its join link."""
+    return any(
+        name not in JOIN_LINK_FIELDS or not (old and new) for name, (old, new) in fields.items()
+    )
 
 
 @dataclass(frozen=True)

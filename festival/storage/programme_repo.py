@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from festival.errors import NotFound
-from festival.programme.changes import EntryChange, LoadReport
+from festival.programme.changes import EntryChange, LoadReport, reaches_calendars
 from festival.programme.model import (
     CALENDAR_SHIFT_MINUTES,
     PLENARY,
@@ -152,7 +152,6 @@ def _apply(
     for name, value in values.items():
         setattr(old, name, value)
     old.cancelled = False
-    old.version += 1
     old.updated_at = now
     if "details" in diff:
         before, after = diff.pop("details")
@@ -163,6 +162,8 @@ def _apply(
                 if before.get(k) != after.get(k)
             }
         )
+    if restored or reaches_calendars(diff):
+        old.version += 1
     return EntryChange(new.key, new.kind, "restored" if restored else "updated", diff, old.version)
 
 
@@ -325,8 +326,9 @@ class FestivalCache:
 
 def _stamp() -> tuple[Any, ...]:
     """What a festival is built from, in brief: its own row, and of its entries how many
-    there are and their versions summed (every change of an entry raises its version), and
-    the plenary's announced times."""
+    there are and their versions summed, its last recorded change (a provider link replaced
+    raises no version: `programme.changes.reaches_calendars`), and the plenary's announced
+    times."""
     entries = EntryRow.festival_id == FestivalRow.id
     shift = (CalendarShiftRow.festival_id == FestivalRow.id) & (
         CalendarShiftRow.entry_key == PLENARY
@@ -342,6 +344,9 @@ def _stamp() -> tuple[Any, ...]:
         FestivalRow.details,
         select(func.count(EntryRow.id)).where(entries).scalar_subquery(),
         select(func.coalesce(func.sum(EntryRow.version), 0)).where(entries).scalar_subquery(),
+        select(func.max(ChangeRow.id))
+        .where(ChangeRow.festival_id == FestivalRow.id)
+        .scalar_subquery(),
         select(CalendarShiftRow.starts_at).where(shift).scalar_subquery(),
         select(CalendarShiftRow.ends_at).where(shift).scalar_subquery(),
     )

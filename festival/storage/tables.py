@@ -86,6 +86,8 @@ class ChangeRow(Base):
     """What a programme load changed, for later calendar updates and for the organiser."""
 
     __tablename__ = "programme_changes"
+    # The festival cache asks for a festival's last change on every request.
+    __table_args__ = (Index("ix_programme_changes_festival", "festival_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))

@@ -206,22 +206,30 @@ _SECRET = select(InstallSecretRow.value).where(InstallSecretRow.name == PERSONAL
 async def current_personal_token(db: AsyncSession, registration_id: int) -> str | None:
     """The attendee's valid personal link token, or None when the registration is gone or
     its link was made before links were derived (then `issue_personal_token`)."""
+    return (await current_personal_tokens(db, [registration_id])).get(registration_id)
+
+
+async def current_personal_tokens(
+    db: AsyncSession, registration_ids: Iterable[int]
+) -> dict[int, str]:
+    """`current_personal_token` of many registrations in one query: those that have one."""
     found = (
         await db.execute(
-            select(RegistrationRow.created_at, func.max(TokenRow.generation))
+            select(RegistrationRow.id, RegistrationRow.created_at, func.max(TokenRow.generation))
             .join(TokenRow, TokenRow.registration_id == RegistrationRow.id)
-            .where(RegistrationRow.id == registration_id, TokenRow.role == "attendee")
+            .where(RegistrationRow.id.in_(list(registration_ids)), TokenRow.role == "attendee")
             .where(TokenRow.revoked_at.is_(None), TokenRow.generation.is_not(None))
             .group_by(RegistrationRow.id, RegistrationRow.created_at)
         )
-    ).first()
-    secret = await read_install_secret(db)
-    if found is None or secret is None:
-        return None
-    registered_at, generation = found
-    if generation is None:
-        return None
-    return personal_token(secret, registration_id, registered_at, generation)
+    ).all()
+    secret = await read_install_secret(db) if found else None
+    if secret is None:
+        return {}
+    return {
+        registration_id: personal_token(secret, registration_id, registered_at, generation)
+        for registration_id, registered_at, generation in found
+        if generation is not None
+    }
 
 
 async def issue_personal_token(

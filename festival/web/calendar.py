@@ -43,6 +43,8 @@ async def personal_feed(request: Request) -> Response:
         festival,
         feed_entries(attending, sent),
         registration_id=grant.registration_id,
+        token=secret,
+        base_url=state.settings.resolved_base_url,
         now=now,
     )
     return Response(

@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from festival.attendance import JoinDecision, join
 from festival.errors import NotFound
 from festival.programme.model import PLENARY, Festival
-from festival.show import PlenaryTimes, plenary_times
+from festival.show import Show
 from festival.storage.attendance_repo import AttendanceSql
 from festival.storage.registration_repo import read_registration
 from festival.storage.token_repo import grant_for
@@ -59,7 +59,7 @@ async def join_link(request: Request) -> Response:
     if festival is None or registration is None:
         raise NotFound("no join link here", code="join.not_found")
     request.state.language = registration.language
-    projected = await _plenary_times(state, festival, now) if entry == PLENARY else None
+    show = await _show(state, festival) if entry == PLENARY else None
     async with state.db.session() as db, db.begin():
         decision = await join(
             AttendanceSql(db),
@@ -68,7 +68,7 @@ async def join_link(request: Request) -> Response:
             entry,
             now=now,
             lead_minutes=state.settings.join_link_minutes,
-            plenary=projected,
+            show=show,
             record=request.method == "GET",
         )
     if decision.outcome == "open":
@@ -82,9 +82,9 @@ async def join_link(request: Request) -> Response:
     )
 
 
-async def _plenary_times(state: AppState, festival: Festival, now: datetime) -> PlenaryTimes | None:
-    """The plenary's times as the show runs them (None: the programme's stand)."""
+async def _show(state: AppState, festival: Festival) -> Show | None:
+    """The plenary's run of show as stored (None: no plenary)."""
     if festival.plenary is None:
         return None
     _, show = await state.live.show.state(festival)
-    return plenary_times(festival, show, now)
+    return show

@@ -14,10 +14,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from festival.errors import Invalid
+from festival.attendance import JoinWindow, join_decision, join_window
+from festival.errors import Forbidden, Invalid
 from festival.i18n import translate
+from festival.invites.calendar import join_link
 from festival.invites.feed import FeedLinks, feed_links
-from festival.programme.model import Festival, Round
+from festival.programme.model import PLENARY, Festival, Round, Session
 from festival.qa.rules import anonymiser
 from festival.registration.attending import HeldPlace, held_places
 from festival.registration.model import Registration
@@ -47,6 +49,7 @@ class MePage:
     places: tuple[HeldPlace, ...]
     errors: dict[str, str]
     feed: FeedLinks  # the personal calendar feed
+    lead_minutes: int  # FESTIVAL_JOIN_LINK_MINUTES: the join window opens this long before
 
     @property
     def preferences(self) -> bool:
@@ -60,6 +63,13 @@ class MePage:
 
     def local(self, moment: datetime) -> datetime:
         return self.festival.local(moment)
+
+    def join_window(self, session: Session) -> JoinWindow:
+        return join_window(session.start, session.end, self.lead_minutes)
+
+    def join_link(self, entry: str = PLENARY) -> str:
+        """The personal join link of a session (or the plenary): never the provider's."""
+        return join_link("", self.token, entry)
 
     def place_in(self, round_id: str) -> HeldPlace | None:
         return next((p for p in self.places if p.round.id == round_id), None)
@@ -78,16 +88,16 @@ async def me_page(request: Request, errors: dict[str, str] | None = None) -> Res
     token = request.path_params["token"]
     _, festival, registration = await attendee_of(request, token)
     lang = page_language(request, registration.language)
-    lead = state.settings.join_link_minutes
     page = MePage(
         festival,
         registration,
         lang,
         token,
         state.clock.now(),
-        held_places(festival, registration, lead),
+        held_places(festival, registration),
         errors or {},
         feed_links(state.settings.resolved_base_url, token),
+        state.settings.join_link_minutes,
     )
     return state.templates.TemplateResponse(
         request, "me/page.html", {"page": page, "lang": lang}, status_code=422 if errors else 200
@@ -216,15 +226,26 @@ async def me_data(request: Request) -> Response:
 # -- JSON API ------------------------------------------------------------------------------
 
 
-def _me_json(state_now: datetime, lead: int, f: Festival, r: Registration) -> dict[str, Any]:
+def _me_json(now: datetime, lead: int, f: Festival, r: Registration) -> dict[str, Any]:
     body = registration_json(r, f)
-    for mine in held_places(f, r, lead):
+    for mine in held_places(f, r):
         entry = body["choices"][mine.round.id]
         entry["start"] = f.local(mine.session.start).isoformat()
         entry["end"] = f.local(mine.session.end).isoformat()
-        entry["join_url"] = mine.join_url(state_now) or None
-        entry["join_url_from"] = f.local(mine.link_from).isoformat()
+        entry["join_url"] = _join_url(f, r, mine.session.id, now, lead)
+        entry["join_url_from"] = f.local(
+            join_window(mine.session.start, mine.session.end, lead).opens
+        ).isoformat()
     return body
+
+
+def _join_url(f: Festival, r: Registration, session: str, now: datetime, lead: int) -> str | None:
+    """The session's own link while the join window is open (as `/join/…` would lead)."""
+    try:
+        decision = join_decision(f, r, session, now, lead_minutes=lead, show=None)
+    except Forbidden:
+        return None  # no confirmed place
+    return decision.url or None
 
 
 async def api_me(request: Request) -> Response:

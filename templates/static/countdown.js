@@ -1,5 +1,5 @@
-// Counts down to the moment a join link appears; show-follow.js then puts the link in place
-// without a reload. Without scripts the page says at what time the link appears. `data-left` is the word
+// Counts down to the moment a personal join link opens (the link itself is on the page all
+// along). Without scripts the page says at what time it opens. `data-left` is the word
 // for "still to go" in the page's language.
 for (const element of document.querySelectorAll("[data-countdown]")) {
   const at = new Date(element.dataset.countdown).getTime();

@@ -1,15 +1,13 @@
 // The show on attendee and public pages, without reloading: the delay ("running N minutes
 // late") and projected block times, the livestream embed while the plenary is live, the
-// closing note, the hosts' message to the breakout rooms, each room's warning before it
-// closes, and join links that appear when the room is about to open. Text goes in with
-// textContent only.
+// closing note, the hosts' message to the breakout rooms and each room's warning before it
+// closes. Text goes in with textContent only.
 import { clockTime, duration, follow, project } from "/static/show-live.js";
 
 const CLOSING_SOON_MS = 5 * 60_000; // plan.CLOSING_SOON: rooms are warned this long before they close
 const status = document.getElementById("show-status");
 const zone = status.dataset.showZone;
 const lang = status.dataset.lang;
-const personalToken = location.pathname.startsWith("/me/") ? location.pathname.split("/")[2] : "";
 
 function delayText(projection) {
   if (!projection.live || projection.over || projection.delay === 0) return "";
@@ -67,29 +65,5 @@ function draw() {
   }
 }
 
-// A join link becomes due on the personal page: ask the API for it instead of reloading.
-async function revealJoinLinks() {
-  const due = [...document.querySelectorAll("[data-countdown]")].filter(
-    (el) => new Date(el.dataset.countdown).getTime() <= channel.now(),
-  );
-  if (!due.length || !personalToken) return;
-  const response = await fetch("/api/me", { headers: { Authorization: `Bearer ${personalToken}` } });
-  if (!response.ok) return;
-  const me = await response.json();
-  for (const element of due) {
-    const round = element.closest("[id^='round-']")?.id.slice("round-".length);
-    const url = round && me.choices[round]?.join_url;
-    if (!url) continue;
-    const link = document.createElement("a");
-    link.className = "button";
-    link.href = url;
-    link.textContent = status.dataset.join;
-    const line = document.createElement("p");
-    line.append(link);
-    element.replaceWith(line);
-  }
-}
-
 const channel = follow({ festival: status.dataset.festival, onShow: draw });
 setInterval(draw, 1000);
-setInterval(revealJoinLinks, 5000);

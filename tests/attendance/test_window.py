@@ -39,7 +39,7 @@ def _decide(entry: str, minute: int, hour: int = 10, **changes: object):
         entry,
         local(hour, minute),
         lead_minutes=15,
-        plenary=None,
+        show=None,
     )
 
 
@@ -53,6 +53,7 @@ def test_the_package_exports_its_rules():
         "join",
         "join_decision",
         "join_window",
+        "plenary_window",
     ]
 
 
@@ -74,7 +75,7 @@ def test_another_attendees_session_or_a_waitlisted_place_is_refused():
     with pytest.raises(Forbidden):
         _decide(OTHER.id, minute=20)
     with pytest.raises(Forbidden):
-        join_decision(FESTIVAL, waiting, SESSION.id, local(10, 20), lead_minutes=15, plenary=None)
+        join_decision(FESTIVAL, waiting, SESSION.id, local(10, 20), lead_minutes=15, show=None)
 
 
 def test_an_item_the_programme_does_not_have_is_not_found():
@@ -106,10 +107,19 @@ def test_the_plenary_follows_its_projected_times_while_the_show_runs():
 
     planned = join_window(FESTIVAL.plenary.start, FESTIVAL.plenary.end, 15)
     projected = join_window(FESTIVAL.plenary.start, FESTIVAL.plenary.end, 15, late)
-    decision = join_decision(
-        FESTIVAL, _ann(), PLENARY, local(15, 20), lead_minutes=15, plenary=late
+    without_show = join_decision(
+        FESTIVAL, _ann(), PLENARY, local(15, 20), lead_minutes=15, show=None
     )
 
     assert (planned.opens, planned.closes) == (local(13, 15), local(15, 15))
     assert (projected.opens, projected.closes) == (local(13, 35), local(15, 35))
+    assert (without_show.outcome, without_show.url) == ("ended", "")
+
+
+def test_everyone_registered_has_a_place_at_the_plenary():
+    nobody = replace(_ann(), places=())
+
+    decision = join_decision(FESTIVAL, nobody, PLENARY, local(13, 20), lead_minutes=15, show=None)
+
+    assert FESTIVAL.plenary is not None
     assert (decision.outcome, decision.url) == ("open", FESTIVAL.plenary.stream_url)

@@ -89,7 +89,7 @@ def text_of(message: Message) -> str:
 async def test_registration_sends_welcome_and_one_invite_per_item(database: Database, smtp):
     inbox, url = smtp
     await load(database, REFERENCE.read_text())
-    await register(
+    registered = await register(
         RegistrationSql(database),
         SLUG,
         person(1, ronde_1="huiskamer-1", ronde_2="huiskamer-7"),
@@ -121,7 +121,14 @@ async def test_registration_sends_welcome_and_one_invite_per_item(database: Data
     method, event, parsed = by_entry["huiskamer-1"]
     assert (method, int(event["sequence"])) == ("REQUEST", 0)
     assert event.decoded("dtstart") == datetime(2020, 11, 19, 9, 30, tzinfo=UTC)
-    assert str(event["url"]) == "https://zoom.example.org/huiskamer-1"
+    # The personal join link, never the provider's: in the URL, the text and the location.
+    link = f"http://festival.test/join/{registered.token}/huiskamer-1"
+    assert str(event["url"]) == link
+    assert str(event["description"]).endswith(f"\n\n{link}")
+    assert str(event["location"]) == link
+    invite = next(m for m in inbox.messages if "Huiskamer 1" in str(m["Subject"]))
+    assert f"{link}\n" in text_of(invite)  # the "join now" button, in the text part
+    assert "zoom.example.org" not in text_of(invite) + event.to_ical().decode()
     assert "RSVP=TRUE" in event.to_ical().decode().replace("\r\n ", "")
     # A second, independent parser reads the same moments.
     assert parsed.vevent.dtstart.value == datetime(2020, 11, 19, 9, 30, tzinfo=UTC)

@@ -1,9 +1,8 @@
-"""An attendee's places as their page shows them: status now, and when the join link shows."""
+"""An attendee's places as their page shows them: what each is worth now."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 from festival.programme.loading import read_programme
 from festival.registration.attending import held_places
@@ -23,23 +22,21 @@ def _ann(status: str = "confirmed") -> Registration:
     )
 
 
-def test_the_join_link_shows_from_the_lead_until_the_session_ends():
-    (mine,) = held_places(FESTIVAL, _ann(), lead_minutes=15)
-    opens = SESSION.start - timedelta(minutes=15)
-
-    assert mine.link_from == opens
-    assert mine.join_url(opens - timedelta(seconds=1)) == ""
-    assert mine.join_url(opens) == SESSION.join_url != ""
-    assert mine.join_url(SESSION.end) == ""
-
-
-def test_no_join_link_on_the_waitlist_or_in_a_cancelled_session():
-    (waiting,) = held_places(FESTIVAL, _ann("waitlisted"), lead_minutes=15)
+def test_a_place_is_worth_what_its_session_is_now():
+    (mine,) = held_places(FESTIVAL, _ann())
+    (waiting,) = held_places(FESTIVAL, _ann("waitlisted"))
     cancelled = replace(
         FESTIVAL,
         rounds=(replace(ROUND, sessions=(replace(SESSION, cancelled=True),)),),
     )
-    (gone,) = held_places(cancelled, _ann(), lead_minutes=15)
+    (gone,) = held_places(cancelled, _ann())
 
-    assert (waiting.status, waiting.join_url(SESSION.start)) == ("waitlisted", "")
-    assert (gone.status, gone.join_url(SESSION.start)) == ("cancelled", "")
+    assert (mine.session, mine.status) == (SESSION, "confirmed")
+    assert waiting.status == "waitlisted"
+    assert gone.status == "cancelled"
+
+
+def test_a_place_in_a_session_gone_from_the_programme_is_not_held():
+    elsewhere = replace(FESTIVAL, rounds=(replace(ROUND, sessions=ROUND.sessions[1:]),))
+
+    assert held_places(elsewhere, _ann()) == ()

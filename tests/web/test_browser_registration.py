@@ -124,8 +124,8 @@ def test_registration_from_programme_lands_on_personal_page(page: Page, server: 
     if link_already_shown():
         expect(round_1.get_by_role("link", name="Nu meedoen")).to_be_visible()
     else:
-        expect(round_1.locator(".countdown")).to_contain_text("De link verschijnt om 10:15")
-    expect(round_2.locator(".countdown")).to_contain_text("De link verschijnt om 11:45")
+        expect(round_1.locator(".countdown")).to_contain_text("De link opent om 10:15")
+    expect(round_2.locator(".countdown")).to_contain_text("De link opent om 11:45")
     if TAKE_SCREENSHOTS:
         page.screenshot(path=SCREENSHOT, full_page=True)
 

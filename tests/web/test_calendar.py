@@ -194,10 +194,64 @@ def test_feed_shows_a_given_up_place_and_a_removed_session_as_cancelled(
         uid("huiskamer-7", ann["id"]): ("CONFIRMED", 0),
         uid("plenary", ann["id"]): ("CONFIRMED", 0),
     }
-    # A cancelled item hands out no join link.
-    assert "zoom.example.org/huiskamer-1" not in text
-    assert "zoom.example.org/huiskamer-6" not in text
-    assert "zoom.example.org/huiskamer-7" in text.replace("\r\n ", "")
+    # A cancelled item hands out no join link; a confirmed one the personal join link only.
+    unfolded = text.replace("\r\n ", "")
+    assert f"/join/{ann['token']}/huiskamer-1" not in unfolded
+    assert f"/join/{ann['token']}/huiskamer-6" not in unfolded
+    assert f"URL:{BASE}/join/{ann['token']}/huiskamer-7\r\n" in unfolded
+    assert "zoom.example.org" not in unfolded
+
+
+def test_feed_and_invites_carry_the_personal_join_links_never_the_provider_links(
+    client: TestClient, inbox: Inbox, ann: dict[str, Any]
+):
+    deliver_all(client)
+
+    _, text = read_feed(client, f"/calendar/{ann['token']}.ics")
+    calendars = [cal.to_ical().decode() for _, cal, _ in invites(inbox)]
+
+    for found in (text, *calendars):
+        unfolded = found.replace("\r\n ", "")
+        assert "zoom.example.org" not in unfolded
+        assert "stream.example.org" not in unfolded
+    feed_events = {
+        str(e["uid"]).split(".")[0]: e for e in icalendar.Calendar.from_ical(text).walk("VEVENT")
+    }
+    for entry in ("huiskamer-1", "huiskamer-6", "plenary"):
+        link = f"{BASE}/join/{ann['token']}/{entry}"
+        assert str(feed_events[entry]["url"]) == link
+        assert str(feed_events[entry]["description"]).endswith(f"\n\n{link}")
+        assert sum(f"URL:{link}\r\n" in c.replace("\r\n ", "") for c in calendars) == 1
+
+
+def test_a_changed_provider_link_sends_no_update_but_the_join_link_follows_it(
+    client: TestClient,
+    clock: FixedClock,
+    inbox: Inbox,
+    ann: dict[str, Any],
+    settings: Settings,
+    tmp_path: Path,
+):
+    deliver_all(client)
+    before = len(inbox.messages)
+    moved = tmp_path / "moved.toml"
+    moved.write_text(
+        REFERENCE.read_text().replace(
+            "https://zoom.example.org/huiskamer-1", "https://meet.example.org/nieuw-1"
+        )
+    )
+    load_into(settings.database_url, moved)
+    deliver_all(client)
+    clock.set(local(10, 20))
+
+    joined = client.get(f"/join/{ann['token']}/huiskamer-1", follow_redirects=False)
+
+    assert len(inbox.messages) == before  # no calendar update: the link in it stays
+    assert feed(client, ann["token"])[uid("huiskamer-1", ann["id"])][3] == 0
+    assert (joined.status_code, joined.headers["location"]) == (
+        302,
+        "https://meet.example.org/nieuw-1",
+    )
 
 
 def test_cancelled_items_leave_the_feed_once_the_day_is_over(

@@ -27,7 +27,12 @@ from tests.factories import (
 )
 from tests.web.conftest import NOW, load_into
 
-JOIN_1 = '<a class="button" href="https://zoom.example.org/huiskamer-1">Nu meedoen</a>'
+ZOOM_1 = "https://zoom.example.org/huiskamer-1"
+
+
+def join_button(token: str, item: str = "huiskamer-1") -> str:
+    """The personal join link's button, as the page shows it (never the provider's link)."""
+    return f'<a class="button" href="/join/{token}/{item}">Nu meedoen</a>'
 
 
 @pytest.fixture
@@ -121,46 +126,56 @@ def test_me_page_tells_a_promoted_attendee_they_moved_up(settings: Settings, tmp
     assert '<span class="notice">Je bent van de wachtlijst doorgeschoven.</span>' in html
 
 
-def test_me_page_hides_join_link_before_it_is_due(
+def test_me_page_gives_the_personal_join_link_and_when_it_opens_before_it_is_due(
     client: TestClient, clock: FixedClock, ann: dict[str, Any]
 ):
     clock.set(local(10, 14, 59))
 
     html = client.get(f"/me/{ann['token']}").text
 
-    assert "zoom.example.org/huiskamer-1" not in html
-    assert "De link verschijnt om 10:15" in html
+    assert join_button(ann["token"]) in html
+    assert ZOOM_1 not in html
+    assert "De link opent om 10:15" in html
     assert _me(client, ann["token"])["choices"]["ronde-1"]["join_url"] is None
 
 
 @pytest.mark.parametrize(
     "moment", [local(10, 15), local(10, 45), local(11, 29, 59)], ids=["10:15", "10:45", "11:29:59"]
 )
-def test_me_page_shows_join_link_until_session_ends(
+def test_me_page_gives_the_join_link_until_session_ends(
     client: TestClient, clock: FixedClock, ann: dict[str, Any], moment: datetime
 ):
     clock.set(moment)
 
     html = client.get(f"/me/{ann['token']}").text
 
-    assert JOIN_1 in html
-    assert "De link verschijnt om" not in html.split("round-ronde-2")[0]
+    assert join_button(ann["token"]) in html
+    assert ZOOM_1 not in html
+    assert "De link opent om" not in html.split("round-ronde-2")[0]
     choice = _me(client, ann["token"])["choices"]["ronde-1"]
     assert (choice["join_url"], choice["join_url_from"]) == (
-        "https://zoom.example.org/huiskamer-1",
+        ZOOM_1,
         "2020-11-19T10:15:00+01:00",
     )
 
 
-def test_me_page_hides_join_link_once_session_ended(
+def test_me_page_drops_the_join_link_once_session_ended(
     client: TestClient, clock: FixedClock, ann: dict[str, Any]
 ):
     clock.set(local(11, 30))
 
     html = client.get(f"/me/{ann['token']}").text
 
-    assert "zoom.example.org/huiskamer-1" not in html
+    assert f"/join/{ann['token']}/huiskamer-1" not in html
     assert _me(client, ann["token"])["choices"]["ronde-1"]["join_url"] is None
+
+
+def test_me_page_leads_to_the_plenary_by_the_personal_join_link(
+    client: TestClient, ann: dict[str, Any]
+):
+    html = client.get(f"/me/{ann['token']}").text
+
+    assert f'<a href="/join/{ann["token"]}/plenary">Bekijk de livestream</a>' in html
 
 
 def test_me_page_gives_no_join_link_on_the_waitlist(settings: Settings, tmp_path: Path):
@@ -175,7 +190,7 @@ def test_me_page_gives_no_join_link_on_the_waitlist(settings: Settings, tmp_path
         html = client.get(f"/me/{bob['token']}").text
         api = _me(client, bob["token"])
 
-    assert "zoom.example.org/huiskamer-1" not in html
+    assert f"/join/{bob['token']}/huiskamer-1" not in html
     assert api["choices"]["ronde-1"]["join_url"] is None
 
 
@@ -534,7 +549,7 @@ def test_a_removed_session_shows_cancelled_without_join_link(
     }
     assert f'<span class="badge cancelled">{badge}</span>' in html
     assert confirmed not in html
-    assert "zoom.example.org/huiskamer-1" not in html
+    assert f"/join/{ann['token']}/huiskamer-1" not in html
     assert "/questions/huiskamer-1" not in html
 
 

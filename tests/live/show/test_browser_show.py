@@ -143,10 +143,12 @@ def test_a_rehearsal_stays_on_the_host_console_and_starts_over_while_live(
     assert dialogs == []
 
 
-def test_join_button_appears_without_reload(browser: Browser, tmp_path: Path):
-    # The join link appears FESTIVAL_JOIN_LINK_MINUTES (here one) before the round opens; the
-    # round opens to the second, 80 seconds from now, so the link is due 20 seconds from now:
-    # time for the server to start and the page to load, then it must appear while it is open.
+def test_the_personal_join_link_leads_to_the_session_once_it_opens(
+    browser: Browser, tmp_path: Path
+):
+    # The join window opens FESTIVAL_JOIN_LINK_MINUTES (here one) before the round; the round
+    # opens to the second, 80 seconds from now, so the link opens 20 seconds from now: time
+    # for the server to start and the page to load while it still leads to the "opens at" page.
     now = datetime.now(UTC)
     opens = now.astimezone(morning_zone(now)).replace(microsecond=0) + timedelta(seconds=80)
     programme = programme_running_now(tmp_path, opens=opens, closes=opens + timedelta(minutes=45))
@@ -154,16 +156,30 @@ def test_join_button_appears_without_reload(browser: Browser, tmp_path: Path):
     dialogs: list[str] = []
     with serve("--programme", str(programme), env=env) as base:
         site = Site(base, env)
+        token = site.register("Bo", {"ronde-1": "huiskamer-1"})
         attendee = window(browser, dialogs)
-        attendee.goto(f"{base}/me/{site.register('Bo', {'ronde-1': 'huiskamer-1'})}")
-        expect(attendee.locator("#round-ronde-1 [data-countdown]")).to_be_visible()
-
-        join = attendee.get_by_role("link", name="Nu meedoen")
-        expect(join).to_have_attribute(
-            "href", "https://zoom.example.org/huiskamer-1", timeout=60_000
+        # The video service itself is outside the test: its answer is made up here.
+        attendee.route(
+            "https://zoom.example.org/**", lambda route: route.fulfill(body="the session")
         )
+        attendee.goto(f"{base}/me/{token}")
+        join = attendee.get_by_role("link", name="Nu meedoen")
+        expect(join).to_have_attribute("href", f"/join/{token}/huiskamer-1")
+        countdown = attendee.locator("#round-ronde-1 [data-countdown]")
+        expect(countdown).to_contain_text("De link opent om")
 
-        assert attendee.evaluate("performance.getEntriesByType('navigation').length") == 1
+        join.click()
+        expect(attendee.locator("main")).to_contain_text("De link opent op")
+        attendee.go_back()
+        attendee.wait_for_function(
+            "element => Date.now() >= new Date(element.dataset.countdown).getTime()",
+            arg=countdown.element_handle(),
+            timeout=60_000,
+        )
+        join.click()
+
+        expect(attendee).to_have_url("https://zoom.example.org/huiskamer-1")
+        expect(attendee.locator("body")).to_have_text("the session")
     assert dialogs == []
 
 
