@@ -156,6 +156,17 @@ class FieldReader:
             return None
         return value
 
+    def whole_number(self, table: dict[str, Any], path: KeyPath, key: str) -> int:
+        """A count that may be 0 (absent: 0)."""
+        value = table.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.problem(
+                (*path, key),
+                f"{dotted((*path, key))} must be a whole number 0 or more, got {show(value)}",
+            )
+            return 0
+        return value
+
     def url(self, table: dict[str, Any], path: KeyPath, key: str) -> str:
         value = self.text(table, path, key, max_len=2000)
         if value and not is_url(value):

@@ -65,6 +65,8 @@ FESTIVAL_KEYS = (
     "reminder_minutes",
     "calendar_shift_minutes",
     "report",
+    "certificate_minimum_minutes",
+    "accreditation",
     *MATERIAL_KEYS,
 )
 ROUND_KEYS = ("id", "title", "start", "end", "description", "session")
@@ -108,6 +110,7 @@ PERSON_KEYS = ("name", "role", "organisation")
 TOP_KEYS = ("festival", "round", "plenary", "item", "vote")
 MAX_FILE_BYTES = 1_000_000
 MAX_REPORT = 20_000  # characters of the organiser's report: a short look back, not a book
+MAX_ACCREDITATION = 300  # one line on a certificate
 
 # Stands in for the times of an entry whose own times are bad, so its parts are still checked;
 # such an entry is never returned.
@@ -292,6 +295,8 @@ class _Builder:
             reminder_minutes=self._reminder_minutes(table, path),
             calendar_shift_minutes=self._calendar_shift_minutes(table, path),
             report=r.text(table, path, "report", max_len=MAX_REPORT),
+            certificate_minimum_minutes=r.whole_number(table, path, "certificate_minimum_minutes"),
+            accreditation=r.text(table, path, "accreditation", max_len=MAX_ACCREDITATION),
             materials=self.materials(table, path),
             rounds=rounds,
             plenary=plenary,

@@ -211,6 +211,10 @@ class Festival:
     # last update, so calendars do not churn with every extension (docs/programme-format.md).
     calendar_shift_minutes: int = CALENDAR_SHIFT_MINUTES
     report: str = ""  # the organiser's look back after the day, in Markdown
+    # Certificates of attendance after the day for those who attended at least this many
+    # minutes (0: none); `accreditation` is a line printed on them, e.g. a register's points.
+    certificate_minimum_minutes: int = 0
+    accreditation: str = ""
 
     materials: Materials = Materials()
     rounds: tuple[Round, ...] = ()

@@ -394,6 +394,8 @@ def _festival_details(f: Festival) -> dict[str, Any]:
         "calendar_shift_minutes": f.calendar_shift_minutes,
         "materials": _materials(f.materials),
         "report": f.report,
+        "certificate_minimum_minutes": f.certificate_minimum_minutes,
+        "accreditation": f.accreditation,
     }
 
 
@@ -634,6 +636,8 @@ def _festival(row: FestivalRow, entries: list[EntryRow]) -> Festival:
         reminder_minutes=int(d.get("reminder_minutes", 15)),
         calendar_shift_minutes=int(d.get("calendar_shift_minutes", CALENDAR_SHIFT_MINUTES)),
         report=d.get("report", ""),
+        certificate_minimum_minutes=int(d.get("certificate_minimum_minutes", 0)),
+        accreditation=d.get("accreditation", ""),
         materials=_to_materials(d.get("materials")),
         rounds=rounds,
         plenary=plenary,

@@ -891,3 +891,42 @@ def test_parse_programme_bad_report_is_reported(value: str, expected: str) -> No
     text = programme(report=value)
 
     assert problems_in(text) == [f"{FILE}:{line_of(text, 'report = ')}: {expected}"]
+
+
+# -- certificates of attendance ----------------------------------------------------------------
+
+
+def test_parse_programme_reads_the_certificate_minimum_and_accreditation() -> None:
+    text = programme(certificate_minimum_minutes="90", accreditation='"Registerplein: 2 punten"')
+
+    festival = load(text)
+
+    assert (festival.certificate_minimum_minutes, festival.accreditation) == (
+        90,
+        "Registerplein: 2 punten",
+    )
+
+
+def test_parse_programme_without_a_certificate_minimum_gives_no_certificates() -> None:
+    assert load(programme()).certificate_minimum_minutes == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [("-1", "-1"), ("true", "true"), ('"60"', "'60'"), ("1.5", "1.5")]
+)
+def test_parse_programme_bad_certificate_minimum_is_reported(value: str, shown: str) -> None:
+    text = programme(certificate_minimum_minutes=value)
+
+    assert problems_in(text) == [
+        f"{FILE}:{line_of(text, 'certificate_minimum_minutes')}: festival."
+        f"certificate_minimum_minutes must be a whole number 0 or more, got {shown}"
+    ]
+
+
+def test_parse_programme_accreditation_that_is_not_text_is_reported() -> None:
+    text = programme(accreditation="2")
+
+    assert problems_in(text) == [
+        f"{FILE}:{line_of(text, 'accreditation')}: festival.accreditation must be text, "
+        "got a number"
+    ]
