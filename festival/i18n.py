@@ -168,6 +168,48 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "{item} heeft geen online link: je bent welkom op locatie.",
         "en": "{item} has no online link: you are welcome on site.",
     },
+    # -- certificates of attendance (/me/TOKEN/certificate.pdf, /certificates/CODE) ---------
+    "certificate_title": {"nl": "Bewijs van deelname", "en": "Certificate of attendance"},
+    "certificate_attended": {
+        "nl": "{name} heeft deelgenomen aan {festival} op {date}.",
+        "en": "{name} attended {festival} on {date}.",
+    },
+    "certificate_item": {"nl": "Onderdeel", "en": "Item"},
+    "certificate_minutes": {"nl": "Minuten", "en": "Minutes"},
+    "certificate_total": {"nl": "Totaal", "en": "Total"},
+    "certificate_code": {"nl": "Verificatiecode: {code}", "en": "Verification code: {code}"},
+    "certificate_check_at": {
+        "nl": "Controleer dit bewijs op {url}",
+        "en": "Verify this certificate at {url}",
+    },
+    "certificate_download": {
+        "nl": "Download je bewijs van deelname (PDF)",
+        "en": "Download your certificate of attendance (PDF)",
+    },
+    "certificate_not_yet": {
+        "nl": "Je bewijs van deelname kun je downloaden na afloop van het festival, vanaf {date} om {time}.",
+        "en": "You can download your certificate of attendance once the festival has ended, from {date} at {time}.",
+    },
+    "certificate_below": {
+        "nl": "Voor een bewijs van deelname moet je minstens {minimum} minuten hebben deelgenomen; je was {minutes} minuten aanwezig.",
+        "en": "A certificate of attendance needs at least {minimum} minutes of attendance; you attended {minutes} minutes.",
+    },
+    "certificate_none": {
+        "nl": "Dit festival geeft geen bewijs van deelname.",
+        "en": "This festival gives no certificates of attendance.",
+    },
+    "certificate_verify_title": {
+        "nl": "Bewijs van deelname controleren",
+        "en": "Verifying a certificate of attendance",
+    },
+    "certificate_valid": {
+        "nl": "Geldig. {name} heeft deelgenomen aan {festival} op {date}: {minutes} minuten in totaal.",
+        "en": "Valid. {name} attended {festival} on {date}: {minutes} minutes in total.",
+    },
+    "certificate_not_valid": {
+        "nl": "Niet geldig: deze code hoort bij geen enkel bewijs van deelname.",
+        "en": "Not valid: this code belongs to no certificate of attendance.",
+    },
     "no_session_chosen": {"nl": "Geen sessie gekozen.", "en": "No session chosen."},
     "change_choice": {"nl": "Andere keuze", "en": "Change choice"},
     "save": {"nl": "Opslaan", "en": "Save"},
@@ -377,6 +419,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "mail_watch_again": {
         "nl": "{festival} is voorbij. De opnames en presentaties staan nu online, met de beantwoorde vragen: kijk terug wanneer het je uitkomt.",
         "en": "{festival} is over. The recordings and slides are online now, with the questions answered: watch again whenever it suits you.",
+    },
+    "mail_certificate_subject": {
+        "nl": "Je bewijs van deelname: {festival}",
+        "en": "Your certificate of attendance: {festival}",
+    },
+    "mail_certificate": {
+        "nl": "Bedankt voor je deelname aan {festival}. Je bewijs van deelname staat klaar: download het met de knop hieronder.",
+        "en": "Thank you for attending {festival}. Your certificate of attendance is ready: download it with the button below.",
     },
     "mail_questions": {
         "nl": "Een vraag voor de sprekers of panelleden?",

@@ -1,7 +1,15 @@
 """Who actually comes: personal join links and the attendance they record."""
 
-from festival.attendance.service import join
-from festival.attendance.store import AttendanceStore, Joined
+from festival.attendance.certificate import (
+    Attended,
+    Eligibility,
+    Standing,
+    attended_minutes,
+    eligibility,
+    normal_code,
+)
+from festival.attendance.service import Certificate, certificate, join
+from festival.attendance.store import AttendanceStore, Joined, Verified
 from festival.attendance.window import (
     JoinDecision,
     JoinOutcome,
@@ -13,12 +21,21 @@ from festival.attendance.window import (
 
 __all__ = [
     "AttendanceStore",
+    "Attended",
+    "Certificate",
+    "Eligibility",
     "JoinDecision",
     "JoinOutcome",
     "JoinWindow",
     "Joined",
+    "Standing",
+    "Verified",
+    "attended_minutes",
+    "certificate",
+    "eligibility",
     "join",
     "join_decision",
     "join_window",
+    "normal_code",
     "plenary_window",
 ]

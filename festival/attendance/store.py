@@ -17,6 +17,16 @@ class Joined:
     last: datetime
 
 
+@dataclass(frozen=True)
+class Verified:
+    """What a certificate's verification code confirms: whose it is, of which festival."""
+
+    festival: str  # slug
+    name: str
+    total_minutes: int
+    issued_at: datetime
+
+
 class AttendanceStore(Protocol):
     async def record_join(self, registration_id: int, entry: str, at: datetime) -> None:
         """Note a join at `at`: the first join of the item is kept, the last one moves to
@@ -25,4 +35,16 @@ class AttendanceStore(Protocol):
 
     async def joins(self, registration_id: int) -> list[Joined]:
         """The registration's joins, by item."""
+        ...
+
+    async def issue_certificate(
+        self, registration_id: int, code: str, total_minutes: int, at: datetime
+    ) -> str:
+        """The registration's verification code: `code`, stored with its total, unless one
+        was issued already (then that one, unchanged)."""
+        ...
+
+    async def verified(self, code: str) -> Verified | None:
+        """What `code` was issued for; None for a code never issued (or whose registration
+        was erased)."""
         ...

@@ -4,24 +4,27 @@ caller's transaction; whether a use of a join link counts is decided in `attenda
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from festival.attendance.store import Joined
-from festival.storage.tables import JoinRow
+from festival.attendance.store import Joined, Verified
+from festival.storage.tables import CertificateRow, FestivalRow, JoinRow, RegistrationRow
 
 
 class AttendanceSql:
     def __init__(self, db: AsyncSession) -> None:
         self.db = db
 
+    def _insert(self) -> Any:
+        return pg_insert if self.db.get_bind().dialect.name == "postgresql" else sqlite_insert
+
     async def record_join(self, registration_id: int, entry: str, at: datetime) -> None:
         # One statement, so two uses at once cannot both insert; the latest join wins.
-        insert = pg_insert if self.db.get_bind().dialect.name == "postgresql" else sqlite_insert
-        statement = insert(JoinRow).values(
+        statement = self._insert()(JoinRow).values(
             registration_id=registration_id, entry_key=entry, first_at=at, last_at=at
         )
         await self.db.execute(
@@ -39,3 +42,39 @@ class AttendanceSql:
             .order_by(JoinRow.entry_key)
         )
         return [Joined(entry, first, last) for entry, first, last in rows]
+
+    async def issue_certificate(
+        self, registration_id: int, code: str, total_minutes: int, at: datetime
+    ) -> str:
+        # Insert-or-keep in one statement: two downloads at once issue one code.
+        await self.db.execute(
+            self._insert()(CertificateRow)
+            .values(
+                registration_id=registration_id,
+                code=code,
+                total_minutes=total_minutes,
+                issued_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=["registration_id"])
+        )
+        issued = await self.db.scalar(
+            select(CertificateRow.code).where(CertificateRow.registration_id == registration_id)
+        )
+        assert issued is not None  # inserted just now, or before
+        return issued
+
+    async def verified(self, code: str) -> Verified | None:
+        row = (
+            await self.db.execute(
+                select(
+                    FestivalRow.slug,
+                    RegistrationRow.name,
+                    CertificateRow.total_minutes,
+                    CertificateRow.issued_at,
+                )
+                .join(RegistrationRow, RegistrationRow.id == CertificateRow.registration_id)
+                .join(FestivalRow, FestivalRow.id == RegistrationRow.festival_id)
+                .where(CertificateRow.code == code)
+            )
+        ).first()
+        return Verified(*row) if row is not None else None

@@ -227,7 +227,9 @@ class _Tx:
         """Gone with it: its places, rankings, tokens and invite states; every outbox row for
         it or to its address, whatever the status (pending mail to the person is dropped: mail
         that was never sent cannot be sent without their address); its name in the live
-        events, where its questions stay as anonymous text (`forget_person`)."""
+        events, where its questions stay as anonymous text (`forget_person`). Its joins and
+        its certificate's verification code go with the registration row (ON DELETE CASCADE),
+        so the code no longer verifies."""
         db = self.db
         registration = await db.get(RegistrationRow, registration_id)
         assert registration is not None  # the caller holds it

@@ -352,3 +352,19 @@ class JoinRow(Base):
     entry_key: Mapped[str] = mapped_column(String(64))
     first_at: Mapped[datetime]
     last_at: Mapped[datetime]
+
+
+class CertificateRow(Base):
+    """The verification code of an attendee's certificate of attendance: issued the first time
+    the certificate is made, the same on every copy after. Gone with the registration, so an
+    erased attendee's code no longer verifies."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), unique=True
+    )
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    total_minutes: Mapped[int]
+    issued_at: Mapped[datetime]

@@ -14,7 +14,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from festival.attendance import JoinWindow, join_decision, join_window
+from festival.attendance import (
+    Eligibility,
+    JoinWindow,
+    attended_minutes,
+    eligibility,
+    join_decision,
+    join_window,
+)
 from festival.errors import Forbidden, Invalid
 from festival.i18n import translate
 from festival.invites.calendar import join_link
@@ -25,6 +32,7 @@ from festival.registration.attending import HeldPlace, held_places
 from festival.registration.model import Registration
 from festival.registration.service import PlaceRefused, change_place, erase, new_link
 from festival.registration.validation import validate_change, validate_ranking_change
+from festival.storage.attendance_repo import AttendanceSql
 from festival.storage.registration_repo import (
     RegistrationSql,
     forget_in_live_events,
@@ -50,6 +58,7 @@ class MePage:
     errors: dict[str, str]
     feed: FeedLinks  # the personal calendar feed
     lead_minutes: int  # FESTIVAL_JOIN_LINK_MINUTES: the join window opens this long before
+    certificate: Eligibility  # whether the certificate of attendance can be had, or why not
 
     @property
     def preferences(self) -> bool:
@@ -88,16 +97,21 @@ async def me_page(request: Request, errors: dict[str, str] | None = None) -> Res
     token = request.path_params["token"]
     _, festival, registration = await attendee_of(request, token)
     lang = page_language(request, registration.language)
+    now = state.clock.now()
+    async with state.db.session() as db:
+        joins = await AttendanceSql(db).joins(registration.id)
+    attended = attended_minutes(festival, registration, joins, checked_in_at=None)
     page = MePage(
         festival,
         registration,
         lang,
         token,
-        state.clock.now(),
+        now,
         held_places(festival, registration),
         errors or {},
         feed_links(state.settings.resolved_base_url, token),
         state.settings.join_link_minutes,
+        eligibility(festival, attended, now),
     )
     return state.templates.TemplateResponse(
         request, "me/page.html", {"page": page, "lang": lang}, status_code=422 if errors else 200

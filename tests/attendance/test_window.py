@@ -46,13 +46,22 @@ def _decide(entry: str, minute: int, hour: int = 10, **changes: object):
 def test_the_package_exports_its_rules():
     assert festival.attendance.__all__ == [
         "AttendanceStore",
+        "Attended",
+        "Certificate",
+        "Eligibility",
         "JoinDecision",
         "JoinOutcome",
         "JoinWindow",
         "Joined",
+        "Standing",
+        "Verified",
+        "attended_minutes",
+        "certificate",
+        "eligibility",
         "join",
         "join_decision",
         "join_window",
+        "normal_code",
         "plenary_window",
     ]
 

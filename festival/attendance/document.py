@@ -1,0 +1,96 @@
+"""A certificate of attendance as a PDF (fpdf2), in the attendee's language.
+
+It uses the PDF core font Helvetica, which every reader has, so nothing is embedded and a
+certificate stays small and quick to make. That font covers Latin-1 only: text beyond it is
+brought within it by `latin1` (typographic quotes and dashes to plain ones, `Ĳ` to `IJ`,
+`Ł`-like letters without their mark where Unicode gives one), and what still does not fit
+shows as `?`. The verification page shows the name as registered.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from fpdf import FPDF
+
+from festival.attendance.service import Certificate
+from festival.i18n import long_date, translate
+
+_PLAIN = str.maketrans(
+    {"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-",
+     "…": "...", "‹": "<", "›": ">", "€": "EUR", "•": "-", "\u2009": " ", "\u202f": " "}
+)  # fmt: skip
+
+
+def latin1(text: str) -> str:
+    """`text` in the core font's Latin-1: kept where it fits, else the nearest plain form."""
+    out: list[str] = []
+    for char in unicodedata.normalize("NFC", text.translate(_PLAIN)):
+        if ord(char) < 256:
+            out.append(char)
+            continue
+        # Compatibility forms first (the ligature Ĳ is I and J), then the letter without
+        # its accents (ő is o); both only where they end up inside Latin-1.
+        folded = unicodedata.normalize("NFKC", char)
+        if all(ord(c) < 256 for c in folded):
+            out.append(folded)
+            continue
+        bare = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
+        out.append(bare if bare and all(ord(c) < 256 for c in bare) else "?")
+    return "".join(out)
+
+
+def render(certificate: Certificate, language: str, verify_url: str) -> bytes:
+    """The PDF of a certificate that can be had (its code issued); `verify_url` is where its
+    code is checked (`/certificates/{CODE}`)."""
+    festival, standing = certificate.festival, certificate.eligibility
+    pdf = FPDF(format="A4")
+    pdf.set_title(latin1(translate("certificate_title", language)))
+    pdf.set_creation_date(standing.ends)  # the same certificate makes the same file
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.set_margins(25, 25, 25)
+    pdf.add_page()
+    width = pdf.epw
+    pdf.set_font("helvetica", "B", 24)
+    pdf.multi_cell(width, 12, latin1(translate("certificate_title", language)))
+    pdf.ln(6)
+    pdf.set_font("helvetica", "B", 16)
+    pdf.multi_cell(width, 9, latin1(festival.title))
+    pdf.ln(4)
+    pdf.set_font("helvetica", "", 12)
+    attended = translate(
+        "certificate_attended",
+        language,
+        name=certificate.registration.name,
+        festival=festival.title,
+        date=long_date(festival.date, language),
+    )
+    pdf.multi_cell(width, 7, latin1(attended))
+    pdf.ln(6)
+    pdf.set_font("helvetica", "B", 11)
+    minutes_width = 30
+    pdf.cell(width - minutes_width, 8, latin1(translate("certificate_item", language)))
+    pdf.cell(minutes_width, 8, latin1(translate("certificate_minutes", language)), align="R")
+    pdf.ln(8)
+    pdf.set_font("helvetica", "", 11)
+    for item in standing.items:
+        top = pdf.get_y()
+        pdf.multi_cell(width - minutes_width, 7, latin1(item.title))
+        bottom = pdf.get_y()
+        pdf.set_xy(pdf.l_margin + width - minutes_width, top)
+        pdf.cell(minutes_width, 7, str(item.minutes), align="R")
+        pdf.set_xy(pdf.l_margin, bottom)
+    pdf.set_font("helvetica", "B", 11)
+    pdf.cell(width - minutes_width, 8, latin1(translate("certificate_total", language)))
+    pdf.cell(minutes_width, 8, str(standing.total), align="R")
+    pdf.ln(12)
+    pdf.set_font("helvetica", "", 11)
+    if festival.accreditation:
+        pdf.multi_cell(width, 7, latin1(festival.accreditation))
+        pdf.ln(6)
+    pdf.set_font("helvetica", "", 10)
+    pdf.multi_cell(width, 6, translate("certificate_code", language, code=certificate.code))
+    pdf.multi_cell(width, 6, latin1(translate("certificate_check_at", language, url=verify_url)))
+    return bytes(pdf.output())
