@@ -74,6 +74,7 @@ from festival.storage.invite_repo import InviteSql  # noqa: E402
 from festival.storage.mailing_repo import claim, mark_sent  # noqa: E402
 from festival.storage.programme_repo import festival_id_of, save_programme  # noqa: E402
 from festival.storage.tables import EntryRow, OutboxRow, PlaceRow, RegistrationRow  # noqa: E402
+from festival.storage.token_repo import RegistrationRef, first_personal_token  # noqa: E402
 
 PROGRAMME = ROOT / "schedules" / "agenda-sociaal-werk-2020.toml"
 SLUG = "agenda-sociaal-werk-2020"
@@ -237,6 +238,15 @@ async def setup(url: str, attendees: int) -> None:
                 for round_key, sessions in (("ronde-1", ROUND_1), ("ronde-2", ROUND_2))
             ]
             await session.execute(insert(PlaceRow), places)
+            # Each with its personal link, as registering stores it: invites carry join links.
+            await session.run_sync(
+                lambda sync: [
+                    first_personal_token(
+                        sync.connection(), RegistrationRef(i, festival_id, NOW), now=NOW
+                    )
+                    for i in ids
+                ]
+            )
     finally:
         await db.dispose()
 

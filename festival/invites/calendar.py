@@ -129,17 +129,21 @@ def join_link(base_url: str, token: str, entry: str) -> str:
     return f"{base_url.rstrip('/')}/join/{token}/{entry}"
 
 
-def linked_properties(item: InviteItem, link: str) -> list[tuple[str, vText | vUri]]:
-    """The event's properties that carry the attendee's join link: the text with the link
-    under it, the URL, and the location when the item has no room. `link` empty (a
-    cancellation, an item without a video link): the text alone."""
+def description(item: InviteItem, link: str) -> str:
+    """The event's text, with the attendee's join link under it (`link` empty: a
+    cancellation, an item without a video link)."""
+    return _before_link(item) + link if link else item.description.strip()
+
+
+def _before_link(item: InviteItem) -> str:
     text = item.description.strip()
-    if not link:
-        return [("DESCRIPTION", vText(text))]
-    found: list[tuple[str, vText | vUri]] = [
-        ("DESCRIPTION", vText(f"{text}\n\n{link}".strip())),
-        ("URL", vUri(link)),
-    ]
+    return f"{text}\n\n" if text else ""
+
+
+def link_properties(item: InviteItem, link: str) -> list[tuple[str, vText | vUri]]:
+    """Besides the text, the event's properties that carry the attendee's join link: the URL,
+    and the location when the item has no room."""
+    found: list[tuple[str, vText | vUri]] = [("URL", vUri(link))]
     if not item.location:
         found.append(("LOCATION", vText(link)))
     return found
@@ -154,22 +158,32 @@ def invite_uid(festival: Festival, entry: str, registration_id: int) -> str:
 class InviteTemplate:
     """One item's invitation as icalendar serialised it, without the attendee's own properties.
 
-    Everything but UID, SEQUENCE and ATTENDEE is the same for every attendee of an item, and
-    serialising it (property values, escaping, line folding) costs most of the time of a
-    mail. So it is serialised once per item and `for_attendee` adds the attendee's
-    properties, serialised by icalendar as well, at the top of the VEVENT.
+    Everything but UID, SEQUENCE, ATTENDEE and the attendee's join link is the same for every
+    attendee of an item, and serialising it (property values, escaping, line folding) costs
+    most of the time of a mail. So it is serialised once per item and `for_attendee` adds the
+    attendee's properties, serialised by icalendar as well, at the top of the VEVENT. The
+    description, which ends in the join link, is folded up to the link once per item (its
+    text is the long part); the link is folded on as a continuation for each attendee.
     """
 
     head: bytes  # up to and including BEGIN:VEVENT
     tail: bytes  # the shared properties, the VALARM, END:VEVENT, END:VCALENDAR
     festival: Festival
     item: InviteItem
+    # The DESCRIPTION line up to the join link, folded; empty when the invite carries no join
+    # link (a cancellation, an item without a video link), and the text is in `tail`.
+    described: bytes
+
+    @property
+    def linked(self) -> bool:
+        """Whether the invitation carries the attendee's join link (`for_attendee`'s `link`)."""
+        return bool(self.described)
 
     def for_attendee(
         self, *, registration_id: int, attendee: tuple[str, str], sequence: int, link: str
     ) -> bytes:
-        """The invitation for one attendee; `link` is their personal join link of the item
-        (empty for a cancellation or an item without a video link)."""
+        """The invitation for one attendee; `link` is their personal join link of the item,
+        used when the invitation carries one (`linked`)."""
         address = vCalAddress(f"mailto:{attendee[1]}")
         # Plain strings, not vText: the same text once serialised, without a vText (and its
         # own parameters) made for each.
@@ -188,13 +202,20 @@ class InviteTemplate:
                 ),
                 Contentline.from_parts("SEQUENCE", Parameters(), vInt(sequence)),
                 Contentline.from_parts("ATTENDEE", address.params, address),
-                *(
-                    Contentline.from_parts(name, Parameters(), value)
-                    for name, value in linked_properties(self.item, link)
-                ),
             ]
         )
+        if self.linked:
+            own.extend(
+                Contentline.from_parts(name, Parameters(), value)
+                for name, value in link_properties(self.item, link)
+            )
         lines: bytes = own.to_ical()  # type: ignore[no-untyped-call]  # unannotated in icalendar
+        if self.linked:
+            # A line may be folded anywhere: the link goes on as a continuation line of the
+            # description (its leading space is the fold's), folded by icalendar as the rest.
+            value = vText(link).to_ical().decode()
+            folded: bytes = Contentline(f" {value}").to_ical()  # type: ignore[no-untyped-call]
+            lines += self.described + b"\r\n" + folded + b"\r\n"
         return self.head + lines + self.tail
 
 
@@ -217,13 +238,19 @@ def invite_template(
     cal.add("method", method)
     status: EventStatus = "CANCELLED" if method == "CANCEL" else "CONFIRMED"
     ev = item_event(festival, item, status=status, now=now, alarm_minutes=alarm_minutes)
+    described = b""
+    if status == "CONFIRMED" and item.online:
+        line = Contentline.from_parts("DESCRIPTION", Parameters(), vText(_before_link(item)))
+        described = line.to_ical()
+    else:
+        ev.add("description", description(item, ""))
     organizer_address = vCalAddress(f"mailto:{organizer[1]}")
     organizer_address.params["cn"] = vText(organizer[0])
     ev.add("organizer", organizer_address)
     cal.add_component(ev)
     data: bytes = cal.to_ical()
     head, begin, tail = data.partition(_BEGIN_EVENT)
-    return InviteTemplate(head + begin, tail, festival, item)
+    return InviteTemplate(head + begin, tail, festival, item, described)
 
 
 def new_calendar() -> Calendar:
@@ -238,9 +265,10 @@ def new_calendar() -> Calendar:
 def item_event(
     festival: Festival, item: InviteItem, *, status: EventStatus, now: datetime, alarm_minutes: int
 ) -> Event:
-    """One item's VEVENT without UID, SEQUENCE, the people or the properties that carry the
-    attendee's join link (`linked_properties`): what every invite of the item and the personal
-    feed show alike. A confirmed item reminds `alarm_minutes` before it starts."""
+    """One item's VEVENT without UID, SEQUENCE, the people, the text or the properties that
+    carry the attendee's join link (`description`, `link_properties`): what every invite of
+    the item and the personal feed show alike. A confirmed item reminds `alarm_minutes`
+    before it starts."""
     ev = Event()
     ev.add("dtstamp", now)
     ev.add("dtstart", item.start)

@@ -19,11 +19,12 @@ from icalendar import Calendar, vText
 
 from festival.invites.calendar import (
     ALARM_MINUTES,
+    description,
     invite_item,
     invite_uid,
     item_event,
     join_link,
-    linked_properties,
+    link_properties,
     new_calendar,
 )
 from festival.invites.plan import Sent, plan_invites
@@ -93,9 +94,9 @@ def personal_calendar(
         )
         ev.add("uid", invite_uid(festival, found.entry, registration_id))
         ev.add("sequence", found.sequence)
-        online = item.online and not cancelled
-        link = join_link(base_url, token, found.entry) if online else ""
-        for name, value in linked_properties(item, link):
+        link = join_link(base_url, token, found.entry) if item.online and not cancelled else ""
+        ev.add("description", description(item, link))
+        for name, value in link_properties(item, link) if link else ():
             ev.add(name, value)
         cal.add_component(ev)
     data: bytes = cal.to_ical()

@@ -225,7 +225,7 @@ class Composer:
             registration_id=int(p["registration_id"]),
             attendee=(p["name"], m.recipient),
             sequence=int(p["sequence"]),
-            link=join_link(self.base_url, token, item.entry) if button else "",
+            link=join_link(self.base_url, token, item.entry) if shared.linked else "",
         )
         if method == "CANCEL":
             key, subject_key = "mail_invite_cancel", "mail_invite_cancel_subject"
