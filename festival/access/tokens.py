@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-Role = Literal["attendee", "admin", "host", "moderator", "presenter"]
-ROLES: tuple[Role, ...] = ("attendee", "admin", "host", "moderator", "presenter")
+Role = Literal["attendee", "admin", "host", "moderator", "presenter", "checkin"]
+ROLES: tuple[Role, ...] = ("attendee", "admin", "host", "moderator", "presenter", "checkin")
+"""`checkin`: door staff, who check attendees in by their code or name (`/checkin`)."""
 HOST_CHANNELS: tuple[str, ...] = ("plenary", "show")
 """The live channels an unscoped host token acts on: `festival.programme.model`'s PLENARY and
 SHOW, written out since access sits beside the programme, not above it (a test keeps them

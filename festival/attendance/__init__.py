@@ -1,4 +1,5 @@
-"""Who actually comes: personal join links and the attendance they record."""
+"""Who actually comes: personal join links and on-site check-in, and the attendance they
+record."""
 
 from festival.attendance.certificate import (
     Attended,
@@ -8,7 +9,15 @@ from festival.attendance.certificate import (
     eligibility,
     normal_code,
 )
-from festival.attendance.service import Certificate, certificate, join
+from festival.attendance.checkin import CheckIn, shown_code, shows_code
+from festival.attendance.service import (
+    Certificate,
+    certificate,
+    check_in,
+    checkin_code,
+    join,
+    search,
+)
 from festival.attendance.store import AttendanceStore, Joined, Verified
 from festival.attendance.window import (
     JoinDecision,
@@ -23,6 +32,7 @@ __all__ = [
     "AttendanceStore",
     "Attended",
     "Certificate",
+    "CheckIn",
     "Eligibility",
     "JoinDecision",
     "JoinOutcome",
@@ -32,10 +42,15 @@ __all__ = [
     "Verified",
     "attended_minutes",
     "certificate",
+    "check_in",
+    "checkin_code",
     "eligibility",
     "join",
     "join_decision",
     "join_window",
     "normal_code",
     "plenary_window",
+    "search",
+    "shown_code",
+    "shows_code",
 ]

@@ -1,6 +1,7 @@
-"""A use of a personal join link: decided by the join window (`attendance.window`), and
-recorded as attendance when it leads to the item's link; and the certificate of attendance
-that attendance earns (`attendance.certificate`)."""
+"""Attendance as it is recorded, and what it earns: a use of a personal join link, decided
+by the join window (`attendance.window`) and recorded when it leads to the item's link; a
+check-in at the door, by the rules of `attendance.checkin`; and the certificate of attendance
+(`attendance.certificate`)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,18 @@ from festival.attendance.certificate import (
     eligibility,
     new_code,
 )
+from festival.attendance.checkin import (
+    SEARCH_LIMIT,
+    CheckIn,
+    door_for,
+    new_checkin_code,
+    normalise_code,
+    places_at_door,
+    search_terms,
+)
 from festival.attendance.store import AttendanceStore
 from festival.attendance.window import JoinDecision, join_decision
+from festival.errors import NotFound
 from festival.programme.model import Festival
 from festival.registration.model import Registration
 from festival.show import Show
@@ -70,3 +81,44 @@ async def certificate(
     if standing.standing == "ready":
         code = await store.issue_certificate(registration.id, new_code(), standing.total, now)
     return Certificate(festival, registration, standing, code)
+
+
+async def checkin_code(store: AttendanceStore, registration_id: int) -> str:
+    """The attendee's check-in code, drawn the first time it is asked for (the personal page,
+    `/api/me`, the last reminder, a search at the door): one code per registration, kept."""
+    return await store.checkin_code(registration_id, new_checkin_code())
+
+
+async def check_in(
+    store: AttendanceStore, festival: Festival, typed: str, now: datetime
+) -> CheckIn:
+    """Check in the holder of the code `typed` at `festival`. Counted once: the same code again
+    (a retry after a dropped connection, a second scan) answers with the first moment."""
+    door_for(festival)
+    code = normalise_code(typed)
+    arrival = await store.check_in(festival.slug, code, now) if code else None
+    registration = await store.registration(arrival.registration_id) if arrival else None
+    if code is None or arrival is None or registration is None:
+        # A made-up code and another festival's look alike: nothing tells them apart.
+        raise NotFound(f"no registration of {festival.slug} has this code", code="checkin.unknown")
+    return _at_door(festival, registration, code, arrival.checked_in_at, first=arrival.first)
+
+
+async def search(store: AttendanceStore, festival: Festival, q: str) -> list[CheckIn]:
+    """The festival's attendees whose name holds `q`, for someone without their code."""
+    door_for(festival)
+    found = []
+    for registration_id in await store.find_by_name(festival.slug, search_terms(q), SEARCH_LIMIT):
+        registration = await store.registration(registration_id)
+        if registration is not None:
+            code = await checkin_code(store, registration_id)
+            arrived = await store.checked_in_at(registration_id)
+            found.append(_at_door(festival, registration, code, arrived, first=False))
+    return found
+
+
+def _at_door(
+    festival: Festival, r: Registration, code: str, arrived: datetime | None, *, first: bool
+) -> CheckIn:
+    places = places_at_door(festival, r)
+    return CheckIn(r.name, r.organisation, r.mode, code, places, arrived, first)

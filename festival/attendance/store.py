@@ -7,6 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from festival.registration.model import Registration
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A check-in as the store recorded it."""
+
+    registration_id: int
+    checked_in_at: datetime
+    first: bool  # this call recorded it; False: it was recorded before, at `checked_in_at`
+
 
 @dataclass(frozen=True)
 class Joined:
@@ -47,4 +58,21 @@ class AttendanceStore(Protocol):
     async def verified(self, code: str) -> Verified | None:
         """What `code` was issued for; None for a code never issued (or whose registration
         was erased)."""
+        ...
+
+    async def checkin_code(self, registration_id: int, new_code: str) -> str:
+        """The registration's check-in code; `new_code` becomes it if it has none yet."""
+        ...
+
+    async def check_in(self, festival: str, code: str, at: datetime) -> Arrival | None:
+        """Check in the registration of `festival` whose code is `code`, unless it was
+        already (then the first moment stays); None for a code of no registration there."""
+        ...
+
+    async def checked_in_at(self, registration_id: int) -> datetime | None: ...
+
+    async def registration(self, registration_id: int) -> Registration | None: ...
+
+    async def find_by_name(self, festival: str, needle: str, limit: int) -> list[int]:
+        """Ids of `festival`'s registrations whose name holds `needle` (case aside), by name."""
         ...

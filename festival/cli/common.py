@@ -137,4 +137,5 @@ CONSOLES: dict[Role, str] = {
     "moderator": "/moderate",
     "host": "/host",
     "presenter": "/presenter",
+    "checkin": "/checkin",
 }

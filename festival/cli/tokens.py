@@ -28,7 +28,7 @@ from festival.web.caches import tell_revoked
 
 @main.group()
 def token() -> None:
-    """Create, list and revoke role tokens (admin, host, moderator, presenter)."""
+    """Create, list and revoke role tokens (admin, host, moderator, presenter, checkin)."""
 
 
 @token.command("create")
@@ -71,6 +71,8 @@ def token_create(
     """
     channel = ",".join(dict.fromkeys(channels)) or None
     named = tuple(dict.fromkeys(festival_slugs))
+    if role == "checkin" and channels:
+        raise click.UsageError("a checkin token is for the door, not a channel: give no --channel")
     if (len(named) > 1 or every_festival) and role != "admin":
         raise click.UsageError(
             f"only an admin token covers several festivals; make a {role} token per festival"

@@ -1,18 +1,27 @@
 """The attendance store (`attendance.store.AttendanceStore`) on the database: SQL only, in the
-caller's transaction; whether a use of a join link counts is decided in `attendance`."""
+caller's transaction; whether a use of a join link counts, and what a check-in shows, is
+decided in `attendance`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from festival.attendance.store import Joined, Verified
-from festival.storage.tables import CertificateRow, FestivalRow, JoinRow, RegistrationRow
+from festival.attendance.store import Arrival, Joined, Verified
+from festival.registration.model import Registration
+from festival.storage.registration_repo import read_registration
+from festival.storage.tables import (
+    CertificateRow,
+    CheckinRow,
+    FestivalRow,
+    JoinRow,
+    RegistrationRow,
+)
 
 
 class AttendanceSql:
@@ -78,3 +87,57 @@ class AttendanceSql:
             )
         ).first()
         return Verified(*row) if row is not None else None
+
+    async def checkin_code(self, registration_id: int, new_code: str) -> str:
+        # Two first asks at once: one insert wins, both read its code.
+        await self.db.execute(
+            self._insert()(CheckinRow)
+            .values(registration_id=registration_id, code=new_code, checked_in_at=None)
+            .on_conflict_do_nothing(index_elements=["registration_id"])
+        )
+        code = await self.db.scalar(
+            select(CheckinRow.code).where(CheckinRow.registration_id == registration_id)
+        )
+        assert code is not None  # inserted just now, in this transaction
+        return code
+
+    async def check_in(self, festival: str, code: str, at: datetime) -> Arrival | None:
+        registration_id = await self.db.scalar(
+            select(CheckinRow.registration_id)
+            .join(RegistrationRow, RegistrationRow.id == CheckinRow.registration_id)
+            .join(FestivalRow, FestivalRow.id == RegistrationRow.festival_id)
+            .where(CheckinRow.code == code, FestivalRow.slug == festival)
+        )
+        if registration_id is None:
+            return None
+        # Only the first check-in writes: a retry racing it finds the moment set, and waits
+        # for the other's row lock on PostgreSQL before it looks.
+        result = await self.db.execute(
+            update(CheckinRow)
+            .where(CheckinRow.registration_id == registration_id)
+            .where(CheckinRow.checked_in_at.is_(None))
+            .values(checked_in_at=at)
+        )
+        first = int(getattr(result, "rowcount", 0) or 0) == 1
+        arrived = await self.checked_in_at(registration_id)
+        assert arrived is not None  # set by this call or an earlier one
+        return Arrival(registration_id, arrived, first)
+
+    async def checked_in_at(self, registration_id: int) -> datetime | None:
+        return await self.db.scalar(
+            select(CheckinRow.checked_in_at).where(CheckinRow.registration_id == registration_id)
+        )
+
+    async def registration(self, registration_id: int) -> Registration | None:
+        return await read_registration(self.db, registration_id)
+
+    async def find_by_name(self, festival: str, needle: str, limit: int) -> list[int]:
+        rows = await self.db.scalars(
+            select(RegistrationRow.id)
+            .join(FestivalRow, FestivalRow.id == RegistrationRow.festival_id)
+            .where(FestivalRow.slug == festival)
+            .where(func.lower(RegistrationRow.name).contains(needle.lower(), autoescape=True))
+            .order_by(RegistrationRow.name, RegistrationRow.id)
+            .limit(limit)
+        )
+        return list(rows)

@@ -368,3 +368,16 @@ class CertificateRow(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     total_minutes: Mapped[int]
     issued_at: Mapped[datetime]
+
+
+class CheckinRow(Base):
+    """A registration's check-in code (kept as it is: `festival.attendance.checkin` says why)
+    and the moment its holder was first checked in at the door. Gone with the registration."""
+
+    __tablename__ = "checkins"
+
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registrations.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    checked_in_at: Mapped[datetime | None]

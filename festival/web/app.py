@@ -44,6 +44,7 @@ from festival.web import (
     calendar,
     certificates,
     channels,
+    checkin,
     errors,
     join,
     me,
@@ -166,6 +167,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/presenter", presenter_page),
         # `/ws/channels/show` included: the show's channel (see channel_socket).
         WebSocketRoute("/ws/channels/{channel}", channels.channel_socket),
+        Route("/api/checkin", checkin.api_checkin, methods=["POST"]),
+        Route("/api/checkin/search", checkin.api_checkin_search),
         Route("/admin", admin.admin_page),
         Route("/admin/registrations.csv", admin.admin_csv),
         Route("/api/admin/registrations", admin.api_admin_registrations),

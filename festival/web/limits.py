@@ -2,9 +2,10 @@
 
 - Registrations (and the personal link mailed again to someone who registers twice): per
   client address and per mailbox (`anna+x@example.org` is `anna@example.org`).
-- Live messages (ask, vote, moderate, host actions, ping): per token, over its websockets and
-  the HTTP action endpoints together, so one rule holds however a client talks to us; without
-  a token, per websocket connection (or per address over HTTP).
+- Live messages (ask, vote, moderate, host actions, ping), and check-ins and searches at the
+  door: per token, over its websockets and the HTTP action endpoints together, so one rule
+  holds however a client talks to us; without a token, per websocket connection (or per
+  address over HTTP).
 - Live connections: per token, at once.
 
 The rules come from Settings (`10/minute;60/hour`, the `limits` library's notation) and are

@@ -18,9 +18,12 @@ from festival.attendance import (
     Eligibility,
     JoinWindow,
     attended_minutes,
+    checkin_code,
     eligibility,
     join_decision,
     join_window,
+    shown_code,
+    shows_code,
 )
 from festival.errors import Forbidden, Invalid
 from festival.i18n import translate
@@ -240,8 +243,19 @@ async def me_data(request: Request) -> Response:
 # -- JSON API ------------------------------------------------------------------------------
 
 
-def _me_json(now: datetime, lead: int, f: Festival, r: Registration) -> dict[str, Any]:
+async def door_code(state: AppState, festival: Festival, registration: Registration) -> str | None:
+    """The attendee's check-in code, if they are given one (`festival.attendance.checkin`)."""
+    if not shows_code(festival, registration):
+        return None
+    async with state.db.session() as db, db.begin():
+        return await checkin_code(AttendanceSql(db), registration.id)
+
+
+def _me_json(
+    now: datetime, lead: int, f: Festival, r: Registration, code: str | None
+) -> dict[str, Any]:
     body = registration_json(r, f)
+    body["checkin_code"] = shown_code(code) if code else None
     for mine in held_places(f, r):
         entry = body["choices"][mine.round.id]
         entry["start"] = f.local(mine.session.start).isoformat()
@@ -268,8 +282,9 @@ async def api_me(request: Request) -> Response:
     if request.method == "DELETE":
         await erase_registration(state, festival, registration)
         return Response(status_code=204)
+    code = await door_code(state, festival, registration)
     return JSONResponse(
-        _me_json(state.clock.now(), state.settings.join_link_minutes, festival, registration)
+        _me_json(state.clock.now(), state.settings.join_link_minutes, festival, registration, code)
     )
 
 
@@ -297,7 +312,8 @@ async def api_me_choice(request: Request) -> Response:
         festival, round_id, session_id, registration.mode, now=now, language=registration.language
     )
     updated = await _change_place(state, registration, round_id, chosen, now)
-    return JSONResponse(_me_json(now, state.settings.join_link_minutes, festival, updated))
+    code = await door_code(state, festival, updated)
+    return JSONResponse(_me_json(now, state.settings.join_link_minutes, festival, updated, code))
 
 
 async def api_me_ranking(request: Request) -> Response:
@@ -317,7 +333,8 @@ async def api_me_ranking(request: Request) -> Response:
         language=registration.language,
     )
     updated = await set_ranking(state.db, registration.id, request.path_params["round"], chosen)
-    return JSONResponse(_me_json(now, state.settings.join_link_minutes, festival, updated))
+    code = await door_code(state, festival, updated)
+    return JSONResponse(_me_json(now, state.settings.join_link_minutes, festival, updated, code))
 
 
 async def api_me_export(request: Request) -> Response:

@@ -48,6 +48,7 @@ def test_the_package_exports_its_rules():
         "AttendanceStore",
         "Attended",
         "Certificate",
+        "CheckIn",
         "Eligibility",
         "JoinDecision",
         "JoinOutcome",
@@ -57,12 +58,17 @@ def test_the_package_exports_its_rules():
         "Verified",
         "attended_minutes",
         "certificate",
+        "check_in",
+        "checkin_code",
         "eligibility",
         "join",
         "join_decision",
         "join_window",
         "normal_code",
         "plenary_window",
+        "search",
+        "shown_code",
+        "shows_code",
     ]
 
 

@@ -371,3 +371,27 @@ def test_a_token_that_would_open_no_console_is_refused(festival, args: tuple[str
     assert result.exit_code == 1
     assert "would open no console" in result.stderr
     assert festival("token", "list").stdout == ""
+
+
+def test_token_create_checkin_prints_the_door_page_and_works_there(festival, database_url: str):
+    congress = REFERENCE.parent / "jaarcongres-sociaal-werk-2023.toml"
+    assert festival("load", str(congress)).exit_code == 0
+
+    result = festival("token", "create", "--role", "checkin", "--label", "deur")
+
+    assert result.exit_code == 0, result.output
+    first, last = result.stdout.splitlines()
+    assert first == "token 1: checkin for jaarcongres-sociaal-werk-2023"
+    assert last == f"http://127.0.0.1:8000/checkin?token={_secret(result)}"
+    with _app(database_url) as client:
+        found = client.get("/api/checkin/search?q=ann", headers=bearer(_secret(result)))
+    assert (found.status_code, found.json()) == (200, {"results": []})
+
+
+@pytest.mark.usefixtures("loaded")
+def test_a_checkin_token_for_a_channel_is_refused(festival):
+    result = festival("token", "create", "--role", "checkin", "--channel", "plenary")
+
+    assert result.exit_code == 2
+    assert "a checkin token is for the door, not a channel" in result.output
+    assert festival("token", "list").stdout == ""
