@@ -619,6 +619,33 @@ MESSAGES: dict[str, dict[str, str]] = {
     # -- run-of-show: host console, presenter view, live status on attendee pages ---------
     "host_console": {"nl": "Regie", "en": "Host console"},
     "presenter_view": {"nl": "Presentatorscherm", "en": "Presenter view"},
+    # The door: /checkin, for door staff on a phone.
+    "checkin_title": {"nl": "Inchecken", "en": "Check-in"},
+    "checkin_code_label": {"nl": "Code onder de QR-code", "en": "Code below the QR code"},
+    "checkin_button": {"nl": "Inchecken", "en": "Check in"},
+    "checkin_scan": {"nl": "QR-code scannen", "en": "Scan QR code"},
+    "checkin_scan_stop": {"nl": "Stop met scannen", "en": "Stop scanning"},
+    "checkin_search_label": {"nl": "Zoek op naam", "en": "Search by name"},
+    "checkin_search_button": {"nl": "Zoeken", "en": "Search"},
+    "checkin_welcome": {"nl": "Welkom!", "en": "Welcome!"},
+    "checkin_already": {"nl": "Al ingecheckt om {time}", "en": "Already checked in at {time}"},
+    "checkin_done_at": {"nl": "Ingecheckt om {time}", "en": "Checked in at {time}"},
+    "checkin_unknown": {
+        "nl": "Onbekende code: niet aangemeld voor dit evenement",
+        "en": "Unknown code: not registered for this event",
+    },
+    "checkin_no_places": {"nl": "Geen plaats in een deelsessie", "en": "No place in a session"},
+    "checkin_online": {
+        "nl": "Aangemeld om online mee te doen",
+        "en": "Registered to take part online",
+    },
+    "checkin_pending": {
+        "nl": "Geen verbinding: {n} check-in(s) wachten en worden opnieuw verstuurd",
+        "en": "No connection: {n} check-in(s) waiting, sent again when it is back",
+    },
+    "checkin_nobody": {"nl": "Niemand gevonden", "en": "Nobody found"},
+    "checkin_not_yet": {"nl": "nog niet binnen", "en": "not checked in yet"},
+    "checkin_failed": {"nl": "Dat lukte niet", "en": "That did not work"},
     "show_not_live": {"nl": "nog niet live", "en": "not live yet"},
     "live_now": {"nl": "nu live", "en": "live now"},
     "go_live": {"nl": "Ga live", "en": "Go live"},

@@ -167,6 +167,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/presenter", presenter_page),
         # `/ws/channels/show` included: the show's channel (see channel_socket).
         WebSocketRoute("/ws/channels/{channel}", channels.channel_socket),
+        Route("/checkin", checkin.checkin_page),
         Route("/api/checkin", checkin.api_checkin, methods=["POST"]),
         Route("/api/checkin/search", checkin.api_checkin_search),
         Route("/admin", admin.admin_page),

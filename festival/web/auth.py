@@ -1,7 +1,7 @@
 """Reading tokens from requests and checking them against the store, once per request.
 
-A console opened with `?token=` (admin, moderator, host, presenter) moves the token into an
-HttpOnly cookie scoped to the console's path and sends the browser to the same address
+A console opened with `?token=` (admin, moderator, host, presenter, checkin) moves the token
+into an HttpOnly cookie scoped to the console's path and sends the browser to the same address
 without it, so the token leaves the address bar, the history and any shared screen.
 """
 
@@ -21,6 +21,7 @@ ADMIN_COOKIE = "festival_admin"
 MODERATE_COOKIE = "festival_moderate"  # path /moderate
 HOST_COOKIE = "festival_host"  # path /host
 PRESENTER_COOKIE = "festival_presenter"  # path /presenter
+CHECKIN_COOKIE = "festival_checkin"  # path /checkin
 CONSOLE_COOKIE_SECONDS = 12 * 3600
 """A console link keeps working in its browser for a festival day without being clicked again."""
 

@@ -1,5 +1,5 @@
-"""On-site check-in at the door: its API, for `checkin` role tokens (an admin's token opens it
-too).
+"""On-site check-in at the door: the page `/checkin` and its API, for `checkin` role tokens
+(an admin's token opens them too).
 
 `POST /api/checkin` `{"code": CODE}` checks in the holder of a check-in code of the token's
 festival (an admin's: `?festival=` among those it covers); `GET /api/checkin/search?q=…` finds
@@ -7,34 +7,76 @@ the festival's attendees by part of their name, for someone without their phone.
 check-in shows and that it counts once is decided in `festival.attendance`. Both count against
 the token's live message limit (festival/web/limits.py): a door needs a few a second at most,
 and a flood of guessed codes is cut off.
+
+The page moves its `?token=` into a cookie for `/checkin`, like the other consoles; its script
+calls the API with the token the page holds, since that cookie does not reach `/api/`. The
+camera is the browser's own QR reader (BarcodeDetector) where there is one: no decoder is
+shipped, and typing the code or searching the name works in every browser.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Final
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from festival.access.tokens import Grant
 from festival.attendance import CheckIn, check_in, search, shown_code
-from festival.errors import Invalid
+from festival.errors import Invalid, Unauthenticated
+from festival.i18n import translate
 from festival.programme.model import Festival
 from festival.storage.attendance_repo import AttendanceSql
-from festival.web.auth import presented_token, require
-from festival.web.context import granted_festival
+from festival.web.auth import CHECKIN_COOKIE, from_address, into_cookie, presented_token, require
+from festival.web.context import granted_festival, page_language
 from festival.web.limits import token_key
 from festival.web.requests import read_json_object
 from festival.web.state import app_state
 
 MAX_CODE = 64
 """Longer than any code with its dashes and spaces; anything longer is refused unread."""
+SCRIPT_TEXTS: Final = (
+    "checkin_button", "checkin_scan", "checkin_scan_stop", "checkin_welcome", "checkin_already",
+    "checkin_done_at", "checkin_unknown", "checkin_no_places", "checkin_online",
+    "checkin_pending", "checkin_nobody", "checkin_not_yet", "checkin_failed",
+)  # fmt: skip
+"""The texts the page's script writes, handed over in the page's language."""
 
 
-async def _door(request: Request) -> tuple[Grant, Festival]:
-    grant = await require(request, "checkin")
+@dataclass(frozen=True)
+class CheckinPage:
+    """Everything templates/checkin/page.html needs."""
+
+    festival: Festival
+    lang: str
+    token: str  # for the script's calls; never put in a link
+    script_texts: tuple[str, ...] = SCRIPT_TEXTS
+
+    def text(self, key: str) -> str:
+        return translate(key, self.lang)
+
+
+async def _door(request: Request, cookie: str | None = None) -> tuple[Grant, Festival]:
+    grant = await require(request, "checkin", cookie=cookie)
     festival = await granted_festival(request, grant)
     return grant, festival
+
+
+async def checkin_page(request: Request) -> Response:
+    state = app_state(request)
+    if not presented_token(request, CHECKIN_COOKIE):
+        raise Unauthenticated("this page opens with the link of a checkin token")
+    _, festival = await _door(request, CHECKIN_COOKIE)
+    if from_address(request):
+        return into_cookie(request, CHECKIN_COOKIE, request.url.path)
+    lang = page_language(request, festival.language)
+    page = CheckinPage(festival, lang, presented_token(request, CHECKIN_COOKIE))
+    response = state.templates.TemplateResponse(
+        request, "checkin/page.html", {"page": page, "lang": lang}
+    )
+    response.headers["Cache-Control"] = "no-store"  # the page holds the token
+    return response
 
 
 async def api_checkin(request: Request) -> Response:

@@ -251,3 +251,29 @@ def test_an_erased_registration_cannot_be_checked_in(
     response = client.post("/api/checkin", json={"code": ann["checkin_code"]}, headers=door)
 
     assert response.status_code == 404
+
+
+def test_the_door_page_takes_its_token_from_the_link_into_a_cookie(
+    client: TestClient, settings: Settings
+):
+    _, secret = role_token(settings.database_url, "checkin", SLUG)
+
+    opened = client.get(f"/checkin?token={secret}&lang=en", follow_redirects=False)
+    page = client.get("/checkin?lang=en")
+
+    assert (opened.status_code, opened.headers["location"]) == (303, "/checkin?lang=en")
+    assert "festival_checkin=" in opened.headers["set-cookie"]
+    assert "Path=/checkin" in opened.headers["set-cookie"]
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
+    assert '<html lang="en">' in page.text
+    assert "Code below the QR code" in page.text
+    assert 'data-checkin-welcome="Welcome!"' in page.text
+
+
+def test_the_door_page_is_refused_without_the_checkin_role(client: TestClient, settings: Settings):
+    _, moderator = role_token(settings.database_url, "moderator", SLUG)
+
+    assert client.get("/checkin").status_code == 401
+    assert client.get(f"/checkin?token={moderator}").status_code == 403
+    assert "festival_checkin" not in client.cookies
