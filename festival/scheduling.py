@@ -24,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from festival import attendance
 from festival.bus import Bus, BusError, channel_topic, publish_programme_changed
 from festival.clock import Clock
 from festival.invites import service as invites
@@ -36,10 +37,11 @@ from festival.qa.channels import qa_channels
 from festival.registration.service import assign_rounds
 from festival.show import Show, calendar_shift, plenary_times
 from festival.storage.assignment_repo import assignment_pending
+from festival.storage.attendance_repo import AttendanceSql
 from festival.storage.db import Database
 from festival.storage.invite_repo import InviteSql
 from festival.storage.programme_repo import read_festival, read_festivals
-from festival.storage.registration_repo import RegistrationSql
+from festival.storage.registration_repo import RegistrationSql, registrations_of
 from festival.storage.shift_repo import announced_delay, record_shift
 
 log = logging.getLogger("festival.scheduling")
@@ -72,6 +74,7 @@ class Scheduler:
         self._replan_again: set[str] = set()
         self._heard: dict[str, Show | None] = {}  # festival slug → its show as the bus told it
         self._told: set[str] = set()  # festivals whose watch-again mail this leader queued
+        self._certified: set[str] = set()  # festivals whose certificate mail this leader queued
 
     async def start(self, *, paused: bool = False) -> None:
         """Run for leader (at once on SQLite) and, once leading, plan. `paused`: plan every
@@ -219,6 +222,12 @@ class Scheduler:
             if self.jobs.get_job(job_id) is None:
                 self._at(job_id, told, self.watch_again, festival.slug)
             ids.add(job_id)
+        certified = attendance.certificate_mail_moment(festival, now)
+        if certified is not None and festival.slug not in self._certified:
+            job_id = f"certificates:{festival.slug}"
+            if self.jobs.get_job(job_id) is None:
+                self._at(job_id, certified, self.certificates, festival.slug)
+            ids.add(job_id)
         if self.qa is not None:
             ids |= await self._plan_qa(festival, now)
         return ids
@@ -343,6 +352,24 @@ class Scheduler:
             await invites.watch_again(InviteSql(db), slug, now)
         self._told.add(slug)
         log.info("watch-again mail of %s queued", slug)
+
+    async def certificates(self, slug: str) -> None:
+        """At a festival's end, those who earned a certificate of attendance are mailed its
+        link (once each: the outbox key)."""
+        now = self.clock.now()
+        async with self.db.writer() as db, db.begin():
+            festival = await read_festival(db, slug)
+            if festival is None or attendance.certificate_mail_moment(festival, now) is None:
+                return
+            earned = await attendance.certificate_mail(
+                AttendanceSql(db),
+                InviteSql(db),
+                festival,
+                await registrations_of(db, slug),
+                now=now,
+            )
+        self._certified.add(slug)
+        log.info("certificate mail of %s: %d queued", slug, earned)
 
     async def assign(self, slug: str) -> None:
         now = self.clock.now()

@@ -6,6 +6,7 @@ from festival.attendance.certificate import (
     Eligibility,
     Standing,
     attended_minutes,
+    certificate_mail_moment,
     eligibility,
     normal_code,
 )
@@ -13,6 +14,7 @@ from festival.attendance.checkin import CheckIn, shown_code, shows_code
 from festival.attendance.service import (
     Certificate,
     certificate,
+    certificate_mail,
     check_in,
     checkin_code,
     join,
@@ -42,6 +44,8 @@ __all__ = [
     "Verified",
     "attended_minutes",
     "certificate",
+    "certificate_mail",
+    "certificate_mail_moment",
     "check_in",
     "checkin_code",
     "eligibility",

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from festival.attendance.store import Joined
+from festival.invites.watch_again import CATCH_UP
 from festival.programme.model import PLENARY, Festival
 from festival.registration.model import Registration, status_in
 
@@ -105,6 +106,16 @@ def eligibility(festival: Festival, attended: Iterable[Attended], now: datetime)
     else:
         standing = "ready"
     return Eligibility(standing, items, minimum, ends)
+
+
+def certificate_mail_moment(festival: Festival, now: datetime) -> datetime | None:
+    """When the scheduler mails those who earned a certificate: at the festival's end (or
+    now, catching up within a day after a service down over the end, as the watch-again mail
+    does). None for a festival without certificates, or one that ended longer ago."""
+    end = festival.span()[1]
+    if festival.certificate_minimum_minutes == 0 or now >= end + CATCH_UP:
+        return None
+    return max(end, now)
 
 
 def new_code() -> str:

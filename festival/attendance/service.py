@@ -5,6 +5,7 @@ check-in at the door, by the rules of `attendance.checkin`; and the certificate 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +27,8 @@ from festival.attendance.checkin import (
 from festival.attendance.store import AttendanceStore
 from festival.attendance.window import JoinDecision, join_decision
 from festival.errors import NotFound
+from festival.invites import service as invites
+from festival.invites.store import InviteStore
 from festival.programme.model import Festival
 from festival.registration.model import Registration
 from festival.show import Show
@@ -122,3 +125,27 @@ def _at_door(
 ) -> CheckIn:
     places = places_at_door(festival, r)
     return CheckIn(r.name, r.organisation, r.mode, code, places, arrived, first)
+
+
+async def certificate_mail(
+    store: AttendanceStore,
+    invite_store: InviteStore,
+    festival: Festival,
+    registrations: Iterable[Registration],
+    *,
+    now: datetime,
+) -> int:
+    """After the festival's end, the "after the day" mail for each of `registrations` (the
+    festival's) who earned a certificate, once each (`invites.service.certificate_ready`);
+    returns how many earned one. Nothing before the end or for a festival without them."""
+    joins = await store.festival_joins(festival.slug)
+    ready = [
+        r.id
+        for r in registrations
+        if eligibility(
+            festival, attended_minutes(festival, r, joins.get(r.id, []), None), now
+        ).standing
+        == "ready"
+    ]
+    await invites.certificate_ready(invite_store, ready, now)
+    return len(ready)

@@ -48,6 +48,10 @@ class AttendanceStore(Protocol):
         """The registration's joins, by item."""
         ...
 
+    async def festival_joins(self, festival: str) -> dict[int, list[Joined]]:
+        """Every join of the festival's registrations (by slug), per registration."""
+        ...
+
     async def issue_certificate(
         self, registration_id: int, code: str, total_minutes: int, at: datetime
     ) -> str:

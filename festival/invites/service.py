@@ -76,6 +76,18 @@ async def watch_again(store: InviteStore, festival: str, now: datetime) -> None:
         await store.write(batch, now=now)
 
 
+async def certificate_ready(
+    store: InviteStore, registration_ids: Sequence[int], now: datetime
+) -> None:
+    """The "after the day" mail linking the certificate of attendance, for these attendees
+    (those who earned one; `festival.attendance.service:certificate_mail` decides), at most
+    once each ever: its key names the attendee and nothing else."""
+    for start in range(0, len(registration_ids), READ_AT_ONCE):
+        recipients = await store.recipients(registration_ids[start : start + READ_AT_ONCE])
+        batch = Batch([_message(r, "certificate", f"certificate:{r.id}", {}) for r in recipients])
+        await store.write(batch, now=now)
+
+
 async def reconcile_festival(store: InviteStore, festival: str, now: datetime) -> int:
     """Every attendee's calendar, after the festival's times, links or places moved."""
     return await reconcile(store, await store.registrations(festival), now)

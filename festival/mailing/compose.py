@@ -260,6 +260,15 @@ class Composer:
         context = MailContext(lang, f, m.payload["name"], paragraphs, button, ())
         return translate("mail_watch_again_subject", lang, festival=f.title), context, None
 
+    async def _certificate(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
+        token = await self._token(m, batch)
+        paragraphs = (translate("mail_certificate", lang, festival=f.title),)
+        link = f"{self.base_url}/me/{TOKEN}/certificate.pdf?lang={lang}"
+        context = MailContext(lang, f, m.payload["name"], paragraphs,
+                              (translate("certificate_download", lang), link), (), (),
+                              token)  # fmt: skip
+        return translate("mail_certificate_subject", lang, festival=f.title), context, None
+
     # -- parts ---------------------------------------------------------------------------
 
     def _item(self, f: Festival, entry: str, batch: _Batch) -> InviteItem:

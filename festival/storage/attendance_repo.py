@@ -4,6 +4,7 @@ decided in `attendance`."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +52,19 @@ class AttendanceSql:
             .order_by(JoinRow.entry_key)
         )
         return [Joined(entry, first, last) for entry, first, last in rows]
+
+    async def festival_joins(self, festival: str) -> dict[int, list[Joined]]:
+        rows = await self.db.execute(
+            select(JoinRow.registration_id, JoinRow.entry_key, JoinRow.first_at, JoinRow.last_at)
+            .join(RegistrationRow, RegistrationRow.id == JoinRow.registration_id)
+            .join(FestivalRow, FestivalRow.id == RegistrationRow.festival_id)
+            .where(FestivalRow.slug == festival)
+            .order_by(JoinRow.registration_id, JoinRow.entry_key)
+        )
+        joins: dict[int, list[Joined]] = defaultdict(list)
+        for registration_id, entry, first, last in rows:
+            joins[registration_id].append(Joined(entry, first, last))
+        return dict(joins)
 
     async def issue_certificate(
         self, registration_id: int, code: str, total_minutes: int, at: datetime

@@ -58,6 +58,8 @@ def test_the_package_exports_its_rules():
         "Verified",
         "attended_minutes",
         "certificate",
+        "certificate_mail",
+        "certificate_mail_moment",
         "check_in",
         "checkin_code",
         "eligibility",
