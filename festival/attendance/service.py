@@ -72,12 +72,14 @@ async def certificate(
     registration: Registration,
     *,
     now: datetime,
-    checked_in_at: datetime | None,
 ) -> Certificate:
     """The attendee's certificate: where they stand, and when it can be had, its code (issued
     now if this is the first time; the same one ever after)."""
     attended = attended_minutes(
-        festival, registration, await store.joins(registration.id), checked_in_at
+        festival,
+        registration,
+        await store.joins(registration.id),
+        await store.checked_in_at(registration.id),
     )
     standing = eligibility(festival, attended, now)
     code = ""
@@ -139,11 +141,12 @@ async def certificate_mail(
     festival's) who earned a certificate, once each (`invites.service.certificate_ready`);
     returns how many earned one. Nothing before the end or for a festival without them."""
     joins = await store.festival_joins(festival.slug)
+    arrivals = await store.festival_checkins(festival.slug)
     ready = [
         r.id
         for r in registrations
         if eligibility(
-            festival, attended_minutes(festival, r, joins.get(r.id, []), None), now
+            festival, attended_minutes(festival, r, joins.get(r.id, []), arrivals.get(r.id)), now
         ).standing
         == "ready"
     ]

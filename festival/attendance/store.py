@@ -52,6 +52,10 @@ class AttendanceStore(Protocol):
         """Every join of the festival's registrations (by slug), per registration."""
         ...
 
+    async def festival_checkins(self, festival: str) -> dict[int, datetime]:
+        """When each of the festival's registrations (by slug) that checked in did so."""
+        ...
+
     async def issue_certificate(
         self, registration_id: int, code: str, total_minutes: int, at: datetime
     ) -> str:

@@ -66,6 +66,15 @@ class AttendanceSql:
             joins[registration_id].append(Joined(entry, first, last))
         return dict(joins)
 
+    async def festival_checkins(self, festival: str) -> dict[int, datetime]:
+        rows = await self.db.execute(
+            select(CheckinRow.registration_id, CheckinRow.checked_in_at)
+            .join(RegistrationRow, RegistrationRow.id == CheckinRow.registration_id)
+            .join(FestivalRow, FestivalRow.id == RegistrationRow.festival_id)
+            .where(FestivalRow.slug == festival)
+        )
+        return {registration_id: at for registration_id, at in rows if at is not None}
+
     async def issue_certificate(
         self, registration_id: int, code: str, total_minutes: int, at: datetime
     ) -> str:

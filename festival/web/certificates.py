@@ -40,7 +40,6 @@ async def certificate_pdf(request: Request) -> Response:
             festival,
             registration,
             now=state.clock.now(),
-            checked_in_at=None,
         )
     if made.eligibility.standing != "ready":
         return state.templates.TemplateResponse(

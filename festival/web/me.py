@@ -102,8 +102,10 @@ async def me_page(request: Request, errors: dict[str, str] | None = None) -> Res
     lang = page_language(request, registration.language)
     now = state.clock.now()
     async with state.db.session() as db:
-        joins = await AttendanceSql(db).joins(registration.id)
-    attended = attended_minutes(festival, registration, joins, checked_in_at=None)
+        attendance = AttendanceSql(db)
+        joins = await attendance.joins(registration.id)
+        arrived = await attendance.checked_in_at(registration.id)
+    attended = attended_minutes(festival, registration, joins, arrived)
     page = MePage(
         festival,
         registration,

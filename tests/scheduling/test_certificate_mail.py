@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from festival.attendance.checkin import new_checkin_code
 from festival.clock import FixedClock
 from festival.registration.model import RegistrationRequest
 from festival.registration.service import register
@@ -38,9 +39,10 @@ def programme(minimum: int | None) -> str:
 
 async def attendees(db: Database) -> dict[str, int]:
     """Ann (nl) at huiskamer-1 from 10:40 and the plenary from its start: 155 minutes; Bea
-    (en) at the whole plenary: 105; Cas at the plenary's last 20 minutes; Dirk never came."""
+    (en) at the whole plenary: 105; Cas at the plenary's last 20 minutes; Eva checked in at
+    the door at 14:00: 75 minutes of the plenary; Dirk never came."""
     people = [("Ann de Vries", "nl", {"ronde-1": "huiskamer-1"}), ("Bea Smith", "en", {}),
-              ("Cas Jansen", "nl", {}), ("Dirk Bos", "nl", {})]  # fmt: skip
+              ("Cas Jansen", "nl", {}), ("Dirk Bos", "nl", {}), ("Eva Kok", "nl", {})]  # fmt: skip
     ids: dict[str, int] = {}
     for name, language, choices in people:
         email = f"{name.split()[0].lower()}@example.org"
@@ -54,8 +56,11 @@ async def attendees(db: Database) -> dict[str, int]:
         ("Cas Jansen", "plenary", local(14, 55)),
     ]
     async with db.session() as session, session.begin():
+        store = AttendanceSql(session)
         for name, entry, at in joins:
-            await AttendanceSql(session).record_join(ids[name], entry, at)
+            await store.record_join(ids[name], entry, at)
+        code = await store.checkin_code(ids["Eva Kok"], new_checkin_code())
+        await store.check_in(SLUG, code, local(14, 0))
     return ids
 
 
@@ -92,7 +97,11 @@ async def test_at_the_end_exactly_those_who_earned_one_are_mailed_once(
     await sender(database, url, FixedClock(ENDED + timedelta(hours=1))).deliver_due()
 
     mails = certificate_mails(inbox)
-    assert sorted(mails) == ["Ann de Vries <ann@example.org>", "Bea Smith <bea@example.org>"]
+    assert sorted(mails) == [
+        "Ann de Vries <ann@example.org>",
+        "Bea Smith <bea@example.org>",
+        "Eva Kok <eva@example.org>",
+    ]
     subject, text = mails["Bea Smith <bea@example.org>"]
     assert subject == "Your certificate of attendance: De agenda van het sociaal werk 2020"
     assert "Thank you for attending De agenda van het sociaal werk 2020." in text
@@ -101,7 +110,7 @@ async def test_at_the_end_exactly_those_who_earned_one_are_mailed_once(
     assert subject == "Je bewijs van deelname: De agenda van het sociaal werk 2020"
     assert "http://festival.test/me/" in text
     assert "/certificate.pdf?lang=nl" in text
-    assert await queued(database) == 2
+    assert await queued(database) == 3
 
 
 async def test_a_festival_without_certificates_mails_none(database: Database):

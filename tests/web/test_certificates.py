@@ -18,20 +18,20 @@ from festival.clock import FixedClock
 from festival.config import Settings
 from festival.web.app import create_app
 from tests.conftest import REFERENCE
-from tests.factories import bearer, local, register, registration
+from tests.factories import bearer, local, register, registration, role_token
 from tests.web.conftest import NOW, load_into
 
 ACCREDITATION = "Geaccrediteerd door het Registerplein: 2 punten (BAPD-2020-0419)"
 CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}")
 
 
-def with_certificates(directory: Path, minimum: int | None) -> Path:
+def with_certificates(directory: Path, minimum: int | None, mode: str = "online") -> Path:
     """The reference programme, giving certificates from `minimum` minutes (None: the key
     left out) with an accreditation line."""
     text = REFERENCE.read_text(encoding="utf-8")
     if minimum is not None:
         lines = f'certificate_minimum_minutes = {minimum}\naccreditation = "{ACCREDITATION}"\n'
-        text = text.replace('\nmode = "online"\n', f'\nmode = "online"\n{lines}', 1)
+        text = text.replace('\nmode = "online"\n', f'\nmode = "{mode}"\n{lines}', 1)
     path = directory / REFERENCE.name
     path.write_text(text, encoding="utf-8")
     return path
@@ -43,12 +43,12 @@ def clock() -> FixedClock:
 
 
 def client_for(
-    database_url: str, tmp_path: Path, clock: FixedClock, minimum: int | None
+    database_url: str, tmp_path: Path, clock: FixedClock, minimum: int | None, mode: str = "online"
 ) -> Iterator[TestClient]:
     settings = Settings(
         database_url=database_url, var_dir=str(tmp_path), base_url="http://festival.test"
     )
-    load_into(database_url, with_certificates(tmp_path, minimum))
+    load_into(database_url, with_certificates(tmp_path, minimum, mode))
     with TestClient(create_app(settings, clock=clock)) as client:
         yield client
 
@@ -125,6 +125,27 @@ def test_after_the_end_an_attendee_who_came_gets_a_certificate_in_their_language
     codes = CODE.findall(text)
     assert codes
     assert set(codes) == set(CODE.findall(" ".join(pdf_text(again.content).split())))
+
+
+def test_a_check_in_at_the_door_counts_from_then(
+    database_url: str, tmp_path: Path, clock: FixedClock
+):
+    for client in client_for(database_url, tmp_path, clock, 60, mode="hybrid"):
+        clock.set(NOW)
+        token = register(client, registration(mode="onsite"))["token"]
+        code = client.get("/api/me", headers=bearer(token)).json()["checkin_code"]
+        _, door = role_token(database_url, "checkin")
+        clock.set(local(13, 45))
+        checked = client.post("/api/checkin", json={"code": code}, headers=bearer(door))
+        clock.set(local(16))
+
+        response = client.get(f"/me/{token}/certificate.pdf")
+
+        assert checked.status_code == 200
+        text = " ".join(pdf_text(response.content).split())
+        assert "Middagprogramma 90" in text
+        assert "Totaal 90" in text
+        assert "Huiskamer" not in text
 
 
 def test_a_name_beyond_the_pdf_font_is_spelt_plainly(client: TestClient, clock: FixedClock):
