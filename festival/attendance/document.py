@@ -42,6 +42,23 @@ def latin1(text: str) -> str:
     return "".join(out)
 
 
+def _lines(pdf: FPDF, width: float, height: float, text: str) -> None:
+    """`text` from the left margin, wrapped at spaces to `width`, a cell per line. Wrapped
+    here because fpdf2's own line breaking (`multi_cell`) costs most of a certificate's time;
+    a word longer than a line (none of ours is) runs over the margin."""
+    room = width - 2 * pdf.c_margin
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            longer = f"{line} {word}" if line else word
+            if line and pdf.get_string_width(longer) > room:
+                pdf.cell(width, height, line, new_x="LMARGIN", new_y="NEXT")
+                line = word
+            else:
+                line = longer
+        pdf.cell(width, height, line, new_x="LMARGIN", new_y="NEXT")
+
+
 def render(certificate: Certificate, language: str, verify_url: str) -> bytes:
     """The PDF of a certificate that can be had (its code issued); `verify_url` is where its
     code is checked (`/certificates/{CODE}`)."""
@@ -54,10 +71,10 @@ def render(certificate: Certificate, language: str, verify_url: str) -> bytes:
     pdf.add_page()
     width = pdf.epw
     pdf.set_font("helvetica", "B", 24)
-    pdf.multi_cell(width, 12, latin1(translate("certificate_title", language)))
+    _lines(pdf, width, 12, latin1(translate("certificate_title", language)))
     pdf.ln(6)
     pdf.set_font("helvetica", "B", 16)
-    pdf.multi_cell(width, 9, latin1(festival.title))
+    _lines(pdf, width, 9, latin1(festival.title))
     pdf.ln(4)
     pdf.set_font("helvetica", "", 12)
     attended = translate(
@@ -67,7 +84,7 @@ def render(certificate: Certificate, language: str, verify_url: str) -> bytes:
         festival=festival.title,
         date=long_date(festival.date, language),
     )
-    pdf.multi_cell(width, 7, latin1(attended))
+    _lines(pdf, width, 7, latin1(attended))
     pdf.ln(6)
     pdf.set_font("helvetica", "B", 11)
     minutes_width = 30
@@ -77,7 +94,7 @@ def render(certificate: Certificate, language: str, verify_url: str) -> bytes:
     pdf.set_font("helvetica", "", 11)
     for item in standing.items:
         top = pdf.get_y()
-        pdf.multi_cell(width - minutes_width, 7, latin1(item.title))
+        _lines(pdf, width - minutes_width, 7, latin1(item.title))
         bottom = pdf.get_y()
         pdf.set_xy(pdf.l_margin + width - minutes_width, top)
         pdf.cell(minutes_width, 7, str(item.minutes), align="R")
@@ -88,9 +105,9 @@ def render(certificate: Certificate, language: str, verify_url: str) -> bytes:
     pdf.ln(12)
     pdf.set_font("helvetica", "", 11)
     if festival.accreditation:
-        pdf.multi_cell(width, 7, latin1(festival.accreditation))
+        _lines(pdf, width, 7, latin1(festival.accreditation))
         pdf.ln(6)
     pdf.set_font("helvetica", "", 10)
-    pdf.multi_cell(width, 6, translate("certificate_code", language, code=certificate.code))
-    pdf.multi_cell(width, 6, latin1(translate("certificate_check_at", language, url=verify_url)))
+    _lines(pdf, width, 6, translate("certificate_code", language, code=certificate.code))
+    _lines(pdf, width, 6, latin1(translate("certificate_check_at", language, url=verify_url)))
     return bytes(pdf.output())
