@@ -646,6 +646,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "checkin_nobody": {"nl": "Niemand gevonden", "en": "Nobody found"},
     "checkin_not_yet": {"nl": "nog niet binnen", "en": "not checked in yet"},
     "checkin_failed": {"nl": "Dat lukte niet", "en": "That did not work"},
+    "checkin_qr_title": {"nl": "Inchecken op de dag", "en": "Checking in on the day"},
+    "checkin_qr_hint": {
+        "nl": "Laat deze QR-code zien bij de ingang, of noem de code eronder.",
+        "en": "Show this QR code at the entrance, or read out the code below it.",
+    },
+    "mail_checkin": {
+        "nl": "Inchecken bij de ingang: laat de QR-code zien of noem je code {code}.",
+        "en": "Checking in at the entrance: show the QR code or read out your code {code}.",
+    },
+    "mail_checkin_qr": {"nl": "Je QR-code om in te checken", "en": "Your QR code for check-in"},
     "show_not_live": {"nl": "nog niet live", "en": "not live yet"},
     "live_now": {"nl": "nu live", "en": "live now"},
     "go_live": {"nl": "Ga live", "en": "Go live"},

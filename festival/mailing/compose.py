@@ -30,6 +30,7 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from festival.attendance import checkin_code, shown_code, shows_code
 from festival.i18n import long_date, pick_language, translate
 from festival.invites.calendar import (
     ALARM_MINUTES,
@@ -44,6 +45,7 @@ from festival.mailing.maildir import message_domain
 from festival.mailing.mime import BadAddress, Mail, address, envelope, write_mail
 from festival.mailing.transport import MailSetupError
 from festival.programme.model import PLENARY, Festival
+from festival.storage.attendance_repo import AttendanceSql
 from festival.storage.db import Database
 from festival.storage.mailing_repo import Outgoing
 from festival.storage.programme_repo import read_festival
@@ -89,6 +91,7 @@ class MailContext:
     lines: tuple[str, ...]
     links: tuple[tuple[str, str], ...] = ()  # (label, url) under the button
     token: str = ""  # the recipient's personal token, for TOKEN in the links
+    image: tuple[str, str] | None = None  # (alt text, url): the check-in QR
 
 
 @dataclass
@@ -248,8 +251,16 @@ class Composer:
         if m.payload["entry"] == PLENARY and f.plenary and f.plenary.questions_url:
             paragraphs.append(translate("mail_questions", lang) + " " + f.plenary.questions_url)
         button, token = await self._join_button(m, item, lang, batch)
+        code = await self._checkin_code(m, f)
+        image = None
+        if code is not None:
+            # The code in the text works without images; the QR is an image by link, since
+            # mail clients show no SVG and block data: images (docs/mail.md).
+            token = token or await self._token(m, batch)
+            paragraphs.append(translate("mail_checkin", lang, code=code))
+            image = (translate("mail_checkin_qr", lang), f"{self.base_url}/me/{TOKEN}/checkin.png")
         context = MailContext(lang, f, m.payload["name"], tuple(paragraphs), button,
-                              self._when(f, item, lang, batch), (), token)  # fmt: skip
+                              self._when(f, item, lang, batch), (), token, image)  # fmt: skip
         return translate("mail_reminder_subject", lang, item=item.title), context, None
 
     async def _watch_again(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
@@ -324,6 +335,16 @@ class Composer:
         token = await self._token(m, batch)
         return (translate("join_now", lang), join_link(self.base_url, TOKEN, item.entry)), token
 
+    async def _checkin_code(self, m: Outgoing, f: Festival) -> str | None:
+        """The check-in code of an on-site attendee of a festival with a venue, as printed."""
+        if m.registration_id is None:
+            return None
+        async with self.db.session() as db, db.begin():
+            registration = await read_registration(db, m.registration_id)
+            if registration is None or not shows_code(f, registration):
+                return None
+            return shown_code(await checkin_code(AttendanceSql(db), registration.id))
+
     async def _token(self, m: Outgoing, batch: _Batch) -> str:
         """The attendee's one personal token: the same in every mail and every try (derived,
         see `festival.access.tokens.personal_token`), so composing makes no token."""
@@ -348,11 +369,12 @@ class Composer:
     def _bodies(self, m: Outgoing, context: MailContext, batch: _Batch) -> tuple[str, str]:
         """(text, html) for this recipient, from one rendering per distinct content."""
         key = (m.festival_id, context.lang, context.paragraphs, context.button, context.lines,
-               context.links)  # fmt: skip
+               context.links, context.image)  # fmt: skip
         bodies = batch.bodies.get(key)
         if bodies is None:
             page = MailContext(context.lang, context.festival, NAME, context.paragraphs,
-                               context.button, context.lines, context.links)  # fmt: skip
+                               context.button, context.lines, context.links,
+                               image=context.image)  # fmt: skip
             bodies = (
                 self.env.get_template("mail/message.txt").render(page=page),
                 self.env.get_template("mail/message.html").render(page=page),

@@ -144,6 +144,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/me/{token}/delete", me.me_delete, methods=["POST"]),
         Route("/me/{token}/new-link", me.me_new_link, methods=["POST"]),
         Route("/me/{token}/data.json", me.me_data),
+        Route("/me/{token}/checkin.png", me.me_checkin_png),
         Route("/me/{token}/certificate.pdf", certificates.certificate_pdf),
         Route("/certificates/{code}", certificates.verify_page),
         Route("/calendar/{token}.ics", calendar.personal_feed),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -25,7 +26,7 @@ from festival.attendance import (
     shown_code,
     shows_code,
 )
-from festival.errors import Forbidden, Invalid
+from festival.errors import Forbidden, Invalid, NotFound
 from festival.i18n import translate
 from festival.invites.calendar import join_link
 from festival.invites.feed import FeedLinks, feed_links
@@ -44,8 +45,17 @@ from festival.storage.registration_repo import (
 from festival.web.auth import presented_token
 from festival.web.caches import tell_revoked
 from festival.web.context import attendee_of, page_language, ranks_offered, registration_json
+from festival.web.qr import qr_png, qr_svg
 from festival.web.requests import form_rankings, read_json_object
 from festival.web.state import AppState, app_state
+
+
+@dataclass(frozen=True)
+class DoorCode:
+    """The attendee's check-in code as the personal page shows it: printed, and as a QR."""
+
+    code: str
+    qr: Markup
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,7 @@ class MePage:
     feed: FeedLinks  # the personal calendar feed
     lead_minutes: int  # FESTIVAL_JOIN_LINK_MINUTES: the join window opens this long before
     certificate: Eligibility  # whether the certificate of attendance can be had, or why not
+    door: DoorCode | None  # for an on-site attendee of a festival with a venue
 
     @property
     def preferences(self) -> bool:
@@ -117,6 +128,7 @@ async def me_page(request: Request, errors: dict[str, str] | None = None) -> Res
         feed_links(state.settings.resolved_base_url, token),
         state.settings.join_link_minutes,
         eligibility(festival, attended, now),
+        await _door(state, festival, registration),
     )
     return state.templates.TemplateResponse(
         request, "me/page.html", {"page": page, "lang": lang}, status_code=422 if errors else 200
@@ -251,6 +263,23 @@ async def door_code(state: AppState, festival: Festival, registration: Registrat
         return None
     async with state.db.session() as db, db.begin():
         return await checkin_code(AttendanceSql(db), registration.id)
+
+
+async def _door(state: AppState, festival: Festival, registration: Registration) -> DoorCode | None:
+    code = await door_code(state, festival, registration)
+    return DoorCode(shown_code(code), qr_svg(shown_code(code))) if code else None
+
+
+async def me_checkin_png(request: Request) -> Response:
+    """The QR of the attendee's check-in code as an image, for the reminder mail to link."""
+    state = app_state(request)
+    _, festival, registration = await attendee_of(request, request.path_params["token"])
+    code = await door_code(state, festival, registration)
+    if code is None:
+        raise NotFound("no check-in code for this registration", code="checkin.no_code")
+    return Response(
+        qr_png(shown_code(code)), media_type="image/png", headers={"Cache-Control": "private"}
+    )
 
 
 def _me_json(

@@ -15,6 +15,7 @@ from festival.attendance.checkin import CODE_LENGTH
 from festival.clock import FixedClock
 from festival.config import Settings
 from festival.web.app import create_app
+from festival.web.qr import qr_svg
 from tests.factories import bearer, local, register, registration, renamed, role_token
 from tests.web.conftest import NOW, load_into
 from tests.web.test_editions import CONGRESS, ORDER, REFERENCE_SLUG
@@ -277,3 +278,40 @@ def test_the_door_page_is_refused_without_the_checkin_role(client: TestClient, s
     assert client.get("/checkin").status_code == 401
     assert client.get(f"/checkin?token={moderator}").status_code == 403
     assert "festival_checkin" not in client.cookies
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [("nl", "Inchecken op de dag"), ("en", "Checking in on the day")],
+)
+def test_the_personal_page_shows_the_qr_with_the_code_printed_beside_it(
+    client: TestClient, language: str, title: str
+):
+    ann = sign_up(client, SLUG, "Ann de Vries", "ann@example.org", language=language)
+
+    page = client.get(f"/me/{ann['token']}")
+
+    assert page.status_code == 200
+    assert f"<h2>{title}</h2>" in page.text
+    figure = page.text.split('<section class="door-code" id="checkin">', 1)[1].split("</section>")[
+        0
+    ]
+    # segno cannot read QR codes back; the same drawing of the code is the next best proof.
+    assert qr_svg(ann["checkin_code"]) in figure
+    assert f'<figcaption class="door-code-text">{ann["checkin_code"]}</figcaption>' in figure
+    assert ann["token"] not in figure  # the QR is not the personal link
+
+
+def test_the_qr_image_for_mail_is_a_png_of_an_onsite_attendee(client: TestClient):
+    ann = sign_up(client, SLUG, "Ann de Vries", "ann@example.org")
+    online = sign_up(client, REFERENCE_SLUG, "Bob Jansen", "bob@example.org")
+
+    image = client.get(f"/me/{ann['token']}/checkin.png")
+
+    assert image.status_code == 200
+    assert image.headers["content-type"] == "image/png"
+    assert image.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert client.get(f"/me/{online['token']}/checkin.png").status_code == 404
+    assert client.get("/me/not-a-token/checkin.png").status_code == 401
+    page = client.get(f"/me/{online['token']}")
+    assert 'id="checkin"' not in page.text
