@@ -16,6 +16,7 @@ Pure: no storage, no clock.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -68,13 +69,29 @@ def door_for(festival: Festival) -> None:
 
 
 def search_terms(q: str) -> str:
-    """The part of a name to look for; a clear refusal for one too short or too long."""
+    """The part of a name to look for, folded (`folded`); a clear refusal for one too short or
+    too long."""
     needle = " ".join(q.split())
     if len(needle) < SEARCH_MIN:
         raise Invalid({"q": f"type at least {SEARCH_MIN} letters of the name"})
     if len(needle) > SEARCH_MAX:
         raise Invalid({"q": f"at most {SEARCH_MAX} characters"})
-    return needle
+    return folded(needle)
+
+
+def folded(name: str) -> str:
+    """A name as the door's search compares it: case and accents aside ("ozlem" finds Özlem,
+    "muller" Müller), spaces run together. Decided here rather than by the database, whose
+    lower() leaves letters outside ASCII as they are on SQLite."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return " ".join(plain.casefold().split())
+
+
+def found_by(names: list[tuple[int, str]], needle: str) -> list[int]:
+    """The ids whose name holds `needle` (as `search_terms` gives it), by name, at most
+    SEARCH_LIMIT."""
+    hits = sorted((folded(name), i) for i, name in names if needle in folded(name))
+    return [i for _, i in hits[:SEARCH_LIMIT]]
 
 
 @dataclass(frozen=True)

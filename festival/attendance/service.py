@@ -16,9 +16,9 @@ from festival.attendance.certificate import (
     new_code,
 )
 from festival.attendance.checkin import (
-    SEARCH_LIMIT,
     CheckIn,
     door_for,
+    found_by,
     new_checkin_code,
     normalise_code,
     places_at_door,
@@ -113,7 +113,8 @@ async def search(store: AttendanceStore, festival: Festival, q: str) -> list[Che
     """The festival's attendees whose name holds `q`, for someone without their code."""
     door_for(festival)
     found = []
-    for registration_id in await store.find_by_name(festival.slug, search_terms(q), SEARCH_LIMIT):
+    needle = search_terms(q)
+    for registration_id in found_by(await store.names(festival.slug), needle):
         registration = await store.registration(registration_id)
         if registration is not None:
             code = await checkin_code(store, registration_id)

@@ -81,6 +81,7 @@ class AttendanceStore(Protocol):
 
     async def registration(self, registration_id: int) -> Registration | None: ...
 
-    async def find_by_name(self, festival: str, needle: str, limit: int) -> list[int]:
-        """Ids of `festival`'s registrations whose name holds `needle` (case aside), by name."""
+    async def names(self, festival: str) -> list[tuple[int, str]]:
+        """(id, name) of every registration of `festival`: the door's search folds and
+        matches them (`attendance.checkin.found_by`)."""
         ...

@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -154,13 +154,10 @@ class AttendanceSql:
     async def registration(self, registration_id: int) -> Registration | None:
         return await read_registration(self.db, registration_id)
 
-    async def find_by_name(self, festival: str, needle: str, limit: int) -> list[int]:
-        rows = await self.db.scalars(
-            select(RegistrationRow.id)
+    async def names(self, festival: str) -> list[tuple[int, str]]:
+        rows = await self.db.execute(
+            select(RegistrationRow.id, RegistrationRow.name)
             .join(FestivalRow, FestivalRow.id == RegistrationRow.festival_id)
             .where(FestivalRow.slug == festival)
-            .where(func.lower(RegistrationRow.name).contains(needle.lower(), autoescape=True))
-            .order_by(RegistrationRow.name, RegistrationRow.id)
-            .limit(limit)
         )
-        return list(rows)
+        return [(registration_id, name) for registration_id, name in rows]

@@ -10,6 +10,8 @@ import pytest
 from festival.attendance.checkin import (
     CODE_ALPHABET,
     CODE_LENGTH,
+    SEARCH_LIMIT,
+    found_by,
     new_checkin_code,
     normalise_code,
     places_at_door,
@@ -90,5 +92,21 @@ def test_a_search_needs_two_to_a_hundred_characters(q: str):
     assert set(refused.value.errors) == {"q"}
 
 
-def test_a_search_folds_runs_of_spaces():
-    assert search_terms("  Ann   de ") == "Ann de"
+def test_a_search_folds_case_accents_and_runs_of_spaces():
+    assert search_terms("  Ann   de ") == "ann de"
+    assert search_terms("ÖZLEM") == "ozlem"
+
+
+def test_names_are_found_by_part_case_and_accents_aside_by_name():
+    names = [(1, "Özlem Yılmaz"), (2, "Anna Müller"), (3, "Piet  Muller"), (4, "Jan de Vries")]
+
+    assert found_by(names, search_terms("muller")) == [2, 3]
+    assert found_by(names, search_terms("özl")) == [1]
+    assert found_by(names, search_terms("t m")) == [3]
+    assert found_by(names, search_terms("xyz")) == []
+
+
+def test_a_search_gives_at_most_the_limit():
+    names = [(i, f"Persoon {i:03}") for i in range(SEARCH_LIMIT + 5)]
+
+    assert found_by(names, search_terms("persoon")) == list(range(SEARCH_LIMIT))

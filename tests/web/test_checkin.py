@@ -226,6 +226,14 @@ def test_search_finds_part_of_a_name_within_the_festival_only(
     assert (checked.json()["name"], checked.json()["first"]) == ("Anneke Smit", True)
 
 
+def test_search_finds_a_name_with_accents_typed_without(client: TestClient, door: dict[str, str]):
+    sign_up(client, SLUG, "Özlem Yılmaz", "ozlem@example.org")
+
+    response = client.get("/api/checkin/search", params={"q": "ozlem"}, headers=door)
+
+    assert [f["name"] for f in response.json()["results"]] == ["Özlem Yılmaz"]
+
+
 def test_search_takes_a_like_pattern_as_plain_text(client: TestClient, door: dict[str, str]):
     sign_up(client, SLUG, "Piet Visser", "piet@example.org")
 
