@@ -22,7 +22,6 @@ from typing import Any, Final
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from festival.access.tokens import Grant
 from festival.attendance import CheckIn, check_in, search, shown_code
 from festival.errors import Invalid, Unauthenticated
 from festival.i18n import translate
@@ -57,17 +56,17 @@ class CheckinPage:
         return translate(key, self.lang)
 
 
-async def _door(request: Request, cookie: str | None = None) -> tuple[Grant, Festival]:
-    grant = await require(request, "checkin", cookie=cookie)
-    festival = await granted_festival(request, grant)
-    return grant, festival
+async def _door(request: Request, cookie: str | None = None) -> Festival:
+    """The festival whose door the request's token keeps: the checkin token's own, or one an
+    admin token covers (`?festival=`)."""
+    return await granted_festival(request, await require(request, "checkin", cookie=cookie))
 
 
 async def checkin_page(request: Request) -> Response:
     state = app_state(request)
     if not presented_token(request, CHECKIN_COOKIE):
         raise Unauthenticated("this page opens with the link of a checkin token")
-    _, festival = await _door(request, CHECKIN_COOKIE)
+    festival = await _door(request, CHECKIN_COOKIE)
     if from_address(request):
         return into_cookie(request, CHECKIN_COOKIE, request.url.path)
     lang = page_language(request, festival.language)
@@ -81,7 +80,7 @@ async def checkin_page(request: Request) -> Response:
 
 async def api_checkin(request: Request) -> Response:
     state = app_state(request)
-    _, festival = await _door(request)
+    festival = await _door(request)
     await state.limits.check_message(token_key(presented_token(request)))
     data = await read_json_object(request)
     code = data.get("code")
@@ -96,7 +95,7 @@ async def api_checkin(request: Request) -> Response:
 
 async def api_checkin_search(request: Request) -> Response:
     state = app_state(request)
-    _, festival = await _door(request)
+    festival = await _door(request)
     await state.limits.check_message(token_key(presented_token(request)))
     # Drawing a found attendee's code for the first time writes: one transaction.
     async with state.db.session() as db, db.begin():
