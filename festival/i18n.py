@@ -153,6 +153,37 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "join_now": {"nl": "Nu meedoen", "en": "Join now"},
     "link_from": {"nl": "De link opent om {time}", "en": "The link opens at {time}"},
+    # -- giving a place back from a mail (/me/TOKEN/release/ITEM) ----------------------------
+    "release_title": {"nl": "Plaats teruggeven", "en": "Give your place back"},
+    "release_link": {
+        "nl": "Kun je toch niet? Geef je plaats terug",
+        "en": "Can't make it? Give your place back",
+    },
+    "release_confirmed": {
+        "nl": "Kun je niet komen? Geef je plaats in {item} terug, dan gaat die meteen naar de "
+        "eerste op de wachtlijst.",
+        "en": "Can't come? Give your place in {item} back and it goes to the first on the "
+        "waitlist at once.",
+    },
+    "release_waitlisted": {
+        "nl": "Je staat op de wachtlijst van {item}. Met deze knop ga je van de wachtlijst af.",
+        "en": "You are on the waitlist of {item}. This button takes you off the waitlist.",
+    },
+    "release_button": {"nl": "Mijn plaats teruggeven", "en": "Give my place back"},
+    "release_leave_button": {"nl": "Van de wachtlijst af", "en": "Leave the waitlist"},
+    "release_done": {
+        "nl": "Je plaats in {item} is teruggegeven. Dank je wel!",
+        "en": "Your place in {item} has been given back. Thank you!",
+    },
+    "release_left": {
+        "nl": "Je staat niet meer op de wachtlijst van {item}.",
+        "en": "You are no longer on the waitlist of {item}.",
+    },
+    "release_no_place": {
+        "nl": "Je hebt geen plaats in {item} (meer).",
+        "en": "You hold no place in {item} (any more).",
+    },
+    "release_unchanged": {"nl": "Er is niets veranderd.", "en": "Nothing was changed."},
     # -- personal join links (/join/TOKEN/ITEM) outside their window ------------------------
     "join_opens_at": {
         "nl": "De link opent op {date} om {time}.",

@@ -98,6 +98,12 @@ class InviteItem:
     location: str
     cancelled: bool = False  # a session (or its round) taken off the programme
 
+    @property
+    def releasable(self) -> bool:
+        """Whether one holds a place in it that can be given back (`release_link`): a session
+        on the programme; everyone registered comes to the plenary."""
+        return self.entry != PLENARY and not self.cancelled
+
 
 def invite_item(festival: Festival, entry: str) -> InviteItem | None:
     """The item an invite (or the personal feed) is about, from the festival as read now: the
@@ -127,6 +133,12 @@ def join_link(base_url: str, token: str, entry: str) -> str:
     the first invite on, it leads to the provider's link only while the item is open to join,
     so a changed provider link needs no calendar update and cannot leak early."""
     return f"{base_url.rstrip('/')}/join/{token}/{entry}"
+
+
+def release_link(base_url: str, token: str, entry: str) -> str:
+    """The page that gives the attendee's place in a session back (`/me/TOKEN/release/ITEM`):
+    it shows one button, and only that button's post frees the place."""
+    return f"{base_url.rstrip('/')}/me/{token}/release/{entry}"
 
 
 def description(item: InviteItem, link: str) -> str:
@@ -162,28 +174,41 @@ class InviteTemplate:
     attendee of an item, and serialising it (property values, escaping, line folding) costs
     most of the time of a mail. So it is serialised once per item and `for_attendee` adds the
     attendee's properties, serialised by icalendar as well, at the top of the VEVENT. The
-    description, which ends in the join link, is folded up to the link once per item (its
-    text is the long part); the link is folded on as a continuation for each attendee.
+    description, which ends in the attendee's join link and release link, is folded up to
+    those once per item (its text is the long part); they are folded on as a continuation for
+    each attendee.
     """
 
     head: bytes  # up to and including BEGIN:VEVENT
     tail: bytes  # the shared properties, the VALARM, END:VEVENT, END:VCALENDAR
     festival: Festival
     item: InviteItem
-    # The DESCRIPTION line up to the join link, folded; empty when the invite carries no join
-    # link (a cancellation, an item without a video link), and the text is in `tail`.
+    # The DESCRIPTION line up to the attendee's own links, folded; empty when the invite
+    # carries none (a cancellation, a plenary without a stream), and the text is in `tail`.
     described: bytes
 
     @property
     def linked(self) -> bool:
         """Whether the invitation carries the attendee's join link (`for_attendee`'s `link`)."""
-        return bool(self.described)
+        return bool(self.described) and self.item.online
+
+    @property
+    def releasable(self) -> bool:
+        """Whether it carries the attendee's release link (`for_attendee`'s `release`)."""
+        return bool(self.described) and self.item.releasable
 
     def for_attendee(
-        self, *, registration_id: int, attendee: tuple[str, str], sequence: int, link: str
+        self,
+        *,
+        registration_id: int,
+        attendee: tuple[str, str],
+        sequence: int,
+        link: str,
+        release: str,
     ) -> bytes:
         """The invitation for one attendee; `link` is their personal join link of the item,
-        used when the invitation carries one (`linked`)."""
+        used when the invitation carries one (`linked`), `release` the labelled line with
+        their release link, used when it carries one (`releasable`)."""
         address = vCalAddress(f"mailto:{attendee[1]}")
         # Plain strings, not vText: the same text once serialised, without a vText (and its
         # own parameters) made for each.
@@ -210,10 +235,12 @@ class InviteTemplate:
                 for name, value in link_properties(self.item, link)
             )
         lines: bytes = own.to_ical()  # type: ignore[no-untyped-call]  # unannotated in icalendar
-        if self.linked:
-            # A line may be folded anywhere: the link goes on as a continuation line of the
+        if self.described:
+            own_text = [link] if self.linked else []
+            own_text += [release] if self.releasable else []
+            # A line may be folded anywhere: the links go on as a continuation line of the
             # description (its leading space is the fold's), folded by icalendar as the rest.
-            value = vText(link).to_ical().decode()
+            value = vText("\n\n".join(own_text)).to_ical().decode()
             folded: bytes = Contentline(f" {value}").to_ical()  # type: ignore[no-untyped-call]
             lines += self.described + b"\r\n" + folded + b"\r\n"
         return self.head + lines + self.tail
@@ -239,7 +266,7 @@ def invite_template(
     status: EventStatus = "CANCELLED" if method == "CANCEL" else "CONFIRMED"
     ev = item_event(festival, item, status=status, now=now, alarm_minutes=alarm_minutes)
     described = b""
-    if status == "CONFIRMED" and item.online:
+    if status == "CONFIRMED" and (item.online or item.releasable):
         line = Contentline.from_parts("DESCRIPTION", Parameters(), vText(_before_link(item)))
         described = line.to_ical()
     else:

@@ -39,6 +39,7 @@ from festival.invites.calendar import (
     invite_item,
     invite_template,
     join_link,
+    release_link,
 )
 from festival.invites.feed import feed_links
 from festival.mailing.maildir import message_domain
@@ -222,6 +223,9 @@ class Composer:
         button, token = (
             (None, "") if method == "CANCEL" else await self._join_button(m, item, lang, batch)
         )
+        release = self._release(item, lang) if method == "REQUEST" else ()
+        if release or shared.releasable:
+            token = token or await self._token(m, batch)
         calendar = shared.for_attendee(
             # From the payload: the row's registration link is gone once someone erased their
             # data, but their calendar still needs the cancellation for the same UID.
@@ -229,6 +233,7 @@ class Composer:
             attendee=(p["name"], m.recipient),
             sequence=int(p["sequence"]),
             link=join_link(self.base_url, token, item.entry) if shared.linked else "",
+            release=": ".join(release[0]).replace(TOKEN, token) if shared.releasable else "",
         )
         if method == "CANCEL":
             key, subject_key = "mail_invite_cancel", "mail_invite_cancel_subject"
@@ -238,7 +243,7 @@ class Composer:
             key, subject_key = "mail_invite", "mail_invite_subject"
         paragraphs = [translate(key, lang, item=item.title, festival=f.title)]
         context = MailContext(lang, f, p["name"], tuple(paragraphs), button,
-                              self._when(f, item, lang, batch), (), token)  # fmt: skip
+                              self._when(f, item, lang, batch), release, token)  # fmt: skip
         return translate(subject_key, lang, item=item.title), context, (method, calendar)
 
     async def _reminder(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
@@ -259,8 +264,12 @@ class Composer:
             token = token or await self._token(m, batch)
             paragraphs.append(translate("mail_checkin", lang, code=code))
             image = (translate("mail_checkin_qr", lang), f"{self.base_url}/me/{TOKEN}/checkin.png")
+        release = self._release(item, lang)
+        if release:
+            token = token or await self._token(m, batch)
         context = MailContext(lang, f, m.payload["name"], tuple(paragraphs), button,
-                              self._when(f, item, lang, batch), (), token, image)  # fmt: skip
+                              self._when(f, item, lang, batch), release, token,
+                              image)  # fmt: skip
         return translate("mail_reminder_subject", lang, item=item.title), context, None
 
     async def _watch_again(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
@@ -334,6 +343,13 @@ class Composer:
             return None, ""
         token = await self._token(m, batch)
         return (translate("join_now", lang), join_link(self.base_url, TOKEN, item.entry)), token
+
+    def _release(self, item: InviteItem, lang: str) -> tuple[tuple[str, str], ...]:
+        """The link that gives the attendee's place in a session back, TOKEN standing in for
+        their token; none for the plenary."""
+        if not item.releasable:
+            return ()
+        return ((translate("release_link", lang), release_link(self.base_url, TOKEN, item.entry)),)
 
     async def _checkin_code(self, m: Outgoing, f: Festival) -> str | None:
         """The check-in code of an on-site attendee of a festival with a venue, as printed."""

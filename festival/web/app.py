@@ -49,6 +49,7 @@ from festival.web import (
     join,
     me,
     qa_pages,
+    release,
 )
 from festival.web.caches import start_following, stop_following
 from festival.web.limits import LimitRules, Limits
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/me/{token}/new-link", me.me_new_link, methods=["POST"]),
         Route("/me/{token}/data.json", me.me_data),
         Route("/me/{token}/checkin.png", me.me_checkin_png),
+        Route("/me/{token}/release/{item}", release.release_page, methods=["GET", "POST"]),
         Route("/me/{token}/certificate.pdf", certificates.certificate_pdf),
         Route("/certificates/{code}", certificates.verify_page),
         Route("/calendar/{token}.ics", calendar.personal_feed),

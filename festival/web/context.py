@@ -18,6 +18,7 @@ from festival.programme.fields import ID_PATTERN
 from festival.programme.model import Festival, Round, Session
 from festival.registration.model import Place, Registration, place_status
 from festival.storage.registration_repo import read_registration
+from festival.storage.token_repo import grant_for
 from festival.web.auth import grant_of
 from festival.web.state import app_state
 
@@ -75,6 +76,25 @@ async def attendee_of(conn: HTTPConnection, secret: str) -> tuple[Grant, Festiva
     if festival is None or registration is None:
         raise NotFound("registration not found", code="registration.not_found")
     return grant, festival, registration
+
+
+async def link_holder(
+    conn: HTTPConnection, secret: str, *, missing: NotFound
+) -> tuple[Festival, Registration]:
+    """The festival and registration of a personal link opened from a mail or calendar
+    (`/join/…`, `/me/…/release/…`). Anything but the personal token of a registration that
+    still exists (unknown, revoked, erased, a role token) is `missing`, a plain 404 that tells
+    a guesser nothing, where `attendee_of` tells an expired link from a wrong kind of token."""
+    state = app_state(conn)
+    async with state.db.session() as db:
+        grant = await grant_for(db, secret, now=state.clock.now()) if secret else None
+        if grant is None or grant.role != "attendee" or grant.registration_id is None:
+            raise missing
+        festival = await state.festivals.read(db, grant.festival)
+        registration = await read_registration(db, grant.registration_id)
+    if festival is None or registration is None:
+        raise missing
+    return festival, registration
 
 
 async def granted_festival(conn: HTTPConnection, grant: Grant) -> Festival:

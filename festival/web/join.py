@@ -21,9 +21,7 @@ from festival.errors import NotFound
 from festival.programme.model import PLENARY, Festival
 from festival.show import Show
 from festival.storage.attendance_repo import AttendanceSql
-from festival.storage.registration_repo import read_registration
-from festival.storage.token_repo import grant_for
-from festival.web.context import page_language
+from festival.web.context import link_holder, page_language
 from festival.web.state import AppState, app_state
 
 HEADERS = {
@@ -50,14 +48,9 @@ async def join_link(request: Request) -> Response:
     state = app_state(request)
     secret, entry = request.path_params["token"], request.path_params["item"]
     now = state.clock.now()
-    async with state.db.session() as db:
-        grant = await grant_for(db, secret, now=now) if secret else None
-        if grant is None or grant.role != "attendee" or grant.registration_id is None:
-            raise NotFound("no join link here", code="join.not_found")
-        festival = await state.festivals.read(db, grant.festival)
-        registration = await read_registration(db, grant.registration_id)
-    if festival is None or registration is None:
-        raise NotFound("no join link here", code="join.not_found")
+    festival, registration = await link_holder(
+        request, secret, missing=NotFound("no join link here", code="join.not_found")
+    )
     request.state.language = registration.language
     show = await _show(state, festival) if entry == PLENARY else None
     async with state.db.session() as db, db.begin():

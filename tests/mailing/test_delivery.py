@@ -124,7 +124,10 @@ async def test_registration_sends_welcome_and_one_invite_per_item(database: Data
     # The personal join link, never the provider's: in the URL, the text and the location.
     link = f"http://festival.test/join/{registered.token}/huiskamer-1"
     assert str(event["url"]) == link
-    assert str(event["description"]).endswith(f"\n\n{link}")
+    release = f"http://festival.test/me/{registered.token}/release/huiskamer-1"
+    assert str(event["description"]).endswith(
+        f"\n\n{link}\n\nKun je toch niet? Geef je plaats terug: {release}"
+    )
     assert str(event["location"]) == link
     invite = next(m for m in inbox.messages if "Huiskamer 1" in str(m["Subject"]))
     assert f"{link}\n" in text_of(invite)  # the "join now" button, in the text part
