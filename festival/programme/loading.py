@@ -27,6 +27,7 @@ from festival.programme.model import (
     MODES,
     RESERVED_IDS,
     RESERVED_SLUGS,
+    VOTERS,
     AssignmentMode,
     Block,
     Festival,
@@ -34,6 +35,7 @@ from festival.programme.model import (
     Language,
     Materials,
     Mode,
+    Nominee,
     Organiser,
     Person,
     Plenary,
@@ -41,6 +43,8 @@ from festival.programme.model import (
     Session,
     Venue,
     Vote,
+    Voters,
+    nominee_id,
 )
 from festival.programme.positions import KeyPath, locate_keys
 
@@ -105,7 +109,9 @@ ITEM_KEYS = (
     "topics",
     *MATERIAL_KEYS,
 )
-VOTE_KEYS = ("id", "title", "description", "opens", "closes", "nominees")
+VOTE_KEYS = ("id", "title", "description", "opens", "closes", "nominees", "voters")
+NOMINEE_KEYS = ("id", "name", "role", "organisation", "photo", "text")
+MAX_NOMINEE_TEXT = 2_000  # a short introduction beside a photo, not a biography
 PERSON_KEYS = ("name", "role", "organisation")
 TOP_KEYS = ("festival", "round", "plenary", "item", "vote")
 MAX_FILE_BYTES = 1_000_000
@@ -573,5 +579,47 @@ class _Builder:
             description=r.text(table, path, "description"),
             opens=opens,
             closes=closes,
-            nominees=self.people(table, path, "nominees"),
+            nominees=self.nominees(table, path),
+            voters=cast(Voters, r.choice(table, path, "voters", VOTERS) or "public"),
         )
+
+    def nominees(self, table: dict[str, Any], path: KeyPath) -> tuple[Nominee, ...]:
+        """A vote's nominees: people with an optional id (else one made from the name), photo
+        and text; a ballot names the id, so ids are unique within the vote."""
+        values = table.get("nominees")
+        if values is None:
+            return ()
+        if not isinstance(values, list):
+            self.r.problem((*path, "nominees"), f"{dotted(path)}.nominees must be an array")
+            return ()
+        found: list[Nominee] = []
+        for i, value in enumerate(values):
+            p = (*path, "nominees", i)
+            entry = self.r.table(value, p, allowed=NOMINEE_KEYS, required=("name",))
+            if entry is None:
+                continue
+            name = self.r.required_text(entry, p, "name")
+            given = self.r.ident(entry, p, "id")
+            ident = given or nominee_id(name)
+            if name and not ident:
+                self.r.problem(
+                    (*p, "name"),
+                    f"{dotted(p)} needs an id: its name has no letters or digits to make one of",
+                )
+            elif any(n.id == ident for n in found):
+                where = (*p, "id") if given else (*p, "name")
+                self.r.problem(
+                    where,
+                    f"{dotted(p)} has the id {ident!r} of another nominee; give it its own id",
+                )
+            found.append(
+                Nominee(
+                    id=ident,
+                    name=name,
+                    role=self.r.text(entry, p, "role", max_len=500),
+                    organisation=self.r.text(entry, p, "organisation", max_len=500),
+                    photo=self.r.url(entry, p, "photo"),
+                    text=self.r.text(entry, p, "text", max_len=MAX_NOMINEE_TEXT),
+                )
+            )
+        return tuple(found)

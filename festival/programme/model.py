@@ -6,6 +6,8 @@ can show local wall-clock time. Nothing here knows about files, databases or HTT
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -16,10 +18,12 @@ Language = Literal["nl", "en"]
 Mode = Literal["online", "onsite", "hybrid"]
 AssignmentMode = Literal["first-come", "preferences"]
 FestivalStatus = Literal["upcoming", "live", "past"]
+Voters = Literal["public", "registered"]
 
 LANGUAGES: tuple[Language, ...] = ("nl", "en")
 MODES: tuple[Mode, ...] = ("online", "onsite", "hybrid")
 ASSIGNMENT_MODES: tuple[AssignmentMode, ...] = ("first-come", "preferences")
+VOTERS: tuple[Voters, ...] = ("public", "registered")
 BLOCK_KINDS = (
     "opening",
     "welcome",
@@ -169,13 +173,43 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Nominee:
+    """Someone a vote is about. `id` is what a ballot names: the programme's, or one made
+    from the name (`nominee_id`); `photo` an http(s) address, `text` a short introduction."""
+
+    id: str
+    name: str
+    role: str = ""
+    organisation: str = ""
+    photo: str = ""
+    text: str = ""
+
+
+def nominee_id(name: str) -> str:
+    """The id a nominee without one gets: the name in lowercase ASCII letters and digits,
+    joined by hyphens (`M'hamed Yahia` -> `mhamed-yahia`, `Özlem` -> `ozlem`)."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    words = re.sub(r"[^a-z0-9\s-]", "", plain.lower()).replace("-", " ").split()
+    return "-".join(words)[:64].strip("-")
+
+
+@dataclass(frozen=True)
 class Vote:
+    """An audience vote (the programme's `[[vote]]`): open from `opens` until `closes` (either
+    may be absent: open from the start, or until the host reveals the result). `voters`:
+    `public`, anyone by e-mail address (or a personal link), or `registered`, the festival's
+    attendees by their personal link only."""
+
     id: str
     title: str
     description: str = ""
     opens: datetime | None = None
     closes: datetime | None = None
-    nominees: tuple[Person, ...] = ()
+    nominees: tuple[Nominee, ...] = ()
+    voters: Voters = "public"
+
+    def nominee(self, nominee_id: str) -> Nominee | None:
+        return next((n for n in self.nominees if n.id == nominee_id), None)
 
 
 def featured(festivals: Iterable[Festival], now: datetime) -> Festival | None:

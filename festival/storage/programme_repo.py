@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
@@ -27,6 +27,7 @@ from festival.programme.model import (
     Language,
     Materials,
     Mode,
+    Nominee,
     Organiser,
     Person,
     Plenary,
@@ -34,6 +35,7 @@ from festival.programme.model import (
     Session,
     Venue,
     Vote,
+    nominee_id,
 )
 from festival.storage.db import Database
 from festival.storage.tables import CalendarShiftRow, ChangeRow, EntryRow, FestivalRow
@@ -488,7 +490,8 @@ def _flatten(f: Festival) -> list[_Entry]:
     for v in f.votes:
         details = {
             "description": v.description,
-            "nominees": _people(v.nominees),
+            "nominees": [asdict(n) for n in v.nominees],
+            "voters": v.voters,
         }
         entries.append(
             _Entry("vote", v.id, None, len(entries), v.title, v.opens, v.closes, details=details)
@@ -505,6 +508,11 @@ def _jsonable(value: Any) -> Any:
 
 def _to_people(items: list[dict[str, str]] | None) -> tuple[Person, ...]:
     return tuple(Person(**p) for p in items or [])
+
+
+def _to_nominees(items: list[dict[str, str]] | None) -> tuple[Nominee, ...]:
+    # Stored before nominees had ids: the id the programme would give them now.
+    return tuple(Nominee(**{"id": nominee_id(p["name"]), **p}) for p in items or [])
 
 
 def _to_materials(d: dict[str, str] | None) -> Materials:
@@ -609,7 +617,8 @@ def _festival(row: FestivalRow, entries: list[EntryRow]) -> Festival:
             description=e.details.get("description", ""),
             opens=e.starts_at,
             closes=e.ends_at,
-            nominees=_to_people(e.details.get("nominees")),
+            nominees=_to_nominees(e.details.get("nominees")),
+            voters="registered" if e.details.get("voters") == "registered" else "public",
         )
         for e in entries
         if e.kind == "vote" and not e.cancelled

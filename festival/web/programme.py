@@ -4,7 +4,7 @@ slides, the questions answered)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -314,7 +314,8 @@ def programme_json(
                 "description": v.description,
                 "opens": _iso(f, v.opens),
                 "closes": _iso(f, v.closes),
-                "nominees": _people(v.nominees),
+                "nominees": [asdict(n) for n in v.nominees],
+                "voters": v.voters,
             }
             for v in f.votes
         ],
