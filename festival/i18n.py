@@ -328,6 +328,45 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report_actual_end": {"nl": "werkelijk einde", "en": "actual end"},
     "report_start_difference": {"nl": "verschil begin (min)", "en": "start difference (min)"},
     "report_end_difference": {"nl": "verschil einde (min)", "en": "end difference (min)"},
+    "report_checked_in": {"nl": "ingecheckt", "en": "checked in"},
+    "report_joined_online": {"nl": "online deelgenomen", "en": "joined online"},
+    "report_attended": {"nl": "aanwezig", "en": "attended"},
+    "report_no_shows": {"nl": "niet verschenen", "en": "no-shows"},
+    "report_no_show_rate": {"nl": "percentage niet verschenen", "en": "no-show rate"},
+    "report_attendance": {"nl": "Aanwezigheid", "en": "Attendance"},
+    "report_attendance_of": {"nl": "aanwezigheid van", "en": "attendance of"},
+    "report_ended_sessions": {
+        "nl": "afgelopen sessies ({n})",
+        "en": "sessions that have ended ({n})",
+    },
+    "report_attendance_note": {
+        "nl": "Aanwezig: online deelgenomen via de persoonlijke link, of ingecheckt bij de deur. "
+        "Een check-in geldt voor het hele festival: hij telt mee voor elke sessie waarin de "
+        "deelnemer een bevestigde plaats heeft. Niet verschenen: ingeschreven maar niet "
+        "aanwezig, pas geteld als de sessie voorbij is (tot dan —).",
+        "en": "Attended: joined online by their personal link, or checked in at the door. "
+        "A check-in is for the whole festival: it counts for every session the attendee "
+        "holds a confirmed place in. No-shows: registered but not attended, counted only "
+        "once the session has ended (until then —).",
+    },
+    "report_plenary_attendance": {
+        "nl": "Plenair ({title}): {registered} ingeschreven, {checked_in} ingecheckt, "
+        "{joined_online} online deelgenomen, {attended} aanwezig.",
+        "en": "Plenary ({title}): {registered} registered, {checked_in} checked in, "
+        "{joined_online} joined online, {attended} attended.",
+    },
+    "report_rate_line": {
+        "nl": "Percentage niet verschenen: {rate}, dat is niet verschenen gedeeld door "
+        "ingeschreven over de {n} afgelopen sessies ({no_shows} van {registered}).",
+        "en": "No-show rate: {rate}, that is no-shows divided by registered over the {n} "
+        "sessions that have ended ({no_shows} of {registered}).",
+    },
+    "report_rate_none": {
+        "nl": "Percentage niet verschenen: — (nog geen afgelopen sessie met inschrijvingen; "
+        "het is niet verschenen gedeeld door ingeschreven over de afgelopen sessies).",
+        "en": "No-show rate: — (no session with registrations has ended yet; it is no-shows "
+        "divided by registered over the sessions that have ended).",
+    },
     # -- the organiser's view of outgoing mail -------------------------------------------
     "outbox_title": {"nl": "Uitgaande mail", "en": "Outgoing mail"},
     "outbox_kind": {"nl": "Soort", "en": "Kind"},
@@ -928,6 +967,13 @@ def wait_text(seconds: int | None, language: str) -> str:
     if seconds < 120:
         return f"{seconds} {_SECONDS[language][seconds != 1]}"
     return duration(-(-seconds // 60), language)
+
+
+def percent(fraction: float, language: str) -> str:
+    """`12,5%` / `12.5%`: one decimal, with the language's decimal sign (as a spreadsheet in
+    that language reads it back as a number)."""
+    shown = f"{fraction * 100:.1f}%"
+    return shown.replace(".", ",") if language == "nl" else shown
 
 
 def long_date(day: date, language: str) -> str:

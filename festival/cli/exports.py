@@ -24,12 +24,12 @@ from festival.programme.model import SHOW
 from festival.registration.export import registrations_csv
 from festival.registration.service import RoundResult, assign_rounds
 from festival.report.export import report_csv
-from festival.report.figures import report
+from festival.report.figures import live_figures, report
 from festival.show import actual_rows, new_show, replay, round_rows, run_log_rows, write_csv
 from festival.storage.live_repo import events_after
 from festival.storage.programme_repo import festival_id_of
 from festival.storage.registration_repo import RegistrationSql, registrations_of
-from festival.storage.report_repo import report_source
+from festival.storage.report_repo import live_log, report_source
 
 
 @main.group()
@@ -107,13 +107,16 @@ def export_runlog(settings: Settings, output: Any, blocks: bool, festival_slug: 
 @store_options
 def export_report(settings: Settings, output: Any, form: str, festival_slug: str | None) -> None:
     """The organiser's report as CSV: per session the places registered, waitlisted and given
-    back; per Q&A channel the questions asked, approved and answered; per plenary block the
-    planned and actual start and end (times in the festival's zone). Column names in the
-    festival's language."""
+    back, and who came (checked in, joined online, attended; no-shows once it ended); per Q&A
+    channel the questions asked, approved and answered; per plenary block the planned and
+    actual start and end (times in the festival's zone); the plenary's attendance and the
+    no-show rate over the ended sessions. Column names in the festival's language."""
 
     async def work(session: Any) -> str:
         festival = await pick_programme(session, festival_slug)
-        made = report(festival, await report_source(session, festival.slug))
+        source = await report_source(session, festival.slug)
+        live = live_figures(festival, await live_log(session, festival.slug))
+        made = report(festival, source, live, now=SystemClock().now())
         return report_csv(made, excel=form == "excel")
 
     output.write(run_with_db(settings, work))

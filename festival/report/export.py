@@ -1,11 +1,14 @@
 """The organiser's report as CSV (`festival export report`, `/admin/report.csv`).
 
-Three tables one after the other, an empty row between them, each with its own header: the
-sessions, the Q&A channels, the plenary's blocks. Column names are in the festival's
-language, times in its zone (named in the time columns' headers) as `YYYY-MM-DD HH:MM`,
-which spreadsheets read as a date and time. Two forms, as for the registrations: `,` between
-cells, or for Excel as Dutch organisers have it (`excel=True`) `;` and a UTF-8 byte order
-mark. No cell can be run as a formula (`festival.spreadsheet`).
+Four tables one after the other, an empty row between them, each with its own header: the
+sessions (with who came), the Q&A channels, the plenary's blocks, and attendance: the
+plenary's and the ended sessions' together with the festival's no-show rate. A no-show count
+not yet counted (the session has not ended) is an empty cell; the rate is a percentage in the
+festival's language (`12,5%`), which spreadsheets read as a number. Column names are in the
+festival's language, times in its zone (named in the time columns' headers) as
+`YYYY-MM-DD HH:MM`, which spreadsheets read as a date and time. Two forms, as for the
+registrations: `,` between cells, or for Excel as Dutch organisers have it (`excel=True`)
+`;` and a UTF-8 byte order mark. No cell can be run as a formula (`festival.spreadsheet`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import io
 from collections.abc import Sequence
 from datetime import datetime
 
-from festival.i18n import translate
+from festival.i18n import percent, translate
 from festival.report.model import Report
 from festival.spreadsheet import safe_cell
 
@@ -28,6 +31,10 @@ SESSION_COLUMNS = (
     "report_registered",
     "report_waitlisted",
     "report_given_back",
+    "report_checked_in",
+    "report_joined_online",
+    "report_attended",
+    "report_no_shows",
 )
 CHANNEL_COLUMNS = ("report_channel", "report_asked", "report_approved", "report_answered")
 BLOCK_COLUMNS = (
@@ -39,6 +46,15 @@ BLOCK_COLUMNS = (
     "report_actual_end",
     "report_start_difference",
     "report_end_difference",
+)
+ATTENDANCE_COLUMNS = (
+    "report_attendance_of",
+    "report_registered",
+    "report_checked_in",
+    "report_joined_online",
+    "report_attended",
+    "report_no_shows",
+    "report_no_show_rate",
 )
 # The columns whose header names the festival's zone.
 _TIMES = frozenset(BLOCK_COLUMNS[2:6])
@@ -62,7 +78,19 @@ def report_csv(report: Report, *, excel: bool = False) -> str:
     tables: list[list[Sequence[object]]] = [
         [header(SESSION_COLUMNS)]
         + [
-            [s.round_title, s.title, s.capacity, s.seats, s.registered, s.waitlisted, s.given_back]
+            [
+                s.round_title,
+                s.title,
+                s.capacity,
+                s.seats,
+                s.registered,
+                s.waitlisted,
+                s.given_back,
+                s.checked_in,
+                s.joined_online,
+                s.attended,
+                s.no_shows,
+            ]
             for s in report.sessions
         ],
         [header(CHANNEL_COLUMNS)]
@@ -81,6 +109,7 @@ def report_csv(report: Report, *, excel: bool = False) -> str:
             ]
             for b in report.blocks
         ],
+        [header(ATTENDANCE_COLUMNS), *_attendance_rows(report)],
     ]
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
@@ -89,3 +118,26 @@ def report_csv(report: Report, *, excel: bool = False) -> str:
             writer.writerow([])
         writer.writerows([safe_cell(v) for v in row] for row in rows)
     return (BOM if excel else "") + out.getvalue()
+
+
+def _attendance_rows(report: Report) -> list[list[object]]:
+    language = report.festival.language
+    rows: list[list[object]] = []
+    if (plenary := report.plenary) is not None:
+        assert report.festival.plenary is not None  # figures exist for a plenary only
+        rows.append(
+            [
+                report.festival.plenary.title,
+                plenary.registered,
+                plenary.checked_in,
+                plenary.joined_online,
+                plenary.attended,
+                None,  # the plenary has no no-shows (`festival.report.figures`)
+                None,
+            ]
+        )
+    e = report.ended
+    rate = None if e.no_show_rate is None else percent(e.no_show_rate, language)
+    label = translate("report_ended_sessions", language, n=e.sessions)
+    rows.append([label, e.registered, e.checked_in, e.joined_online, e.attended, e.no_shows, rate])
+    return rows

@@ -20,6 +20,32 @@ class SessionFigures:
     registered: int  # confirmed places now, both ways of attending
     waitlisted: int
     given_back: int
+    checked_in: int  # of the registered: checked in at the door
+    joined_online: int  # of the registered: joined by their join link
+    attended: int  # of the registered: either
+    ended: bool
+    no_shows: int | None  # registered and not attended; None until the session has ended
+
+
+@dataclass(frozen=True)
+class PlenaryFigures:
+    registered: int  # every registration holds a place at the plenary
+    checked_in: int
+    joined_online: int
+    attended: int
+
+
+@dataclass(frozen=True)
+class EndedSessions:
+    """The sessions that have ended, together: the festival's no-show rate."""
+
+    sessions: int
+    registered: int
+    checked_in: int
+    joined_online: int
+    attended: int
+    no_shows: int
+    no_show_rate: float | None  # no_shows / registered; None while nobody is counted
 
 
 @dataclass(frozen=True)
@@ -32,8 +58,25 @@ class ChannelFigures:
 
 
 @dataclass(frozen=True)
+class LiveFigures:
+    """What the live channels' log says, replayed."""
+
+    channels: tuple[ChannelFigures, ...]
+    blocks: tuple[BlockActual, ...]  # empty when the festival has no plenary
+
+
+@dataclass(frozen=True)
 class Report:
     festival: Festival
     sessions: tuple[SessionFigures, ...]
-    channels: tuple[ChannelFigures, ...]
-    blocks: tuple[BlockActual, ...]  # empty when the festival has no plenary
+    plenary: PlenaryFigures | None  # None when the festival has no plenary
+    ended: EndedSessions
+    live: LiveFigures
+
+    @property
+    def channels(self) -> tuple[ChannelFigures, ...]:
+        return self.live.channels
+
+    @property
+    def blocks(self) -> tuple[BlockActual, ...]:
+        return self.live.blocks

@@ -22,9 +22,25 @@ class LoggedEvent:
 
 
 @dataclass(frozen=True)
+class Presence:
+    """Who of an item's holders came: of a session's confirmed places (of the festival's
+    registrations, for the plenary), how many holders joined the item by their join link,
+    how many were checked in at the door, and how many did both."""
+
+    joined: int
+    checked_in: int
+    both: int
+
+
+NOBODY = Presence(0, 0, 0)
+
+
+@dataclass(frozen=True)
 class ReportSource:
-    """The stored facts the report counts, for one festival."""
+    """The stored places and attendance the report counts, for one festival. The live
+    channels' events are read apart (`festival.storage.report_repo.live_log`)."""
 
     counts: Mapping[str, Sequence[SessionCount]]  # session id -> places per way of attending
     given_back: Mapping[str, int]  # session id -> confirmed places given back
-    log: Mapping[str, Sequence[LoggedEvent]]  # live channel -> its events, oldest first
+    presence: Mapping[str, Presence]  # session id, or "plenary" -> who of its holders came
+    registrations: int  # everyone registered holds a place at the plenary

@@ -13,17 +13,20 @@ from starlette.responses import JSONResponse, Response
 
 from festival.programme.model import Festival
 from festival.report.export import report_csv
-from festival.report.figures import report
+from festival.report.figures import live_figures, report
 from festival.report.model import Report
-from festival.storage.report_repo import report_source
+from festival.storage.report_repo import live_log, report_source
 from festival.web.auth import ADMIN_COOKIE, require
 from festival.web.context import granted_festival, page_language
 from festival.web.state import app_state
 
 
 async def report_of(request: Request, festival: Festival) -> Report:
-    async with app_state(request).db.session() as db:
-        return report(festival, await report_source(db, festival.slug))
+    state = app_state(request)
+    async with state.db.session() as db:
+        source = await report_source(db, festival.slug)
+        live = live_figures(festival, await live_log(db, festival.slug))
+    return report(festival, source, live, now=state.clock.now())
 
 
 async def _admin_report(request: Request) -> Report:
@@ -71,9 +74,31 @@ async def api_admin_report(request: Request) -> Response:
                 "registered": s.registered,
                 "waitlisted": s.waitlisted,
                 "given_back": s.given_back,
+                "checked_in": s.checked_in,
+                "joined_online": s.joined_online,
+                "attended": s.attended,
+                "ended": s.ended,
+                "no_shows": s.no_shows,
             }
             for s in made.sessions
         ],
+        "plenary": None
+        if (p := made.plenary) is None
+        else {
+            "registered": p.registered,
+            "checked_in": p.checked_in,
+            "joined_online": p.joined_online,
+            "attended": p.attended,
+        },
+        "ended_sessions": {
+            "sessions": made.ended.sessions,
+            "registered": made.ended.registered,
+            "checked_in": made.ended.checked_in,
+            "joined_online": made.ended.joined_online,
+            "attended": made.ended.attended,
+            "no_shows": made.ended.no_shows,
+            "no_show_rate": made.ended.no_show_rate,
+        },
         "channels": [
             {
                 "channel": c.channel,

@@ -1,6 +1,8 @@
 """A festival day done through the real API, for the report's tests (web and CLI): places
-registered, waited for, given up, moved and erased; questions asked, approved, answered and
-hidden; the plenary hosted, late and with a skip. Two festivals share the database."""
+registered, waited for, given up, moved and erased; who came, by their join link and at the
+door; questions asked, approved, answered and hidden; the plenary hosted, late and with a
+skip. Two festivals share the database; the reference is made hybrid for the day, so it has
+a door, and huiskamer-1 has 2 seats beside its 2 places online."""
 
 from __future__ import annotations
 
@@ -21,8 +23,10 @@ from tests.factories import (
     admin_token,
     bearer,
     festival_file,
+    local,
     register,
     registration,
+    role_token,
 )
 from tests.web.conftest import load_into
 
@@ -41,14 +45,14 @@ def _act(client: TestClient, path: str, token: str, message: dict[str, Any]) -> 
     return body
 
 
-def _ask(client: TestClient, channel: str, token: str, text: str, query: str = "") -> str:
+def ask(client: TestClient, channel: str, token: str, text: str, query: str = "") -> str:
     path = f"/api/channels/{channel}/actions{query}"
     ack = _act(client, path, token, {"type": "ask", "text": text})
     question: str = ack["question_id"]
     return question
 
 
-def _moderate(
+def moderate(
     client: TestClient, admin: str, channel: str, action: str, query: str = "", **fields: Any
 ) -> None:
     message = {"type": "moderate", "action": action, **fields}
@@ -59,16 +63,31 @@ def _host(client: TestClient, admin: str, action: str, **fields: Any) -> None:
     _act(client, "/api/show/actions", admin, {"type": "host", "action": action, **fields})
 
 
-def person(client: TestClient, name: str, session: str | None, query: str = "") -> str:
+def person(
+    client: TestClient, name: str, session: str | None, query: str = "", **fields: str
+) -> str:
     choices = {"ronde-1": session} if session else None
-    body = registration(name, f"{name.lower()}@example.org", choices=choices)
+    body = registration(name, f"{name.lower()}@example.org", choices=choices, **fields)
     token: str = register(client, body, query)["token"]
     return token
 
 
+def join(client: TestClient, token: str, item: str) -> None:
+    """Use the personal join link, as the attendee's browser does: off to the item's link."""
+    response = client.get(f"/join/{token}/{item}", follow_redirects=False)
+    assert response.status_code in (302, 303, 307), response.text
+
+
+def check_in(client: TestClient, database_url: str, token: str) -> None:
+    """Check the attendee in at the door with the code their personal page shows."""
+    code = ok(client.get("/api/me", headers=bearer(token))).json()["checkin_code"]
+    door = role_token(database_url, "checkin", REFERENCE_SLUG)[1]
+    ok(client.post("/api/checkin", json={"code": code}, headers=bearer(door)))
+
+
 def the_day(client: TestClient, clock: FixedClock, database_url: str) -> str:
     """What happens on the reference festival (and a little on the other), through the API;
-    the reference's admin token. huiskamer-1 has 2 places."""
+    the reference's admin token. huiskamer-1 has 2 places online and 2 seats."""
     admin = admin_token(database_url, REFERENCE_SLUG)[1]
     other_admin = admin_token(database_url, OTHER)[1]
     # At 09:00 the rounds have not started: places can still be changed.
@@ -83,25 +102,34 @@ def the_day(client: TestClient, clock: FixedClock, database_url: str) -> str:
     fay = person(client, "Fay", "huiskamer-1")  # waits ...
     ok(client.put(me, json={"session": None}, headers=bearer(fay)))  # ... and leaves the line
     person(client, "Gus", "huiskamer-1")  # waits
+    ida = person(client, "Ida", "huiskamer-1", mode="onsite")  # a seat
     ok(client.delete("/api/me", headers=bearer(dan)))  # erased: huiskamer-2's place back
     # The other festival's day, which the reference's report must not count.
     hal = person(client, "Hal", None, f"?festival={OTHER}")
     elsewhere = f"?festival={OTHER}"
-    _moderate(client, other_admin, "plenary", "open", elsewhere)
-    _ask(client, "plenary", hal, "Een vraag op het congres", elsewhere)
+    moderate(client, other_admin, "plenary", "open", elsewhere)
+    ask(client, "plenary", hal, "Een vraag op het congres", elsewhere)
 
     # Questions: four in the plenary, one in huiskamer-1.
-    _moderate(client, admin, "plenary", "open")
-    first = _ask(client, "plenary", cor, "Hoe houden we het vol?")
-    second = _ask(client, "plenary", eve, "Wat vraagt de wijk?")
-    third = _ask(client, "plenary", bob, "Off topic")
-    _ask(client, "plenary", cor, "Nog niet bekeken")
+    moderate(client, admin, "plenary", "open")
+    first = ask(client, "plenary", cor, "Hoe houden we het vol?")
+    second = ask(client, "plenary", eve, "Wat vraagt de wijk?")
+    third = ask(client, "plenary", bob, "Off topic")
+    ask(client, "plenary", cor, "Nog niet bekeken")
     for question in (first, second, third):
-        _moderate(client, admin, "plenary", "approve", question_id=question)
-    _moderate(client, admin, "plenary", "answered", question_id=first)
-    _moderate(client, admin, "plenary", "hide", question_id=third)  # approved, then taken down
-    _moderate(client, admin, "huiskamer-1", "open")
-    _ask(client, "huiskamer-1", eve, "Over de bus")
+        moderate(client, admin, "plenary", "approve", question_id=question)
+    moderate(client, admin, "plenary", "answered", question_id=first)
+    moderate(client, admin, "plenary", "hide", question_id=third)  # approved, then taken down
+    moderate(client, admin, "huiskamer-1", "open")
+    ask(client, "huiskamer-1", eve, "Over de bus")
+
+    # Ronde-1 (10:30-11:30): Ida is checked in at the door, Eve joins online (twice, counted
+    # once); Cor in huiskamer-1 and Bob in huiskamer-3 do not come.
+    clock.set(local(10, 20))
+    check_in(client, database_url, ida)
+    clock.set(local(10, 31))
+    join(client, eve, "huiskamer-1")
+    join(client, eve, "huiskamer-1")
 
     # The plenary: live on time, the first block starts 2 minutes late and runs 3 minutes
     # over, the spoken word is skipped, the welcome is still running.
@@ -109,6 +137,7 @@ def the_day(client: TestClient, clock: FixedClock, database_url: str) -> str:
     _host(client, admin, "live")
     clock.set(T0 + timedelta(minutes=2))
     _host(client, admin, "start", block_id="start-plenair")
+    join(client, eve, "plenary")
     clock.set(T0 + timedelta(minutes=8))
     _host(client, admin, "next", block_id="start-plenair")
     _host(client, admin, "skip", block_id="intermezzo-spoken-word")
@@ -134,6 +163,10 @@ SESSIONS_HEADER = [
     "ingeschreven",
     "wachtlijst",
     "teruggegeven",
+    "ingecheckt",
+    "online deelgenomen",
+    "aanwezig",
+    "niet verschenen",
 ]
 ROUND = "Huiskamersessies ronde 1"
 BUS = "Huiskamer 1: De Buurvrouw & Buurvrouw Bus"
@@ -151,12 +184,14 @@ BLOCKS_HEADER = [
 
 def check_csv(text: str, delimiter: str = ",") -> None:
     """The report of `the_day`, as CSV."""
-    sessions, channels, blocks = _tables(text, delimiter)
+    sessions, channels, blocks, attendance = _tables(text, delimiter)
     assert sessions[0] == SESSIONS_HEADER
     by_title = {row[1]: row for row in sessions[1:]}
-    assert by_title[BUS] == [ROUND, BUS, "2", "", "2", "1", "2"]
-    assert by_title[sessions[2][1]][2:] == ["25", "", "0", "0", "1"]  # huiskamer-2: Dan erased
-    assert by_title[sessions[3][1]][2:] == ["25", "", "1", "0", "0"]  # huiskamer-3: Bob
+    # Cor, Eve online and Ida on site; Ida checked in, Eve joined, Cor did not come.
+    assert by_title[BUS] == [ROUND, BUS, "2", "2", "3", "1", "2", "1", "1", "2", "1"]
+    # huiskamer-2: Dan erased; huiskamer-3: Bob, who did not come.
+    assert by_title[sessions[2][1]][2:] == ["25", "", "0", "0", "1", "0", "0", "0", "0"]
+    assert by_title[sessions[3][1]][2:] == ["25", "", "1", "0", "0", "0", "0", "0", "1"]
     assert len(sessions) == 1 + 11  # every session of both rounds
     assert channels[0] == ["vragenkanaal", "gesteld", "goedgekeurd", "beantwoord"]
     assert channels[1] == ["Middagprogramma", "4", "2", "1"]
@@ -190,11 +225,31 @@ def check_csv(text: str, delimiter: str = ",") -> None:
     ]
     assert blocks[5][4:] == ["", "", "", ""]
     assert len(blocks) == 1 + 8
+    # Everyone but Dan (erased) holds a place at the plenary: Ida checked in, Eve joined it.
+    # Every session has ended: 2 of the 4 registered did not come.
+    assert attendance == [
+        [
+            "aanwezigheid van",
+            "ingeschreven",
+            "ingecheckt",
+            "online deelgenomen",
+            "aanwezig",
+            "niet verschenen",
+            "percentage niet verschenen",
+        ],
+        ["Middagprogramma", "7", "1", "1", "2", "", ""],
+        ["afgelopen sessies (11)", "4", "1", "1", "2", "2", "50,0%"],
+    ]
 
 
 def opened(settings: Settings, clock: FixedClock, folder: Path) -> TestClient:
     """A client (use it in a `with` block) for an app on `settings`' database, holding the
-    reference festival (huiskamer-1 with 2 places) and the congress."""
+    reference festival, hybrid (huiskamer-1 with 2 places and 2 seats), and the congress."""
     reference = festival_file(folder, REFERENCE, capacity={"huiskamer-1": 2})
+    text = reference.read_text(encoding="utf-8").replace(
+        '\nmode = "online"\n', '\nmode = "hybrid"\n'
+    )
+    text = text.replace("  capacity = 2\n", "  capacity = 2\n  seats = 2\n", 1)
+    reference.write_text(text, encoding="utf-8")
     load_into(settings.database_url, reference, SCHEDULES / f"{OTHER}.toml")
     return TestClient(create_app(settings, clock=clock))

@@ -1,6 +1,7 @@
-"""The report's counting rules on the Q&A log, with events made by the real Q&A rules: what
+"""The report's counting rules: on the Q&A log, with events made by the real Q&A rules, what
 counts as asked, approved and answered when questions are merged, hidden or cleared as a
-rehearsal's."""
+rehearsal's; on the stored places and attendance, who came, who did not (once a session has
+ended) and the festival's no-show rate."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from festival.programme.model import PLENARY
 from festival.qa import rules
 from festival.qa.model import QaChannel, QaEvent
 from festival.qa.records import event_body
-from festival.report.figures import report
-from festival.report.source import LoggedEvent, ReportSource
+from festival.registration.model import SessionCount
+from festival.report.figures import live_figures, report
+from festival.report.model import EndedSessions, PlenaryFigures, Report
+from festival.report.source import LoggedEvent, Presence, ReportSource
 from tests.conftest import REFERENCE
+from tests.factories import local
 
 AT = datetime(2020, 11, 19, 12, 0, tzinfo=UTC)
 MODERATOR = "moderator#1"
@@ -52,8 +56,7 @@ class Channel:
 
 def _plenary_figures(channel: Channel) -> tuple[int, int, int]:
     festival = read_programme(REFERENCE)
-    source = ReportSource(counts={}, given_back={}, log={PLENARY: _logged(channel.events)})
-    figures = report(festival, source).channels[0]
+    figures = live_figures(festival, {PLENARY: _logged(channel.events)}).channels[0]
     assert figures.channel == PLENARY
     return figures.asked, figures.approved, figures.answered
 
@@ -94,8 +97,75 @@ def test_a_hidden_question_is_asked_only_and_a_rehearsal_s_questions_not_at_all(
 def test_nothing_stored_counts_nothing():
     festival = read_programme(REFERENCE)
 
-    made = report(festival, ReportSource(counts={}, given_back={}, log={}))
+    made = report(festival, _source(), live_figures(festival, {}), now=local(16))
 
     assert {(c.asked, c.approved, c.answered) for c in made.channels} == {(0, 0, 0)}
     assert {(s.registered, s.waitlisted, s.given_back) for s in made.sessions} == {(0, 0, 0)}
+    assert {(s.attended, s.no_shows) for s in made.sessions} == {(0, 0)}
+    assert made.plenary == PlenaryFigures(0, 0, 0, 0)
+    assert made.ended == EndedSessions(11, 0, 0, 0, 0, 0, None)
     assert {b.status for b in made.blocks} == {"upcoming"}
+
+
+# -- who came ------------------------------------------------------------------------------------
+
+
+def _source(
+    confirmed: dict[str, int] | None = None,
+    presence: dict[str, Presence] | None = None,
+    registrations: int = 0,
+) -> ReportSource:
+    counts = {s: [SessionCount(s, "online", n, 0)] for s, n in (confirmed or {}).items()}
+    return ReportSource(counts, {}, presence or {}, registrations)
+
+
+def _figures(now_hour: int, now_minute: int, source: ReportSource) -> Report:
+    festival = read_programme(REFERENCE)
+    return report(festival, source, live_figures(festival, {}), now=local(now_hour, now_minute))
+
+
+def _session(made: Report, session: str) -> tuple[int, int, int, int, int | None]:
+    s = next(s for s in made.sessions if s.session_id == session)
+    return s.registered, s.checked_in, s.joined_online, s.attended, s.no_shows
+
+
+def test_one_who_joined_online_and_checked_in_attended_once():
+    # huiskamer-1: 6 registered; 3 joined online, 2 checked in, 1 of them did both.
+    source = _source({"huiskamer-1": 6}, {"huiskamer-1": Presence(3, 2, 1)})
+
+    made = _figures(11, 30, source)  # ronde-1 ends at 11:30
+
+    assert _session(made, "huiskamer-1") == (6, 2, 3, 4, 2)
+
+
+def test_no_shows_are_not_counted_until_the_session_has_ended():
+    source = _source({"huiskamer-1": 6}, {"huiskamer-1": Presence(3, 2, 1)})
+
+    made = _figures(11, 29, source)
+
+    assert _session(made, "huiskamer-1") == (6, 2, 3, 4, None)
+    assert made.ended == EndedSessions(0, 0, 0, 0, 0, 0, None)
+
+
+def test_the_no_show_rate_is_no_shows_over_registered_of_the_ended_sessions_only():
+    # Ronde-1 (until 11:30) has ended, ronde-2 (12:00-13:00) is running: its 10 registered,
+    # none come yet, are left out of the rate.
+    source = _source(
+        {"huiskamer-1": 6, "huiskamer-2": 2, "huiskamer-6": 10},
+        {"huiskamer-1": Presence(3, 2, 1), "huiskamer-2": Presence(0, 2, 0)},
+    )
+
+    made = _figures(12, 30, source)
+
+    assert _session(made, "huiskamer-2") == (2, 2, 0, 2, 0)
+    assert _session(made, "huiskamer-6") == (10, 0, 0, 0, None)
+    assert made.ended == EndedSessions(6, 8, 4, 3, 6, 2, 0.25)
+
+
+def test_the_plenary_counts_every_registration_and_has_no_no_shows():
+    source = _source(presence={PLENARY: Presence(5, 4, 2)}, registrations=12)
+
+    made = _figures(16, 0, source)
+
+    assert made.plenary == PlenaryFigures(12, 4, 5, 7)
+    assert made.ended.registered == 0  # the plenary is not in the rate

@@ -9,14 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from festival.clock import FixedClock
 from festival.config import Settings
-from tests.factories import REFERENCE_SLUG, admin_token, bearer
-from tests.report.day import BUS, OTHER, ROUND, check_csv, ok, opened, person, the_day
+from tests.factories import REFERENCE_SLUG, admin_token, bearer, local, role_token
+from tests.report.day import (
+    BUS,
+    OTHER,
+    ROUND,
+    check_csv,
+    join,
+    ok,
+    opened,
+    person,
+    the_day,
+)
 from tests.web.conftest import NOW
 
 
@@ -76,10 +87,25 @@ def test_the_api_gives_the_same_figures(client: TestClient, clock: FixedClock, s
         "session": "huiskamer-1",
         "title": BUS,
         "capacity": 2,
-        "seats": None,
-        "registered": 2,
+        "seats": 2,
+        "registered": 3,
         "waitlisted": 1,
         "given_back": 2,
+        "checked_in": 1,
+        "joined_online": 1,
+        "attended": 2,
+        "ended": True,
+        "no_shows": 1,
+    }
+    assert body["plenary"] == {"registered": 7, "checked_in": 1, "joined_online": 1, "attended": 2}
+    assert body["ended_sessions"] == {
+        "sessions": 11,
+        "registered": 4,
+        "checked_in": 1,
+        "joined_online": 1,
+        "attended": 2,
+        "no_shows": 2,
+        "no_show_rate": 0.5,
     }
     assert body["channels"][0] == {
         "channel": "plenary",
@@ -116,6 +142,12 @@ def test_the_other_festival_counts_only_its_own(
     assert {(s["registered"], s["waitlisted"], s["given_back"]) for s in body["sessions"]} == {
         (0, 0, 0)
     }
+    # The congress is in 2023: none of its sessions has ended, no no-shows are counted yet.
+    assert {(s["attended"], s["ended"], s["no_shows"]) for s in body["sessions"]} == {
+        (0, False, None)
+    }
+    assert body["plenary"] == {"registered": 1, "checked_in": 0, "joined_online": 0, "attended": 0}
+    assert (body["ended_sessions"]["sessions"], body["ended_sessions"]["no_show_rate"]) == (0, None)
     assert [(c["channel"], c["asked"]) for c in body["channels"] if c["asked"]] == [("plenary", 1)]
     assert {b["status"] for b in body["blocks"]} == {"upcoming"}
     assert (refused.status_code, refused.json()["error"]["code"]) == (403, "auth.forbidden")
@@ -134,8 +166,14 @@ def test_the_admin_page_has_the_report_section(
     row = nl.split('<tr id="report-huiskamer-1">')[1].split("</tr>")[0]
     assert row == (
         f'<td>{ROUND}</td><th scope="row">Huiskamer 1: De Buurvrouw &amp; Buurvrouw Bus</th>'
-        "<td>2</td><td>geen maximum</td><td>2</td><td>1</td><td>2</td>"
+        "<td>2</td><td>2</td><td>3</td><td>1</td><td>2</td>"
+        "<td>1</td><td>1</td><td>2</td><td>1</td>"
     )
+    assert '<p id="report-plenary">Plenair (Middagprogramma): 7 ingeschreven, 1 ingecheckt, ' in nl
+    assert (
+        '<p id="report-no-show-rate">Percentage niet verschenen: 50,0%, dat is niet verschenen '
+        "gedeeld door ingeschreven over de 11 afgelopen sessies (2 van 4).</p>"
+    ) in nl
     qa = nl.split('<tr id="report-qa-plenary">')[1].split("</tr>")[0]
     assert qa == '<th scope="row">Middagprogramma</th><td>4</td><td>2</td><td>1</td>'
     block = nl.split('<tr id="report-block-start-plenair">')[1].split("</tr>")[0]
@@ -147,6 +185,8 @@ def test_the_admin_page_has_the_report_section(
     assert f'<a href="/admin/report.csv?festival={REFERENCE_SLUG}">Exporteer als CSV</a>' in nl
     assert "<h2>Report</h2>" in en
     assert '<th scope="col">Given back</th>' in en
+    assert '<th scope="col">No-shows</th>' in en
+    assert "No-show rate: 50.0%, that is no-shows divided by registered" in en
     assert "<td>ended</td>" in en
 
 
@@ -167,7 +207,8 @@ def test_the_printable_page_is_the_report_with_print_css(
     assert "<h2>Verslag</h2>" in page.text
     assert '<p class="screen-only">' in page.text
     assert "Ann" not in page.text  # figures only, nobody's name
-    assert "<td>2</td><td>geen maximum</td><td>2</td><td>1</td><td>2</td>" in page.text
+    assert "<td>2</td><td>2</td><td>3</td><td>1</td><td>2</td><td>1</td><td>1</td>" in page.text
+    assert "Percentage niet verschenen: 50,0%" in page.text
     assert "<h2>Report</h2>" in english.text
     assert "Printable version" in english.text
     assert "@media print {" in css.text
@@ -205,3 +246,56 @@ def test_the_report_with_an_attendee_token_is_403(client: TestClient, path: str)
 
     assert response.status_code == 403
     assert "Huiskamer" not in response.text
+
+
+# -- who came -----------------------------------------------------------------------------------
+
+
+def test_no_shows_are_counted_once_the_session_has_ended(
+    client: TestClient, clock: FixedClock, settings: Settings
+):
+    admin = admin_token(settings.database_url, REFERENCE_SLUG)[1]
+    ann = person(client, "Ann", "huiskamer-1")
+    person(client, "Bob", "huiskamer-1")
+    person(client, "Cor", "huiskamer-3")
+    # Ronde-1 runs 10:30-11:30. Ann joins online; Bob registered online but turns up at the
+    # door, where he is found by name and checked in; Cor does not come.
+    clock.set(local(10, 45))
+    join(client, ann, "huiskamer-1")
+    door = bearer(role_token(settings.database_url, "checkin", REFERENCE_SLUG)[1])
+    found = ok(client.get("/api/checkin/search?q=bob", headers=door)).json()["results"]
+    ok(client.post("/api/checkin", json={"code": found[0]["code"]}, headers=door))
+
+    during = ok(client.get("/api/admin/report", headers=bearer(admin))).json()
+    page = client.get("/admin", headers=bearer(admin)).text
+    clock.set(local(11, 30))
+    after = ok(client.get("/api/admin/report", headers=bearer(admin))).json()
+    csv_after = client.get("/admin/report.csv", headers=bearer(admin)).text
+
+    def figures(body: dict[str, Any], session: str) -> tuple[Any, ...]:
+        s = next(s for s in body["sessions"] if s["session"] == session)
+        keys = ("registered", "checked_in", "joined_online", "attended", "ended", "no_shows")
+        return tuple(s[k] for k in keys)
+
+    assert figures(during, "huiskamer-1") == (2, 1, 1, 2, False, None)
+    assert figures(during, "huiskamer-3") == (1, 0, 0, 0, False, None)
+    assert (during["ended_sessions"]["sessions"], during["ended_sessions"]["no_show_rate"]) == (
+        0,
+        None,
+    )
+    row = page.split('<tr id="report-huiskamer-3">')[1].split("</tr>")[0]
+    assert row.endswith("<td>1</td><td>0</td><td>0</td><td>0</td><td>0</td><td>0</td><td>—</td>")
+    assert '<p id="report-no-show-rate">Percentage niet verschenen: — (nog geen' in page
+    assert figures(after, "huiskamer-1") == (2, 1, 1, 2, True, 0)
+    assert figures(after, "huiskamer-3") == (1, 0, 0, 0, True, 1)
+    assert after["ended_sessions"] == {
+        "sessions": 6,
+        "registered": 3,
+        "checked_in": 1,
+        "joined_online": 1,
+        "attended": 2,
+        "no_shows": 1,
+        "no_show_rate": 1 / 3,
+    }
+    assert after["plenary"] == {"registered": 3, "checked_in": 1, "joined_online": 0, "attended": 1}
+    assert csv_after.rstrip("\r\n").endswith('afgelopen sessies (6),3,1,1,2,1,"33,3%"')
