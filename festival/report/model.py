@@ -59,7 +59,7 @@ class ChannelFigures:
 
 @dataclass(frozen=True)
 class LiveFigures:
-    """What the live channels' log says, replayed."""
+    """What the live channels' log says: replayed, the costly part of the report."""
 
     channels: tuple[ChannelFigures, ...]
     blocks: tuple[BlockActual, ...]  # empty when the festival has no plenary

@@ -38,7 +38,8 @@ NOBODY = Presence(0, 0, 0)
 @dataclass(frozen=True)
 class ReportSource:
     """The stored places and attendance the report counts, for one festival. The live
-    channels' events are read apart (`festival.storage.report_repo.live_log`)."""
+    channels' events are read apart (`festival.storage.report_repo.live_log`): they are the
+    costly part, and the web keeps what it made of them (`festival.report.cache`)."""
 
     counts: Mapping[str, Sequence[SessionCount]]  # session id -> places per way of attending
     given_back: Mapping[str, int]  # session id -> confirmed places given back

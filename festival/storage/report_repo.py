@@ -17,6 +17,7 @@ from festival.storage.tables import (
     EntryRow,
     FestivalRow,
     JoinRow,
+    LiveChannelRow,
     PlaceRow,
     RegistrationRow,
 )
@@ -78,6 +79,17 @@ async def _plenary_presence(db: AsyncSession, festival: str) -> tuple[int, Prese
     )
     registrations, joined, checked_in, both = row.one()
     return registrations, Presence(joined, checked_in, both)
+
+
+async def log_lengths(db: AsyncSession, festival: str) -> dict[str, int]:
+    """How long each of the festival's live channel logs is (channel -> its last seq): one
+    small read, to tell whether the log changed since it was last replayed."""
+    rows = await db.execute(
+        select(LiveChannelRow.channel, LiveChannelRow.last_seq)
+        .join(FestivalRow, FestivalRow.id == LiveChannelRow.festival_id)
+        .where(FestivalRow.slug == festival)
+    )
+    return {channel: last for channel, last in rows}
 
 
 async def live_log(db: AsyncSession, festival: str) -> dict[str, list[LoggedEvent]]:

@@ -15,17 +15,24 @@ from festival.programme.model import Festival
 from festival.report.export import report_csv
 from festival.report.figures import live_figures, report
 from festival.report.model import Report
-from festival.storage.report_repo import live_log, report_source
+from festival.storage.report_repo import live_log, log_lengths, report_source
 from festival.web.auth import ADMIN_COOKIE, require
 from festival.web.context import granted_festival, page_language
 from festival.web.state import app_state
 
 
 async def report_of(request: Request, festival: Festival) -> Report:
+    """The report now. The live channels' log is read and replayed only when it grew since
+    the last time (`festival.report.cache`): an admin page loaded again and again on a big
+    day reads the channels' lengths, not every question and vote."""
     state = app_state(request)
     async with state.db.session() as db:
         source = await report_source(db, festival.slug)
-        live = live_figures(festival, await live_log(db, festival.slug))
+        lengths = await log_lengths(db, festival.slug)
+        live = state.reports.get(festival, lengths)
+        if live is None:
+            live = live_figures(festival, await live_log(db, festival.slug))
+            state.reports.put(festival, lengths, live)
     return report(festival, source, live, now=state.clock.now())
 
 

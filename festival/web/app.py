@@ -34,6 +34,7 @@ from festival.mailing.compose import Composer
 from festival.mailing.sender import Sender
 from festival.mailing.transport import make_transport
 from festival.programme.model import featured
+from festival.report.cache import LiveFiguresCache
 from festival.scheduling import Scheduler
 from festival.storage.db import Database
 from festival.storage.programme_repo import FestivalCache
@@ -114,7 +115,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             sender.start()
             live_parts = Live(bus, log, qa, hub, show)
             state = AppState(
-                settings, db, the_clock, templates, sender, live_parts, festivals, limits, grants
+                settings,
+                db,
+                the_clock,
+                templates,
+                sender,
+                live_parts,
+                festivals,
+                limits,
+                grants,
+                LiveFiguresCache(),
             )
             yield {"festival": state}
         finally:

@@ -16,6 +16,7 @@ from festival.live.log import EventLog
 from festival.live.qa_service import QaService
 from festival.live.show_service import ShowService
 from festival.mailing.sender import Sender
+from festival.report.cache import LiveFiguresCache
 from festival.storage.db import Database
 from festival.storage.programme_repo import FestivalCache
 from festival.web.limits import Limits
@@ -43,6 +44,7 @@ class AppState:
     festivals: FestivalCache  # read through it: every page and live connection needs one
     limits: Limits
     grants: GrantCache  # live connections look tokens up through it
+    reports: LiveFiguresCache  # the admin page's report replays the live log only when it grew
 
 
 def app_state(conn: HTTPConnection) -> AppState:

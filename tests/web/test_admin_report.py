@@ -21,8 +21,10 @@ from tests.report.day import (
     BUS,
     OTHER,
     ROUND,
+    ask,
     check_csv,
     join,
+    moderate,
     ok,
     opened,
     person,
@@ -299,3 +301,24 @@ def test_no_shows_are_counted_once_the_session_has_ended(
     }
     assert after["plenary"] == {"registered": 3, "checked_in": 1, "joined_online": 0, "attended": 1}
     assert csv_after.rstrip("\r\n").endswith('afgelopen sessies (6),3,1,1,2,1,"33,3%"')
+
+
+def test_the_report_follows_the_live_log_from_one_load_to_the_next(
+    client: TestClient, settings: Settings
+):
+    admin = admin_token(settings.database_url, REFERENCE_SLUG)[1]
+    ann = person(client, "Ann", None)
+    moderate(client, admin, "plenary", "open")
+    ask(client, "plenary", ann, "Eerste vraag")
+
+    def asked() -> str:
+        page = client.get("/admin", headers=bearer(admin)).text
+        return page.split('<tr id="report-qa-plenary">')[1].split("</tr>")[0]
+
+    first, again = asked(), asked()
+    question = ask(client, "plenary", ann, "Tweede vraag")
+    moderate(client, admin, "plenary", "approve", question_id=question)
+    later = asked()
+
+    assert first == again == '<th scope="row">Middagprogramma</th><td>1</td><td>0</td><td>0</td>'
+    assert later == '<th scope="row">Middagprogramma</th><td>2</td><td>1</td><td>0</td>'
