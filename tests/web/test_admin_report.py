@@ -322,3 +322,25 @@ def test_the_report_follows_the_live_log_from_one_load_to_the_next(
 
     assert first == again == '<th scope="row">Middagprogramma</th><td>1</td><td>0</td><td>0</td>'
     assert later == '<th scope="row">Middagprogramma</th><td>2</td><td>1</td><td>0</td>'
+
+
+def test_one_who_joined_and_then_gave_the_place_back_counts_as_given_back_not_as_come(
+    client: TestClient, clock: FixedClock, settings: Settings
+):
+    admin = admin_token(settings.database_url, REFERENCE_SLUG)[1]
+    ann = person(client, "Ann", "huiskamer-1")
+    person(client, "Bob", "huiskamer-1")
+    # The join link opens 15 minutes before ronde-1's 10:30 start; places can be given back
+    # until then.
+    clock.set(local(10, 20))
+    join(client, ann, "huiskamer-1")
+    ok(client.put("/api/me/choices/ronde-1", json={"session": None}, headers=bearer(ann)))
+    clock.set(local(11, 30))
+
+    body = ok(client.get("/api/admin/report", headers=bearer(admin))).json()
+
+    session = body["sessions"][0]
+    assert session["session"] == "huiskamer-1"
+    keys = ("registered", "given_back", "joined_online", "attended", "no_shows")
+    assert tuple(session[k] for k in keys) == (1, 1, 0, 0, 1)
+    assert body["plenary"] == {"registered": 2, "checked_in": 0, "joined_online": 0, "attended": 0}
