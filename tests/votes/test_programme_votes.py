@@ -61,8 +61,8 @@ def test_bad_voters_photo_and_same_ids_are_reported_on_their_lines() -> None:
         "got 'everyone'",
         f"{FILE}:{line_of(text, 'javascript')}: vote[0].nominees[0].photo is not a valid http(s) "
         "URL: 'javascript:alert(1)'",
-        f"{FILE}:{line_of(text, 'Hans  Vos')}: vote[0].nominees[1] has the id 'hans-vos' of another "
-        "nominee; give it its own id",
+        f"{FILE}:{line_of(text, 'Hans  Vos')}: vote[0].nominees[1] has the id 'hans-vos' of "
+        "another nominee; give it its own id",
         f"{FILE}:{line_of(text, 'Bad Id')}: vote[0].nominees[2].id must be lowercase letters, "
         "digits and hyphens (at most 64), got 'Bad Id'",
         f"{FILE}:{line_of(text, '!!!')}: vote[0].nominees[3] needs an id: its name has no "
