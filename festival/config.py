@@ -105,6 +105,17 @@ class Settings:
         "The same per e-mail address, counted case-insensitively and without a `+tag` "
         "(`anna+x@example.org` counts as `anna@example.org`).",
     )
+    rate_ballots_per_address: str = _setting(
+        "30/minute;300/hour",
+        "Ballots in audience votes (by e-mail or personal link, on the page or the API) one "
+        "client address may cast; higher than for registrations, since a congress hall votes "
+        "from behind one address. Beyond them: 429 with Retry-After.",
+    )
+    rate_ballots_per_email: str = _setting(
+        "3/hour;10/day",
+        "Ballots by e-mail (each mails a confirmation link) for one address, counted as for "
+        "registrations.",
+    )
     rate_live_messages: str = _setting(
         "20/4 seconds",
         "Live messages (ask, vote, moderate, host actions, ping) one token may send, over its "

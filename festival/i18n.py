@@ -911,6 +911,125 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Deze ronde sluit bijna: om {time} is het afgelopen.",
         "en": "This round closes soon: it ends at {time}.",
     },
+    # The audience vote (festival/web/votes.py, templates/votes/, the confirmation mail).
+    "vote_status_upcoming": {
+        "nl": "Het stemmen is nog niet begonnen.",
+        "en": "Voting has not started yet.",
+    },
+    "vote_status_open": {"nl": "Het stemmen is open.", "en": "Voting is open."},
+    "vote_status_closed": {
+        "nl": "Het stemmen is gesloten; de uitslag volgt.",
+        "en": "Voting has closed; the result follows.",
+    },
+    "vote_status_revealed": {"nl": "De uitslag is bekend.", "en": "The result is out."},
+    "vote_to_page": {"nl": "Naar de stemming", "en": "To the vote"},
+    "vote_closes": {"nl": "stemmen kan tot", "en": "voting closes"},
+    "vote_result": {"nl": "Uitslag", "en": "Result"},
+    "vote_winner": {"nl": "Winnaar", "en": "Winner"},
+    "vote_ballots": {"nl": "{n} stemmen", "en": "{n} votes"},
+    "vote_for": {"nl": "Stem op \u2068{name}\u2069", "en": "Vote for \u2068{name}\u2069"},
+    "vote_email_label": {"nl": "Je e-mailadres", "en": "Your e-mail address"},
+    "vote_email_help": {
+        "nl": "We mailen je een link. Je stem telt pas als je die link volgt en bevestigt. "
+        "Eén stem per e-mailadres.",
+        "en": "We mail you a link. Your vote counts only once you follow it and confirm. "
+        "One vote per e-mail address.",
+    },
+    "vote_submit": {"nl": "Stem", "en": "Vote"},
+    "vote_sent": {
+        "nl": "Bijna klaar: we hebben je een e-mail gestuurd. Je stem telt zodra je de link "
+        "daarin volgt en bevestigt.",
+        "en": "Nearly done: we sent you an e-mail. Your vote counts once you follow its link "
+        "and confirm.",
+    },
+    "vote_registered_only": {
+        "nl": "Alleen deelnemers stemmen hier, met de link naar hun persoonlijke pagina.",
+        "en": "Only attendees vote here, with the link to their personal page.",
+    },
+    "vote_your_ballot": {
+        "nl": "Je stemde op \u2068{nominee}\u2069.",
+        "en": "You voted for \u2068{nominee}\u2069.",
+    },
+    "vote_pending": {"nl": "nog niet bevestigd", "en": "not confirmed yet"},
+    "vote_counted": {"nl": "Je stem telt. Dank je wel!", "en": "Your vote counts. Thank you!"},
+    "vote_withdraw": {"nl": "Stem intrekken", "en": "Withdraw my vote"},
+    "vote_withdrawn": {"nl": "Je stem is ingetrokken.", "en": "Your vote was withdrawn."},
+    "vote_back": {"nl": "Naar de stempagina", "en": "To the vote"},
+    "vote_confirm_title": {"nl": "Bevestig je stem", "en": "Confirm your vote"},
+    "vote_confirm_text": {
+        "nl": "Je stemt op \u2068{nominee}\u2069 in \u2068{vote}\u2069. Je stem telt pas als "
+        "je op de knop drukt.",
+        "en": "You are voting for \u2068{nominee}\u2069 in \u2068{vote}\u2069. Your vote "
+        "counts only once you press the button.",
+    },
+    "vote_confirm_counted": {
+        "nl": "Je stem op \u2068{nominee}\u2069 telt.",
+        "en": "Your vote for \u2068{nominee}\u2069 counts.",
+    },
+    "vote_confirm_gone": {
+        "nl": "Deze stem is ingetrokken of vervangen door een latere; deze link telt niets meer.",
+        "en": "This vote was withdrawn or replaced by a later one; this link counts nothing "
+        "any more.",
+    },
+    "vote_bad_link_title": {"nl": "Onbekende link", "en": "Unknown link"},
+    "vote_bad_link_text": {
+        "nl": "Deze bevestigingslink kennen we niet. Er is niets geteld. Kopieer de link "
+        "volledig uit de e-mail, of stem opnieuw.",
+        "en": "We do not know this confirmation link. Nothing was counted. Copy the whole link "
+        "from the e-mail, or vote again.",
+    },
+    "ballot_confirm": {"nl": "Bevestig mijn stem", "en": "Confirm my vote"},
+    "mail_hello_nameless": {"nl": "Hallo,", "en": "Hello,"},
+    "mail_ballot_subject": {"nl": "Bevestig je stem: {vote}", "en": "Confirm your vote: {vote}"},
+    "mail_ballot": {
+        "nl": "Je hebt gestemd op {nominee} in {vote}. Je stem telt pas als je hem bevestigt "
+        "met de knop hieronder.",
+        "en": "You voted for {nominee} in {vote}. Your vote counts only once you confirm it "
+        "with the button below.",
+    },
+    "mail_ballot_ignore": {
+        "nl": "Heb jij niet gestemd? Dan kun je deze e-mail negeren: er telt niets.",
+        "en": "Did you not vote? Then ignore this e-mail: nothing counts.",
+    },
+    "err_vote_already_voted": {
+        "nl": "Met dit e-mailadres of deze link is al een stem uitgebracht die telt.",
+        "en": "A vote that counts was cast with this e-mail address or link already.",
+    },
+    "err_vote_not_open": {
+        "nl": "Het stemmen is nog niet begonnen.",
+        "en": "Voting has not started yet.",
+    },
+    "err_vote_closed": {"nl": "Het stemmen is gesloten.", "en": "Voting has closed."},
+    "err_vote_revealed": {
+        "nl": "De uitslag is al bekend: er kan niet meer gestemd worden.",
+        "en": "The result is out: voting has ended.",
+    },
+    "err_vote_link_required": {
+        "nl": "Alleen deelnemers stemmen, met hun persoonlijke link.",
+        "en": "Only attendees vote, with their personal link.",
+    },
+    "err_vote_bad_link": {
+        "nl": "Deze stem is ingetrokken of vervangen; er is niets geteld.",
+        "en": "This vote was withdrawn or replaced; nothing was counted.",
+    },
+    "err_vote_other_festival": {
+        "nl": "Deze persoonlijke link hoort bij een ander evenement.",
+        "en": "This personal link belongs to another event.",
+    },
+    "err_vote_no_ballot": {
+        "nl": "Je hebt hier nog niet gestemd.",
+        "en": "You have not voted here.",
+    },
+    "err_vote_refused": {
+        "nl": "Deze stem kon niet worden uitgebracht.",
+        "en": "This vote could not be cast.",
+    },
+    "vote.rate_limited": {
+        "nl": "Er kwamen te veel stemmen van dit adres of voor dit e-mailadres. "
+        "Probeer het over {wait} opnieuw.",
+        "en": "Too many votes came from this address or for this e-mail address. "
+        "Please try again in {wait}.",
+    },
 }
 
 _WEEKDAYS = {

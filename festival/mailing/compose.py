@@ -57,6 +57,8 @@ from festival.storage.token_repo import (
     current_personal_tokens,
     reissue_personal_token,
 )
+from festival.storage.votes_repo import VotesSql
+from festival.votes import BadLink, mailed_link
 
 log = logging.getLogger("festival.mail")
 # Stands in for the recipient's name while a body is rendered for many recipients at once; a
@@ -289,6 +291,28 @@ class Composer:
                               token)  # fmt: skip
         return translate("mail_certificate_subject", lang, festival=f.title), context, None
 
+    async def _ballot(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
+        """The link that counts a public ballot: to a page with a button, since mail
+        scanners follow links."""
+        async with self.db.session() as db, db.begin():
+            try:
+                ballot, token = await mailed_link(VotesSql(db), int(m.payload["ballot"]), batch.now)
+            except BadLink as gone:
+                raise NothingToSend(gone.message) from None
+        vote = next((v for v in f.votes if v.id == ballot.vote), None)
+        nominee = vote.nominee(ballot.nominee) if vote else None
+        if vote is None or nominee is None:
+            raise NothingToSend(f"the vote {ballot.vote!r} or its nominee left the programme")
+        paragraphs = (
+            translate("mail_ballot", lang, nominee=nominee.name, vote=vote.title),
+            translate("mail_ballot_ignore", lang),
+        )
+        link = f"{self.base_url}/vote/confirm/{token}?lang={lang}"
+        context = MailContext(
+            lang, f, "", paragraphs, (translate("ballot_confirm", lang), link), ()
+        )
+        return translate("mail_ballot_subject", lang, vote=vote.title), context, None
+
     # -- parts ---------------------------------------------------------------------------
 
     def _item(self, f: Festival, entry: str, batch: _Batch) -> InviteItem:
@@ -388,7 +412,9 @@ class Composer:
                context.links, context.image)  # fmt: skip
         bodies = batch.bodies.get(key)
         if bodies is None:
-            page = MailContext(context.lang, context.festival, NAME, context.paragraphs,
+            # A public voter is nameless: the greeting then names nobody.
+            name = NAME if context.name else ""
+            page = MailContext(context.lang, context.festival, name, context.paragraphs,
                                context.button, context.lines, context.links,
                                image=context.image)  # fmt: skip
             bodies = (

@@ -56,7 +56,7 @@ RESERVED_IDS = (PLENARY, SHOW)
 # take one of them (a test keeps this equal to the routes).
 RESERVED_SLUGS = (
     "admin", "api", "archive", "calendar", "certificates", "checkin", "healthz", "host", "join",
-    "me", "moderate", "overlay", "panel", "presenter", "register", "static", "ws",
+    "me", "moderate", "overlay", "panel", "presenter", "register", "static", "vote", "ws",
 )  # fmt: skip
 
 

@@ -80,6 +80,18 @@ def normalise_email(address: str, *, smtputf8: bool, errors: _Errors) -> str:
     return normalised
 
 
+def mail_address(address: object, *, smtputf8: bool, language: str) -> str:
+    """An address someone typed outside a registration (a public ballot), normalised as a
+    registration's is; Invalid({"email": …}) in `language` when it is not one."""
+    errors = _Errors(pick_language(language, "en"))
+    text = _text(errors, {"email": address}, "email", MAX_EMAIL, required=True)
+    if text and not errors.found:
+        text = normalise_email(text, smtputf8=smtputf8, errors=errors)
+    if errors.found:
+        raise Invalid(errors.found)
+    return text
+
+
 def session_modes(festival: Festival, session: Session) -> tuple[Attendance, ...]:
     """How one can attend a session: an online festival is online, on-site is on site;
     in a hybrid festival a session with only seats is on site only, only places online only."""

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -381,3 +382,56 @@ class CheckinRow(Base):
     )
     code: Mapped[str] = mapped_column(String(16), unique=True)
     checked_in_at: Mapped[datetime | None]
+
+
+class BallotRow(Base):
+    """A ballot in an audience vote. `voter` is a keyed hash of the voter's address
+    (`festival.votes.rules.voter_key`), never the address; `registration_id` is set for a
+    ballot cast with a personal link, and cleared when that registration is erased (the
+    ballot stays counted). A public ballot waits (`pending`) until its mailed link is followed;
+    the link's secret is kept only as `confirmation` (its SHA-256). At most one ballot per
+    voter and vote is pending or counted: a partial unique index, on both databases."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (
+        Index(
+            "uq_ballots_standing",
+            "festival_id",
+            "vote_key",
+            "voter",
+            unique=True,
+            sqlite_where=text("state != 'withdrawn'"),
+            postgresql_where=text("state != 'withdrawn'"),
+        ),
+        Index("ix_ballots_vote", "festival_id", "vote_key", "state"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
+    vote_key: Mapped[str] = mapped_column(String(64))
+    voter: Mapped[str] = mapped_column(String(64))
+    nominee: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # pending | counted | withdrawn
+    cast_at: Mapped[datetime]
+    counted_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="SET NULL"), index=True
+    )
+    confirmation: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class VoteRevealRow(Base):
+    """When a host revealed a vote's result, and who: once per vote."""
+
+    __tablename__ = "vote_reveals"
+    __table_args__ = (
+        UniqueConstraint("festival_id", "vote_key", name="uq_vote_reveals_festival_vote"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
+    vote_key: Mapped[str] = mapped_column(String(64))
+    revealed_at: Mapped[datetime]
+    revealed_by: Mapped[str] = mapped_column(String(200))

@@ -51,6 +51,7 @@ from festival.web import (
     me,
     qa_pages,
     release,
+    votes,
 )
 from festival.web.caches import start_following, stop_following
 from festival.web.limits import LimitRules, Limits
@@ -193,9 +194,22 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/admin/outbox/retry", admin_mail.admin_outbox_retry, methods=["POST"]),
         Route("/api/admin/outbox", admin_mail.api_admin_outbox),
         Route("/api/admin/outbox/retry", admin_mail.api_admin_outbox_retry, methods=["POST"]),
+        Route("/api/votes/{vote}", votes.api_vote),
+        Route("/api/votes/{vote}/ballots", votes.api_ballot, methods=["POST"]),
+        Route("/api/votes/{vote}/ballot", votes.api_withdraw, methods=["DELETE"]),
+        Route("/api/votes/{vote}/reveal", votes.api_reveal, methods=["POST"]),
+        Route("/vote/confirm/{token}", votes.confirm_page, methods=["GET", "POST"]),
+        Route("/vote/confirm/{token}/withdraw", votes.confirm_page, methods=["POST"]),
+        Route("/vote/{vote}", votes.vote_page, methods=["GET", "POST"]),
+        Route("/me/{token}/vote/{vote}", votes.personal_vote_page, methods=["GET", "POST"]),
+        Route("/overlay/vote/{vote}", votes.overlay_page),
         Route("/api/festivals", api_festivals),
         Route("/api/festivals/{slug}/programme", api_programme),
         Route("/api/festivals/{slug}/registrations", api_register, methods=["POST"]),
+        Route("/api/festivals/{slug}/votes/{vote}", votes.api_vote),
+        Route("/api/festivals/{slug}/votes/{vote}/ballots", votes.api_ballot, methods=["POST"]),
+        Route("/api/festivals/{slug}/votes/{vote}/ballot", votes.api_withdraw, methods=["DELETE"]),
+        Route("/api/festivals/{slug}/votes/{vote}/reveal", votes.api_reveal, methods=["POST"]),
         Mount("/static", StaticFiles(directory=templates_dir / "static"), name="static"),
         # Every festival at its own address; last, so the service's own paths come first
         # (`festival check` refuses a slug that would shadow one: RESERVED_SLUGS).
@@ -203,6 +217,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/{slug}/register", register_page, methods=["GET", "POST"]),
         Route("/{slug}/programme.ics", programme_ics),
         Route("/{slug}/archive", archive_page),
+        Route("/{slug}/vote/{vote}", votes.vote_page, methods=["GET", "POST"]),
     ]
     # The client address (rate limits, the access log) is the socket's peer, unless that peer
     # is a proxy the settings trust: then uvicorn's middleware takes it from X-Forwarded-For.

@@ -2,6 +2,7 @@
 
 - Registrations (and the personal link mailed again to someone who registers twice): per
   client address and per mailbox (`anna+x@example.org` is `anna@example.org`).
+- Ballots in audience votes: per client address, and those by e-mail per mailbox too.
 - Live messages (ask, vote, moderate, host actions, ping), and check-ins and searches at the
   door: per token, over its websockets and the HTTP action endpoints together, so one rule
   holds however a client talks to us; without a token, per websocket connection (or per
@@ -84,6 +85,8 @@ class LimitRules:
     per_email: tuple[RateLimitItem, ...]
     live_messages: tuple[RateLimitItem, ...]
     connections_per_token: int
+    ballots_per_address: tuple[RateLimitItem, ...]
+    ballots_per_email: tuple[RateLimitItem, ...]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LimitRules:
@@ -94,6 +97,8 @@ class LimitRules:
             _rules("rate_registrations_per_email", settings.rate_registrations_per_email),
             _rules("rate_live_messages", settings.rate_live_messages),
             settings.live_connections_per_token,
+            _rules("rate_ballots_per_address", settings.rate_ballots_per_address),
+            _rules("rate_ballots_per_email", settings.rate_ballots_per_email),
         )
 
 
@@ -269,6 +274,34 @@ class Limits:
                 "registration.rate_limited",
                 f"too many registrations for this e-mail address: at most "
                 f"{_said(self.rules.per_email)}",
+                wait,
+            )
+
+    # --- ballots -------------------------------------------------------------------------
+
+    async def check_ballot_address(self, conn: HTTPConnection) -> None:
+        """One more ballot from this client address."""
+        wait = await self._hit(
+            self._shared, self.rules.ballots_per_address, "ballot", _digest(client_address(conn))
+        )
+        if wait is not None:
+            raise TooManyRequests(
+                "vote.rate_limited",
+                f"too many ballots from this address: at most "
+                f"{_said(self.rules.ballots_per_address)}",
+                wait,
+            )
+
+    async def check_ballot_email(self, address: str) -> None:
+        """One more ballot by e-mail for this mailbox."""
+        wait = await self._hit(
+            self._shared, self.rules.ballots_per_email, "ballot-email", _digest(mailbox(address))
+        )
+        if wait is not None:
+            raise TooManyRequests(
+                "vote.rate_limited",
+                f"too many ballots for this e-mail address: at most "
+                f"{_said(self.rules.ballots_per_email)}",
                 wait,
             )
 
