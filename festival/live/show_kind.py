@@ -46,6 +46,8 @@ from festival.show import (
     start_block,
 )
 from festival.storage.live_repo import StoredEvent
+from festival.storage.votes_repo import VotesSql
+from festival.votes import reveal
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,17 @@ def _saying(rule: _Rule) -> Run[ShowRoom]:
     return run
 
 
+async def _reveal_vote(
+    room: ShowRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime
+) -> Done:
+    """Reveal a vote's result on stage. It is the vote's, not the show's: stored with the vote
+    (no show event; the ack's seq is null), and its overlay and page learn of it by asking."""
+    vote_id = string(message, "vote_id")
+    async with room.service.db.session() as db, db.begin():
+        await reveal(VotesSql(db), room.festival, vote_id, by=viewer.actor, now=now)
+    return Done([])
+
+
 _HOST: Final[dict[str, Run[ShowRoom]]] = {
     "live": _on_show(go_live),
     "end_show": _on_show(end_show),
@@ -155,6 +168,7 @@ _HOST: Final[dict[str, Run[ShowRoom]]] = {
     "move": _move,
     "message_presenter": _saying(message_presenter),
     "message_rooms": _saying(message_rooms),
+    "reveal_vote": _reveal_vote,
 }
 HOST_ACTIONS: Final = tuple(_HOST)
 
