@@ -70,6 +70,7 @@ FESTIVAL_KEYS = (
     "calendar_shift_minutes",
     "report",
     "certificate_minimum_minutes",
+    "reconfirm_days_before",
     "accreditation",
     *MATERIAL_KEYS,
 )
@@ -302,6 +303,7 @@ class _Builder:
             calendar_shift_minutes=self._calendar_shift_minutes(table, path),
             report=r.text(table, path, "report", max_len=MAX_REPORT),
             certificate_minimum_minutes=r.whole_number(table, path, "certificate_minimum_minutes"),
+            reconfirm_days_before=r.whole_number(table, path, "reconfirm_days_before"),
             accreditation=r.text(table, path, "accreditation", max_len=MAX_ACCREDITATION),
             materials=self.materials(table, path),
             rounds=rounds,

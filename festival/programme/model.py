@@ -249,6 +249,9 @@ class Festival:
     # minutes (0: none); `accreditation` is a line printed on them, e.g. a register's points.
     certificate_minimum_minutes: int = 0
     accreditation: str = ""
+    # Attendees with a place in a session of limited places confirm it this many days before
+    # the festival, or it goes to the next in line (`registration.reconfirm`; 0: never asked).
+    reconfirm_days_before: int = 0
 
     materials: Materials = Materials()
     rounds: tuple[Round, ...] = ()

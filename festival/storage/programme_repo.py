@@ -398,6 +398,7 @@ def _festival_details(f: Festival) -> dict[str, Any]:
         "report": f.report,
         "certificate_minimum_minutes": f.certificate_minimum_minutes,
         "accreditation": f.accreditation,
+        "reconfirm_days_before": f.reconfirm_days_before,
     }
 
 
@@ -647,6 +648,7 @@ def _festival(row: FestivalRow, entries: list[EntryRow]) -> Festival:
         report=d.get("report", ""),
         certificate_minimum_minutes=int(d.get("certificate_minimum_minutes", 0)),
         accreditation=d.get("accreditation", ""),
+        reconfirm_days_before=int(d.get("reconfirm_days_before", 0)),
         materials=_to_materials(d.get("materials")),
         rounds=rounds,
         plenary=plenary,

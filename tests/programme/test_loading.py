@@ -925,6 +925,29 @@ def test_parse_programme_bad_certificate_minimum_is_reported(value: str, shown: 
     ]
 
 
+# -- reconfirmation of places ------------------------------------------------------------------
+
+
+def test_parse_programme_reads_reconfirm_days_before() -> None:
+    assert load(programme(reconfirm_days_before="5")).reconfirm_days_before == 5
+
+
+def test_parse_programme_without_reconfirm_days_before_asks_nobody() -> None:
+    assert load(programme()).reconfirm_days_before == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [("-2", "-2"), ("false", "false"), ('"3"', "'3'"), ("2.5", "2.5")]
+)
+def test_parse_programme_bad_reconfirm_days_before_is_reported(value: str, shown: str) -> None:
+    text = programme(reconfirm_days_before=value)
+
+    assert problems_in(text) == [
+        f"{FILE}:{line_of(text, 'reconfirm_days_before')}: festival."
+        f"reconfirm_days_before must be a whole number 0 or more, got {shown}"
+    ]
+
+
 def test_parse_programme_accreditation_that_is_not_text_is_reported() -> None:
     text = programme(accreditation="2")
 
