@@ -6,7 +6,7 @@ both languages).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Final
 
 LANGUAGES = ("nl", "en")
@@ -184,6 +184,63 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "You hold no place in {item} (any more).",
     },
     "release_unchanged": {"nl": "Er is niets veranderd.", "en": "Nothing was changed."},
+    # -- reconfirmation of places (/me/TOKEN/reconfirm, its mails, the personal page) ------
+    "reconfirm_title": {"nl": "Je plaats bevestigen", "en": "Confirm your place"},
+    "reconfirm_button": {"nl": "Ja, ik kom", "en": "Yes, I am coming"},
+    # {deadline} is a date and time with the festival's zone: "dinsdag 17 november 2020, 09:00".
+    "reconfirm_asked": {
+        "nl": "Kom je nog? Bevestig je plaats vóór {deadline}. Wie niet bevestigt, gaat naar "
+        "het eind van de wachtlijst en de plaats gaat naar de eerste die wacht.",
+        "en": "Still coming? Confirm your place before {deadline}. A place not confirmed by "
+        "then goes to the first on the waitlist, and its holder to the end of the waitlist.",
+    },
+    "reconfirm_confirmed": {
+        "nl": "Dank je wel: je plaats is bevestigd. Tot dan!",
+        "en": "Thank you: your place is confirmed. See you then!",
+    },
+    "reconfirm_done": {
+        "nl": "Je hebt bevestigd dat je komt. Dank je wel!",
+        "en": "You confirmed that you are coming. Thank you!",
+    },
+    "reconfirm_already": {
+        "nl": "Je had je plaats al bevestigd.",
+        "en": "You had confirmed your place already.",
+    },
+    "reconfirm_lapsed": {
+        "nl": "Je plaats is niet vóór {deadline} bevestigd en is naar de wachtlijst gegaan. "
+        "Komt er een plaats vrij, dan krijg je die vanzelf en hoor je het per mail.",
+        "en": "Your place was not confirmed before {deadline} and went to the waitlist. "
+        "Should a place come free, it is yours at once and you hear of it by mail.",
+    },
+    "reconfirm_nothing": {
+        "nl": "Je hoeft niets te bevestigen: je plaatsen staan vast.",
+        "en": "There is nothing for you to confirm: your places are yours.",
+    },
+    "reconfirm_later": {
+        "nl": "Op {asks} vragen we je per mail je plaats te bevestigen, uiterlijk {deadline}.",
+        "en": "On {asks} we ask you by mail to confirm your place, by {deadline} at the latest.",
+    },
+    "reconfirm_release": {
+        "nl": "Geef je plaats in {item} terug",
+        "en": "Give your place in {item} back",
+    },
+    "mail_reconfirm_subject": {"nl": "Kom je nog? {festival}", "en": "Still coming? {festival}"},
+    "mail_reconfirm": {
+        "nl": "{festival} is op {date}. Je hebt een plaats in:",
+        "en": "{festival} is on {date}. You have a place in:",
+    },
+    "mail_reconfirm_lapsed_subject": {
+        "nl": "Je plaats is naar de wachtlijst: {item}",
+        "en": "Your place went to the waitlist: {item}",
+    },
+    "mail_reconfirm_lapsed": {
+        "nl": "Je hebt je plaats in {item} niet vóór {deadline} bevestigd. Die is nu voor de eerste "
+        "op de wachtlijst en jij staat achteraan, op plaats {n}. Komt er een plaats vrij, dan "
+        "krijg je die vanzelf en hoor je het per mail.",
+        "en": "You did not confirm your place in {item} before {deadline}. It is now for the first "
+        "on the waitlist, and you are at its end, position {n}. Should a place come free, it is "
+        "yours at once and you hear of it by mail.",
+    },
     # -- personal join links (/join/TOKEN/ITEM) outside their window ------------------------
     "join_opens_at": {
         "nl": "De link opent op {date} om {time}.",
@@ -400,6 +457,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "mail_kind_invite": {"nl": "Agenda-uitnodiging", "en": "Calendar invitation"},
     "mail_kind_promoted": {"nl": "Plaats van de wachtlijst", "en": "Place from the waitlist"},
     "mail_kind_reminder": {"nl": "Herinnering", "en": "Reminder"},
+    "mail_kind_reconfirm": {"nl": "Plaats bevestigen", "en": "Confirm your place"},
+    "mail_kind_reconfirm_lapsed": {
+        "nl": "Plaats naar de wachtlijst",
+        "en": "Place to the waitlist",
+    },
     "maildir_title": {"nl": "Afgeleverd in de maildir", "en": "Delivered into the maildir"},
     "maildir_empty": {"nl": "De maildir is nog leeg.", "en": "The maildir is still empty."},
     "maildir_more": {
@@ -1099,3 +1161,9 @@ def long_date(day: date, language: str) -> str:
     """`donderdag 19 november 2020` / `Thursday 19 November 2020`."""
     weekday = _WEEKDAYS[language][day.weekday()]
     return f"{weekday} {day.day} {_MONTHS[language][day.month - 1]} {day.year}"
+
+
+def long_moment(moment: datetime, language: str) -> str:
+    """`dinsdag 17 november 2020, 09:00` / `Tuesday 17 November 2020, 09:00`: a wall-clock
+    moment (the caller gives it in the zone it means)."""
+    return f"{long_date(moment.date(), language)}, {moment:%H:%M}"

@@ -34,6 +34,7 @@ from festival.live.show_service import ShowService
 from festival.live.show_views import show_of_state
 from festival.programme.model import PLENARY, SHOW, Festival
 from festival.qa.channels import qa_channels
+from festival.registration import reconfirm
 from festival.registration.service import assign_rounds
 from festival.show import Show, calendar_shift, plenary_times
 from festival.storage.assignment_repo import assignment_pending
@@ -75,6 +76,7 @@ class Scheduler:
         self._heard: dict[str, Show | None] = {}  # festival slug → its show as the bus told it
         self._told: set[str] = set()  # festivals whose watch-again mail this leader queued
         self._certified: set[str] = set()  # festivals whose certificate mail this leader queued
+        self._reconfirmed: set[tuple[str, str]] = set()  # (festival, "ask" | "deadline") done
 
     async def start(self, *, paused: bool = False) -> None:
         """Run for leader (at once on SQLite) and, once leading, plan. `paused`: plan every
@@ -228,8 +230,27 @@ class Scheduler:
             if self.jobs.get_job(job_id) is None:
                 self._at(job_id, certified, self.certificates, festival.slug)
             ids.add(job_id)
+        ids |= self._plan_reconfirmation(festival, now)
         if self.qa is not None:
             ids |= await self._plan_qa(festival, now)
+        return ids
+
+    def _plan_reconfirmation(self, festival: Festival, now: datetime) -> set[str]:
+        """The asking and the deadline of a festival's reconfirmation (`registration.reconfirm`),
+        each moving with the programme while pending, and caught up when missed."""
+        ids: set[str] = set()
+        steps = (
+            (reconfirm.ask_moment(festival, now), "ask", self.reconfirm_ask),
+            (reconfirm.deadline_moment(festival, now), "deadline", self.reconfirm_deadline),
+        )
+        for moment, step, func in steps:
+            if moment is None or (festival.slug, step) in self._reconfirmed:
+                continue
+            job_id = f"reconfirm_{step}:{festival.slug}"
+            job = self.jobs.get_job(job_id)
+            if job is None or (job.next_run_time > now and job.next_run_time != moment):
+                self._at(job_id, moment, func, festival.slug)
+            ids.add(job_id)
         return ids
 
     async def _follow_show(
@@ -370,6 +391,31 @@ class Scheduler:
             )
         self._certified.add(slug)
         log.info("certificate mail of %s: %d queued", slug, earned)
+
+    async def reconfirm_ask(self, slug: str) -> None:
+        """Ask the festival's holders of limited places to confirm them (once each: the
+        places' marks and the outbox key)."""
+        festival = await self._festival(slug)
+        if festival is None:
+            return
+        asked = await reconfirm.ask(RegistrationSql(self.db), festival, now=self.clock.now())
+        if asked is not None:
+            self._reconfirmed.add((slug, "ask"))
+            log.info("reconfirmation of %s: %d attendees asked", slug, asked)
+
+    async def reconfirm_deadline(self, slug: str) -> None:
+        """Places not confirmed by the deadline go to the waitlist; the next in line move up."""
+        festival = await self._festival(slug)
+        if festival is None:
+            return
+        lost = await reconfirm.lapse(RegistrationSql(self.db), festival, now=self.clock.now())
+        if lost is not None:
+            self._reconfirmed.add((slug, "deadline"))
+            log.info("reconfirmation deadline of %s: %d places to the waitlist", slug, len(lost))
+
+    async def _festival(self, slug: str) -> Festival | None:
+        async with self.db.session() as session:
+            return await read_festival(session, slug)
 
     async def assign(self, slug: str) -> None:
         now = self.clock.now()

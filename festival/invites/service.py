@@ -88,6 +88,26 @@ async def certificate_ready(
         await store.write(batch, now=now)
 
 
+async def reconfirm_asked(
+    store: InviteStore, registration_ids: Sequence[int], now: datetime
+) -> None:
+    """The mail asking these attendees to confirm their places (`registration.reconfirm`),
+    at most once each ever: its key names the attendee and nothing else. It lists the places
+    still asked when it is sent."""
+    for start in range(0, len(registration_ids), READ_AT_ONCE):
+        recipients = await store.recipients(registration_ids[start : start + READ_AT_ONCE])
+        batch = Batch([_message(r, "reconfirm", f"reconfirm:{r.id}", {}) for r in recipients])
+        await store.write(batch, now=now)
+
+
+async def reconfirm_lapsed(
+    store: InviteStore, registration_id: int, entry_key: str, now: datetime
+) -> None:
+    """The mail that an unconfirmed place in `entry_key` went to the end of the waitlist."""
+    key = f"reconfirm_lapsed:{registration_id}:{entry_key}"
+    await _queue_one(store, registration_id, "reconfirm_lapsed", key, now, entry=entry_key)
+
+
 async def reconcile_festival(store: InviteStore, festival: str, now: datetime) -> int:
     """Every attendee's calendar, after the festival's times, links or places moved."""
     return await reconcile(store, await store.registrations(festival), now)

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from festival.attendance import checkin_code, shown_code, shows_code
-from festival.i18n import long_date, pick_language, translate
+from festival.i18n import long_date, long_moment, pick_language, translate
 from festival.invites.calendar import (
     ALARM_MINUTES,
     InviteItem,
@@ -46,6 +46,8 @@ from festival.mailing.maildir import message_domain
 from festival.mailing.mime import BadAddress, Mail, address, envelope, write_mail
 from festival.mailing.transport import MailSetupError
 from festival.programme.model import PLENARY, Festival
+from festival.registration import reconfirm
+from festival.registration.model import Registration
 from festival.storage.attendance_repo import AttendanceSql
 from festival.storage.db import Database
 from festival.storage.mailing_repo import Outgoing
@@ -313,7 +315,59 @@ class Composer:
         )
         return translate("mail_ballot_subject", lang, vote=vote.title), context, None
 
+    async def _reconfirm(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
+        window = reconfirm.window(f)
+        registration = await self._registration(m)
+        asked = [p.session_id for p in registration.places
+                 if p.status == "confirmed" and p.reconfirm == "asked"]  # fmt: skip
+        if window is None or not asked or batch.now >= window.deadline:
+            raise NothingToSend("no place waits for confirmation any more")
+        token = await self._token(m, batch)
+        items = [self._item(f, entry, batch) for entry in asked]
+        deadline = long_moment(f.local(window.deadline), lang)
+        paragraphs = (translate("mail_reconfirm", lang, festival=f.title,
+                                date=long_date(f.date, lang)),
+                      translate("reconfirm_asked", lang, deadline=deadline))  # fmt: skip
+        lines = tuple(line for item in items for line in self._when(f, item, lang, batch))
+        button = (translate("reconfirm_button", lang), f"{self._page}/reconfirm?lang={lang}")
+        links = tuple(
+            (
+                translate("reconfirm_release", lang, item=i.title),
+                release_link(self.base_url, TOKEN, i.entry),
+            )
+            for i in items
+        )
+        context = MailContext(lang, f, m.payload["name"], paragraphs, button, lines, links, token)
+        return translate("mail_reconfirm_subject", lang, festival=f.title), context, None
+
+    async def _reconfirm_lapsed(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
+        window = reconfirm.window(f)
+        entry = m.payload["entry"]
+        item = self._item(f, entry, batch)
+        place = (await self._registration(m)).place_in_session(entry)
+        if window is None or place is None or place.position is None:
+            # Moved up again (the promotion mail says so) or left the line since.
+            raise NothingToSend(f"no longer waiting for {entry}")
+        token = await self._token(m, batch)
+        deadline = long_moment(f.local(window.deadline), lang)
+        paragraphs = (translate("mail_reconfirm_lapsed", lang, item=item.title,
+                                deadline=deadline, n=place.position),)  # fmt: skip
+        context = MailContext(lang, f, m.payload["name"], paragraphs,
+                              (translate("my_page", lang), self._page),
+                              self._when(f, item, lang, batch), (), token)  # fmt: skip
+        subject = translate("mail_reconfirm_lapsed_subject", lang, item=item.title)
+        return subject, context, None
+
     # -- parts ---------------------------------------------------------------------------
+
+    async def _registration(self, m: Outgoing) -> Registration:
+        if m.registration_id is None:
+            raise NothingToSend("registration erased")
+        async with self.db.session() as db:
+            registration = await read_registration(db, m.registration_id)
+        if registration is None:
+            raise NothingToSend("registration erased")
+        return registration
 
     def _item(self, f: Festival, entry: str, batch: _Batch) -> InviteItem:
         item = batch.items.get((f.slug, entry))

@@ -14,6 +14,9 @@ Attendance = Literal["online", "onsite"]
 ChoiceStatus = Literal["confirmed", "waitlisted"]
 # What a place is worth now: a stored status, or "cancelled" once its session is gone.
 PlaceStatus = Literal["confirmed", "waitlisted", "cancelled"]
+# Where a place stands in the reconfirmation (`registration.reconfirm`): its holder was asked
+# to confirm it, did, or did not in time, so that it went to the end of the waitlist.
+Reconfirm = Literal["asked", "done", "lapsed"]
 ATTENDANCE: tuple[Attendance, ...] = ("online", "onsite")
 
 # Limits on what one registration may carry; documented in docs/api.md.
@@ -67,6 +70,7 @@ class Place:
     status: ChoiceStatus
     position: int | None  # 1-based place in the waitlist; None when confirmed
     promoted_at: datetime | None = None  # moved up from the waitlist at this moment
+    reconfirm: Reconfirm | None = None  # None: no reconfirmation asked of this place
 
 
 def place_status(place: Place, festival: Festival) -> PlaceStatus:
@@ -100,6 +104,9 @@ class Registration:
 
     def place_in(self, round_id: str) -> Place | None:
         return next((p for p in self.places if p.round_id == round_id), None)
+
+    def place_in_session(self, session_id: str) -> Place | None:
+        return next((p for p in self.places if p.session_id == session_id), None)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ SQL). Every decision "is there still a place?" is taken in it after the sessions
 are locked (PostgreSQL: their rows, FOR UPDATE; SQLite: the whole database, its writers
 taking turns), so two requests for the last place are served one after the other and a
 session never holds more confirmed places than it has (`capacity`). A place freed while
-people wait goes to the front of the line, at once, in the same transaction (`_promote`).
+people wait goes to the front of the line, at once, in the same transaction (`promote`).
 What each change mails (welcome, promotion, calendar invites) is `invites.service`'s, queued
 in the same transaction (`RegistrationTx.invites`).
 """
@@ -186,7 +186,7 @@ async def change_place(
             await tx.drop_place(old.id)
             if old.status == "confirmed":
                 await tx.give_back(old, now)
-                promoted = await _promote(tx, sessions[old.session], old.mode, now)
+                promoted = await promote(tx, sessions[old.session], old.mode, now)
         if session_key:
             room = await _room(tx, sessions[session_key], holder.mode)
             status = "confirmed" if room else "waitlisted"
@@ -201,7 +201,7 @@ async def _room(tx: RegistrationTx, session: Seats, mode: str) -> bool:
     return most is None or has_room(most, await tx.confirmed(session.id, mode))
 
 
-async def _promote(tx: RegistrationTx, session: Seats, mode: str, now: datetime) -> list[int]:
+async def promote(tx: RegistrationTx, session: Seats, mode: str, now: datetime) -> list[int]:
     """Fill free places from the front of the waitlist; returns the promoted registrations."""
     most = limit(session, mode)
     room = None if most is None else free(most, await tx.confirmed(session.id, mode))
@@ -250,7 +250,7 @@ async def erase(store: RegistrationStore, registration_id: int, *, now: datetime
         for place in places:
             if place.status == "confirmed":
                 await tx.give_back(place, now)
-                promoted += await _promote(tx, sessions[place.session], place.mode, now)
+                promoted += await promote(tx, sessions[place.session], place.mode, now)
         return Erased(holder.festival_id, promoted, person, stand_in, channels)
 
 

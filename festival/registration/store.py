@@ -44,6 +44,7 @@ class Held(NamedTuple):
     round: str
     mode: str
     status: str  # confirmed | waitlisted
+    reconfirm: str | None = None  # asked | done | lapsed (`model.Reconfirm`); None: not asked
 
 
 class Seats(NamedTuple):
@@ -159,7 +160,32 @@ class RegistrationTx(Protocol):
 
     async def confirm(self, places: Sequence[Held], now: datetime) -> None:
         """Confirm these places (read in this transaction by `waiting`), moved up from the
-        line now."""
+        line now; no reconfirmation is asked of them (their holders just got them)."""
+        ...
+
+    # -- reconfirmation (`registration.reconfirm`) -----------------------------------------
+
+    async def ask_reconfirmation(self, entry_id: int, mode: str, confirmed_by: datetime) -> None:
+        """Mark `asked` the confirmed places of `mode` in a session that were confirmed
+        (taken, or moved up from the line) at or before `confirmed_by` and never asked."""
+        ...
+
+    async def asked(self, festival_id: int) -> list[int]:
+        """The festival's registrations holding a place asked and not confirmed yet."""
+        ...
+
+    async def unconfirmed(self, entry_id: int, mode: str) -> list[Held]:
+        """The confirmed places of `mode` in a session asked and not confirmed, in the
+        order they were taken."""
+        ...
+
+    async def mark(self, places: Sequence[Held], reconfirm: str | None) -> None:
+        """Set the reconfirmation mark of these places (read in this transaction)."""
+        ...
+
+    async def to_line_end(self, place: Held, now: datetime) -> None:
+        """Put a confirmed place (read in this transaction) behind everyone waiting in its
+        session's line of its mode: its row becomes a new waitlisted one, marked `lapsed`."""
         ...
 
     async def erase(

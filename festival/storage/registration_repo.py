@@ -14,7 +14,18 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Select, Table, bindparam, delete, func, insert, or_, select
+from sqlalchemy import (
+    Connection,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +38,7 @@ from festival.registration.model import (
     Attendance,
     ChoiceStatus,
     Place,
+    Reconfirm,
     Registration,
     RegistrationRequest,
     SessionCount,
@@ -215,6 +227,60 @@ class _Tx:
             place = self.places[held.id]
             place.status = "confirmed"
             place.promoted_at = now
+            place.reconfirm = None
+        await self.db.flush()
+
+    async def ask_reconfirmation(self, entry_id: int, mode: str, confirmed_by: datetime) -> None:
+        await self.db.execute(
+            update(PlaceRow)
+            .where(PlaceRow.entry_id == entry_id, PlaceRow.mode == mode)
+            .where(PlaceRow.status == "confirmed", PlaceRow.reconfirm.is_(None))
+            .where(func.coalesce(PlaceRow.promoted_at, PlaceRow.created_at) <= confirmed_by)
+            .values(reconfirm="asked")
+            .execution_options(synchronize_session=False)
+        )
+
+    async def asked(self, festival_id: int) -> list[int]:
+        found = await self.db.scalars(
+            select(PlaceRow.registration_id)
+            .join(RegistrationRow, RegistrationRow.id == PlaceRow.registration_id)
+            .where(RegistrationRow.festival_id == festival_id)
+            .where(PlaceRow.status == "confirmed", PlaceRow.reconfirm == "asked")
+            .distinct()
+            .order_by(PlaceRow.registration_id)
+        )
+        return list(found)
+
+    async def unconfirmed(self, entry_id: int, mode: str) -> list[Held]:
+        rows = await self.db.execute(
+            _held()
+            .where(PlaceRow.entry_id == entry_id, PlaceRow.mode == mode)
+            .where(PlaceRow.status == "confirmed", PlaceRow.reconfirm == "asked")
+            .order_by(PlaceRow.id)
+        )
+        return [self._held(*row) for row in rows]
+
+    async def mark(self, places: Sequence[Held], reconfirm: str | None) -> None:
+        for held in places:
+            self.places[held.id].reconfirm = reconfirm
+        await self.db.flush()
+
+    async def to_line_end(self, place: Held, now: datetime) -> None:
+        # A new row: the line is in the order of rows (`waiting`), so it comes after all.
+        await self.db.delete(self.places.pop(place.id))
+        await self.db.flush()  # gone before its successor comes: one place per round
+        self.db.add(
+            PlaceRow(
+                registration_id=place.registration_id,
+                entry_id=place.entry_id,
+                round_key=place.round,
+                mode=place.mode,
+                status="waitlisted",
+                created_at=now,
+                promoted_at=None,
+                reconfirm="lapsed",
+            )
+        )
         await self.db.flush()
 
     async def erase(
@@ -257,7 +323,7 @@ class _Tx:
         self.places[place.id] = place
         return Held(
             place.id, place.registration_id, place.entry_id, session, place.round_key, place.mode,
-            place.status,
+            place.status, place.reconfirm,
         )  # fmt: skip
 
     async def read(self, registration_id: int) -> Registration:
@@ -495,7 +561,16 @@ async def _read(db: AsyncSession, registration_id: int) -> Registration:
     for place, session_key in rows:
         position = await _position(db, place) if place.status == "waitlisted" else None
         status = _status(place.status)
-        places.append(Place(place.round_key, session_key, status, position, place.promoted_at))
+        places.append(
+            Place(
+                place.round_key,
+                session_key,
+                status,
+                position,
+                place.promoted_at,
+                _reconfirm(place.reconfirm),
+            )
+        )
     rankings = {
         r.round_key: tuple(r.sessions.get("ranking", []))
         for r in await db.scalars(
@@ -529,6 +604,13 @@ def _registration(
 
 def _status(value: str) -> ChoiceStatus:
     return "waitlisted" if value == "waitlisted" else "confirmed"
+
+
+_RECONFIRM: dict[str | None, Reconfirm] = {"asked": "asked", "done": "done", "lapsed": "lapsed"}
+
+
+def _reconfirm(value: str | None) -> Reconfirm | None:
+    return _RECONFIRM.get(value)
 
 
 def _mode(value: str) -> Attendance:
@@ -610,6 +692,7 @@ async def registrations_of(db: AsyncSession, festival: str) -> Sequence[Registra
                 status,
                 rank if status == "waitlisted" else None,
                 place.promoted_at,
+                _reconfirm(place.reconfirm),
             )
         )
     rankings: dict[int, dict[str, tuple[str, ...]]] = {i: {} for i in ids}

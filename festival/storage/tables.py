@@ -142,6 +142,8 @@ class PlaceRow(Base):
     status: Mapped[str] = mapped_column(String(16))  # confirmed | waitlisted
     created_at: Mapped[datetime]
     promoted_at: Mapped[datetime | None]
+    # asked | done | lapsed: see `registration.reconfirm.Reconfirm`; None: nothing asked.
+    reconfirm: Mapped[str | None] = mapped_column(String(8))
 
 
 class GivenBackRow(Base):

@@ -50,6 +50,7 @@ from festival.web import (
     join,
     me,
     qa_pages,
+    reconfirm,
     release,
     votes,
 )
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/me/{token}/data.json", me.me_data),
         Route("/me/{token}/checkin.png", me.me_checkin_png),
         Route("/me/{token}/release/{item}", release.release_page, methods=["GET", "POST"]),
+        Route("/me/{token}/reconfirm", reconfirm.reconfirm_page, methods=["GET", "POST"]),
         Route("/me/{token}/certificate.pdf", certificates.certificate_pdf),
         Route("/certificates/{code}", certificates.verify_page),
         Route("/calendar/{token}.ics", calendar.personal_feed),

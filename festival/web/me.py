@@ -32,6 +32,7 @@ from festival.invites.calendar import join_link
 from festival.invites.feed import FeedLinks, feed_links
 from festival.programme.model import PLENARY, Festival, Round, Session
 from festival.qa.rules import anonymiser
+from festival.registration import reconfirm
 from festival.registration.attending import HeldPlace, held_places
 from festival.registration.model import Registration
 from festival.registration.service import PlaceRefused, change_place, erase, new_link
@@ -73,6 +74,12 @@ class MePage:
     lead_minutes: int  # FESTIVAL_JOIN_LINK_MINUTES: the join window opens this long before
     certificate: Eligibility  # whether the certificate of attendance can be had, or why not
     door: DoorCode | None  # for an on-site attendee of a festival with a venue
+    # Whether the festival asks them to confirm their places, and where they stand.
+    reconfirmation: reconfirm.Standing
+
+    @property
+    def reconfirm_window(self) -> reconfirm.Window | None:
+        return reconfirm.window(self.festival)
 
     @property
     def preferences(self) -> bool:
@@ -129,6 +136,7 @@ async def me_page(request: Request, errors: dict[str, str] | None = None) -> Res
         state.settings.join_link_minutes,
         eligibility(festival, attended, now),
         await _door(state, festival, registration),
+        reconfirm.standing(festival, registration, now),
     )
     return state.templates.TemplateResponse(
         request, "me/page.html", {"page": page, "lang": lang}, status_code=422 if errors else 200
@@ -287,6 +295,7 @@ def _me_json(
 ) -> dict[str, Any]:
     body = registration_json(r, f)
     body["checkin_code"] = shown_code(code) if code else None
+    body["reconfirmation"] = _reconfirmation_json(now, f, r)
     for mine in held_places(f, r):
         entry = body["choices"][mine.round.id]
         entry["start"] = f.local(mine.session.start).isoformat()
@@ -296,6 +305,18 @@ def _me_json(
             join_window(mine.session.start, mine.session.end, lead).opens
         ).isoformat()
     return body
+
+
+def _reconfirmation_json(now: datetime, f: Festival, r: Registration) -> dict[str, Any] | None:
+    """Whether the attendee is asked to confirm their places, and where they stand (docs/api.md)."""
+    window = reconfirm.window(f)
+    if window is None:
+        return None
+    return {
+        "status": reconfirm.standing(f, r, now),
+        "asks_at": f.local(window.asks).isoformat(),
+        "deadline": f.local(window.deadline).isoformat(),
+    }
 
 
 def _join_url(f: Festival, r: Registration, session: str, now: datetime, lead: int) -> str | None:

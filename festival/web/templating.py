@@ -11,7 +11,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
-from festival.i18n import MESSAGES, duration, long_date, percent, translate
+from festival.i18n import MESSAGES, duration, long_date, long_moment, percent, translate
 from festival.web.markdown import render_markdown
 
 
@@ -27,6 +27,7 @@ def make_templates(directory: Path) -> Jinja2Templates:
     env.globals["translate_html"] = _translate_html
     env.filters["bdi"] = _bdi
     env.globals["long_date"] = long_date
+    env.globals["long_moment"] = long_moment
     env.globals["duration"] = duration
     env.globals["percent"] = percent
     env.globals["qa_config"] = _script_config
