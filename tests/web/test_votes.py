@@ -381,6 +381,22 @@ def test_a_host_reveals_the_result_and_the_vote_then_takes_no_ballots(
     assert states(settings) == [("mhamed-yahia", "counted")]
 
 
+def test_a_host_token_reveals_only_if_it_runs_the_show(
+    client: TestClient, ann: str, settings: Settings
+):
+    plenary_only = role_token(settings.database_url, "host", SLUG, channel="plenary")[1]
+    show = role_token(settings.database_url, "host", SLUG, channel="show")[1]
+
+    refused = client.post(f"{API}/reveal", headers=bearer(plenary_only))
+    status = client.get(API).json()["status"]
+    revealed = client.post(f"{API}/reveal", headers=bearer(show))
+
+    assert refused.status_code == 403
+    assert status == "open"
+    assert revealed.status_code == 200
+    assert revealed.json()["status"] == "revealed"
+
+
 def test_a_vote_not_yet_open_cannot_be_revealed(
     client: TestClient, clock: FixedClock, admin: dict[str, str]
 ):
