@@ -1,4 +1,5 @@
-"""`festival export registrations|runlog|report` and `festival assign`: data out, places in."""
+"""`festival export registrations|runlog|report|ballots` and `festival assign`: data out,
+places in."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ from festival.storage.live_repo import events_after
 from festival.storage.programme_repo import festival_id_of
 from festival.storage.registration_repo import RegistrationSql, registrations_of
 from festival.storage.report_repo import live_log, report_source
+from festival.storage.votes_repo import VotesSql
+from festival.votes import audit
+from festival.votes.export import ballots_csv
 
 
 @main.group()
@@ -118,6 +122,25 @@ def export_report(settings: Settings, output: Any, form: str, festival_slug: str
         live = live_figures(festival, await live_log(session, festival.slug))
         made = report(festival, source, live, now=SystemClock().now())
         return report_csv(made, excel=form == "excel")
+
+    output.write(run_with_db(settings, work))
+
+
+@export.command("ballots")
+@click.argument("vote_id")
+@output_option
+@festival_option
+@store_options
+def export_ballots(
+    settings: Settings, vote_id: str, output: Any, festival_slug: str | None
+) -> None:
+    """A vote's audit trail as CSV: every ballot (pending, counted, withdrawn) in the order
+    cast, its voter as a keyed hash of their address (never the address), when it was cast,
+    counted and withdrawn (in the festival's zone), and its nominee."""
+
+    async def work(session: Any) -> str:
+        festival = await pick_programme(session, festival_slug)
+        return ballots_csv(festival, await audit(VotesSql(session), festival, vote_id))
 
     output.write(run_with_db(settings, work))
 
