@@ -102,6 +102,17 @@ def test_standing_follows_the_clock_and_the_places_marks():
     assert standing(f, attendee(lapsed), clock.now()) == "lapsed"
 
 
+def test_standing_asks_only_about_places_with_a_limit_for_the_way_of_attending():
+    f = festival(3)
+    onsite = dataclasses.replace(
+        attendee(Place("ronde-1", "huiskamer-1", "confirmed", None)), mode="onsite"
+    )
+    clock = FixedClock(ASKS - timedelta(hours=1))
+
+    # The reference sessions limit online places (capacity), not seats in a room.
+    assert standing(f, onsite, clock.now()) == "not_asked"
+
+
 def test_split_moves_every_unconfirmed_place_when_enough_wait():
     places = [held(1), held(2)]
 

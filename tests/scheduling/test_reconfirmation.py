@@ -237,3 +237,20 @@ async def test_a_festival_that_asks_nothing_asks_and_moves_nobody(database: Data
 
     assert await queued(database, "reconfirm") == []
     assert await place(database, ids["bea"]) == ("confirmed", None, None)
+
+
+async def test_the_mail_is_not_sent_to_one_who_confirmed_before_it_went_out(
+    database: Database, smtp: tuple[Inbox, str]
+):
+    inbox, url = smtp
+    await load(database, programme(), BEFORE)
+    ids = await attendees(database)
+    await planned_and_fired(database, ASKS - timedelta(minutes=5), ASKS)
+
+    assert await confirm(database, ids["ann"], ASKS + timedelta(minutes=1)) == "confirmed"
+    await sender(database, url, FixedClock(ASKS + timedelta(minutes=2))).deliver_due()
+
+    assert sorted(mails(inbox, "Kom je nog? ", "Still coming? ")) == [
+        "Bea Smith <bea@example.org>",
+        "Eva Kok <eva@example.org>",
+    ]

@@ -245,6 +245,22 @@ def test_the_personal_page_asks_and_then_thanks(
     assert BUTTON not in done.text
 
 
+def test_the_personal_page_says_a_missed_deadline_sent_the_place_to_the_waitlist(
+    client: TestClient, clock: FixedClock, ann: dict[str, Any], bob: dict[str, Any]
+):
+    step(client, clock, ASKS + timedelta(hours=1))
+    step(client, clock, DEADLINE + timedelta(minutes=1))
+
+    page = client.get(f"/me/{ann['token']}?lang=en")
+
+    assert (
+        "Your place was not confirmed before Wednesday 18 November 2020, 09:00 and went to the "
+        "waitlist." in page.text
+    )
+    assert BUTTON not in page.text
+    assert me(client, ann["token"])["reconfirmation"]["status"] == "lapsed"
+
+
 def test_a_festival_that_asks_nothing_says_so_in_the_api(
     settings: Settings, clock: FixedClock, tmp_path: Path
 ):
