@@ -325,9 +325,10 @@ class Composer:
         token = await self._token(m, batch)
         items = [self._item(f, entry, batch) for entry in asked]
         deadline = long_moment(f.local(window.deadline), lang)
-        paragraphs = (translate("mail_reconfirm", lang, festival=f.title,
-                                date=long_date(f.date, lang)),
-                      translate("reconfirm_asked", lang, deadline=deadline))  # fmt: skip
+        # The question first; the places follow the paragraph that leads to them.
+        paragraphs = (translate("reconfirm_asked", lang, deadline=deadline),
+                      translate("mail_reconfirm", lang, festival=f.title,
+                                date=long_date(f.date, lang)))  # fmt: skip
         lines = tuple(line for item in items for line in self._when(f, item, lang, batch))
         button = (translate("reconfirm_button", lang), f"{self._page}/reconfirm?lang={lang}")
         links = tuple(

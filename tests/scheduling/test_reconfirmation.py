@@ -122,9 +122,11 @@ async def test_the_asking_mails_holders_of_limited_places_once(
     found = mails(inbox, "Kom je nog? ", "Still coming? ")
     subject, text = found["Bea Smith <bea@example.org>"]
     assert subject == "Still coming? De agenda van het sociaal werk 2020"
-    assert "De agenda van het sociaal werk 2020 is on Thursday 19 November 2020." in text
     assert "Confirm your place before Wednesday 18 November 2020, 09:00." in text
-    assert TITLE in text
+    assert (
+        "De agenda van het sociaal werk 2020 is on Thursday 19 November 2020. You have a place "
+        f"in:\n\n  {TITLE}\n  Thursday 19 November 2020, 10:30–11:30 (Europe/Amsterdam)\n"
+    ) in text
     assert "/reconfirm?lang=en" in text
     assert "/release/huiskamer-1" in text
     subject, text = found["Ann de Vries <ann@example.org>"]
