@@ -984,6 +984,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Voting has closed; the result follows.",
     },
     "vote_status_revealed": {"nl": "De uitslag is bekend.", "en": "The result is out."},
+    "admin_vote_live": {
+        "nl": "Alleen jij ziet deze tellingen tot de uitslag bekend is.",
+        "en": "Only you see these counts until the result is revealed.",
+    },
+    "admin_vote_overlay": {"nl": "Overlay voor de stream", "en": "Overlay for the stream"},
+    "admin_vote_counted": {"nl": "Geteld", "en": "Counted"},
     "vote_to_page": {"nl": "Naar de stemming", "en": "To the vote"},
     "vote_closes": {"nl": "stemmen kan tot", "en": "voting closes"},
     "vote_result": {"nl": "Uitslag", "en": "Result"},

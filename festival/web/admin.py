@@ -1,5 +1,6 @@
 """The organiser view: registrations per session, waitlists, online vs on site, CSV export,
-the outgoing mail (see `admin_mail`) and the report (see `admin_report`).
+the outgoing mail (see `admin_mail`), the report (see `admin_report`) and the live counts of
+the festival's audience votes, which only admins see before the reveal.
 
 Opened with an admin token (`festival token create --role admin`). The token from the link is
 moved into an HttpOnly cookie at once, so it does not linger in the address bar or history.
@@ -21,6 +22,8 @@ from festival.registration.export import registrations_csv
 from festival.registration.model import Registration, SessionCount
 from festival.report.model import Report
 from festival.storage.registration_repo import registrations_of, session_counts
+from festival.storage.votes_repo import VotesSql
+from festival.votes import Standing, standing
 from festival.web.admin_mail import OutboxPanel, outbox_panel
 from festival.web.admin_report import report_of
 from festival.web.auth import ADMIN_COOKIE, require
@@ -62,6 +65,7 @@ class AdminPage:
     report: Report
     retried: int | None  # after the retry button: how many went back in line
     festivals: list[Festival]  # the festivals the token covers: the switcher's
+    votes: list[Standing]  # the festival's votes with their counts, revealed or not
 
     def waitlist(self, session_id: str) -> list[Registration]:
         line = [
@@ -120,10 +124,19 @@ async def admin_page(request: Request) -> Response:
         await report_of(request, festival),
         whole_number(retried, 9),
         await covered_festivals(request, grant),
+        await _votes(request, festival),
     )
     return app_state(request).templates.TemplateResponse(
         request, "admin/page.html", {"page": page, "lang": lang}
     )
+
+
+async def _votes(request: Request, festival: Festival) -> list[Standing]:
+    state = app_state(request)
+    now = state.clock.now()
+    async with state.db.session() as db:
+        store = VotesSql(db)
+        return [await standing(store, festival, v.id, now, admin=True) for v in festival.votes]
 
 
 async def admin_csv(request: Request) -> Response:

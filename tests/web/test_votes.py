@@ -134,6 +134,22 @@ def test_an_admin_token_sees_live_counts(client: TestClient, ann: str, admin: di
     assert body["winners"] is None  # not revealed yet
 
 
+def test_the_admin_page_shows_live_counts_before_the_reveal(
+    client: TestClient, ann: str, settings: Settings
+):
+    client.post(f"{API}/ballots", json={"nominee": "juul-van-schaijk"}, headers=bearer(ann))
+    secret = role_token(settings.database_url, "admin", SLUG)[1]
+
+    page = client.get(f"/admin?token={secret}&lang=en")
+
+    assert page.status_code == 200
+    (vote,) = page.context["page"].votes  # type: ignore[attr-defined]
+    assert (vote.status, vote.revealed) == ("open", None)
+    assert dict(vote.result.counts) == {"yamina-ayadi": 0, "juul-van-schaijk": 1, "mhamed-yahia": 0}
+    assert "Only you see these counts until the result is revealed." in page.text
+    assert "<tr><td><bdi>Juul van Schaijk</bdi></td><td>1</td></tr>" in page.text
+
+
 def test_the_status_follows_the_window(client: TestClient, clock: FixedClock):
     seen = []
     for moment in (BEFORE, DURING, AFTER):
