@@ -464,11 +464,15 @@ def test_the_vote_form_takes_a_ballot_by_email(
 def test_the_personal_vote_page_votes_and_withdraws_by_button(
     client: TestClient, ann: str, settings: Settings
 ):
+    me = client.get(f"/me/{ann}?lang=en")
     page = client.get(f"/me/{ann}/vote/{VOTE}?lang=en")
     voted = client.post(f"/me/{ann}/vote/{VOTE}?lang=en", data={"nominee": "yamina-ayadi"})
     twice = client.post(f"/me/{ann}/vote/{VOTE}?lang=en", data={"nominee": "mhamed-yahia"})
     withdrawn = client.post(f"/me/{ann}/vote/{VOTE}?lang=en", data={"nominee": ""})
 
+    assert (
+        f'<a href="/me/{ann}/vote/{VOTE}?lang=en">Sociaal Werker van het Jaar 2023</a>' in me.text
+    )
     assert page.status_code == 200
     assert 'name="email"' not in page.text
     assert voted.status_code == 200
