@@ -193,7 +193,8 @@ class VotePage:
     @property
     def action(self) -> str:
         vote = self.standing.vote.id
-        return f"/me/{self.token}/vote/{vote}" if self.token else f"/vote/{vote}"
+        # The festival's own address: /vote/ID alone would be the festival `/` shows.
+        return f"/me/{self.token}/vote/{vote}" if self.token else self.festival.path(f"vote/{vote}")
 
     def nominee(self, nominee_id: str) -> Nominee | None:
         return self.standing.vote.nominee(nominee_id)

@@ -441,7 +441,23 @@ def test_the_vote_page_shows_the_nominees_with_their_text_escaped(
     assert "Buurtwerker &lt;b&gt;in&lt;/b&gt; Tilburg" in page.text
     assert '<img src="https://example.org/yamina.jpg"' in page.text
     assert "Vote for" in page.text
+    assert f'<form method="post" action="/{SLUG}/vote/{VOTE}?lang=en"' in page.text
     assert 'name="email"' in page.text
+
+
+def test_the_vote_form_of_another_festival_posts_to_its_own_vote(
+    client: TestClient, clock: FixedClock, settings: Settings
+):
+    clock.set(DURING)
+
+    sent = client.post(
+        f"/{OTHER}/vote/{VOTE}?lang=en", data={"nominee": "mhamed-yahia", "email": "k@example.org"}
+    )
+
+    assert sent.status_code == 202
+    assert f'action="/{OTHER}/vote/{VOTE}?lang=en"' not in sent.text  # no form: the mail is sent
+    assert stored(settings) == []
+    assert [(b.nominee, b.state) for b in stored(settings, OTHER)] == [("mhamed-yahia", "pending")]
 
 
 def test_the_vote_form_takes_a_ballot_by_email(
