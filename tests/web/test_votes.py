@@ -512,3 +512,16 @@ def test_a_forged_confirmation_link_counts_nothing(
     assert response.status_code == 404
     assert "We do not know this confirmation link. Nothing was counted." in response.text
     assert states(settings) == [("yamina-ayadi", "pending")]
+
+
+def test_an_erased_attendees_ballot_stays_counted_and_unlinked(
+    client: TestClient, ann: str, settings: Settings, admin: dict[str, str]
+):
+    client.post(f"{API}/ballots", json={"nominee": "mhamed-yahia"}, headers=bearer(ann))
+
+    erased = client.delete("/api/me", headers=bearer(ann))
+
+    assert erased.status_code in (200, 204)
+    (ballot,) = stored(settings)
+    assert (ballot.state, ballot.registration_id) == ("counted", None)
+    assert results(client, admin)["mhamed-yahia"] == 1
