@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROGRAMME ?= schedules/agenda-sociaal-werk-2020.toml
 
 .PHONY: run test check lint typecheck screenshot bench bench-live bench-storm bench-registration \
-	bench-mail bench-cluster clean
+	bench-mail bench-cluster bench-door clean
 
 # (Re)install whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -55,15 +55,19 @@ STORM_ARGS := --viewers 2000
 REGISTRATION_ARGS := --duration 10 --clients 64
 MAIL_ATTENDEES := 2000
 CLUSTER_ARGS := --viewers 1000 --rounds 5
+CHECKIN_ARGS := --people 1000 --duration 5
+CERTIFICATES := 1000
 else
 LIVE_ARGS := --ceiling
 STORM_ARGS := --repeat 2
 REGISTRATION_ARGS :=
 MAIL_ATTENDEES := 10000
 CLUSTER_ARGS :=
+CHECKIN_ARGS :=
+CERTIFICATES := 10000
 endif
 
-bench: bench-live bench-storm bench-registration bench-mail bench-cluster
+bench: bench-live bench-storm bench-registration bench-mail bench-cluster bench-door
 	$(BIN)/python bench/report.py --figures $(BENCH) --plots docs/bench
 
 $(BENCH_STAMP): $(STAMP)
@@ -96,6 +100,13 @@ bench-mail: $(BENCH_STAMP)
 ## A pick on one of two instances behind nginx to 10,000 viewers, beside one instance.
 bench-cluster: $(BENCH_STAMP)
 	$(BIN)/python bench/cluster_bench.py $(CLUSTER_ARGS) --json $(BENCH)/cluster.json
+
+## At the door and after the day: check-ins and name searches per second beside a bare
+## server (SQLite and PostgreSQL), and 10,000 certificates beside fpdf2 alone.
+bench-door: $(BENCH_STAMP)
+	$(BIN)/python bench/checkin_bench.py $(CHECKIN_ARGS) --json $(BENCH)/checkin.json
+	$(BIN)/python bench/certificates.py --certificates $(CERTIFICATES) \
+		--json $(BENCH)/certificates.json
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
