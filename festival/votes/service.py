@@ -66,8 +66,9 @@ async def _open_vote(
     return vote, check_nominee(vote, nominee)
 
 
-async def _replace_pending(store: VotesStore, festival: Festival, vote: Vote, voter: str,
-                           now: datetime) -> None:  # fmt: skip
+async def _replace_pending(
+    store: VotesStore, festival: Festival, vote: Vote, voter: str, now: datetime
+) -> None:
     """A counted ballot stands (409); a pending one gives way to the new ballot: its link was
     lost or its voter changed their mind before confirming."""
     before = await store.standing_ballot(festival.slug, vote.id, voter)
@@ -124,16 +125,15 @@ async def cast_by_email(
             code="vote.link_required",
         )
     email = mail_address(address, smtputf8=smtputf8, language=language)
-    voter = voter_key(await store.secret(now), email)
+    secret = await store.secret(now)
+    voter = voter_key(secret, email)
     await _replace_pending(store, festival, vote, voter, now)
     ballot = await store.add_ballot(
         NewBallot(festival.slug, vote.id, voter, chosen, "pending", now)
     )
     if ballot is None:
         raise AlreadyVoted(f"this address has a ballot in {vote.id!r} already")
-    await store.set_confirmation(
-        ballot.id, token_hash(confirmation_token(await store.secret(now), ballot))
-    )
+    await store.set_confirmation(ballot.id, token_hash(confirmation_token(secret, ballot)))
     await store.queue_confirmation(ballot, email, language, now)
     return ballot
 
