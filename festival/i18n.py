@@ -688,6 +688,27 @@ MESSAGES: dict[str, dict[str, str]] = {
     "qa_anonymous": {"nl": "anoniem", "en": "anonymous"},
     "qa_votes": {"nl": "stemmen", "en": "votes"},
     "qa_vote": {"nl": "Stem", "en": "Vote"},
+    "poll_heading": {"nl": "Peiling", "en": "Poll"},
+    "poll_closed_result": {"nl": "Uitslag", "en": "Result"},
+    "poll_answers": {"nl": "antwoorden", "en": "answers"},
+    "poll_send": {"nl": "Antwoord", "en": "Answer"},
+    "poll_change": {"nl": "Wijzig antwoord", "en": "Change answer"},
+    "poll_yours": {"nl": "jouw antwoord", "en": "your answer"},
+    "poll_new": {"nl": "Nieuwe peiling", "en": "New poll"},
+    "poll_question_label": {
+        "nl": "Vraag (max. 200 tekens)",
+        "en": "Question (up to 200 characters)",
+    },
+    "poll_options_label": {
+        "nl": "Antwoorden, één per regel (2 tot 8, elk max. 100 tekens)",
+        "en": "Options, one per line (2 to 8, each up to 100 characters)",
+    },
+    "poll_open_button": {"nl": "Start peiling", "en": "Open poll"},
+    "poll_close_button": {"nl": "Sluit peiling", "en": "Close poll"},
+    "poll_show_button": {"nl": "Toon op scherm", "en": "Show on screen"},
+    "poll_hide_button": {"nl": "Haal van scherm", "en": "Take off screen"},
+    "poll_on_screen": {"nl": "op het scherm", "en": "on screen"},
+    "poll_none": {"nl": "Nog geen peiling.", "en": "No poll yet."},
     "qa_unvote": {"nl": "Trek stem in", "en": "Withdraw vote"},
     "qa_on_air": {"nl": "Nu aan het panel", "en": "Now to the panel"},
     "qa_open": {"nl": "Vragen stellen kan nu.", "en": "Questions are open."},
@@ -899,6 +920,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     "qa.same_question": {
         "nl": "Een vraag kan niet met zichzelf worden samengevoegd.",
         "en": "A question cannot be merged into itself.",
+    },
+    "qa.unknown_poll": {
+        "nl": "Die peiling is er niet.",
+        "en": "That poll does not exist.",
+    },
+    "qa.poll_closed": {
+        "nl": "Deze peiling is gesloten; je antwoord is niet meer te wijzigen.",
+        "en": "This poll is closed; answers can no longer change.",
+    },
+    "qa.poll_still_open": {
+        "nl": "Er loopt al een peiling; sluit die eerst.",
+        "en": "A poll is still open; close it first.",
+    },
+    "qa.poll_options": {
+        "nl": "Een peiling heeft 2 tot 8 verschillende antwoorden.",
+        "en": "A poll has 2 to 8 different options.",
+    },
+    "qa.invalid_option": {
+        "nl": "Dat antwoord hoort niet bij deze peiling.",
+        "en": "That option is not part of this poll.",
     },
     "message.rate_limited": {
         "nl": "Te veel tegelijk; wacht even en probeer het opnieuw.",

@@ -57,10 +57,12 @@ class Viewer:
 
 @dataclass(frozen=True)
 class Done:
-    """What an ack reports: the events stored (maybe none) and the question concerned."""
+    """What an ack reports: the events stored (maybe none) and the question or poll
+    concerned."""
 
     events: list[StoredEvent]
     question_id: str | None = None
+    poll_id: str | None = None
 
 
 def ack(done: Done) -> dict[str, Any]:
@@ -68,6 +70,8 @@ def ack(done: Done) -> dict[str, Any]:
     message: dict[str, Any] = {"type": "ack", "seq": done.events[-1].seq if done.events else None}
     if done.question_id:
         message["question_id"] = done.question_id
+    if done.poll_id:
+        message["poll_id"] = done.poll_id
     return message
 
 

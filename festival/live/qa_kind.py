@@ -1,9 +1,9 @@
 """The Q&A as a channel kind: a channel's snapshot and events per viewer, and the messages
 its clients send (websocket, JSON API or the attendee page's form) as checked commands.
 
-Attendees `ask` and `vote` with their personal link; moderators `moderate` with one of
-MODERATOR_ACTIONS. Every refusal is a FestivalError with a specific `code` and a readable
-message; nothing is stored then (docs/live-protocol.md).
+Attendees `ask`, `vote` and `answer` polls with their personal link; moderators `moderate`
+with one of MODERATOR_ACTIONS (the poll's among them). Every refusal is a FestivalError with
+a specific `code` and a readable message; nothing is stored then (docs/live-protocol.md).
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from festival.live.protocol import (
     Action,
     Choice,
     Done,
+    MessageError,
     Run,
     Viewer,
     flag,
     optional_string,
     string,
+    whole,
 )
 from festival.live.qa_service import QaService
 from festival.live.qa_views import AUDIENCE, MODERATOR, qa_event_message, qa_snapshot
@@ -34,16 +36,20 @@ from festival.qa import (
     QaChannel,
     QaError,
     annotate,
+    answer_poll,
     approve,
     ask,
+    close_poll,
     close_qa,
     edit,
     hide,
     mark_answered,
     merge,
+    open_poll,
     open_qa,
     pick,
     queue,
+    show_poll,
     star,
     unpick,
     unstar,
@@ -224,6 +230,75 @@ async def _next(room: QaRoom, viewer: Viewer, message: Mapping[str, Any], now: d
     return Done(events, picked[0].body["question"]["id"] if picked else None)
 
 
+async def _answer(room: QaRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime) -> Done:
+    poll_id = string(message, "poll_id")
+    option = whole(message, "option")
+    voter = viewer.actor
+
+    def command(state: QaChannel, _seq: int) -> Outcome:
+        return answer_poll(state, poll_id, voter_id=voter, option=option, now=now)
+
+    return Done(await room.run(command, _acting(viewer, now)), poll_id=poll_id)
+
+
+def _poll_fields(message: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """`poll`: `{"question": …, "options": [...]}`, read before the rules judge the texts."""
+    poll = message.get("poll")
+    if poll is None:
+        raise MessageError("message.missing_field", "poll is required", field="poll")
+    if not isinstance(poll, dict):
+        raise MessageError(
+            "message.invalid_field",
+            "poll must be an object with question and options",
+            field="poll",
+        )
+    question = string(poll, "question", empty=True)  # a blank one is the rules' to refuse
+    options = poll.get("options")
+    if options is None:
+        raise MessageError(
+            "message.missing_field", "poll.options is required", field="poll.options"
+        )
+    if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+        raise MessageError(
+            "message.invalid_field", "poll.options must be a list of strings", field="poll.options"
+        )
+    return question, options
+
+
+async def _poll_open(
+    room: QaRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime
+) -> Done:
+    question, options = _poll_fields(message)
+    actor = viewer.actor
+
+    def command(state: QaChannel, seq: int) -> Outcome:
+        return open_poll(state, f"p{seq}", question=question, options=options, actor=actor, now=now)
+
+    events = await room.run(command)
+    return Done(events, poll_id=events[0].body["poll"]["id"] if events else None)
+
+
+async def _poll_close(
+    room: QaRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime
+) -> Done:
+    poll_id = optional_string(message, "poll_id")
+    actor = viewer.actor
+    events = await room.run(lambda state, _seq: close_poll(state, poll_id, actor=actor, now=now))
+    return Done(events, poll_id=events[0].body["poll"]["id"] if events else poll_id)
+
+
+async def _poll_show(
+    room: QaRoom, viewer: Viewer, message: Mapping[str, Any], now: datetime
+) -> Done:
+    poll_id = optional_string(message, "poll_id")
+    shown = flag(message, "shown") if "shown" in message else True
+    actor = viewer.actor
+    events = await room.run(
+        lambda state, _seq: show_poll(state, poll_id, shown=shown, actor=actor, now=now)
+    )
+    return Done(events, poll_id=events[0].body["poll"]["id"] if events else poll_id)
+
+
 _MODERATION: Final[dict[str, Run[QaRoom]]] = {
     "approve": _on_question(approve),
     "hide": _on_question(hide),
@@ -238,6 +313,9 @@ _MODERATION: Final[dict[str, Run[QaRoom]]] = {
     "answered": _on_question(mark_answered),
     "open": _on_channel(open_qa),
     "close": _on_channel(close_qa),
+    "poll_open": _poll_open,
+    "poll_close": _poll_close,
+    "poll_show": _poll_show,
 }
 MODERATOR_ACTIONS: Final = tuple(_MODERATION)
 
@@ -246,5 +324,7 @@ QA_ACTIONS: Final[dict[str, Action[QaRoom]]] = {
         AUDIENCE, "questions are asked with an attendee's personal link", _ask, http_status=201
     ),
     "vote": Action(AUDIENCE, "votes are cast with an attendee's personal link", _vote),
+    # The same rule as votes: an attendee's own link, so one answer per person.
+    "answer": Action(AUDIENCE, "polls are answered with an attendee's personal link", _answer),
     "moderate": Action(MODERATOR, "this token may not moderate {channel!r}", Choice(_MODERATION)),
 }

@@ -6,9 +6,9 @@ the event's actor get their own copy, with `mine` and `voted` filled in. In the 
 those two fields are left out, which the protocol defines as "unchanged": a page keeps what
 its own snapshot and acks told it.
 
-Live, a vote is not an event of its own for anyone: it is a count change (`Counts`), which
-the hub coalesces into `counts` messages. Replays after `since` and the HTTP API still give
-each vote as its event.
+Live, a vote or a poll's answer is not an event of its own for anyone: it is a count change
+(`Counts`), which the hub coalesces into `counts` messages (`questions`, `polls`). Replays
+after `since` and the HTTP API still give each as its event.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any, Final
 from festival.live.hub import Counts, Rendered, wire
 from festival.qa import (
     EventType,
+    PollAnswer,
     QaChannel,
     Question,
     event_for_audience,
@@ -26,6 +27,7 @@ from festival.qa import (
     snapshot_for_audience,
     snapshot_for_moderator,
 )
+from festival.qa.model import answer_counts
 from festival.qa.records import event_from_parts
 from festival.storage.live_repo import StoredEvent
 
@@ -36,7 +38,21 @@ _VOTES = frozenset({EventType.VOTED.value, EventType.UNVOTED.value})
 
 
 def render_qa(stored: StoredEvent) -> Rendered:
-    """An event as it goes out live: a vote as the count change it is, the rest in full."""
+    """An event as it goes out live: a vote or a poll's answer as the count change it is,
+    the rest in full."""
+    if stored.type == EventType.POLL_ANSWERED.value:
+        event = event_from_parts(stored.type, stored.channel, stored.actor, stored.at, stored.body)
+        assert event.answer is not None  # an answer always carries its poll's counts
+        answer = event.answer
+        return Rendered(
+            by_role={},
+            counts=Counts(
+                "polls",
+                answer.poll_id,
+                lambda _role: _poll_counts(answer),
+                {event.actor: {"answer": answer.option}},
+            ),
+        )
     if stored.type not in _VOTES:
         return render_event(stored)
     event = event_from_parts(stored.type, stored.channel, stored.actor, stored.at, stored.body)
@@ -49,6 +65,11 @@ def render_qa(stored: StoredEvent) -> Rendered:
             "questions", question.id, lambda role: _votes(question, role), {event.actor: voted}
         ),
     )
+
+
+def _poll_counts(answer: PollAnswer) -> dict[str, Any]:
+    """A poll's entry in a `counts` message: the same for everyone (nobody sees who answered)."""
+    return dict(answer_counts(answer))
 
 
 def _votes(question: Question, role: str) -> dict[str, Any] | None:

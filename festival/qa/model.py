@@ -84,6 +84,12 @@ class EventType(StrEnum):
     CLEARED = "question.cleared"  # gone from the channel: asked during a rehearsal
     OPENED = "qa.opened"
     CLOSED = "qa.closed"
+    # Live polls (festival.qa.polls). An answer carries only its own change and the counts
+    # after it, never the whole poll: a rush of thousands stays small in the log.
+    POLL_OPENED = "poll.opened"
+    POLL_ANSWERED = "poll.answered"
+    POLL_CLOSED = "poll.closed"
+    POLL_SHOWN = "poll.shown"  # shown on (or taken off) the overlay and the panel screen
 
 
 # Changes only moderators may know about: the audience is not even told they happened.
@@ -104,6 +110,11 @@ class ErrorCode(StrEnum):
     RATE_LIMITED = "qa.rate_limited"
     NOT_ALLOWED_STATE = "qa.not_allowed_state"
     SAME_QUESTION = "qa.same_question"
+    UNKNOWN_POLL = "qa.unknown_poll"
+    POLL_CLOSED = "qa.poll_closed"
+    POLL_STILL_OPEN = "qa.poll_still_open"
+    POLL_OPTIONS = "qa.poll_options"
+    INVALID_OPTION = "qa.invalid_option"
 
 
 class QaError(FestivalError):
@@ -157,6 +168,48 @@ class Question:
         return self.state in PUBLIC_STATES
 
 
+class PollState(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Poll:
+    """A moderator's question with 2-8 options. `answers` holds each voter's option (an index
+    into `options`), one per voter; only moderators' records keep who answered what, no view
+    shows it. `shown`: whether the overlay and the panel screen show it."""
+
+    id: str
+    channel: str
+    question: str
+    options: tuple[str, ...]
+    opened_at: datetime
+    state: PollState = PollState.OPEN
+    shown: bool = True
+    answers: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> list[int]:
+        counts = [0] * len(self.options)
+        for option in self.answers.values():
+            counts[option] += 1
+        return counts
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is PollState.OPEN
+
+
+@dataclass(frozen=True)
+class PollAnswer:
+    """What `poll.answered` carries: the poll, the option chosen (the voter is the event's
+    actor) and every option's count after it, so a viewer needs nothing else."""
+
+    poll_id: str
+    option: int
+    counts: tuple[int, ...]
+
+
 @dataclass(frozen=True)
 class QaChannel:
     """The Q&A of one live channel (`plenary` or a session id). Treat `questions` as read-only:
@@ -165,17 +218,28 @@ class QaChannel:
     channel: str
     is_open: bool = False
     questions: Mapping[str, Question] = field(default_factory=dict)
+    polls: Mapping[str, Poll] = field(default_factory=dict)  # in the order they were opened
 
     @property
     def on_air(self) -> Question | None:
         return next((q for q in self.questions.values() if q.state is QuestionState.ON_AIR), None)
+
+    @property
+    def open_poll(self) -> Poll | None:
+        return next((p for p in self.polls.values() if p.is_open), None)
+
+    @property
+    def latest_poll(self) -> Poll | None:
+        polls = list(self.polls.values())  # a handful a channel
+        return polls[-1] if polls else None
 
 
 @dataclass(frozen=True)
 class QaEvent:
     """One change, as stored (with the channel's sequence number, added by the adapter) and
     broadcast. `question` is the full snapshot after the change; `was` its state before, so a
-    view can tell who saw it leave. `qa.opened` / `qa.closed` carry no question."""
+    view can tell who saw it leave. `qa.opened` / `qa.closed` carry no question. A poll's
+    events carry the poll after the change instead, except `poll.answered`: its `answer`."""
 
     type: EventType
     channel: str
@@ -183,6 +247,8 @@ class QaEvent:
     at: datetime
     question: Question | None = None
     was: QuestionState | None = None
+    poll: Poll | None = None
+    answer: PollAnswer | None = None
 
 
 # --- queries -------------------------------------------------------------------------------
@@ -282,6 +348,41 @@ def for_moderator(question: Question) -> View:
     }
 
 
+def for_poll(poll: Poll, viewer_id: str | None) -> View:
+    """A poll as everyone sees it, moderators too: the counts, never who answered what; for
+    an attendee (`viewer_id`) also their own `answer` (an option's index, or None)."""
+    counts = poll.counts
+    view: View = {
+        "id": poll.id,
+        "question": poll.question,
+        "options": list(poll.options),
+        "state": poll.state.value,
+        "shown": poll.shown,
+        "opened_at": poll.opened_at.isoformat(),
+        "counts": counts,
+        "total": sum(counts),
+    }
+    if viewer_id:
+        view["answer"] = poll.answers.get(viewer_id)
+    return view
+
+
+def answer_counts(answer: PollAnswer) -> View:
+    """A poll's numbers after an answer: its entry in a `counts` message."""
+    return {"id": answer.poll_id, "counts": list(answer.counts), "total": sum(answer.counts)}
+
+
+def _poll_event(event: QaEvent, viewer_id: str | None) -> View:
+    view: View = {"type": event.type.value, "channel": event.channel, "at": event.at.isoformat()}
+    if event.poll is not None:
+        view["poll"] = for_poll(event.poll, viewer_id)
+    if event.answer is not None:
+        view |= answer_counts(event.answer)
+        if viewer_id and viewer_id == event.actor:
+            view["answer"] = event.answer.option
+    return view
+
+
 def event_for_audience(event: QaEvent, viewer_id: str | None) -> View | None:
     """The event as one audience member receives it, or None when it is not theirs to see.
 
@@ -290,6 +391,8 @@ def event_for_audience(event: QaEvent, viewer_id: str | None) -> View | None:
     only, so the page can drop it without learning why."""
     at = event.at.isoformat()
     question = event.question
+    if event.poll is not None or event.answer is not None:
+        return _poll_event(event, viewer_id)
     if question is None:
         return {"type": event.type.value, "channel": event.channel, "at": at}
     if event.type in MODERATOR_ONLY_EVENTS:
@@ -310,6 +413,8 @@ def event_for_audience(event: QaEvent, viewer_id: str | None) -> View | None:
 
 
 def event_for_moderator(event: QaEvent) -> View:
+    if event.poll is not None or event.answer is not None:
+        return _poll_event(event, None) | {"actor": event.actor}
     return {
         "type": event.type.value,
         "channel": event.channel,
@@ -323,20 +428,23 @@ def event_for_moderator(event: QaEvent) -> View:
 def snapshot_for_audience(state: QaChannel, viewer_id: str | None) -> View:
     """What an audience member gets on (re)connecting without a usable `since`."""
     views = (for_audience(q, viewer_id) for q in by_time(state.questions.values()))
-    return _snapshot(state, [v for v in views if v is not None])
+    return _snapshot(state, [v for v in views if v is not None], viewer_id)
 
 
 def snapshot_for_moderator(state: QaChannel) -> View:
-    return _snapshot(state, [for_moderator(q) for q in by_time(state.questions.values())])
+    return _snapshot(state, [for_moderator(q) for q in by_time(state.questions.values())], None)
 
 
-def _snapshot(state: QaChannel, questions: list[View]) -> View:
+def _snapshot(state: QaChannel, questions: list[View], viewer_id: str | None) -> View:
     on_air = state.on_air
+    # Only the latest poll: the open one, or the last result (which the screens may show).
+    poll = state.latest_poll
     return {
         "channel": state.channel,
         "open": state.is_open,
         "on_air": None if on_air is None else on_air.id,
         "questions": questions,
+        "poll": None if poll is None else for_poll(poll, viewer_id),
     }
 
 

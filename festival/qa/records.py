@@ -12,11 +12,24 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from festival.qa.model import EventType, QaEvent, Question, QuestionState
+from festival.qa.model import (
+    EventType,
+    Poll,
+    PollAnswer,
+    PollState,
+    QaEvent,
+    Question,
+    QuestionState,
+)
 
 
 def event_body(event: QaEvent) -> dict[str, Any]:
     """What a stored event holds beyond its type, channel, actor and time."""
+    if event.poll is not None:
+        return {"poll": poll_record(event.poll)}
+    if event.answer is not None:
+        answer = event.answer
+        return {"poll_id": answer.poll_id, "option": answer.option, "counts": list(answer.counts)}
     return {
         "question": None if event.question is None else question_record(event.question),
         "was": None if event.was is None else event.was.value,
@@ -26,6 +39,14 @@ def event_body(event: QaEvent) -> dict[str, Any]:
 def event_from_parts(
     type_: str, channel: str, actor: str, at: datetime, body: Mapping[str, Any]
 ) -> QaEvent:
+    poll = body.get("poll")
+    if poll is not None:
+        return QaEvent(EventType(type_), channel, actor, at, poll=poll_from_record(poll))
+    if "poll_id" in body:
+        answer = PollAnswer(
+            str(body["poll_id"]), int(body["option"]), tuple(int(n) for n in body["counts"])
+        )
+        return QaEvent(EventType(type_), channel, actor, at, answer=answer)
     question = body.get("question")
     was = body.get("was")
     return QaEvent(
@@ -74,4 +95,31 @@ def question_from_record(record: Mapping[str, Any]) -> Question:
         original_text=record.get("original_text"),
         note=str(record.get("note", "")),
         merged_into=record.get("merged_into"),
+    )
+
+
+def poll_record(poll: Poll) -> dict[str, Any]:
+    return {
+        "id": poll.id,
+        "channel": poll.channel,
+        "question": poll.question,
+        "options": list(poll.options),
+        "opened_at": poll.opened_at.isoformat(),
+        "state": poll.state.value,
+        "shown": poll.shown,
+        # Sorted, so equal polls give equal records.
+        "answers": dict(sorted(poll.answers.items())),
+    }
+
+
+def poll_from_record(record: Mapping[str, Any]) -> Poll:
+    return Poll(
+        id=str(record["id"]),
+        channel=str(record["channel"]),
+        question=str(record["question"]),
+        options=tuple(str(o) for o in record["options"]),
+        opened_at=datetime.fromisoformat(record["opened_at"]),
+        state=PollState(record["state"]),
+        shown=bool(record.get("shown", True)),
+        answers={str(k): int(v) for k, v in record.get("answers", {}).items()},
     )

@@ -78,6 +78,14 @@ def apply(state: QaChannel, event: QaEvent) -> QaChannel:
         return replace(state, is_open=True)
     if event.type is EventType.CLOSED:
         return replace(state, is_open=False)
+    if event.poll is not None:
+        return replace(state, polls={**state.polls, event.poll.id: event.poll})
+    if event.answer is not None:
+        poll = state.polls.get(event.answer.poll_id)
+        if poll is None:
+            raise ValueError(f"an answer to {event.answer.poll_id!r}, which was never opened")
+        answered = replace(poll, answers={**poll.answers, event.actor: event.answer.option})
+        return replace(state, polls={**state.polls, poll.id: answered})
     if event.question is None:
         raise ValueError(f"{event.type.value} event carries no question")
     if event.type is EventType.CLEARED:

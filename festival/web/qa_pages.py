@@ -86,6 +86,17 @@ SCRIPT_TEXTS = (
     "qa_note",
     "qa_pending",
     "qa_sent",
+    "poll_heading",
+    "poll_closed_result",
+    "poll_answers",
+    "poll_send",
+    "poll_change",
+    "poll_yours",
+    "poll_close_button",
+    "poll_show_button",
+    "poll_hide_button",
+    "poll_on_screen",
+    "poll_none",
 )
 
 

@@ -8,7 +8,7 @@ const t = (key) => config.texts[key] ?? key;
 const PERSONAL = ["mine", "voted"]; // absent in shared events: keep what we knew
 const DONE = new Set(["answered", "hidden", "merged"]);
 
-const state = { open: false, questions: new Map(), selected: null };
+const state = { open: false, questions: new Map(), selected: null, poll: null };
 
 function keep(question) {
   const before = state.questions.get(question.id);
@@ -22,7 +22,14 @@ function onSnapshot(message) {
   state.open = message.qa.open;
   state.questions.clear();
   for (const question of message.qa.questions) keep(question);
+  state.poll = message.qa.poll ?? null;
   render();
+}
+
+// A poll's `answer` (yours) is personal: absent from shared events, which means unchanged.
+function keepPoll(poll) {
+  if (!("answer" in poll)) poll.answer = state.poll?.id === poll.id ? state.poll.answer : null;
+  state.poll = poll;
 }
 
 function onEvent(message) {
@@ -31,7 +38,12 @@ function onEvent(message) {
   else if (event.type === "qa.closed") state.open = false;
   else if (event.type === "question.removed") state.questions.delete(event.id);
   else if (event.type === "question.cleared") state.questions.delete(event.question.id); // moderators: a rehearsal's question
-  else if (event.question) keep(event.question);
+  else if (event.poll) keepPoll(event.poll);
+  else if (event.type === "poll.answered" && state.poll?.id === event.id) {
+    // Replays only: live, answers come as counts.
+    Object.assign(state.poll, { counts: event.counts, total: event.total });
+    if ("answer" in event) state.poll.answer = event.answer;
+  } else if (event.question) keep(event.question);
   render();
 }
 
@@ -41,6 +53,10 @@ function onCounts(message) {
   for (const entry of message.questions ?? []) {
     const question = state.questions.get(entry.id);
     if (question) Object.assign(question, entry);
+  }
+  // Poll counts, coalesced the same way; your own `answer` comes with them after you answered.
+  for (const entry of message.polls ?? []) {
+    if (state.poll?.id === entry.id) Object.assign(state.poll, entry);
   }
   render();
 }
@@ -184,6 +200,121 @@ function renderPanel(list) {
     item.append(element("p", "qa-text", question.text));
     item.append(element("p", "qa-meta", `${question.votes} ${t("qa_votes")}`));
     list.append(item);
+  }
+}
+
+// --- polls: every page ----------------------------------------------------------------------
+
+const SCREENS = new Set(["overlay", "panel"]);
+
+function pollResults(poll) {
+  const list = element("ol", "poll-results");
+  poll.options.forEach((option, index) => {
+    const count = poll.counts[index] ?? 0;
+    const item = element("li", "poll-result");
+    item.dataset.option = String(index);
+    const percent = poll.total ? Math.round((100 * count) / poll.total) : 0;
+    const label = element("span", "poll-option", option);
+    if (poll.answer === index) label.append(` (${t("poll_yours")})`);
+    const bar = element("progress");
+    bar.max = Math.max(1, poll.total);
+    bar.value = count;
+    bar.setAttribute("aria-label", option);
+    item.append(label, bar, element("span", "poll-count", `${count} · ${percent}%`));
+    list.append(item);
+  });
+  return list;
+}
+
+function pollForm(poll) {
+  const form = element("form", "poll-answer");
+  form.dataset.pollAnswer = poll.id;
+  const group = element("fieldset");
+  group.append(element("legend", "poll-question", poll.question));
+  poll.options.forEach((option, index) => {
+    const label = element("label", "choice");
+    const radio = element("input");
+    radio.type = "radio";
+    radio.name = `poll-${poll.id}`;
+    radio.value = String(index);
+    radio.required = true;
+    radio.checked = poll.answer === index;
+    label.append(radio, ` ${option}`);
+    group.append(label);
+  });
+  const send = element("button", "button", t(poll.answer == null ? "poll_send" : "poll_change"));
+  send.type = "submit";
+  form.append(group, send);
+  form.addEventListener("submit", async (submitted) => {
+    submitted.preventDefault();
+    const chosen = form.querySelector("input:checked");
+    if (!chosen) return;
+    const option = Number(chosen.value);
+    const reply = await channel.send({ type: "answer", poll_id: poll.id, option });
+    if (reply.type === "ack" && state.poll?.id === poll.id) {
+      state.poll.answer = option;
+      render();
+    }
+    showError(reply);
+  });
+  return form;
+}
+
+function pollControls(poll) {
+  const buttons = element("div", "actions");
+  if (poll.state === "open") {
+    const close = element("button", "poll-close", t("poll_close_button"));
+    close.type = "button";
+    close.addEventListener("click", () => channel.send({ type: "moderate", action: "poll_close", poll_id: poll.id }).then(showError));
+    buttons.append(close);
+  }
+  const show = element("button", "poll-show", t(poll.shown ? "poll_hide_button" : "poll_show_button"));
+  show.type = "button";
+  show.setAttribute("aria-pressed", poll.shown ? "true" : "false");
+  show.addEventListener("click", () =>
+    channel.send({ type: "moderate", action: "poll_show", poll_id: poll.id, shown: !poll.shown }).then(showError),
+  );
+  buttons.append(show);
+  return buttons;
+}
+
+function renderPoll() {
+  const box = document.querySelector("[data-qa-poll]");
+  if (!box) return;
+  const poll = state.poll;
+  const screen = SCREENS.has(config.view);
+  if (!poll || (screen && !poll.shown)) {
+    box.hidden = true;
+    box.replaceChildren();
+    box.dataset.key = "";
+    return;
+  }
+  box.hidden = false;
+  box.dataset.state = poll.state;
+  const attendee = config.view === "attendee" && Boolean(config.token);
+  const answering = attendee && poll.state === "open";
+  const showCounts = !attendee || poll.answer != null || poll.state === "closed";
+  // Rebuilt only when what one can do changes: counts arriving must not take a keyboard
+  // user's focus off the radio buttons.
+  const key = `${poll.id}|${poll.state}|${poll.answer}|${poll.shown}|${showCounts}`;
+  if (box.dataset.key !== key) {
+    box.dataset.key = key;
+    box.dataset.id = poll.id;
+    const heading = element(screen ? "p" : "h2", "poll-heading", t(poll.state === "closed" ? "poll_closed_result" : "poll_heading"));
+    const parts = [heading];
+    if (answering) parts.push(pollForm(poll));
+    else parts.push(element("p", "poll-question", poll.question));
+    parts.push(element("div", "poll-counts"));
+    if (config.view === "moderate") parts.push(pollControls(poll));
+    box.replaceChildren(...parts);
+  }
+  const counts = box.querySelector(".poll-counts");
+  counts.replaceChildren();
+  if (showCounts) {
+    counts.append(pollResults(poll));
+    let total = `${poll.total} ${t("poll_answers")}`;
+    if (config.view === "moderate" && poll.shown) total += ` · ${t("poll_on_screen")}`;
+    counts.append(element("p", "poll-total", total));
   }
 }
 
@@ -351,6 +482,7 @@ function render() {
   const send = document.querySelector("[data-qa-ask] button[type=submit]");
   if (send) send.disabled = !state.open;
   renderOnAir();
+  renderPoll();
   const list = document.querySelector("[data-qa-list]");
   if (!list) return;
   if (config.view === "attendee") renderAttendee(list);
@@ -391,4 +523,18 @@ if (config.view === "moderate") {
     button.addEventListener("click", () => moderate(button.dataset.qaChannel, null));
   }
   document.querySelector("[data-qa-next]")?.addEventListener("click", nextInQueue);
+  const pollOpen = document.querySelector("[data-poll-form]");
+  pollOpen?.addEventListener("submit", async (submitted) => {
+    submitted.preventDefault();
+    const form = new FormData(pollOpen);
+    // One option per line; blank lines are only spacing.
+    const options = String(form.get("options") ?? "").split("\n").map((line) => line.trim()).filter(Boolean);
+    const reply = await channel.send({
+      type: "moderate",
+      action: "poll_open",
+      poll: { question: String(form.get("question") ?? ""), options },
+    });
+    showError(reply);
+    if (reply.type === "ack") pollOpen.reset();
+  });
 }

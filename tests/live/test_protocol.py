@@ -79,6 +79,7 @@ def test_the_refusals_are_the_documented_ones():
     assert {kind: a.refusal.format(channel="plenary") for kind, a in QA_ACTIONS.items()} == {
         "ask": "questions are asked with an attendee's personal link",
         "vote": "votes are cast with an attendee's personal link",
+        "answer": "polls are answered with an attendee's personal link",
         "moderate": "this token may not moderate 'plenary'",
     }
     assert SHOW_ACTIONS["host"].refusal == "host actions need a host token"
