@@ -118,7 +118,7 @@ class Settings:
     )
     rate_live_messages: str = _setting(
         "20/4 seconds",
-        "Live messages (ask, vote, moderate, host actions, ping) one token may send, over its "
+        "Live messages (ask, vote, poll answers, moderate, host actions, ping) one token may send, over its "
         "websockets and `POST …/actions` together; without a token, per connection. Check-ins "
         "and searches at the door count here too, per checkin token.",
     )

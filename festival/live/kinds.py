@@ -6,7 +6,7 @@ plenary or of a session (`festival.live.qa_kind.QaRoom`) or the show's timers
 `festival.live.protocol.Action`s (role column included), its snapshot for a viewer, and each
 stored event as a viewer receives it; `opening` and the hub do the rest for every kind.
 
-A new kind (polls) is one module `festival/live/poll_kind.py` with its room class
+A new kind is one module `festival/live/<kind>_kind.py` with its room class
 implementing `ChannelKind` over its service, registered here in `renderer_for` (which kind a
 channel id is) and, for its sockets and JSON actions, with a binding in
 `festival/web/channels.py` (which token gives which `Viewer`).
