@@ -118,9 +118,9 @@ class Settings:
     )
     rate_live_messages: str = _setting(
         "20/4 seconds",
-        "Live messages (ask, vote, poll answers, moderate, host actions, ping) one token may send, over its "
-        "websockets and `POST …/actions` together; without a token, per connection. Check-ins "
-        "and searches at the door count here too, per checkin token.",
+        "Live messages (ask, vote, poll answers, moderate, host actions, ping) one token may "
+        "send, over its websockets and `POST …/actions` together; without a token, per "
+        "connection. Check-ins and searches at the door count here too, per checkin token.",
     )
     live_connections_per_token: int = _setting(
         20,
