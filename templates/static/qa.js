@@ -300,7 +300,8 @@ function renderPoll() {
   if (box.dataset.key !== key) {
     box.dataset.key = key;
     box.dataset.id = poll.id;
-    const heading = element(screen ? "p" : "h2", "poll-heading", t(poll.state === "closed" ? "poll_closed_result" : "poll_heading"));
+    const level = screen ? "p" : config.view === "moderate" ? "h3" : "h2"; // the console has its own h2
+    const heading = element(level, "poll-heading", t(poll.state === "closed" ? "poll_closed_result" : "poll_heading"));
     const parts = [heading];
     if (answering) parts.push(pollForm(poll));
     else parts.push(element("p", "poll-question", poll.question));
