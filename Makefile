@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PROGRAMME ?= schedules/agenda-sociaal-werk-2020.toml
 
 .PHONY: run test check lint typecheck screenshot bench bench-live bench-storm bench-registration \
-	bench-mail bench-cluster bench-door clean
+	bench-mail bench-cluster bench-door bench-polls clean
 
 # (Re)install whenever pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -57,6 +57,7 @@ MAIL_ATTENDEES := 2000
 CLUSTER_ARGS := --viewers 1000 --rounds 5
 CHECKIN_ARGS := --people 1000 --duration 5
 CERTIFICATES := 1000
+POLL_ARGS := --viewers 300 --answerers 50 --answers 5
 else
 LIVE_ARGS := --ceiling
 STORM_ARGS := --repeat 2
@@ -65,9 +66,10 @@ MAIL_ATTENDEES := 10000
 CLUSTER_ARGS :=
 CHECKIN_ARGS :=
 CERTIFICATES := 10000
+POLL_ARGS := --viewers 1000 --answerers 200 --answers 20
 endif
 
-bench: bench-live bench-storm bench-registration bench-mail bench-cluster bench-door
+bench: bench-live bench-storm bench-registration bench-mail bench-cluster bench-door bench-polls
 	$(BIN)/python bench/report.py --figures $(BENCH) --plots docs/bench
 
 $(BENCH_STAMP): $(STAMP)
@@ -100,6 +102,11 @@ bench-mail: $(BENCH_STAMP)
 ## A pick on one of two instances behind nginx to 10,000 viewers, beside one instance.
 bench-cluster: $(BENCH_STAMP)
 	$(BIN)/python bench/cluster_bench.py $(CLUSTER_ARGS) --json $(BENCH)/cluster.json
+
+## Live polls: answers absorbed a second while viewers watch, and the time until every
+## viewer has the final count, beside the reference.
+bench-polls: $(BENCH_STAMP)
+	$(BIN)/python bench/poll_bench.py $(POLL_ARGS) --json $(BENCH)/polls.json
 
 ## At the door and after the day: check-ins and name searches per second beside a bare
 ## server (SQLite and PostgreSQL), and 10,000 certificates beside fpdf2 alone.

@@ -12,6 +12,10 @@ broadcast and handed to `websockets.broadcast`, which is the floor festival is c
 A `{"type": "vote"}` (or `"withdraw": true`) bumps the seq and the one count, is acked at
 once, and reaches the audience as festival's votes do: coalesced, one `counts` message with
 the latest number at most every 250 ms.
+
+An `{"type": "answer", "poll_id", "option"}` (bench/poll_bench.py) does the same for a poll:
+one answer per token (the connection's `?token=`), changeable; acked at once; the latest
+counts per option coalesced into one `counts` message with `polls` at most every 250 ms.
 """
 
 from __future__ import annotations
@@ -43,6 +47,9 @@ class Reference:
         self.audience: set[ServerConnection] = set()
         self.votes = 0
         self.counts_due: asyncio.TimerHandle | None = None
+        self.answers: dict[str, int] = {}  # token -> option
+        self.poll_id = ""
+        self.poll_counts: dict[int, int] = {}
 
     def _vote(self, message: dict[str, Any]) -> None:
         self.votes += -1 if message.get("withdraw") else 1
@@ -50,11 +57,29 @@ class Reference:
             loop = asyncio.get_running_loop()
             self.counts_due = loop.call_later(COUNTS_SECONDS, self._send_counts)
 
+    def _answer(self, token: str, message: dict[str, Any]) -> None:
+        option = int(message["option"])
+        before = self.answers.get(token)
+        if before is not None:
+            self.poll_counts[before] -= 1
+        self.answers[token] = option
+        self.poll_counts[option] = self.poll_counts.get(option, 0) + 1
+        self.poll_id = str(message["poll_id"])
+        if self.counts_due is None:
+            loop = asyncio.get_running_loop()
+            self.counts_due = loop.call_later(COUNTS_SECONDS, self._send_counts)
+
     def _send_counts(self) -> None:
         self.counts_due = None
-        question = {"id": self.event["event"]["question"]["id"], "votes": self.votes}
-        counts = {"type": "counts", "channel": "plenary", "seq": self.seq}
-        broadcast(self.audience, _wire({**counts, "questions": [question]}))
+        counts: dict[str, Any] = {"type": "counts", "channel": "plenary", "seq": self.seq}
+        if self.poll_id:
+            width = max(self.poll_counts, default=0) + 1
+            numbers = [self.poll_counts.get(n, 0) for n in range(width)]
+            counts["polls"] = [{"id": self.poll_id, "counts": numbers, "total": sum(numbers)}]
+        else:
+            question = {"id": self.event["event"]["question"]["id"], "votes": self.votes}
+            counts["questions"] = [question]
+        broadcast(self.audience, _wire(counts))
 
     async def handle(self, connection: ServerConnection) -> None:
         request = connection.request
@@ -69,6 +94,8 @@ class Reference:
                 self.seq += 1
                 if message.get("type") == "vote":
                     self._vote(message)
+                elif message.get("type") == "answer":
+                    self._answer(request.path.split("token=", 1)[-1], message)
                 else:
                     broadcast(self.audience, _wire({**self.event, "seq": self.seq}))
                 await connection.send(
