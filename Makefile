@@ -3,35 +3,42 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 PROGRAMME ?= schedules/agenda-sociaal-werk-2020.toml
 
 .PHONY: run test check lint typecheck screenshot bench bench-live bench-storm bench-registration \
 	bench-mail bench-cluster bench-door bench-polls clean
 
-# (Re)install whenever pyproject.toml changes.
+# (Re)install whenever pyproject.toml changes: the runtime for `make run`, and the test tool
+# chain on top of it only for what checks (a later `make test` adds it to the same venv).
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 		|| { echo "festival needs Python 3.11 or newer (PYTHON=$(PYTHON))"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e .
 	@touch $(STAMP)
 
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $(TEST_STAMP)
+
 ## Start the reference festival on the embedded default (SQLite, in-process, maildir), moved to today.
+## `exec`: Ctrl-C reaches the server alone, which stops cleanly, and make reports nothing.
 run: $(STAMP)
-	$(BIN)/festival serve --programme $(PROGRAMME) --demo
+	exec $(BIN)/festival serve --programme $(PROGRAMME) --demo
 
 ## Every check CI runs: format, lint, types, import layers, the whole test suite.
 ## Two workers, a test file each at a time: most tests wait on servers and browsers, so two
 ## run side by side in about half the time (a file's tests share their module fixtures).
-test: lint typecheck
+test: $(TEST_STAMP) lint typecheck
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check festival tests bench
 	$(BIN)/ruff check festival tests bench
 
-typecheck: $(STAMP)
+typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -40,7 +47,7 @@ check: $(STAMP)
 	$(BIN)/festival check schedules/*.toml
 
 ## Retake the README screenshot with chromium.
-screenshot: $(STAMP)
+screenshot: $(TEST_STAMP)
 	$(BIN)/python bench/screenshot.py docs/screenshot-programme.png
 
 ## Benchmarks (minutes each; not part of `make test`): each writes its figures as JSON into
@@ -72,7 +79,7 @@ endif
 bench: bench-live bench-storm bench-registration bench-mail bench-cluster bench-door bench-polls
 	$(BIN)/python bench/report.py --figures $(BENCH) --plots docs/bench
 
-$(BENCH_STAMP): $(STAMP)
+$(BENCH_STAMP): $(TEST_STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	@touch $(BENCH_STAMP)
 

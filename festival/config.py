@@ -24,6 +24,7 @@ _NUMBERS: dict[object, tuple[type[int] | type[float], str]] = {
 }
 WS_COMPRESSION = ("off", "deflate")
 SWITCH = ("off", "on")
+LOG_LEVELS = ("warning", "info", "debug")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -139,6 +140,11 @@ class Settings:
         "FESTIVAL_BROKER_URL is set (so instances share them), else in memory. "
         "`memory://`: in memory; `redis://…`: this Redis.",
     )
+    log_level: str = _setting(
+        "warning",
+        "What `festival serve` logs: `warning` (problems only, besides its start-up lines and "
+        "links), `info` (also migrations, scheduled jobs, every request), `debug` (everything).",
+    )
     trusted_proxies: str = _setting(
         "",
         "Addresses (or networks, `10.0.0.0/8`; `*` for any) of reverse proxies whose "
@@ -155,6 +161,11 @@ class Settings:
             raise ValueError(
                 f"{ENV_PREFIX}WS_COMPRESSION must be one of {', '.join(WS_COMPRESSION)}, "
                 f"got {self.ws_compression!r}"
+            )
+        if self.log_level not in LOG_LEVELS:
+            raise ValueError(
+                f"{ENV_PREFIX}LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+                f"got {self.log_level!r}"
             )
         for name in ("ws_ping_interval", "ws_ping_timeout"):
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) >= 0):

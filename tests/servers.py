@@ -109,7 +109,8 @@ def serve(
 
     The server runs in the repository root, so `--programme schedules/…` works as in the
     README. Its output goes to files, not pipes: a pipe nobody reads would fill up with
-    access logs and stall the server. Pass `stdout` (and `stderr`) to keep what it printed.
+    access logs and stall the server. Pass `stdout` (and `stderr`) to keep what it printed;
+    the same file for both keeps the lines in the order they came.
     """
     with running(*args, env=env, stdout=stdout, stderr=stderr) as server:
         yield server.base
@@ -124,12 +125,17 @@ def running(
     base = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "festival", "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), *args]
+    merged = stderr is not None and stderr == stdout  # one file, lines in the order written
     with (
         open(stdout, "w+b") if stdout else tempfile.TemporaryFile() as out,
-        open(stderr, "w+b") if stderr else tempfile.TemporaryFile() as err,
+        open(stderr, "w+b") if stderr and not merged else tempfile.TemporaryFile() as err,
     ):
         process = subprocess.Popen(
-            command, cwd=ROOT, env=server_environment(env), stdout=out, stderr=err
+            command,
+            cwd=ROOT,
+            env=server_environment(env),
+            stdout=out,
+            stderr=subprocess.STDOUT if merged else err,
         )
         try:
             try:

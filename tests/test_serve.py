@@ -5,6 +5,7 @@ Each server test runs once on SQLite and once on PostgreSQL (the `database_url` 
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from datetime import date, datetime, time, timedelta
@@ -14,9 +15,10 @@ from zoneinfo import ZoneInfo
 import httpx2
 from click.testing import CliRunner
 
+from festival import __version__
 from festival.cli import main
 from tests.conftest import REFERENCE
-from tests.servers import ROOT, free_port, get, serve, server_environment
+from tests.servers import ROOT, free_port, get, running, serve, server_environment
 
 PROGRAMME = "schedules/agenda-sociaal-werk-2020.toml"  # as typed in the repository root
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -77,6 +79,92 @@ def test_serve_demo_prints_a_working_admin_console_link(database_url: str, tmp_p
     assert link.startswith(f"{base}/admin?token=")
     assert (page.status_code, str(page.url)) == (200, f"{base}/admin")
     assert "Aanmeldingen" in page.text
+
+
+LINK_LABELS = [
+    "programme (attendees)",
+    "register",
+    "programme API",
+    "calendar",
+    "admin console",
+    "moderator console",
+    "host console",
+    "presenter console",
+    "checkin console",
+]
+
+
+def test_serve_demo_prints_the_load_summary_then_the_links_framed_and_nothing_else(
+    database_url: str, tmp_path: Path
+):
+    printed = tmp_path / "output.txt"  # stdout and stderr together, as a terminal shows them
+    env = settings_env(database_url, tmp_path)
+
+    with running(
+        "--programme", PROGRAMME, "--demo", env=env, stdout=printed, stderr=printed
+    ) as server:
+        get(f"{server.base}/")  # a request: at the default level not logged either
+
+    lines = printed.read_text().splitlines()
+    rule = lines[2]
+    assert lines[:4] == [
+        "agenda-sociaal-werk-2020: created; 22 added, 0 updated, 0 cancelled, 0 restored, "
+        "0 unchanged",
+        "",
+        "=" * len(rule),
+        f"festival {__version__} is running on {server.base} (Ctrl-C stops it)",
+    ]
+    assert [line.split(":")[0].strip() for line in lines[4:-1]] == LINK_LABELS
+    assert lines[-1] == rule  # the frame's end is the last line, also after stopping
+    assert server.process.returncode == 0  # SIGTERM is a normal stop
+
+
+def test_serve_log_level_info_shows_migrations_and_jobs_and_the_links_after_listening(
+    tmp_path: Path,
+):
+    printed = tmp_path / "output.txt"
+    env = {"FESTIVAL_VAR_DIR": str(tmp_path)}
+
+    with serve(
+        "--programme", PROGRAMME, "--log-level", "info", env=env, stdout=printed, stderr=printed
+    ) as base:
+        lines = printed.read_text().splitlines()
+
+    listening = next(i for i, line in enumerate(lines) if "Uvicorn running on" in line)
+    links = lines.index(f"festival {__version__} is running on {base} (Ctrl-C stops it)")
+    assert listening < links
+    assert any(line.startswith("INFO alembic.runtime.migration: Running upgrade") for line in lines)
+    assert any(line.startswith("INFO apscheduler.scheduler: Added job") for line in lines)
+    assert "  added     round ronde-1" in lines  # every change of the load, not just its sum
+
+
+def test_serve_stopped_with_ctrl_c_exits_0_without_a_traceback(tmp_path: Path):
+    printed = tmp_path / "output.txt"
+    env = {"FESTIVAL_VAR_DIR": str(tmp_path)}
+
+    with running("--programme", PROGRAMME, env=env, stdout=printed, stderr=printed) as server:
+        server.process.send_signal(signal.SIGINT)
+        server.process.wait(timeout=10)
+
+    lines = printed.read_text().splitlines()
+    assert server.process.returncode == 0
+    assert lines[-1] == lines[2]  # the frame's end: no shutdown lines, no "Aborted!"
+
+
+def test_serve_refuses_a_log_level_it_does_not_know_from_flag_or_environment():
+    flag = CliRunner(env={"FESTIVAL_LOG_LEVEL": None}).invoke(
+        main, ["serve", "--log-level", "loud"]
+    )
+    environment = CliRunner(env={"FESTIVAL_LOG_LEVEL": "loud"}).invoke(main, ["serve"])
+
+    assert (flag.exit_code, environment.exit_code) == (2, 2)
+    assert "Invalid value for '--log-level': 'loud' is not one of 'warning', 'info', 'debug'." in (
+        flag.stderr
+    )
+    assert (
+        "Error: FESTIVAL_LOG_LEVEL must be one of warning, info, debug, got 'loud'"
+        in environment.stderr
+    )
 
 
 def test_serve_without_demo_makes_no_tokens(database_url: str, tmp_path: Path):

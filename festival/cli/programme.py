@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import sys
 import tempfile
 from datetime import date, timedelta
@@ -27,7 +28,7 @@ from festival.cli.common import (
     var_option,
 )
 from festival.clock import SystemClock
-from festival.config import Settings
+from festival.config import LOG_LEVELS, Settings
 from festival.errors import ProgrammeError
 from festival.invites import service as invites
 from festival.mailing.mime import BadAddress, envelope
@@ -40,7 +41,7 @@ from festival.storage.token_repo import create_token
 from festival.web.app import create_app
 from festival.web.caches import tell_programme_changed
 from festival.web.redact import log_config, redact_root_handlers
-from festival.web.server import uvicorn_options
+from festival.web.server import Server, uvicorn_options
 
 
 @main.command()
@@ -84,14 +85,15 @@ def demo_day(path: Path) -> date:
     return today
 
 
-def _apply(settings: Settings, path: Path, *, demo: bool) -> None:
+def _apply(settings: Settings, path: Path, *, demo: bool, every_change: bool = True) -> None:
     try:
         report = asyncio.run(_load(settings, path, demo_day(path) if demo else None))
     except ProgrammeError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         sys.exit(1)
-    for line in report.lines():
+    lines = report.lines()
+    for line in lines if every_change else lines[-1:]:  # the last is the summary
         click.echo(line)
 
 
@@ -142,6 +144,12 @@ def load(settings: Settings, file: Path, demo: bool) -> None:
     help="Seconds a websocket client has to answer a ping before it is closed with 1011, "
     "0 to wait for ever (env FESTIVAL_WS_PING_TIMEOUT). Default 20.",
 )
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS),
+    help="warning: problems only, besides the links; info: also migrations, scheduled jobs "
+    "and every request; debug: everything (env FESTIVAL_LOG_LEVEL). Default warning.",
+)
 @database_option
 @var_option
 def serve(
@@ -151,10 +159,11 @@ def serve(
     demo: bool,
     ws_ping_interval: float | None,
     ws_ping_timeout: float | None,
+    log_level: str | None,
     database_url: str | None,
     var_dir: str | None,
 ) -> None:
-    """Run the service (loads --programme first)."""
+    """Run the service (loads --programme first); prints its links once it listens."""
     settings = settings_from(
         host=host,
         port=port,
@@ -162,7 +171,10 @@ def serve(
         var_dir=var_dir,
         ws_ping_interval=ws_ping_interval,
         ws_ping_timeout=ws_ping_timeout,
+        log_level=log_level,
     )
+    # Before the first migration runs: at the default only problems reach the terminal.
+    logging.getLogger().setLevel(settings.log_level.upper())
     _check_writable(settings)
     try:  # the lifespan does this too; here it is a clear message instead of a traceback
         make_transport(settings.smtp_url, settings.mail_dir).prepare()
@@ -177,31 +189,45 @@ def serve(
     except ValueError as exc:  # a setting it cannot use, e.g. a rate limit it cannot read
         raise click.UsageError(str(exc)) from exc
     if programme is not None:
-        _apply(settings, programme, demo=demo)
-    base = settings.resolved_base_url
-    click.echo(f"\nfestival {__version__} on {base}")
-    click.echo(f"  programme (attendees): {base}/")
-    click.echo(f"  register:              {base}/register")
-    click.echo(f"  programme API:         {base}/api/programme")
-    click.echo(f"  calendar:              {base}/programme.ics")
-    if demo and programme is not None:
-        # Fresh tokens so a newcomer can try every console at once; only in demo mode, so a
-        # real festival never gets tokens nobody asked for.
-        for role, url in _demo_consoles(settings, read_programme(programme).slug).items():
-            click.echo(f"  {role + ' console:':<22} {url}")
-    click.echo("")
+        _apply(settings, programme, demo=demo, every_change=settings.log_level != "warning")
+    links = _links(settings, programme if demo else None)
     _tune_gc_for_many_connections()
     redact_root_handlers()
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
-        log_level="info",
+        log_level=settings.log_level,
         **uvicorn_options(settings),
         log_config=log_config(),  # tokens in addresses are redacted from every line
         # X-Forwarded-For only from FESTIVAL_TRUSTED_PROXIES, which create_app applies.
         proxy_headers=False,
     )
+    Server(config, on_listening=lambda: click.echo(_framed(links))).run()
+
+
+def _links(settings: Settings, demo_programme: Path | None) -> list[str]:
+    """What a user opens first: the public pages, and with --demo a console of every role."""
+    base = settings.resolved_base_url
+    lines = [
+        f"festival {__version__} is running on {base} (Ctrl-C stops it)",
+        f"  programme (attendees): {base}/",
+        f"  register:              {base}/register",
+        f"  programme API:         {base}/api/programme",
+        f"  calendar:              {base}/programme.ics",
+    ]
+    if demo_programme is not None:
+        # Fresh tokens so a newcomer can try every console at once; only in demo mode, so a
+        # real festival never gets tokens nobody asked for.
+        for role, url in _demo_consoles(settings, read_programme(demo_programme).slug).items():
+            lines.append(f"  {role + ' console:':<22} {url}")
+    return lines
+
+
+def _framed(lines: list[str]) -> str:
+    """The links as a block set apart from any log line above them."""
+    rule = "=" * max(len(line) for line in lines)
+    return "\n".join(["", rule, *lines, rule])
 
 
 def _check_writable(settings: Settings) -> None:

@@ -9,12 +9,15 @@ classes here add what is missing; every number is in docs/live-protocol.md and d
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import socket
 from asyncio import BaseTransport, TimerHandle, Transport
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Final, Generic, TypeVar, cast
 
+import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
@@ -288,3 +291,32 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws_ping_interval": settings.ws_ping_interval or None,
         "ws_ping_timeout": settings.ws_ping_timeout or None,
     }
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, telling `on_listening` once the app has started and the socket
+    listens (so what it prints comes after every start-up line), and ending a stop asked for
+    by Ctrl-C or SIGTERM with exit 0: uvicorn raises the signal again once it has shut down,
+    and `make run` would report that as a failure ("Terminated", "Error 130")."""
+
+    def __init__(self, config: uvicorn.Config, on_listening: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_listening = on_listening
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self._on_listening()
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # The shutdown it asks for is the whole answer to the signal: nothing raised after.
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in STOP_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
+
+
+STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
