@@ -175,9 +175,11 @@ class PollState(StrEnum):
 
 @dataclass(frozen=True)
 class Poll:
-    """A moderator's question with 2-8 options. `answers` holds each voter's option (an index
-    into `options`), one per voter; only moderators' records keep who answered what, no view
-    shows it. `shown`: whether the overlay and the panel screen show it."""
+    """A moderator's question with 2-8 options. `counts` holds each option's answers;
+    `answers` each voter's option (an index into `options`), one per voter, in the channel's
+    state only: no view shows it, and a poll's events carry none of it (the voter of an
+    answer is its event's actor, as for votes), so erasing a person rewrites actors only.
+    `shown`: whether the overlay and the panel screen show it."""
 
     id: str
     channel: str
@@ -186,14 +188,8 @@ class Poll:
     opened_at: datetime
     state: PollState = PollState.OPEN
     shown: bool = True
+    counts: tuple[int, ...] = ()
     answers: Mapping[str, int] = field(default_factory=dict)
-
-    @property
-    def counts(self) -> list[int]:
-        counts = [0] * len(self.options)
-        for option in self.answers.values():
-            counts[option] += 1
-        return counts
 
     @property
     def is_open(self) -> bool:
@@ -351,7 +347,7 @@ def for_moderator(question: Question) -> View:
 def for_poll(poll: Poll, viewer_id: str | None) -> View:
     """A poll as everyone sees it, moderators too: the counts, never who answered what; for
     an attendee (`viewer_id`) also their own `answer` (an option's index, or None)."""
-    counts = poll.counts
+    counts = list(poll.counts)
     view: View = {
         "id": poll.id,
         "question": poll.question,

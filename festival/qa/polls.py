@@ -64,6 +64,7 @@ def open_poll(
         question=_text(question, MAX_POLL_QUESTION, "poll.question", "the poll's question"),
         options=_options(options),
         opened_at=now,
+        counts=(0,) * len(options),
     )
     return _outcome(state, QaEvent(EventType.POLL_OPENED, state.channel, actor, now, poll=poll))
 
@@ -84,7 +85,7 @@ def answer_poll(
         )
     if poll.answers.get(voter_id) == option:
         return Outcome(state)
-    counts = poll.counts
+    counts = list(poll.counts)
     before = poll.answers.get(voter_id)
     if before is not None:
         counts[before] -= 1
@@ -102,7 +103,7 @@ def close_poll(
     poll = state.open_poll if poll_id is None else _find(state, poll_id)
     if poll is None or not poll.is_open:
         return Outcome(state)
-    closed = replace(poll, state=PollState.CLOSED)
+    closed = replace(poll, state=PollState.CLOSED, answers={})
     return _outcome(state, QaEvent(EventType.POLL_CLOSED, state.channel, actor, now, poll=closed))
 
 
@@ -116,7 +117,7 @@ def show_poll(
         raise QaError(ErrorCode.UNKNOWN_POLL, f"no poll in {state.channel!r} yet")
     if poll.shown is shown:
         return Outcome(state)
-    changed = replace(poll, shown=shown)
+    changed = replace(poll, shown=shown, answers={})
     return _outcome(state, QaEvent(EventType.POLL_SHOWN, state.channel, actor, now, poll=changed))
 
 

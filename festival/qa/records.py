@@ -107,8 +107,7 @@ def poll_record(poll: Poll) -> dict[str, Any]:
         "opened_at": poll.opened_at.isoformat(),
         "state": poll.state.value,
         "shown": poll.shown,
-        # Sorted, so equal polls give equal records.
-        "answers": dict(sorted(poll.answers.items())),
+        "counts": list(poll.counts),
     }
 
 
@@ -121,5 +120,5 @@ def poll_from_record(record: Mapping[str, Any]) -> Poll:
         opened_at=datetime.fromisoformat(record["opened_at"]),
         state=PollState(record["state"]),
         shown=bool(record.get("shown", True)),
-        answers={str(k): int(v) for k, v in record.get("answers", {}).items()},
+        counts=tuple(int(n) for n in record["counts"]),
     )

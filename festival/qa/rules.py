@@ -79,13 +79,18 @@ def apply(state: QaChannel, event: QaEvent) -> QaChannel:
     if event.type is EventType.CLOSED:
         return replace(state, is_open=False)
     if event.poll is not None:
-        return replace(state, polls={**state.polls, event.poll.id: event.poll})
+        # A poll's event carries no answers (who answered what): they stay as they were.
+        before = state.polls.get(event.poll.id)
+        poll = replace(event.poll, answers={} if before is None else before.answers)
+        return replace(state, polls={**state.polls, poll.id: poll})
     if event.answer is not None:
-        poll = state.polls.get(event.answer.poll_id)
-        if poll is None:
-            raise ValueError(f"an answer to {event.answer.poll_id!r}, which was never opened")
-        answered = replace(poll, answers={**poll.answers, event.actor: event.answer.option})
-        return replace(state, polls={**state.polls, poll.id: answered})
+        answer = event.answer
+        current = state.polls.get(answer.poll_id)
+        if current is None:
+            raise ValueError(f"an answer to {answer.poll_id!r}, which was never opened")
+        answers = {**current.answers, event.actor: answer.option}
+        answered = replace(current, answers=answers, counts=answer.counts)
+        return replace(state, polls={**state.polls, current.id: answered})
     if event.question is None:
         raise ValueError(f"{event.type.value} event carries no question")
     if event.type is EventType.CLEARED:

@@ -166,8 +166,8 @@ async def forget_person(
 ) -> list[str]:
     """Rewrite the festival's stored Q&A events so that `person` (`r<registration id>`) is
         nowhere in them: their questions keep their text, anonymous and nameless, and their votes
-        count under `stand_in`; each question record becomes what `anonymise` makes of it
-    (`qa.rules.anonymiser` decides). Returns the channels touched.
+        and poll answers count under `stand_in`; each question record becomes what `anonymise`
+    makes of it (`qa.rules.anonymiser` decides). Returns the channels touched.
 
         The stored log is what every instance replays; an instance that already holds a channel
         in memory learns of the change from the `question.anonymised` events the caller appends."""
@@ -184,8 +184,9 @@ async def forget_person(
     )
     channels: set[str] = set()
     for row in rows:
-        if not row.type.startswith("question."):
-            continue  # the show channel, or a Q&A switch: no person in them
+        if not row.type.startswith("question.") and row.type != "poll.answered":
+            # The show channel, a Q&A switch or a poll's own event: no person in them.
+            continue
         record = row.body.get("question")
         if isinstance(record, dict):
             row.body = {**row.body, "question": anonymise(record)}

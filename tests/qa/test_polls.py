@@ -70,7 +70,7 @@ def test_answers_count_one_per_voter_and_change_while_open():
     state = answered(opened(), ("r1", 0), ("r2", 0), ("r3", 1), ("r1", 2))
 
     poll = state.polls["p1"]
-    assert poll.counts == [1, 1, 1]
+    assert poll.counts == (1, 1, 1)
     assert for_poll(poll, "r1")["answer"] == 2
 
 
@@ -119,7 +119,7 @@ def test_answer_to_a_closed_poll_is_refused_and_the_result_stays():
         answer_poll(state, "p1", voter_id="r1", option=0, now=NOW)
 
     assert refused.value.code == ErrorCode.POLL_CLOSED.value
-    assert state.polls["p1"].counts == [0, 1, 0]
+    assert state.polls["p1"].counts == (0, 1, 0)
     assert state.polls["p1"].state is PollState.CLOSED
 
 
@@ -244,4 +244,4 @@ def test_stored_events_replay_to_the_same_polls():
 
     assert stored == events
     assert replayed == state
-    assert replayed.polls["p1"].counts == [0, 2]
+    assert replayed.polls["p1"].counts == (0, 2)

@@ -8,6 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 
 from tests.live.conftest import Client, Site, cluster_env, connect, sqlite_env, start
@@ -239,3 +240,39 @@ async def test_two_instances_on_postgres_and_redis_share_a_poll(
         assert poll_counts(watcher_b)[-1]["counts"] == [5, 5, 0]
         for client in (mod_b, watcher_b, *people):
             await client.close()
+
+
+async def test_an_erased_attendees_answer_still_counts_under_a_stand_in(shared_site: Site):
+    mod = await moderator(shared_site)
+    await mod.send({"type": "moderate", "action": "poll_close"})
+    token = shared_site.register("Zwaan")
+    person = await connect(shared_site.url("plenary", token))
+    await person.wait_for(lambda m: m["type"] == "snapshot")
+    poll_id = await opened(mod)
+    answered = await person.send({"type": "answer", "poll_id": poll_id, "option": 1})
+    before = await connect(
+        shared_site.url("plenary", shared_site.role_token("moderator"), since=answered["seq"] - 1)
+    )
+    seen = await before.numbered(answered["seq"])
+    await person.close()
+
+    erased = httpx2.delete(
+        f"{shared_site.base}/api/me",
+        headers={"Authorization": f"Bearer {token}"},
+        trust_env=False,
+        timeout=10,
+    )
+    after = await connect(
+        shared_site.url("plenary", shared_site.role_token("moderator"), since=answered["seq"] - 1)
+    )
+    replayed = await after.numbered(answered["seq"])
+    public = await connect(shared_site.url("plenary"))
+    snapshot = await public.wait_for(lambda m: m["type"] == "snapshot")
+
+    assert erased.status_code == 204, erased.text
+    assert seen["event"]["actor"].startswith("r")
+    assert replayed["event"]["actor"].startswith("erased-")
+    assert replayed["event"]["counts"] == [0, 1, 0]
+    assert snapshot["qa"]["poll"]["counts"] == [0, 1, 0]
+    for client in (mod, before, after, public):
+        await client.close()
