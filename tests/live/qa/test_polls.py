@@ -5,6 +5,7 @@ restart or a second instance keeps the poll (docs/live-protocol.md, "Polls")."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -275,4 +276,53 @@ async def test_an_erased_attendees_answer_still_counts_under_a_stand_in(shared_s
     assert replayed["event"]["counts"] == [0, 1, 0]
     assert snapshot["qa"]["poll"]["counts"] == [0, 1, 0]
     for client in (mod, before, after, public):
+        await client.close()
+
+
+async def test_answers_count_against_the_tokens_message_limit_and_work_over_http(
+    shared_site: Site,
+):
+    mod = await moderator(shared_site)
+    await mod.send({"type": "moderate", "action": "poll_close"})
+    poll_id = await opened(mod)
+    token = shared_site.register("Haast")
+    person = await connect(shared_site.url("plenary", token))
+    await person.wait_for(lambda m: m["type"] == "snapshot")
+    over_http = httpx2.post(
+        f"{shared_site.base}/api/channels/plenary/actions",
+        json={"type": "answer", "poll_id": poll_id, "option": 0},
+        headers={"Authorization": f"Bearer {token}"},
+        trust_env=False,
+        timeout=10,
+    )
+    refused_over_http = httpx2.post(
+        f"{shared_site.base}/api/channels/plenary/actions",
+        json={"type": "answer", "poll_id": poll_id, "option": 7},
+        headers={"Authorization": f"Bearer {token}"},
+        trust_env=False,
+        timeout=10,
+    )
+
+    # Sent at once, without waiting for the answers: 18 more reach the limit of 20 messages
+    # in any 4 seconds (the two over HTTP count too), the rest are refused.
+    for n in range(25):
+        option = n % 3
+        await person.connection.send(
+            json.dumps({"type": "answer", "poll_id": poll_id, "option": option, "ref": f"x{n}"})
+        )
+    replies = [await person.wait_for(lambda m, n=n: m.get("ref") == f"x{n}") for n in range(25)]
+
+    assert over_http.status_code == 200, over_http.text
+    assert over_http.json()["poll_id"] == poll_id
+    assert (refused_over_http.status_code, refused_over_http.json()["error"]["code"]) == (
+        422,
+        "qa.invalid_option",
+    )
+    assert [r["type"] for r in replies] == ["ack"] * 18 + ["error"] * 7
+    assert {r["code"] for r in replies[18:]} == {"message.rate_limited"}
+    await mod.send({"type": "moderate", "action": "poll_close"})
+    fresh = await connect(shared_site.url("plenary"))
+    snapshot = await fresh.wait_for(lambda m: m["type"] == "snapshot")
+    assert snapshot["qa"]["poll"]["counts"] == [0, 0, 1]  # the 18th accepted answer: 17 % 3
+    for client in (mod, person, fresh):
         await client.close()
