@@ -28,10 +28,13 @@ def test_open_answer_change_show_and_close_a_poll(browser: Browser, site: Site):
     moderator = window(browser, dialogs)
     attendee = window(browser, dialogs)
     overlay = window(browser, dialogs)
+    panel = window(browser, dialogs)
     token = site.register("Anna de Vries")
     attendee.goto(f"{site.base}/me/{token}/questions/plenary")
     overlay.goto(f"{site.base}/overlay/plenary")
+    panel.goto(f"{site.base}/panel/plenary")
     expect(overlay.locator("[data-qa-poll]")).to_be_hidden()
+    expect(panel.locator("[data-qa-poll]")).to_be_hidden()
 
     moderator.goto(f"{site.base}/moderate/plenary?token={site.role_token('moderator', 'plenary')}")
     moderator.get_by_label("Vraag (max. 200 tekens)").fill(QUESTION)
@@ -51,6 +54,7 @@ def test_open_answer_change_show_and_close_a_poll(browser: Browser, site: Site):
     console = moderator.locator("[data-qa-poll]")
     expect(console.locator(".poll-result").nth(1)).to_contain_text("1 · 100%")
     expect(overlay.locator("[data-qa-poll] .poll-question")).to_have_text(QUESTION)
+    expect(panel.locator("[data-qa-poll] .poll-result").nth(1)).to_contain_text("1 · 100%")
 
     poll.get_by_role("radio", name="Werk").check()
     poll.get_by_role("button", name="Wijzig antwoord").click()
@@ -60,6 +64,7 @@ def test_open_answer_change_show_and_close_a_poll(browser: Browser, site: Site):
 
     console.get_by_role("button", name="Haal van scherm").click()
     expect(overlay.locator("[data-qa-poll]")).to_be_hidden()
+    expect(panel.locator("[data-qa-poll]")).to_be_hidden()
     console.get_by_role("button", name="Sluit peiling").click()
     expect(poll.locator(".poll-heading")).to_have_text("Uitslag")
     expect(poll.get_by_role("radio")).to_have_count(0)
