@@ -156,6 +156,16 @@ class FieldReader:
             return None
         return value
 
+    def flag(self, table: dict[str, Any], path: KeyPath, key: str) -> bool:
+        """`true` or `false` (absent: false)."""
+        value = table.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(
+                (*path, key), f"{dotted((*path, key))} must be true or false, got {show(value)}"
+            )
+            return False
+        return value
+
     def whole_number(self, table: dict[str, Any], path: KeyPath, key: str) -> int:
         """A count that may be 0 (absent: 0)."""
         value = table.get(key, 0)

@@ -25,6 +25,7 @@ from festival.programme.model import (
     ITEM_KINDS,
     LANGUAGES,
     MODES,
+    PROPOSAL_ID_PREFIX,
     RESERVED_IDS,
     RESERVED_SLUGS,
     VOTERS,
@@ -74,7 +75,18 @@ FESTIVAL_KEYS = (
     "accreditation",
     *MATERIAL_KEYS,
 )
-ROUND_KEYS = ("id", "title", "start", "end", "description", "session")
+ROUND_KEYS = (
+    "id",
+    "title",
+    "start",
+    "end",
+    "description",
+    "capacity",
+    "seats",
+    "proposals",
+    "proposals_close",
+    "session",
+)
 SESSION_KEYS = (
     "id",
     "title",
@@ -200,6 +212,12 @@ class _Builder:
         if entry_id in RESERVED_IDS:
             self.r.problem(
                 (*path, "id"), f"id {entry_id!r} is reserved for a live channel; choose another"
+            )
+        if entry_id.startswith(PROPOSAL_ID_PREFIX):
+            self.r.problem(
+                (*path, "id"),
+                f"id {entry_id!r}: ids starting with {PROPOSAL_ID_PREFIX!r} are kept for the "
+                "sessions of accepted themes; choose another",
             )
         first = self.paths.get(entry_id)
         if first is None:
@@ -444,15 +462,29 @@ class _Builder:
             return None
         round_id = self.entry_id(table, path)
         span = self.span(table, path)
+        proposals = r.flag(table, path, "proposals")
+        proposals_close = self.moment(table, path, "proposals_close")
+        if proposals_close is not None and not proposals:
+            r.problem(
+                (*path, "proposals_close"),
+                f"{dotted(path)}.proposals_close needs {dotted(path)}.proposals = true",
+            )
+        elif proposals_close is not None and span is not None and proposals_close > span[0]:
+            r.problem(
+                (*path, "proposals_close"),
+                f"{dotted(path)}.proposals_close must not be after the round starts "
+                f"({clock(span[0].astimezone(self.zone))})",
+            )
         sessions_data = r.tables(table.get("session"), (*path, "session"))
-        if "session" not in table:
+        if "session" not in table and not proposals:
             r.problem(path, f"{dotted(path)} has no sessions ([[round.session]])")
+        places = (r.positive_int(table, path, "capacity"), r.positive_int(table, path, "seats"))
         # Sessions are checked even when the round's times are bad, so that one run of
         # `festival check` reports their problems too.
         sessions = tuple(
             s
             for i, v in enumerate(sessions_data)
-            if (s := self.session(v, (*path, "session", i), span or _NO_SPAN)) is not None
+            if (s := self.session(v, (*path, "session", i), span or _NO_SPAN, places)) is not None
         )
         title = r.required_text(table, path, "title")
         description = r.text(table, path, "description")
@@ -465,9 +497,20 @@ class _Builder:
             end=span[1],
             sessions=sessions,
             description=description,
+            capacity=places[0],
+            seats=places[1],
+            proposals=proposals,
+            proposals_close=proposals_close,
         )
 
-    def session(self, value: Any, path: KeyPath, span: tuple[datetime, datetime]) -> Session | None:
+    def session(
+        self,
+        value: Any,
+        path: KeyPath,
+        span: tuple[datetime, datetime],
+        places: tuple[int | None, int | None],
+    ) -> Session | None:
+        """A round's session; `places`: the round's default capacity and seats."""
         r = self.r
         table = r.table(value, path, allowed=SESSION_KEYS, required=("id", "title"))
         if table is None:
@@ -481,8 +524,8 @@ class _Builder:
             end=span[1],
             description=r.text(table, path, "description"),
             hosts=self.people(table, path, "hosts"),
-            capacity=r.positive_int(table, path, "capacity"),
-            seats=r.positive_int(table, path, "seats"),
+            capacity=r.positive_int(table, path, "capacity") or places[0],
+            seats=r.positive_int(table, path, "seats") or places[1],
             join_url=r.url(table, path, "join_url"),
             room=r.text(table, path, "room", max_len=200),
             language=cast(Language, language) if language else None,

@@ -51,6 +51,9 @@ PLENARY = "plenary"  # the plenary's key wherever items are keyed (invites, cale
 SHOW = "show"  # the run of show's live channel
 # Live channel names that session ids must not take (see DESIGN.md, websocket contract).
 RESERVED_IDS = (PLENARY, SHOW)
+# Sessions made from accepted themes (`festival.proposals`) have ids with this prefix and
+# the proposal's number; programme files may not take such ids, so the two never meet.
+PROPOSAL_ID_PREFIX = "proposal-"
 # The service's own first path segments, now and as the contract names them (join links,
 # check-in, certificates): a festival's slug becomes its address, `/{slug}/`, and must not
 # take one of them (a test keeps this equal to the routes).
@@ -117,6 +120,14 @@ class Round:
     sessions: tuple[Session, ...]
     description: str = ""
     cancelled: bool = False
+    # The round's default places: its sessions without their own take them, and so do the
+    # themes attendees bring to it (None: unlimited).
+    capacity: int | None = None
+    seats: int | None = None
+    # Attendees bring themes to the table (`festival.proposals`) until `proposals_close`
+    # (None: when registration closes, else when the round starts).
+    proposals: bool = False
+    proposals_close: datetime | None = None
 
 
 @dataclass(frozen=True)
