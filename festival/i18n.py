@@ -457,6 +457,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "mail_kind_invite": {"nl": "Agenda-uitnodiging", "en": "Calendar invitation"},
     "mail_kind_promoted": {"nl": "Plaats van de wachtlijst", "en": "Place from the waitlist"},
     "mail_kind_reminder": {"nl": "Herinnering", "en": "Reminder"},
+    "mail_kind_proposal": {"nl": "Besluit over een thema", "en": "Decision on a theme"},
     "mail_kind_reconfirm": {"nl": "Plaats bevestigen", "en": "Confirm your place"},
     "mail_kind_reconfirm_lapsed": {
         "nl": "Plaats naar de wachtlijst",
@@ -581,6 +582,65 @@ MESSAGES: dict[str, dict[str, str]] = {
     "connection.rate_limited": {
         "nl": "Met deze link zijn al te veel vensters open; sluit er een en probeer het opnieuw.",
         "en": "Too many windows are open with this link; close one and try again.",
+    },
+    "proposal.too_many": {
+        "nl": "Je stelde het afgelopen uur al 5 thema's voor. Probeer het over {wait} opnieuw.",
+        "en": "You proposed 5 themes in the last hour already. Please try again in {wait}.",
+    },
+    # Themes brought to the table (festival/proposals, festival/web/proposals.py).
+    "proposals_title": {"nl": "Thema's ter tafel", "en": "Themes for the tables"},
+    "proposals_intro": {
+        "nl": "Breng zelf een thema ter tafel: de organisatie kiest welke thema's een tafel krijgen. Wie een thema voorstelt, is bij die tafel de gastheer of gastvrouw.",
+        "en": "Bring a theme to the table yourself: the organisers choose which themes get a table. Whoever proposes a theme hosts its table.",
+    },
+    "proposals_to_page": {"nl": "Stel een thema voor", "en": "Propose a theme"},
+    "proposals_until": {"nl": "Voorstellen kan tot", "en": "Proposals are open until"},
+    "proposals_closed": {
+        "nl": "Er kunnen nu geen thema's worden voorgesteld.",
+        "en": "No themes can be proposed now.",
+    },
+    "proposals_mine": {"nl": "Mijn voorstellen", "en": "My proposals"},
+    "proposals_none_mine": {
+        "nl": "Je hebt nog geen thema voorgesteld.",
+        "en": "You have not proposed a theme yet.",
+    },
+    "proposals_none": {"nl": "Nog geen voorstellen.", "en": "No proposals yet."},
+    "proposal_field_title": {
+        "nl": "Titel (hoogstens 120 tekens)",
+        "en": "Title (at most 120 characters)",
+    },
+    "proposal_field_description": {
+        "nl": "Korte omschrijving (hoogstens 1000 tekens)",
+        "en": "Short description (at most 1,000 characters)",
+    },
+    "proposal_send": {"nl": "Thema voorstellen", "en": "Propose this theme"},
+    "proposal_sent": {
+        "nl": "Dank je! Je voorstel is ontvangen; je krijgt bericht zodra de organisatie heeft besloten.",
+        "en": "Thank you! Your proposal has arrived; you will hear once the organisers have decided.",
+    },
+    "proposal_by": {"nl": "Voorgesteld door", "en": "Proposed by"},
+    "proposal_state_pending": {"nl": "wacht op een besluit", "en": "awaiting a decision"},
+    "proposal_state_accepted": {"nl": "aangenomen", "en": "accepted"},
+    "proposal_state_declined": {"nl": "afgewezen", "en": "declined"},
+    "proposal_accept": {"nl": "Aannemen", "en": "Accept"},
+    "proposal_decline": {"nl": "Afwijzen", "en": "Decline"},
+    "proposal_edit": {"nl": "Bewerken", "en": "Edit"},
+    "proposal_save": {"nl": "Opslaan", "en": "Save"},
+    "mail_proposal_accepted_subject": {
+        "nl": "Je thema krijgt een tafel: {title}",
+        "en": "Your theme gets a table: {title}",
+    },
+    "mail_proposal_accepted": {
+        "nl": "Je voorstel \u201c{title}\u201d is aangenomen: het staat nu op het programma bij {round}, met jou als gastheer of gastvrouw. Deelnemers kunnen er vanaf nu voor kiezen.",
+        "en": "Your proposal \u201c{title}\u201d has been accepted: it is now on the programme in {round}, with you as its host. Attendees can choose it from now on.",
+    },
+    "mail_proposal_declined_subject": {
+        "nl": "Over je voorgestelde thema: {title}",
+        "en": "About the theme you proposed: {title}",
+    },
+    "mail_proposal_declined": {
+        "nl": "Dank je voor je voorstel \u201c{title}\u201d voor {round}. De organisatie heeft besloten het dit keer geen eigen tafel te geven.",
+        "en": "Thank you for proposing \u201c{title}\u201d for {round}. The organisers have decided not to give it a table of its own this time.",
     },
     "no_festival_title": {"nl": "Nog geen programma", "en": "No programme yet"},
     "no_festival_text": {

@@ -52,6 +52,7 @@ from festival.storage.attendance_repo import AttendanceSql
 from festival.storage.db import Database
 from festival.storage.mailing_repo import Outgoing
 from festival.storage.programme_repo import read_festival
+from festival.storage.proposal_repo import ProposalSql
 from festival.storage.registration_repo import read_registration
 from festival.storage.tables import FestivalRow, RegistrationRow
 from festival.storage.token_repo import (
@@ -292,6 +293,22 @@ class Composer:
                               (translate("certificate_download", lang), link), (), (),
                               token)  # fmt: skip
         return translate("mail_certificate_subject", lang, festival=f.title), context, None
+
+    async def _proposal(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
+        """The organiser's decision on a proposed theme, as it stands when sent."""
+        async with self.db.session() as db:
+            proposal = await ProposalSql(db).proposal(f.slug, int(m.payload["proposal"]))
+        if proposal is None or proposal.state == "pending":
+            raise NothingToSend("the proposal or its proposer's registration is gone")
+        token = await self._token(m, batch)
+        round_title = next((r.title for r in f.rounds if r.id == proposal.round), proposal.round)
+        texts = {"title": proposal.title, "round": round_title}
+        paragraphs = (translate(f"mail_proposal_{proposal.state}", lang, **texts),)
+        context = MailContext(lang, f, m.payload["name"], paragraphs,
+                              (translate("my_page", lang), self._page), (), (),
+                              token)  # fmt: skip
+        subject = translate(f"mail_proposal_{proposal.state}_subject", lang, **texts)
+        return subject, context, None
 
     async def _ballot(self, m: Outgoing, f: Festival, lang: str, batch: _Batch) -> Any:
         """The link that counts a public ballot: to a page with a button, since mail

@@ -3,6 +3,11 @@
 Re-loading never duplicates: entries are matched on (festival, id). A changed entry is
 updated, its version raised and the change recorded; an entry missing from the file is
 marked cancelled (its registrations stay); one that comes back is restored.
+
+The stored programme is the file's and the themes accepted for its rounds: every load comes
+through `save_programme`, which reads the accepted themes and lets their rule
+(`proposals.rules.with_accepted`) add them, so a reload keeps their sessions as it keeps the
+file's. An accepted theme's session is added (or edited) between loads by `save_session`.
 """
 
 from __future__ import annotations
@@ -37,7 +42,9 @@ from festival.programme.model import (
     Vote,
     nominee_id,
 )
+from festival.proposals.rules import with_accepted
 from festival.storage.db import Database
+from festival.storage.proposal_repo import accepted_proposals
 from festival.storage.tables import CalendarShiftRow, ChangeRow, EntryRow, FestivalRow
 
 # Compared between loads; a difference in any of these is a recorded change.
@@ -88,6 +95,8 @@ async def save_programme(
     row.source = source
     row.loaded_at = now
     await db.flush()
+    if not created:
+        festival = with_accepted(festival, await accepted_proposals(db, row.id))
 
     existing = {
         e.key: e for e in await db.scalars(select(EntryRow).where(EntryRow.festival_id == row.id))
@@ -108,10 +117,16 @@ async def save_programme(
             old.version += 1
             old.updated_at = now
             changes.append(EntryChange(old.key, old.kind, "cancelled", {}, old.version))
+    _record(db, row.id, changes, now)
+    await db.flush()
+    return LoadReport(festival.slug, created, tuple(changes), unchanged, festival)
+
+
+def _record(db: AsyncSession, festival_id: int, changes: list[EntryChange], now: datetime) -> None:
     for c in changes:
         db.add(
             ChangeRow(
-                festival_id=row.id,
+                festival_id=festival_id,
                 entry_key=c.key,
                 kind=c.kind,
                 change=c.change,
@@ -120,8 +135,31 @@ async def save_programme(
                 recorded_at=now,
             )
         )
-    await db.flush()
-    return LoadReport(festival.slug, created, tuple(changes), unchanged, festival)
+
+
+class ProgrammeSql:
+    """The stored programme as `proposals.store.SessionStore`."""
+
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def save_session(
+        self, festival: Festival, round_id: str, session: Session, now: datetime
+    ) -> LoadReport:
+        """Add `session` to the round (after everything stored), or update it."""
+        festival_id = await festival_id_of(self.db, festival.slug)
+        old = await self.db.scalar(
+            select(EntryRow).where(EntryRow.festival_id == festival_id, EntryRow.key == session.id)
+        )
+        last = await self.db.scalar(
+            select(func.max(EntryRow.position)).where(EntryRow.festival_id == festival_id)
+        )
+        position = old.position if old is not None else (last or 0) + 1
+        change = _apply(self.db, festival_id, old, _session_entry(session, round_id, position), now)
+        changes = [change] if change is not None else []
+        _record(self.db, festival_id, changes, now)
+        await self.db.flush()
+        return LoadReport(festival.slug, False, tuple(changes), 1 - len(changes), festival)
 
 
 def _apply(
@@ -402,6 +440,38 @@ def _festival_details(f: Festival) -> dict[str, Any]:
     }
 
 
+def _session_entry(s: Session, round_id: str, position: int) -> _Entry:
+    details = {
+        "description": s.description,
+        "hosts": _people(s.hosts),
+        "room": s.room,
+        "language": s.language,
+        "materials": _materials(s.materials),
+    }
+    return _Entry(
+        "session",
+        s.id,
+        round_id,
+        position,
+        s.title,
+        s.start,
+        s.end,
+        s.capacity,
+        s.seats,
+        s.join_url,
+        details,
+    )
+
+
+def _round_details(r: Round) -> dict[str, Any]:
+    # The proposal keys only where they are set: a round stored before they existed is not
+    # changed by a load that leaves them out.
+    details: dict[str, Any] = {"description": r.description}
+    if r.proposals:
+        details.update(proposals=True, proposals_close=_iso(r.proposals_close))
+    return details
+
+
 def _flatten(f: Festival) -> list[_Entry]:
     entries: list[_Entry] = []
     details: dict[str, Any]
@@ -415,32 +485,13 @@ def _flatten(f: Festival) -> list[_Entry]:
                 r.title,
                 r.start,
                 r.end,
-                details={"description": r.description},
+                r.capacity,
+                r.seats,
+                details=_round_details(r),
             )
         )
         for s in r.sessions:
-            details = {
-                "description": s.description,
-                "hosts": _people(s.hosts),
-                "room": s.room,
-                "language": s.language,
-                "materials": _materials(s.materials),
-            }
-            entries.append(
-                _Entry(
-                    "session",
-                    s.id,
-                    r.id,
-                    len(entries),
-                    s.title,
-                    s.start,
-                    s.end,
-                    s.capacity,
-                    s.seats,
-                    s.join_url,
-                    details,
-                )
-            )
+            entries.append(_session_entry(s, r.id, len(entries)))
     if (p := f.plenary) is not None:
         details = {"description": p.description, "questions_url": p.questions_url, "room": p.room}
         entries.append(
@@ -577,6 +628,10 @@ def _festival(row: FestivalRow, entries: list[EntryRow]) -> Festival:
             sessions=tuple(session(s) for s in by_parent.get(e.key, []) if s.kind == "session"),
             description=e.details.get("description", ""),
             cancelled=e.cancelled,
+            capacity=e.capacity,
+            seats=e.seats,
+            proposals=bool(e.details.get("proposals", False)),
+            proposals_close=_moment(e.details.get("proposals_close")),
         )
         for e in entries
         if e.kind == "round"

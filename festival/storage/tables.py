@@ -437,3 +437,27 @@ class VoteRevealRow(Base):
     vote_key: Mapped[str] = mapped_column(String(64))
     revealed_at: Mapped[datetime]
     revealed_by: Mapped[str] = mapped_column(String(200))
+
+
+class ProposalRow(Base):
+    """A theme an attendee brought to a table round (`festival.proposals`): pending until the
+    organiser accepts it (it is then also the session `proposal-{id}` among the entries) or
+    declines it. Goes with its registration when that is erased."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        Index("ix_proposals_festival", "festival_id", "state"),
+        Index("ix_proposals_registration", "registration_id", "created_at"),
+        # Ids are never reused: a session's id is made from one.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
+    round_key: Mapped[str] = mapped_column(String(64))
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))  # pending | accepted | declined
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]

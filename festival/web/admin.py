@@ -17,10 +17,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from festival.access.tokens import Grant
 from festival.i18n import LANGUAGES
 from festival.programme.model import Festival
+from festival.proposals import Proposal
 from festival.registration.capacity import Availability, availability
 from festival.registration.export import registrations_csv
 from festival.registration.model import Registration, SessionCount
 from festival.report.model import Report
+from festival.storage.proposal_repo import ProposalSql
 from festival.storage.registration_repo import registrations_of, session_counts
 from festival.storage.votes_repo import VotesSql
 from festival.votes import Standing, standing
@@ -66,6 +68,10 @@ class AdminPage:
     retried: int | None  # after the retry button: how many went back in line
     festivals: list[Festival]  # the festivals the token covers: the switcher's
     votes: list[Standing]  # the festival's votes with their counts, revealed or not
+    proposals: list[Proposal]  # themes attendees brought to the table rounds, oldest first
+
+    def round_proposals(self, round_id: str) -> list[Proposal]:
+        return [p for p in self.proposals if p.round == round_id]
 
     def waitlist(self, session_id: str) -> list[Registration]:
         line = [
@@ -125,6 +131,7 @@ async def admin_page(request: Request) -> Response:
         whole_number(retried, 9),
         await covered_festivals(request, grant),
         await _votes(request, festival),
+        await _proposals(request, festival),
     )
     return app_state(request).templates.TemplateResponse(
         request, "admin/page.html", {"page": page, "lang": lang}
@@ -137,6 +144,11 @@ async def _votes(request: Request, festival: Festival) -> list[Standing]:
     async with state.db.session() as db:
         store = VotesSql(db)
         return [await standing(store, festival, v.id, now, admin=True) for v in festival.votes]
+
+
+async def _proposals(request: Request, festival: Festival) -> list[Proposal]:
+    async with app_state(request).db.session() as db:
+        return await ProposalSql(db).of_festival(festival.slug)
 
 
 async def admin_csv(request: Request) -> Response:

@@ -1,0 +1,148 @@
+"""The proposal store (`proposals.store.ProposalStore`) on the database: SQL only, in the
+caller's transaction; what may be proposed, accepted or declined is decided in
+`festival.proposals`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from festival.errors import NotFound
+from festival.invites.store import Queued
+from festival.proposals.rules import Proposal, ProposalState
+from festival.proposals.store import NewProposal
+from festival.storage.mailing_repo import enqueue
+from festival.storage.tables import FestivalRow, ProposalRow, RegistrationRow
+
+DECISION_MAIL = "proposal"  # the outbox kind of the mail telling a proposer the decision
+_PROPOSALS = (
+    select(
+        ProposalRow.id,
+        FestivalRow.slug,
+        ProposalRow.round_key,
+        ProposalRow.registration_id,
+        RegistrationRow.name,
+        RegistrationRow.organisation,
+        ProposalRow.title,
+        ProposalRow.description,
+        ProposalRow.state,
+        ProposalRow.created_at,
+        ProposalRow.decided_at,
+    )
+    .join(FestivalRow, FestivalRow.id == ProposalRow.festival_id)
+    .join(RegistrationRow, RegistrationRow.id == ProposalRow.registration_id)
+    .order_by(ProposalRow.id)
+)
+
+
+def _proposal(row: Any) -> Proposal:
+    return Proposal(
+        id=row.id,
+        festival=row.slug,
+        round=row.round_key,
+        registration_id=row.registration_id,
+        proposer=row.name,
+        organisation=row.organisation,
+        title=row.title,
+        description=row.description,
+        state=cast(ProposalState, row.state),
+        created_at=row.created_at,
+        decided_at=row.decided_at,
+    )
+
+
+async def accepted_proposals(db: AsyncSession, festival_id: int) -> list[Proposal]:
+    """The festival's accepted themes (what every programme load merges in)."""
+    rows = await db.execute(
+        _PROPOSALS.where(ProposalRow.festival_id == festival_id, ProposalRow.state == "accepted")
+    )
+    return [_proposal(row) for row in rows]
+
+
+class ProposalSql:
+    def __init__(self, db: AsyncSession) -> None:
+        self.db = db
+
+    async def _festival_id(self, slug: str) -> int:
+        festival_id = await self.db.scalar(select(FestivalRow.id).where(FestivalRow.slug == slug))
+        if festival_id is None:  # the caller found the festival in this transaction
+            raise NotFound(f"no festival {slug!r}", code="festival.not_found")
+        return festival_id
+
+    async def add(self, proposal: NewProposal) -> Proposal:
+        row = ProposalRow(
+            festival_id=await self._festival_id(proposal.festival),
+            round_key=proposal.round,
+            registration_id=proposal.registration_id,
+            title=proposal.title,
+            description=proposal.description,
+            state="pending",
+            created_at=proposal.created_at,
+            decided_at=None,
+        )
+        self.db.add(row)
+        await self.db.flush()
+        found = await self.proposal(proposal.festival, row.id)
+        assert found is not None  # just written in this transaction
+        return found
+
+    async def proposal(self, festival: str, proposal_id: int) -> Proposal | None:
+        row = (
+            await self.db.execute(
+                _PROPOSALS.where(FestivalRow.slug == festival, ProposalRow.id == proposal_id)
+            )
+        ).first()
+        return _proposal(row) if row else None
+
+    async def of_festival(self, festival: str) -> list[Proposal]:
+        rows = await self.db.execute(_PROPOSALS.where(FestivalRow.slug == festival))
+        return [_proposal(row) for row in rows]
+
+    async def of_registration(self, registration_id: int) -> list[Proposal]:
+        rows = await self.db.execute(
+            _PROPOSALS.where(ProposalRow.registration_id == registration_id)
+        )
+        return [_proposal(row) for row in rows]
+
+    async def count_since(self, registration_id: int, since: datetime) -> int:
+        count = await self.db.scalar(
+            select(func.count(ProposalRow.id)).where(
+                ProposalRow.registration_id == registration_id, ProposalRow.created_at >= since
+            )
+        )
+        return int(count or 0)
+
+    async def set_state(self, proposal_id: int, state: ProposalState, at: datetime) -> None:
+        await self.db.execute(
+            update(ProposalRow)
+            .where(ProposalRow.id == proposal_id)
+            .values(state=state, decided_at=at)
+        )
+
+    async def set_text(self, proposal_id: int, title: str, description: str) -> None:
+        await self.db.execute(
+            update(ProposalRow)
+            .where(ProposalRow.id == proposal_id)
+            .values(title=title, description=description)
+        )
+
+    async def queue_decision(self, proposal: Proposal, now: datetime) -> None:
+        row = (
+            await self.db.execute(
+                select(RegistrationRow.email, RegistrationRow.language, RegistrationRow.name).where(
+                    RegistrationRow.id == proposal.registration_id
+                )
+            )
+        ).one()
+        message = Queued(
+            festival_id=await self._festival_id(proposal.festival),
+            registration_id=proposal.registration_id,
+            kind=DECISION_MAIL,
+            dedupe_key=f"proposal:{proposal.id}:{proposal.state}",
+            recipient=row.email,
+            payload={"proposal": proposal.id, "language": row.language, "name": row.name},
+        )
+        await self.db.run_sync(lambda session: enqueue(session.connection(), [message], now=now))
