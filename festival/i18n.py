@@ -477,7 +477,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "mail_date": {"nl": "Datum", "en": "Date"},
     "mail_from": {"nl": "Van", "en": "From"},
     "mail_text": {"nl": "Tekst", "en": "Text"},
-    "mail_html": {"nl": "HTML-versie (als tekst)", "en": "HTML version (as text)"},
+    "mail_html": {"nl": "Zoals de ontvanger het ziet", "en": "As the recipient sees it"},
     "mail_calendar": {
         "nl": "Agenda-uitnodiging (iCalendar)",
         "en": "Calendar invitation (iCalendar)",

@@ -1,5 +1,6 @@
 """The organiser's view of outgoing mail: the outbox by kind and status, failures with their
-last error and a retry, and the messages delivered into the maildir, each readable.
+last error and a retry, and the messages delivered into the maildir, each readable: its HTML
+shown as the recipient sees it, in a sandboxed frame where none of its scripts can run.
 
 Everything is scoped to the admin token's festival. The retry form is protected against
 cross-site requests twice: the admin cookie is SameSite=Lax (a browser does not send it with
@@ -14,13 +15,14 @@ import asyncio
 import hashlib
 import hmac
 from dataclasses import dataclass
+from typing import Final
 from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from festival.errors import Forbidden, NotFound
-from festival.mailing.maildir import StoredMail, list_mail, read_mail
+from festival.mailing.maildir import MailView, StoredMail, list_mail, read_mail
 from festival.programme.model import Festival
 from festival.storage.mailing_repo import STATUSES, Failure, Retrying, retry_failed, summary
 from festival.storage.programme_repo import festival_id_of
@@ -139,23 +141,54 @@ async def api_admin_outbox_retry(request: Request) -> Response:
     return JSONResponse({"retried": await _retry(request, festival)})
 
 
-async def admin_mail(request: Request) -> Response:
-    """One delivered message: its headers and every part as text, escaped by the template."""
+async def _delivered(request: Request) -> tuple[Festival, MailView]:
+    """The admin's festival and the delivered message the address names, or 404."""
     grant = await require(request, "admin", cookie=ADMIN_COOKIE)
     festival = await granted_festival(request, grant)
-    state = app_state(request)
     view = await asyncio.to_thread(
-        read_mail, state.settings.mail_dir, festival.slug, request.path_params["key"]
+        read_mail, app_state(request).settings.mail_dir, festival.slug, request.path_params["key"]
     )
     if view is None:
         raise NotFound("no such message in the maildir", code="mail.not_found")
+    return festival, view
+
+
+async def admin_mail(request: Request) -> Response:
+    """One delivered message: its headers, its text, its HTML as the recipient sees it (in a
+    sandboxed frame, `admin_mail_html`) and its calendar, in the admin's language."""
+    festival, view = await _delivered(request)
     lang = page_language(request, festival.language)
-    response = state.templates.TemplateResponse(
+    response = app_state(request).templates.TemplateResponse(
         request, "admin/mail.html", {"lang": lang, "festival": festival, "view": view}
     )
-    # The message is shown as text; should anything slip through, it still may not run.
-    # (img-src data: for the pages' empty icon, which asks nothing of any server)
+    # Nothing of the page runs or loads from elsewhere; the frame is this site's own
+    # `admin_mail_html`. (img-src data: for the pages' empty icon, which asks nothing.)
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'self'; img-src data:"
+        "default-src 'none'; style-src 'self'; img-src data:; frame-src 'self'"
     )
     return response
+
+
+MAIL_HTML_POLICY: Final = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+)
+"""The message's HTML comes from outside (names, texts of the programme): the browser gives
+it a unique origin where no script runs and no form posts (`sandbox`, whether framed or opened
+alone), only its own inline styles apply, nothing is fetched (a remote image would tell its
+sender the mail was read), and only the admin's own mail page may frame it."""
+
+
+async def admin_mail_html(request: Request) -> Response:
+    """The HTML part of a delivered message, as sent, for the mail page's frame."""
+    _, view = await _delivered(request)
+    if not view.html:
+        raise NotFound("this message has no HTML part", code="mail.not_found")
+    return Response(
+        view.html,
+        media_type="text/html; charset=utf-8",
+        headers={
+            "Content-Security-Policy": MAIL_HTML_POLICY,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        },
+    )

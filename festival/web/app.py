@@ -194,6 +194,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         Route("/admin/report.csv", admin_report.admin_report_csv),
         Route("/api/admin/report", admin_report.api_admin_report),
         Route("/admin/mail/{key}", admin_mail.admin_mail),
+        Route("/admin/mail/{key}/html", admin_mail.admin_mail_html),
         Route("/admin/outbox/retry", admin_mail.admin_outbox_retry, methods=["POST"]),
         Route("/api/admin/outbox", admin_mail.api_admin_outbox),
         Route("/api/admin/outbox/retry", admin_mail.api_admin_outbox_retry, methods=["POST"]),

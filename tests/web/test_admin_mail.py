@@ -144,26 +144,78 @@ def test_admin_page_with_an_empty_outbox_says_so(client: TestClient, admin: str)
 # -- reading one message -------------------------------------------------------------------------
 
 
-def test_a_delivered_message_opens_as_escaped_text(client: TestClient, admin: str):
+def test_a_delivered_message_opens_with_its_html_framed_in_a_sandbox(
+    client: TestClient, admin: str
+):
     evil = '<script>alert("x")</script>'
     register(client, registration(evil, "evil@example.org"))
     deliver_all(client)
     (welcome,) = [m for m in outbox(client, admin)["maildir"] if "aangemeld" in m["subject"]]
 
     response = client.get(welcome["url"], headers=bearer(admin))
+    framed = client.get(f"{welcome['url']}/html", headers=bearer(admin))
 
     assert response.status_code == 200
     assert response.template.name == "admin/mail.html"  # type: ignore[attr-defined]
     assert response.headers["content-security-policy"] == (
-        "default-src 'none'; style-src 'self'; img-src data:"  # nothing runs, nothing loads
+        "default-src 'none'; style-src 'self'; img-src data:; frame-src 'self'"
     )
     assert "<script>alert" not in response.text
     assert "Hallo \u2068&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;\u2069," in response.text
-    # The HTML part is shown as its source, escaped once more: never rendered.
-    assert "&lt;p&gt;Hallo \u2068&amp;lt;script&amp;gt;alert(" in response.text
+    assert (
+        f'<iframe class="mail-html" sandbox src="/admin/mail/{welcome["key"]}/html?'
+        'festival=agenda-sociaal-werk-2020"' in response.text
+    )
+    # The frame's content: the HTML as sent, where the browser lets nothing run or load.
+    assert framed.status_code == 200
+    assert framed.headers["content-type"] == "text/html; charset=utf-8"
+    assert framed.headers["content-security-policy"] == (
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        "frame-ancestors 'self'"
+    )
+    assert framed.headers["x-content-type-options"] == "nosniff"
+    assert (
+        "<p>Hallo \u2068&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;\u2069,</p>" in framed.text
+    )
     view = response.context["view"]  # type: ignore[attr-defined]
     assert view.mail.message_id == welcome["message_id"]
     assert view.text.startswith(f"Hallo \u2068{evil}\u2069,")
+
+
+def test_a_message_opened_from_the_english_admin_page_has_english_labels(
+    client: TestClient, admin: str
+):
+    register(client, registration("Ann", "ann@example.org"))
+    deliver_all(client)
+    english = client.get("/admin?lang=en", headers=bearer(admin)).text
+    (link,) = re.findall(r'<a href="(/admin/mail/[^"]+)">Je bent aangemeld', english)
+
+    response = client.get(link.replace("&amp;", "&"), headers=bearer(admin))
+
+    assert link.endswith("&amp;lang=en")
+    assert "<dt>From</dt>" in response.text
+    assert "<dt>To</dt>" in response.text
+    assert "<h2>As the recipient sees it</h2>" in response.text
+    assert (
+        '<a href="/admin?festival=agenda-sociaal-werk-2020&amp;lang=en#outbox">'
+        "Back to the overview</a>" in response.text
+    )
+
+
+def test_the_html_of_an_unknown_or_other_festivals_message_is_404(
+    client: TestClient, settings: Settings
+):
+    load_into(settings.database_url, SCHEDULES / f"{OTHER}.toml")
+    register(client, registration("Bob", "bob@example.org"), f"?festival={OTHER}")
+    deliver_all(client)
+    admin = admin_token(settings.database_url)[1]
+    (bobs, *_) = outbox(client, admin_token(settings.database_url, OTHER)[1])["maildir"]
+
+    foreign = client.get(f"{bobs['url']}/html", headers=bearer(admin))
+    unknown = client.get("/admin/mail/1600000000.M1P1Q1.nowhere/html", headers=bearer(admin))
+
+    assert [foreign.status_code, unknown.status_code] == [404, 404]
+    assert foreign.headers["content-type"].startswith("text/html")
 
 
 def test_an_invite_shows_its_calendar(client: TestClient, admin: str):
@@ -299,6 +351,7 @@ def test_retry_api_takes_the_bearer_token_not_the_cookie(
 MAIL_PATHS = [
     ("GET", "/api/admin/outbox"),
     ("GET", "/admin/mail/1600000000.M1P1Q1.host"),
+    ("GET", "/admin/mail/1600000000.M1P1Q1.host/html"),
     ("POST", "/admin/outbox/retry"),
     ("POST", "/api/admin/outbox/retry"),
 ]
