@@ -589,6 +589,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # Themes brought to the table (festival/proposals, festival/web/proposals.py).
     "proposals_title": {"nl": "Thema's ter tafel", "en": "Themes for the tables"},
+    "proposed_theme": {"nl": "Thema van een deelnemer", "en": "A theme brought by an attendee"},
     "proposals_intro": {
         "nl": "Breng zelf een thema ter tafel: de organisatie kiest welke thema's een tafel krijgen. Wie een thema voorstelt, is bij die tafel de gastheer of gastvrouw.",
         "en": "Bring a theme to the table yourself: the organisers choose which themes get a table. Whoever proposes a theme hosts its table.",

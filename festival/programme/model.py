@@ -110,6 +110,11 @@ class Session:
     materials: Materials = Materials()
     cancelled: bool = False  # removed from the programme file after registrations existed
 
+    @property
+    def proposed(self) -> bool:
+        """A theme an attendee brought to the table, accepted (`festival.proposals`)."""
+        return self.id.startswith(PROPOSAL_ID_PREFIX)
+
 
 @dataclass(frozen=True)
 class Round:

@@ -320,3 +320,22 @@ def test_markup_in_a_theme_is_text_on_every_page(client: TestClient, ann: str, a
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
         assert "<b>vet</b>" not in page.text
     assert api["title"] == "<script>alert(1)</script>"
+
+
+def test_the_archive_lists_the_accepted_themes_as_theirs(
+    client: TestClient, clock: FixedClock, ann: str, admin: str
+):
+    first = client.post(API, json=THEME, headers=bearer(ann)).json()["id"]
+    second = client.post(API, json={**THEME, "title": "Niet gekozen"}, headers=bearer(ann))
+    decide(client, admin, first, "accept")
+    decide(client, admin, second.json()["id"], "decline")
+    clock.set(datetime(2016, 5, 28, 12, 0, tzinfo=AMSTERDAM).astimezone(UTC))
+
+    archive = client.get(f"/{SLUG}/archive?lang=en")
+
+    session = archive.text.split(f'id="proposal-{first}"', 1)[1].split("</article>", 1)[0]
+    assert archive.status_code == 200
+    assert "Armoede en schulden" in session
+    assert "A theme brought by an attendee" in session
+    assert "Ann de Vries" in session
+    assert "Niet gekozen" not in archive.text
