@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 from festival.clock import FixedClock
 from festival.config import Settings
 from festival.programme.loading import check_programme_files
-from festival.proposals import PROPOSALS_PER_HOUR, Proposal
+from festival.proposals import MAX_DESCRIPTION, MAX_TITLE, PROPOSALS_PER_HOUR, Proposal
 from festival.storage.db import Database
 from festival.storage.proposal_repo import ProposalSql
 from festival.web.admin_mail import csrf_token
@@ -339,3 +339,12 @@ def test_the_archive_lists_the_accepted_themes_as_theirs(
     assert "A theme brought by an attendee" in session
     assert "Ann de Vries" in session
     assert "Niet gekozen" not in archive.text
+
+
+def test_the_docs_quote_the_limits_the_rules_keep():
+    api = (Path(__file__).parent.parent.parent / "docs" / "api.md").read_text(encoding="utf-8")
+
+    assert f"within an hour (at most {PROPOSALS_PER_HOUR} an hour)" in api
+    assert f"| {PROPOSALS_PER_HOUR} an hour |" in api
+    assert f"`title` (at most {MAX_TITLE} characters) and `description` (at most 1,000)" in api
+    assert MAX_DESCRIPTION == 1_000
