@@ -19,15 +19,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from festival.storage.db import Database
+from tests.databases import POSTGRES_URL, admin, forget_prepared, prepare
 from tests.proxy import NGINX
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEDULES = ROOT / "schedules"
 REFERENCE = SCHEDULES / "agenda-sociaal-werk-2020.toml"
 
-POSTGRES_URL = os.environ.get(
-    "FESTIVAL_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-)
 REDIS_URL = os.environ.get("FESTIVAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CHROMIUM = os.environ.get("FESTIVAL_TEST_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_SERVICES = os.environ.get("FESTIVAL_REQUIRE_SERVICES", "") in ("1", "true", "yes")
@@ -69,28 +67,24 @@ def need_nginx() -> None:
     need(Path(NGINX).exists(), f"nginx at {NGINX} (FESTIVAL_TEST_NGINX)")
 
 
-async def _admin(sql: str) -> None:
-    import asyncpg
-
-    dsn = POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://")
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @contextmanager
 def fresh_postgres() -> Iterator[str]:
     """The URL of a new, empty PostgreSQL database, dropped afterwards."""
     need_postgres()
     name = f"festival_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     base = POSTGRES_URL.rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}"
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _prepared() -> Iterator[None]:
+    """Remove the copies `prepare` kept, once every test of this process has run."""
+    yield
+    forget_prepared()
 
 
 @pytest.fixture
@@ -118,10 +112,34 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def shared_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """As `database_url`, one database for all of a module's tests: for modules whose tests
+    only read what their module fixture wrote, so none can see another's doings."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('shared') / 'festival.db'}"
+        return
+    with fresh_postgres() as url:
+        yield url
+
+
+async def _migrate(url: str) -> None:
+    db = Database(url)
+    try:
+        await db.migrate()
+    finally:
+        await db.dispose()
+
+
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
+    # In a thread: `prepare` runs its own event loop, as the synchronous tests need.
+    await asyncio.to_thread(prepare, database_url, "migrated", _migrate)
     db = Database(database_url)
-    await db.migrate()
     try:
         yield db
     finally:

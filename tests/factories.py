@@ -6,7 +6,6 @@ Every default is spelled out here, so a test only names what it is about.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,32 +34,9 @@ def local(hour: int, minute: int = 0, second: int = 0) -> datetime:
     return datetime(2020, 11, 19, hour, minute, second, tzinfo=AMSTERDAM).astimezone(UTC)
 
 
-_LOADED: dict[tuple[bytes, ...], bytes] = {}
-
-
-def load_programmes(database_url: str, *paths: Path) -> None:
-    """`load_into` for a new SQLite file, done once per set of programme files.
-
-    The first time, the files are loaded with `tests.web.conftest.load_into` into a scratch
-    database; after that the resulting file is copied, which saves migrating and loading
-    (about 0.1 s) in every test.
-    """
-    target = Path(database_url.removeprefix("sqlite+aiosqlite:///"))
-    assert not target.exists(), f"{target} exists already"
-    key = tuple(path.read_bytes() for path in paths)
-    if key not in _LOADED:
-        with tempfile.TemporaryDirectory() as scratch:
-            built = Path(scratch) / "festival.db"
-            load_into(f"sqlite+aiosqlite:///{built}", *paths)
-            assert not built.with_name("festival.db-wal").exists()  # all in the one file
-            _LOADED[key] = built.read_bytes()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(_LOADED[key])
-
-
 def started(settings: Settings, *paths: Path, clock: Clock | None = None) -> TestClient:
     """A client for an app on a new database holding `paths`; use it in a `with` block."""
-    load_programmes(settings.database_url, *paths)
+    load_into(settings.database_url, *paths)
     return TestClient(create_app(settings, clock=clock or FixedClock(NOW)))
 
 

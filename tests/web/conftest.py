@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,12 +19,16 @@ from festival.storage.invite_repo import InviteSql
 from festival.storage.programme_repo import save_programme
 from festival.web.app import create_app
 from tests.conftest import REFERENCE
+from tests.databases import prepare
 
 NOW = datetime(2020, 11, 19, 8, 0, tzinfo=UTC)
 
 
 def load_into(url: str, *paths: Path) -> None:
-    async def go() -> None:
+    """Load `paths` in order, as `festival load` does. Into a new database this is done once
+    per test process for the same files (by their text) and copied after that."""
+
+    async def load(url: str) -> None:
         db = Database(url)
         await db.migrate()
         try:
@@ -36,7 +40,9 @@ def load_into(url: str, *paths: Path) -> None:
         finally:
             await db.dispose()
 
-    asyncio.run(go())
+    texts = "\0".join(f"{path.name}\0{path.read_text(encoding='utf-8')}" for path in paths)
+    state = "programmes " + hashlib.sha256(texts.encode()).hexdigest()
+    prepare(url, state, load)
 
 
 @pytest.fixture
