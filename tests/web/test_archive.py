@@ -129,17 +129,24 @@ async def put_questions(url: str, slug: str, channel: str, questions: list[Asked
         await db.dispose()
 
 
-@pytest.fixture
-def client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(
-        database_url=database_url, var_dir=str(tmp_path), base_url="http://festival.test"
-    )
-    kus, hoezo = SCHEDULES / f"{KUS}.toml", hoezo_after_the_day(tmp_path)
-    load_into(database_url, kus, hoezo, REFERENCE, SCHEDULES / "jaarcongres-sociaal-werk-2023.toml")
-    asyncio.run(put_questions(database_url, HOEZO, "plenary", PLENARY_QUESTIONS))
-    asyncio.run(put_questions(database_url, KUS, SESSION, [SESSION_QUESTION]))
+@pytest.fixture(scope="module")
+def app(shared_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """One app for the module, on SQLite and on PostgreSQL: its tests only read pages."""
+    url, folder = shared_database_url, tmp_path_factory.mktemp("archive")
+    settings = Settings(database_url=url, var_dir=str(folder), base_url="http://festival.test")
+    kus, hoezo = SCHEDULES / f"{KUS}.toml", hoezo_after_the_day(folder)
+    load_into(url, kus, hoezo, REFERENCE, SCHEDULES / "jaarcongres-sociaal-werk-2023.toml")
+    asyncio.run(put_questions(url, HOEZO, "plenary", PLENARY_QUESTIONS))
+    asyncio.run(put_questions(url, KUS, SESSION, [SESSION_QUESTION]))
     with TestClient(create_app(settings, clock=FixedClock(NOW))) as client:
         yield client
+
+
+@pytest.fixture
+def client(app: TestClient) -> TestClient:
+    """The module's app as a new visitor: no language cookie left by an earlier test."""
+    app.cookies.clear()
+    return app
 
 
 def section(page: str, start: str, end: str) -> str:
