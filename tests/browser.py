@@ -1,15 +1,20 @@
 """Chromium for the browser tests: one way to start it, the same flags everywhere.
 
-Not a test module: browser tests import `chromium` (a context manager giving a Browser),
-`window` (a Dutch visitor's page that records any dialog) and `TIMEOUT_MS`. Debian's chromium
-is driven through Playwright; never `playwright install`.
+Not a test module: tests/conftest.py registers its fixtures for every browser test: `browser`
+(one chromium a module), `page` (a fresh visitor in the festival's zone on a desktop screen)
+and `var_dir` (the folder of the module's server). Tests import `visitor` (a page with other
+settings), `window` (a Dutch visitor's page that records any dialog) and `TIMEOUT_MS`.
+Debian's chromium is driven through Playwright; never `playwright install`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
+import pytest
 from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 from tests.conftest import CHROMIUM, need_chromium
@@ -25,6 +30,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 10_000
+ZONE = "Europe/Amsterdam"
+DESKTOP = {"width": 1280, "height": 900}
 
 
 @contextmanager
@@ -38,6 +45,38 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One chromium for all of a module's tests; each test opens its own pages in it."""
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of the module's server: its database and the maildir it delivers into."""
+    return tmp_path_factory.mktemp("browser")
+
+
+@contextmanager
+def visitor(browser: Browser, **options: Any) -> Iterator[Page]:
+    """A page in a new browser context (no cookies yet) with Playwright's context `options`."""
+    context = browser.new_context(**options)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh visitor in the festival's own zone on a desktop screen, so pages show only the
+    festival's times."""
+    with visitor(browser, timezone_id=ZONE, viewport=DESKTOP) as page:
+        yield page
 
 
 def window(browser: Browser, dialogs: list[str]) -> Page:

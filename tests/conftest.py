@@ -30,6 +30,9 @@ REDIS_URL = os.environ.get("FESTIVAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15
 CHROMIUM = os.environ.get("FESTIVAL_TEST_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_SERVICES = os.environ.get("FESTIVAL_REQUIRE_SERVICES", "") in ("1", "true", "yes")
 
+# The browser tests' fixtures (`browser`, `page`, `var_dir`), written once in tests/browser.py.
+pytest_plugins = ["tests.browser"]
+
 
 def _reachable(url: str, default_port: int) -> bool:
     parts = urlsplit(url)

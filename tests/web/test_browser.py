@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import TIMEOUT_MS, chromium
+from tests.browser import visitor
 from tests.conftest import REFERENCE, need_chromium
 from tests.servers import serve
 
@@ -18,36 +17,12 @@ TITLE = "De agenda van het sociaal werk 2020"
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One server for the module: the pages only read, so tests cannot disturb each other."""
     need_chromium()  # before starting a server nobody would visit
     var_dir = tmp_path_factory.mktemp("browser")
     with serve("--programme", str(REFERENCE), env={"FESTIVAL_VAR_DIR": str(var_dir)}) as base:
         yield base
-
-
-@contextmanager
-def viewer(browser: Browser, timezone_id: str) -> Iterator[Page]:
-    """A fresh visitor (no language cookie) whose computer is set to `timezone_id`."""
-    context = browser.new_context(timezone_id=timezone_id)
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A visitor in the festival's own zone, so the page shows only the festival's times."""
-    with viewer(browser, "Europe/Amsterdam") as page:
-        yield page
 
 
 def test_programme_page_shows_the_day(page: Page, server: str) -> None:
@@ -79,7 +54,7 @@ def test_programme_page_language_remembered_on_next_visit(page: Page, server: st
 
 
 def test_programme_page_adds_viewer_times_in_new_york(browser: Browser, server: str) -> None:
-    with viewer(browser, "America/New_York") as page:
+    with visitor(browser, timezone_id="America/New_York") as page:
         page.goto(f"{server}/")
 
         # 10:30 in Amsterdam (UTC+1 in November) is 04:30 in New York (UTC-5).
@@ -92,7 +67,7 @@ def test_programme_page_adds_viewer_times_in_new_york(browser: Browser, server: 
 
 
 def test_programme_page_english_viewer_times_in_new_york(browser: Browser, server: str) -> None:
-    with viewer(browser, "America/New_York") as page:
+    with visitor(browser, timezone_id="America/New_York") as page:
         page.goto(f"{server}/?lang=en")
 
         expect(page.locator("#ronde-1-title")).to_have_text(

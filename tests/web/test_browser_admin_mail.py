@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import TIMEOUT_MS, chromium
+from tests.browser import visitor
 from tests.conftest import REFERENCE, need_chromium
 from tests.servers import serve
 
@@ -31,17 +31,6 @@ HTML = """<!doctype html>
 <img src="x" onerror="document.body.dataset.ran = 'yes'" alt="">
 </body></html>
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
-def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("browser-admin-mail")
 
 
 @pytest.fixture(scope="module")
@@ -73,12 +62,9 @@ def base_of(admin_link: str) -> str:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="en-GB", viewport={"width": 1366, "height": 768})
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    """A visitor reading English on a laptop screen."""
+    with visitor(browser, locale="en-GB", viewport={"width": 1366, "height": 768}) as page:
+        yield page
 
 
 def test_mail_from_the_english_overview_shows_its_html_with_english_labels(

@@ -18,7 +18,7 @@ import httpx2
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.browser import TIMEOUT_MS, chromium
+from tests.browser import ZONE, visitor
 from tests.conftest import ROOT, SCHEDULES, need_chromium
 from tests.factories import bearer
 from tests.servers import serve, server_environment
@@ -28,17 +28,6 @@ pytestmark = pytest.mark.browser
 CONGRESS = SCHEDULES / "jaarcongres-sociaal-werk-2023.toml"
 SLUG = "jaarcongres-sociaal-werk-2023"
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
-def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("browser-checkin")
 
 
 @pytest.fixture(scope="module")
@@ -92,16 +81,10 @@ def check_in(server: str, door_token: str, code: str) -> dict[str, Any]:
 @pytest.fixture
 def door(browser: Browser, door_link: str) -> Iterator[Page]:
     """The door page on a phone, opened from the link `festival token create` prints."""
-    context = browser.new_context(
-        viewport=PHONE, is_mobile=True, has_touch=True, timezone_id="Europe/Amsterdam"
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    page.goto(door_link)
-    try:
+    phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+    with visitor(browser, timezone_id=ZONE, **phone) as page:
+        page.goto(door_link)
         yield page
-    finally:
-        context.close()
 
 
 def type_code(page: Page, code: str) -> None:

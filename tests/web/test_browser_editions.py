@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import TIMEOUT_MS, chromium
+from tests.browser import ZONE, visitor
 from tests.conftest import REFERENCE, ROOT, SCHEDULES, need_chromium
 from tests.servers import serve, server_environment
 from tests.web.test_archive import PLENARY_QUESTIONS, put_questions
@@ -46,9 +46,8 @@ def load(env: dict[str, str], *args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(var_dir: Path) -> Iterator[str]:
     need_chromium()  # before starting a server nobody would visit
-    var_dir: Path = tmp_path_factory.mktemp("browser-editions")
     env = {"FESTIVAL_VAR_DIR": str(var_dir), "FESTIVAL_FESTIVAL": REFERENCE.stem}
     load(env, str(SCHEDULES / "kus-themabijeenkomst-2016.toml"))
     load(env, str(SCHEDULES / f"{HOEZO}.toml"))
@@ -61,18 +60,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(locale="nl-NL", timezone_id="Europe/Amsterdam")
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
+    """A Dutch visitor in Amsterdam."""
+    with visitor(browser, locale="nl-NL", timezone_id=ZONE) as page:
+        yield page
 
 
 # `server` before `page`: the server's questions are put in with asyncio, which cannot run

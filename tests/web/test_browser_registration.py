@@ -14,18 +14,18 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
-from tests.browser import TIMEOUT_MS, chromium
+from tests.browser import ZONE
 from tests.conftest import REFERENCE, ROOT, need_chromium
 from tests.servers import serve
 
 pytestmark = pytest.mark.browser
 
-ZONE = "Europe/Amsterdam"
 SCREENSHOT = ROOT / "docs" / "screenshot-personal-page.png"
 TAKE_SCREENSHOTS = os.environ.get("FESTIVAL_SCREENSHOTS", "") == "1"
 
@@ -43,31 +43,13 @@ ROUND_1_START = time(10, 30)
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(var_dir: Path) -> Iterator[str]:
     """One server for the module; every test registers its own e-mail address."""
     need_chromium()  # before starting a server nobody would visit
-    var_dir = tmp_path_factory.mktemp("browser-registration")
     with serve(
         "--programme", str(REFERENCE), "--demo", env={"FESTIVAL_VAR_DIR": str(var_dir)}
     ) as base:
         yield base
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh visitor in the festival's own zone, so pages show only the festival's times."""
-    context = browser.new_context(timezone_id=ZONE, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def unique_email() -> str:

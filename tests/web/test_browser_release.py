@@ -11,29 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser import TIMEOUT_MS, chromium
 from tests.conftest import REFERENCE, need_chromium
 from tests.mailing.test_delivery import text_of
 from tests.servers import serve
-from tests.web.test_browser_registration import ROUND_1, SESSION_1, ZONE, register, unique_email
+from tests.web.test_browser_registration import ROUND_1, SESSION_1, register, unique_email
 
 pytestmark = pytest.mark.browser
 
 WAIT = 10.0  # seconds to wait for the server's mail sender
 RELEASE = re.compile(r"Kun je toch niet\? Geef je plaats terug: https?://[^/\s]+(/me/\S+)")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
-def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("browser-release")
 
 
 @pytest.fixture(scope="module")
@@ -43,16 +31,6 @@ def server(var_dir: Path) -> Iterator[str]:
         "--programme", str(REFERENCE), "--demo", env={"FESTIVAL_VAR_DIR": str(var_dir)}
     ) as base:
         yield base
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(timezone_id=ZONE, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def release_path(var_dir: Path, address: str, session: str) -> str:

@@ -5,13 +5,12 @@ overlay shows it — all without reloading, and the question's markup stays text
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import httpx2
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser import TIMEOUT_MS, chromium, window
+from tests.browser import TIMEOUT_MS, window
 from tests.conftest import ROOT
 from tests.live.conftest import Site
 
@@ -22,12 +21,6 @@ TAKE_SCREENSHOTS = os.environ.get("FESTIVAL_SCREENSHOTS", "") == "1"
 SCREENSHOT = ROOT / "docs" / "screenshot-moderator.png"
 
 QUESTION = '<img src=x onerror="alert(1)"> Wat kan de wijk zelf doen?'
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 def test_ask_approve_vote_pick_and_the_overlay_follows(browser: Browser, site: Site):

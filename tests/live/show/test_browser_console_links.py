@@ -4,21 +4,13 @@ working live — and after a reload — with the token from their cookie."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import chromium, window
+from tests.browser import window
 from tests.live.conftest import Site
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 def opened(page: Page, site: Site, link: str, token: str) -> str:

@@ -6,7 +6,6 @@ running round get the hosts' message and their warning before they close."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser import chromium, window
+from tests.browser import window
 from tests.conftest import REFERENCE
 from tests.live.conftest import Site, sqlite_env
 from tests.servers import serve
@@ -22,12 +21,6 @@ from tests.servers import serve
 pytestmark = pytest.mark.browser
 
 MARKUP = '<img src=x onerror="alert(1)"> afronden'
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 def minutes_of(text: str | None) -> int:
