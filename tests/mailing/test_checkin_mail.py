@@ -17,9 +17,8 @@ from festival.storage.registration_repo import RegistrationSql
 from festival.web.app import create_app
 from tests.conftest import SCHEDULES
 from tests.invites.test_reminders import queue_reminders
-from tests.mailing.test_delivery import NOW, load, person, sender, text_of
-from tests.mailing.test_join_links import received
-from tests.web.test_calendar import html_of
+from tests.mail import html_of, received, text_of
+from tests.mailing.test_delivery import NOW, load, person, sender
 
 CONGRESS = SCHEDULES / "jaarcongres-sociaal-werk-2023.toml"
 SLUG = "jaarcongres-sociaal-werk-2023"

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from email.message import Message
 
-import icalendar
 import pytest
-import vobject
 from sqlalchemy import select
 
 from festival.clock import FixedClock
@@ -30,7 +27,7 @@ from festival.storage.registration_repo import RegistrationSql
 from festival.storage.tables import OutboxRow
 from festival.storage.token_repo import grant_for
 from tests.conftest import REFERENCE
-from tests.mailing.conftest import Inbox
+from tests.mail import invites, text_of
 
 NOW = datetime(2020, 11, 1, 9, 0, tzinfo=UTC)
 SLUG = "agenda-sociaal-werk-2020"
@@ -58,32 +55,6 @@ def person(n: int, language: str = "nl", **choices: str) -> RegistrationRequest:
 def sender(db: Database, url: str, clock: FixedClock) -> Sender:
     composer = Composer(db, TEMPLATES, base_url="http://festival.test", mail_from="f@example.org")
     return Sender(db, composer, SmtpTransport(url, timeout=5), clock)
-
-
-def calendar_of(message: Message) -> tuple[str, icalendar.Calendar, object] | None:
-    for part in message.walk():
-        if part.get_content_type() == "text/calendar":
-            data = part.get_payload(decode=True)
-            assert isinstance(data, bytes)
-            return (
-                str(part.get_param("method")),
-                icalendar.Calendar.from_ical(data),
-                vobject.readOne(data.decode()),
-            )
-    return None
-
-
-def invites(inbox: Inbox) -> list[tuple[str, icalendar.Calendar, object]]:
-    return [c for m in inbox.messages if (c := calendar_of(m)) is not None]
-
-
-def text_of(message: Message) -> str:
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            payload = part.get_payload(decode=True)
-            assert isinstance(payload, bytes)
-            return payload.decode()
-    return ""
 
 
 async def test_registration_sends_welcome_and_one_invite_per_item(database: Database, smtp):

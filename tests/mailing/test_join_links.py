@@ -15,20 +15,17 @@ from festival.storage.registration_repo import RegistrationSql
 from tests.conftest import REFERENCE
 from tests.factories import festival_file
 from tests.invites.test_reminders import START, queue_reminders
+from tests.mail import html_of, received, text_of
 from tests.mailing.conftest import Inbox
-from tests.mailing.test_delivery import NOW, SLUG, load, person, sender, text_of
-from tests.web.test_calendar import html_of
+from tests.mailing.test_delivery import NOW, SLUG, load, person, sender
 
 ZOOM_1 = "https://zoom.example.org/huiskamer-1"
 TITLE = "Huiskamer 1: De Buurvrouw & Buurvrouw Bus"
 
 
-def received(inbox: Inbox, subject: str) -> Message:
-    (found,) = [m for m in inbox.messages if str(m["Subject"]) == subject]
-    return found
-
-
-async def test_the_reminder_leads_by_the_personal_join_link(database: Database, smtp):
+async def reminded(database: Database, smtp: tuple[Inbox, str]) -> tuple[str, Message]:
+    """Persoon 1 in huiskamer-1 of the reference day: their token and the reminder the sender
+    delivers when it is due, 15 minutes before the session."""
     inbox, url = smtp
     await load(database, REFERENCE.read_text())
     ann = await register(RegistrationSql(database), SLUG, person(1, ronde_1="huiskamer-1"), now=NOW)
@@ -37,8 +34,13 @@ async def test_the_reminder_leads_by_the_personal_join_link(database: Database, 
 
     await sender(database, url, FixedClock(due)).deliver_due()
 
-    reminder = received(inbox, f"Zo meteen: {TITLE}")
-    link = f"http://festival.test/join/{ann.token}/huiskamer-1"
+    return ann.token, received(inbox, f"Zo meteen: {TITLE}")
+
+
+async def test_the_reminder_leads_by_the_personal_join_link(database: Database, smtp):
+    token, reminder = await reminded(database, smtp)
+
+    link = f"http://festival.test/join/{token}/huiskamer-1"
     assert f"Nu meedoen: {link}\n" in text_of(reminder)
     assert f'href="{link}"' in html_of(reminder)
     assert ZOOM_1 not in text_of(reminder) + html_of(reminder)

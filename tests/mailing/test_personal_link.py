@@ -17,8 +17,9 @@ from festival.storage.registration_repo import RegistrationSql
 from festival.storage.tables import OutboxRow, TokenRow
 from festival.storage.token_repo import grant_for
 from tests.conftest import REFERENCE
+from tests.mail import text_of
 from tests.mailing.conftest import Inbox
-from tests.mailing.test_delivery import NOW, SLUG, load, person, sender, text_of
+from tests.mailing.test_delivery import NOW, SLUG, load, person, sender
 
 PEOPLE = 5
 

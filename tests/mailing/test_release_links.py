@@ -4,18 +4,15 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from festival.clock import FixedClock
 from festival.registration.service import register
 from festival.storage.db import Database
 from festival.storage.registration_repo import RegistrationSql
 from tests.conftest import REFERENCE
-from tests.invites.test_reminders import START, queue_reminders
+from tests.mail import html_of, invites, received, text_of
 from tests.mailing.conftest import Inbox
-from tests.mailing.test_delivery import NOW, SLUG, invites, load, person, sender, text_of
-from tests.mailing.test_join_links import TITLE, received
-from tests.web.test_calendar import html_of
+from tests.mailing.test_delivery import NOW, SLUG, load, person, sender
+from tests.mailing.test_join_links import TITLE, reminded
 
 
 def descriptions(inbox: Inbox) -> dict[str, str]:
@@ -59,15 +56,8 @@ async def test_an_english_invite_labels_the_release_link_in_english(database: Da
 
 
 async def test_the_reminder_carries_the_release_link(database: Database, smtp):
-    inbox, url = smtp
-    await load(database, REFERENCE.read_text())
-    ann = await register(RegistrationSql(database), SLUG, person(1, ronde_1="huiskamer-1"), now=NOW)
-    due = START - timedelta(minutes=15)
-    await queue_reminders(database, SLUG, "huiskamer-1", START, now=due)
+    token, reminder = await reminded(database, smtp)
 
-    await sender(database, url, FixedClock(due)).deliver_due()
-
-    reminder = received(inbox, f"Zo meteen: {TITLE}")
-    release = f"http://festival.test/me/{ann.token}/release/huiskamer-1"
+    release = f"http://festival.test/me/{token}/release/huiskamer-1"
     assert f"Kun je toch niet? Geef je plaats terug: {release}\n" in text_of(reminder)
     assert f'href="{release}"' in html_of(reminder)

@@ -17,8 +17,9 @@ from festival.storage.db import Database
 from festival.storage.registration_repo import RegistrationSql
 from festival.storage.tables import OutboxRow
 from tests.conftest import SCHEDULES
+from tests.mail import text_of
 from tests.mailing.conftest import Inbox
-from tests.mailing.test_delivery import load, sender, text_of
+from tests.mailing.test_delivery import load, sender
 
 HOEZO = (SCHEDULES / "hoezo-sociaal-werk-2017.toml").read_text(encoding="utf-8")
 SLUG = "hoezo-sociaal-werk-2017"

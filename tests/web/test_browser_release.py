@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import REFERENCE, need_chromium
-from tests.mailing.test_delivery import text_of
+from tests.mail import text_of
 from tests.servers import serve
 from tests.web.test_browser_registration import ROUND_1, SESSION_1, register, unique_email
 

@@ -9,7 +9,6 @@ import functools
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +35,9 @@ from tests.factories import (
     registration,
     without_session,
 )
+from tests.mail import html_of, invites, text_of
 from tests.mailing.conftest import Inbox
 from tests.mailing.conftest import smtp as smtp  # the real SMTP server, for these tests too
-from tests.mailing.test_delivery import invites, text_of
 from tests.web.conftest import NOW, load_into
 from tests.web.test_admin_mail import deliver_all
 
@@ -123,15 +122,6 @@ def invited(inbox: Inbox) -> dict[str, Event]:
             if str(e["uid"]) not in latest or event[3] > latest[str(e["uid"])][3]:
                 latest[str(e["uid"])] = event
     return latest
-
-
-def html_of(message: Message) -> str:
-    for part in message.walk():
-        if part.get_content_type() == "text/html":
-            payload = part.get_payload(decode=True)
-            assert isinstance(payload, bytes)
-            return payload.decode()
-    return ""
 
 
 # -- what the feed holds -------------------------------------------------------------------

@@ -42,7 +42,8 @@ from festival.storage.programme_repo import festival_id_of, read_festival
 from festival.storage.registration_repo import RegistrationSql
 from festival.storage.tables import InviteStateRow, OutboxRow
 from tests.conftest import REFERENCE
-from tests.mailing.test_delivery import SLUG, invites, load, person, sender, text_of
+from tests.mail import invites, text_of
+from tests.mailing.test_delivery import SLUG, load, person, sender
 
 PLANNED = datetime(2020, 11, 19, 12, 30, tzinfo=UTC)  # 13:30 in Amsterdam
 PLANNED_END = datetime(2020, 11, 19, 14, 15, tzinfo=UTC)
