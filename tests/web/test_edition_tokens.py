@@ -6,22 +6,48 @@ token names, and is refused every other."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from starlette.testclient import TestClient
 
 from festival.access.tokens import Role
+from festival.clock import FixedClock
 from festival.config import Settings
+from festival.web.app import create_app
 from tests.factories import bearer, register, registration, role_token
-from tests.web.test_editions import REFERENCE_SLUG
-from tests.web.test_editions import client as client
-from tests.web.test_editions import settings as settings
+from tests.web.conftest import NOW, load_into
+from tests.web.test_editions import ORDER, REFERENCE_SLUG
 
 # `/` shows the reference day on the test's day; the congress is another edition.
 CONGRESS = "jaarcongres-sociaal-werk-2023"
 CONGRESS_TITLE = "Jaarcongres Sociaal Werk 2023: NEXT LEVEL!"
 REFERENCE_TITLE = "De agenda van het sociaal werk 2020"
 KUS = "kus-themabijeenkomst-2016"
+
+
+@pytest.fixture(scope="module")
+def settings(shared_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    folder = tmp_path_factory.mktemp("edition-tokens")
+    return Settings(
+        database_url=shared_database_url, var_dir=str(folder), base_url="http://festival.test"
+    )
+
+
+@pytest.fixture(scope="module")
+def app(settings: Settings) -> Iterator[TestClient]:
+    """One app for the module, on SQLite and on PostgreSQL. Its tests add tokens, each its
+    own, and registrations of people no other test looks for, so none sees another's."""
+    load_into(settings.database_url, *ORDER)
+    with TestClient(create_app(settings, clock=FixedClock(NOW))) as client:
+        yield client
+
+
+@pytest.fixture
+def client(app: TestClient) -> TestClient:
+    """The module's app as a new visitor: no console or language cookie of an earlier test."""
+    app.cookies.clear()
+    return app
 
 
 def brand(html: str) -> str:
@@ -49,7 +75,7 @@ def test_a_console_opened_with_another_edition_s_token_shows_that_edition(
 
 
 def test_a_personal_page_follows_its_registration_s_festival(client: TestClient):
-    done = register(client, registration(), f"?festival={CONGRESS}")
+    done = register(client, registration("Bea Bos", "bea@example.org"), f"?festival={CONGRESS}")
 
     page = client.get(f"/me/{done['token']}")
     me = client.get("/api/me", headers=bearer(done["token"]))
