@@ -406,6 +406,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "holds a confirmed place in. No-shows: registered but not attended, counted only "
         "once the session has ended (until then —).",
     },
+    "report_attendance_note_online": {
+        "nl": "Aanwezig: online deelgenomen via de persoonlijke link. Niet verschenen: "
+        "ingeschreven maar niet aanwezig, pas geteld als de sessie voorbij is (tot dan —).",
+        "en": "Attended: joined online by the personal link. No-shows: registered but not "
+        "attended, counted only once the session has ended (until then —).",
+    },
+    "report_plenary_attendance_online": {
+        "nl": "Plenair ({title}): {registered} ingeschreven, {joined_online} online "
+        "deelgenomen, {attended} aanwezig.",
+        "en": "Plenary ({title}): {registered} registered, {joined_online} joined online, "
+        "{attended} attended.",
+    },
     "report_plenary_attendance": {
         "nl": "Plenair ({title}): {registered} ingeschreven, {checked_in} ingecheckt, "
         "{joined_online} online deelgenomen, {attended} aanwezig.",

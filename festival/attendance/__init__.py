@@ -10,7 +10,7 @@ from festival.attendance.certificate import (
     eligibility,
     normal_code,
 )
-from festival.attendance.checkin import CheckIn, shown_code, shows_code
+from festival.attendance.checkin import CheckIn, has_door, shown_code, shows_code
 from festival.attendance.service import (
     Certificate,
     certificate,
@@ -49,6 +49,7 @@ __all__ = [
     "check_in",
     "checkin_code",
     "eligibility",
+    "has_door",
     "join",
     "join_decision",
     "join_window",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from festival.attendance import has_door
 from festival.programme.model import Festival
 from festival.show import BlockActual
 
@@ -72,6 +73,11 @@ class Report:
     plenary: PlenaryFigures | None  # None when the festival has no plenary
     ended: EndedSessions
     live: LiveFigures
+
+    @property
+    def on_site(self) -> bool:
+        """Whether seats and check-ins mean anything: not for a festival without a venue."""
+        return has_door(self.festival)
 
     @property
     def channels(self) -> tuple[ChannelFigures, ...]:

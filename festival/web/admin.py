@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from festival.access.tokens import Grant
+from festival.attendance import has_door
 from festival.i18n import LANGUAGES
 from festival.programme.model import Festival
 from festival.proposals import Proposal
@@ -86,6 +87,11 @@ class AdminPage:
         """A place's session as the organiser knows it: its title (its id once it is gone)."""
         found = (s.title for _, s in self.festival.sessions() if s.id == session_id)
         return next(found, session_id)
+
+    @property
+    def on_site(self) -> bool:
+        """Whether the festival has a room to count places in (an online one has not)."""
+        return has_door(self.festival)
 
     def by_mode(self, session_id: str, mode: str) -> SessionCount | None:
         return next((c for c in self.counts.get(session_id, []) if c.mode == mode), None)

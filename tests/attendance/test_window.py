@@ -63,6 +63,7 @@ def test_the_package_exports_its_rules():
         "check_in",
         "checkin_code",
         "eligibility",
+        "has_door",
         "join",
         "join_decision",
         "join_window",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -236,6 +237,31 @@ def test_admin_page_shows_html_in_fields_escaped(settings: Settings, tmp_path: P
         "<td><bdi>o&#39;hara&amp;co@example.org</bdi></td>"
         "<td><bdi>&lt;img src=x onerror=alert(1)&gt;</bdi></td>"
     ) in html
+
+
+def _headers(html: str, table_start: str) -> list[str]:
+    """The column headings of the first table after `table_start`."""
+    head = html.split(table_start, 1)[1].split("</thead>", 1)[0]
+    return re.findall(r'<th scope="col">([^<]*)</th>', head)
+
+
+@pytest.mark.parametrize("mode", ["online", "hybrid", "onsite"])
+def test_admin_page_counts_on_site_only_for_a_festival_with_a_venue(
+    settings: Settings, tmp_path: Path, mode: str
+):
+    path = tmp_path / "festival.toml"
+    path.write_text(REFERENCE.read_text().replace('\nmode = "online"\n', f'\nmode = "{mode}"\n', 1))
+    with started(settings, path) as client:
+        html = client.get("/admin", headers=bearer(admin_token(settings.database_url)[1])).text
+
+    on_site = mode != "online"
+    first_round = _headers(html, "<h2>Huiskamersessies ronde 1</h2>")
+    assert first_round == ["Sessie", "Online", *(["Op locatie"] if on_site else []), "Wachtlijst"]
+    row = html.split('<tr id="admin-huiskamer-1">')[1].split("</tr>")[0]
+    assert row.count("<td>") == len(first_round) - 1  # the session's title is a <th>
+    report = _headers(html, '<table class="admin" id="report-sessions">')
+    assert ("Stoelen op locatie" in report, "Ingecheckt" in report) == (on_site, on_site)
+    assert ("ingecheckt" in html.split('id="report-plenary">')[1].split("</p>")[0]) == on_site
 
 
 # -- one festival per admin token ----------------------------------------------------------------
