@@ -4,23 +4,15 @@ the moderator takes it off the screen and closes it, and the attendee sees the r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser import chromium, window
+from tests.browser import window
 from tests.live.conftest import Site
 
 pytestmark = pytest.mark.browser
 
 QUESTION = "<b>Waar</b> praten we na de pauze over?"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
 
 
 def test_open_answer_change_show_and_close_a_poll(browser: Browser, site: Site):
