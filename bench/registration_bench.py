@@ -153,6 +153,8 @@ def festival_server(url: str, work: Path, log: Path) -> Iterator[tuple[int, int]
     env |= {
         "FESTIVAL_VAR_DIR": str(var_dir),
         "FESTIVAL_DATABASE_URL": _festival_url(url),
+        # An access log line per request, as the published figures (and the reference) write.
+        "FESTIVAL_LOG_LEVEL": "info",
         # Every client registers from 127.0.0.1, far beyond the default 10 a minute.
         "FESTIVAL_RATE_REGISTRATIONS_PER_ADDRESS": "100000000/minute",
     }

@@ -48,6 +48,8 @@ def festival(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             # nginx reaches the instances from this address (docs/deployment.md).
             "FESTIVAL_TRUSTED_PROXIES": "127.0.0.1",
             "FESTIVAL_RATE_REGISTRATIONS_PER_ADDRESS": f"{LIMIT}/hour",
+            # The websocket handshakes are logged, so a test can see which instance took one.
+            "FESTIVAL_LOG_LEVEL": "info",
         }
         logs = [folder / "a.err", folder / "b.err"]
         bases = [

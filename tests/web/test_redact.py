@@ -41,7 +41,14 @@ async def test_no_token_reaches_any_log_line(tmp_path: Path):
     printed, errors = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     env = sqlite_env(tmp_path)
     with serve(
-        "--programme", str(REFERENCE), "--demo", env=env, stdout=printed, stderr=errors
+        "--programme",
+        str(REFERENCE),
+        "--demo",
+        "--log-level",
+        "info",  # every request and handshake logged: the lines that could hold a token
+        env=env,
+        stdout=printed,
+        stderr=errors,
     ) as base:
         site = Site(base, env)
         personal = site.register("Anna")
