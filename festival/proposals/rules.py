@@ -43,12 +43,13 @@ class AlreadyDecided(FestivalError):
 @dataclass(frozen=True)
 class Proposal:
     """A theme brought to `round` by a registration (`proposer`, `organisation`: its name and
-    organisation as registered, which an accepted theme shows as its host)."""
+    organisation as registered, which an accepted theme shows as its host). An accepted theme
+    whose proposer erased their registration has neither, nor a `registration_id`."""
 
     id: int
     festival: str
     round: str
-    registration_id: int
+    registration_id: int | None
     proposer: str
     organisation: str
     title: str
@@ -124,14 +125,15 @@ def check_pending(proposal: Proposal) -> None:
 
 def as_session(round_: Round, proposal: Proposal) -> Session:
     """An accepted theme as a session of its round: the round's times and default places,
-    the proposer as host."""
+    the proposer as host (none once they erased their registration)."""
+    hosts = (Person(proposal.proposer, organisation=proposal.organisation),)
     return Session(
         id=proposal.session_id,
         title=proposal.title,
         start=round_.start,
         end=round_.end,
         description=proposal.description,
-        hosts=(Person(proposal.proposer, organisation=proposal.organisation),),
+        hosts=hosts if proposal.proposer else (),
         capacity=round_.capacity,
         seats=round_.seats,
     )

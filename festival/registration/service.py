@@ -245,7 +245,9 @@ async def erase(store: RegistrationStore, registration_id: int, *, now: datetime
         # Random, so the stand-in says nothing about who it was; unique per erasure, so
         # two erased voters still count as two votes.
         stand_in = f"erased-{secrets.token_hex(6)}"
-        channels = await tx.erase(registration_id, person, stand_in, anonymiser(person, stand_in))
+        channels = await tx.erase(
+            registration_id, person, stand_in, anonymiser(person, stand_in), now
+        )
         promoted: list[int] = []
         for place in places:
             if place.status == "confirmed":

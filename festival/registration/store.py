@@ -194,6 +194,7 @@ class RegistrationTx(Protocol):
         person: str,
         stand_in: str,
         anonymise: Callable[[Mapping[str, Any]], dict[str, Any]],
+        now: datetime,
     ) -> list[str]:
         """Delete the registration and every row of it (places, rankings, links, invite
         states, mail to it or its address); in the live events, `person` becomes `stand_in`

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from festival.errors import NotFound
@@ -15,7 +15,7 @@ from festival.invites.store import Queued
 from festival.proposals.rules import Proposal, ProposalState
 from festival.proposals.store import NewProposal
 from festival.storage.mailing_repo import enqueue
-from festival.storage.tables import FestivalRow, ProposalRow, RegistrationRow
+from festival.storage.tables import ChangeRow, EntryRow, FestivalRow, ProposalRow, RegistrationRow
 
 DECISION_MAIL = "proposal"  # the outbox kind of the mail telling a proposer the decision
 _PROPOSALS = (
@@ -33,7 +33,8 @@ _PROPOSALS = (
         ProposalRow.decided_at,
     )
     .join(FestivalRow, FestivalRow.id == ProposalRow.festival_id)
-    .join(RegistrationRow, RegistrationRow.id == ProposalRow.registration_id)
+    # Outer: an accepted theme outlives its proposer's erasure.
+    .outerjoin(RegistrationRow, RegistrationRow.id == ProposalRow.registration_id)
     .order_by(ProposalRow.id)
 )
 
@@ -44,8 +45,8 @@ def _proposal(row: Any) -> Proposal:
         festival=row.slug,
         round=row.round_key,
         registration_id=row.registration_id,
-        proposer=row.name,
-        organisation=row.organisation,
+        proposer=row.name or "",
+        organisation=row.organisation or "",
         title=row.title,
         description=row.description,
         state=cast(ProposalState, row.state),
@@ -60,6 +61,42 @@ async def accepted_proposals(db: AsyncSession, festival_id: int) -> list[Proposa
         _PROPOSALS.where(ProposalRow.festival_id == festival_id, ProposalRow.state == "accepted")
     )
     return [_proposal(row) for row in rows]
+
+
+async def forget_proposer(db: AsyncSession, registration_id: int, now: datetime) -> None:
+    """Before a registration is erased: its pending and declined themes go; its accepted ones
+    stay (the row's registration becomes null), and their sessions lose their host, the
+    change recorded (without the name) so every page reads the programme again."""
+    accepted = [
+        _proposal(row)
+        for row in await db.execute(
+            _PROPOSALS.where(
+                ProposalRow.registration_id == registration_id, ProposalRow.state == "accepted"
+            )
+        )
+    ]
+    await db.execute(
+        delete(ProposalRow).where(
+            ProposalRow.registration_id == registration_id, ProposalRow.state != "accepted"
+        )
+    )
+    for proposal in accepted:
+        entry = await db.scalar(
+            select(EntryRow)
+            .join(FestivalRow, FestivalRow.id == EntryRow.festival_id)
+            .where(FestivalRow.slug == proposal.festival, EntryRow.key == proposal.session_id)
+        )
+        if entry is None or not entry.details.get("hosts"):
+            continue
+        entry.details = {**entry.details, "hosts": []}
+        entry.updated_at = now
+        db.add(
+            ChangeRow(
+                festival_id=entry.festival_id, entry_key=entry.key, kind=entry.kind,
+                change="updated", fields={"hosts": [None, []]}, version=entry.version,
+                recorded_at=now,
+            )
+        )  # fmt: skip
 
 
 class ProposalSql:
@@ -130,6 +167,8 @@ class ProposalSql:
         )
 
     async def queue_decision(self, proposal: Proposal, now: datetime) -> None:
+        if proposal.registration_id is None:
+            return  # erased: nobody to tell
         row = (
             await self.db.execute(
                 select(RegistrationRow.email, RegistrationRow.language, RegistrationRow.name).where(

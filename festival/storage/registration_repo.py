@@ -58,6 +58,7 @@ from festival.storage.db import Database
 from festival.storage.invite_repo import InviteSql, write_now
 from festival.storage.live_repo import forget_person
 from festival.storage.programme_repo import FESTIVAL_ID
+from festival.storage.proposal_repo import forget_proposer
 from festival.storage.tables import (
     AssignmentRunRow,
     EntryRow,
@@ -289,13 +290,15 @@ class _Tx:
         person: str,
         stand_in: str,
         anonymise: Callable[[Mapping[str, Any]], dict[str, Any]],
+        now: datetime,
     ) -> list[str]:
         """Gone with it: its places, rankings, tokens and invite states; every outbox row for
         it or to its address, whatever the status (pending mail to the person is dropped: mail
         that was never sent cannot be sent without their address); its name in the live
-        events, where its questions stay as anonymous text (`forget_person`). Its joins and
-        its certificate's verification code go with the registration row (ON DELETE CASCADE),
-        so the code no longer verifies."""
+        events, where its questions stay as anonymous text (`forget_person`); its proposed
+        themes but the accepted ones, whose sessions lose it as host (`forget_proposer`). Its
+        joins and its certificate's verification code go with the registration row (ON DELETE
+        CASCADE), so the code no longer verifies."""
         db = self.db
         registration = await db.get(RegistrationRow, registration_id)
         assert registration is not None  # the caller holds it
@@ -315,6 +318,7 @@ class _Tx:
             )
         )
         channels = await forget_person(db, registration.festival_id, person, stand_in, anonymise)
+        await forget_proposer(db, registration_id, now)
         await db.delete(registration)
         await db.flush()
         return channels

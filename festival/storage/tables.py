@@ -442,7 +442,8 @@ class VoteRevealRow(Base):
 class ProposalRow(Base):
     """A theme an attendee brought to a table round (`festival.proposals`): pending until the
     organiser accepts it (it is then also the session `proposal-{id}` among the entries) or
-    declines it. Goes with its registration when that is erased."""
+    declines it. When the proposer's registration is erased, a pending or declined theme goes
+    with it; an accepted one stays, its `registration_id` null (its session, without a host)."""
 
     __tablename__ = "proposals"
     __table_args__ = (
@@ -455,7 +456,9 @@ class ProposalRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     festival_id: Mapped[int] = mapped_column(ForeignKey("festivals.id", ondelete="CASCADE"))
     round_key: Mapped[str] = mapped_column(String(64))
-    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"))
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="SET NULL")
+    )
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16))  # pending | accepted | declined

@@ -25,6 +25,7 @@ from festival.web.admin_mail import csrf_token
 from festival.web.app import create_app
 from tests.conftest import REFERENCE
 from tests.factories import bearer, register, registration, role_token
+from tests.storage.test_erasure import everything_stored
 from tests.web.conftest import load_into
 
 SCHEDULES = Path(__file__).parent.parent.parent / "schedules"
@@ -86,6 +87,17 @@ def stored(settings: Settings) -> list[Proposal]:
         try:
             async with db.session() as session:
                 return await ProposalSql(session).of_festival(SLUG)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
+def dump(settings: Settings) -> str:
+    async def go() -> str:
+        db = Database(settings.database_url)
+        try:
+            return await everything_stored(db)
         finally:
             await db.dispose()
 
@@ -348,3 +360,32 @@ def test_the_docs_quote_the_limits_the_rules_keep():
     assert f"| {PROPOSALS_PER_HOUR} an hour |" in api
     assert f"`title` (at most {MAX_TITLE} characters) and `description` (at most 1,000)" in api
     assert MAX_DESCRIPTION == 1_000
+
+
+def test_an_erased_proposer_leaves_their_accepted_theme_without_a_host_and_no_trace(
+    client: TestClient, settings: Settings, ann: str, admin: str
+):
+    accepted = client.post(API, json=THEME, headers=bearer(ann)).json()["id"]
+    client.post(API, json={**THEME, "title": "Nog open"}, headers=bearer(ann))
+    decide(client, admin, accepted, "accept")
+    bob = sign_up(client, "Bob Jansen", "bob@example.org")
+    client.put(f"/api/me/choices/{ROUND}", json={"session": f"proposal-{accepted}"},
+               headers=bearer(bob))  # fmt: skip
+
+    erased = client.delete("/api/me", headers=bearer(ann))
+    load_into(settings.database_url, KUS)
+
+    session = next(s for s in sessions_of_round(client) if s["id"] == f"proposal-{accepted}")
+    assert erased.status_code == 204
+    assert (session["title"], session["hosts"], session["cancelled"]) == (
+        "Armoede en schulden",
+        [],
+        False,
+    )
+    assert [(p.title, p.registration_id, p.proposer) for p in stored(settings)] == [
+        ("Armoede en schulden", None, "")
+    ]
+    assert "Ann de Vries" not in dump(settings)
+    assert "Ann de Vries" not in client.get(f"/{SLUG}/").text
+    mine = client.get("/api/me", headers=bearer(bob)).json()["choices"][ROUND]
+    assert mine["session"] == f"proposal-{accepted}"
