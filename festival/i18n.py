@@ -635,6 +635,31 @@ MESSAGES: dict[str, dict[str, str]] = {
     "proposal_state_pending": {"nl": "wacht op een besluit", "en": "awaiting a decision"},
     "proposal_state_accepted": {"nl": "aangenomen", "en": "accepted"},
     "proposal_state_declined": {"nl": "afgewezen", "en": "declined"},
+    "proposal_refused_title": {"nl": "Niets gewijzigd", "en": "Nothing changed"},
+    "proposal_refused": {
+        "nl": "Voorstel {n} is niet gewijzigd:",
+        "en": "Proposal {n} was not changed:",
+    },
+    "proposal_err_title": {
+        "nl": "Vul een titel in van hoogstens {n} tekens.",
+        "en": "Fill in a title of at most {n} characters.",
+    },
+    "proposal_err_description": {
+        "nl": "Vul een omschrijving in van hoogstens {n} tekens.",
+        "en": "Fill in a description of at most {n} characters.",
+    },
+    "err_proposal_decided": {
+        "nl": "over dit thema is al besloten.",
+        "en": "this theme was decided on already.",
+    },
+    "err_proposal_closed": {
+        "nl": "deze ronde neemt geen thema's meer aan.",
+        "en": "this round takes no more themes.",
+    },
+    "err_proposal_not_taken": {
+        "nl": "deze ronde neemt geen thema's aan.",
+        "en": "this round takes no themes.",
+    },
     "proposal_accept": {"nl": "Aannemen", "en": "Accept"},
     "proposal_decline": {"nl": "Afwijzen", "en": "Decline"},
     "proposal_edit": {"nl": "Bewerken", "en": "Edit"},

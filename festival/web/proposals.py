@@ -24,11 +24,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from festival.errors import FestivalError, Forbidden, Invalid, NotFound
+from festival.i18n import translate
 from festival.invites import service as invites
 from festival.programme.model import Festival, Round
 from festival.proposals import (
     MAX_DESCRIPTION,
     MAX_TITLE,
+    AlreadyDecided,
     Proposal,
     accept,
     closes_at,
@@ -64,6 +66,15 @@ def proposal_json(festival: Festival, p: Proposal) -> dict[str, Any]:
         "session": p.session_id if p.state == "accepted" else None,
         "created_at": festival.local(p.created_at).isoformat(),
         "decided_at": festival.local(p.decided_at).isoformat() if p.decided_at else None,
+    }
+
+
+def field_errors(error: Invalid, lang: str) -> dict[str, str]:
+    """A refused title or description as the forms say it, in the page's language."""
+    limits = {"title": MAX_TITLE, "description": MAX_DESCRIPTION}
+    return {
+        key: translate(f"proposal_err_{key}", lang, n=limits[key]) if key in limits else why
+        for key, why in error.errors.items()
     }
 
 
@@ -157,7 +168,11 @@ async def proposals_page(request: Request) -> Response:
             if getattr(error, "status", None) == 429 or isinstance(error, NotFound):
                 raise
             status_code = 422 if isinstance(error, Invalid) else 403
-            errors = error.errors if isinstance(error, Invalid) else {"round": error.message}
+            errors = (
+                field_errors(error, lang)
+                if isinstance(error, Invalid)
+                else {"round": translate(f"err_{error.code.replace('.', '_')}", lang)}
+            )
             extra.update(errors=errors, values=values, failed_round=round_id)
     async with state.db.session() as db:
         mine = await ProposalSql(db).of_registration(registration.id)
@@ -189,19 +204,42 @@ async def admin_decide(request: Request) -> Response:
         raise NotFound("no such proposal", code="proposal.not_found") from None
     state = app_state(request)
     now = state.clock.now()
-    async with state.db.session() as db, db.begin():
-        store, sessions = ProposalSql(db), ProgrammeSql(db)
-        if action == "accept":
-            await accept(store, sessions, festival, proposal_id, now)
-        elif action == "decline":
-            await decline(store, festival, proposal_id, now)
-        else:
-            fields = {k: v for k, v in form.items() if k in ("title", "description")}
-            _edited, report = await edit(store, sessions, festival, proposal_id, fields, now)
-            if report is not None:  # the calendars of those in its session follow
-                await invites.programme_saved(InviteSql(db), report, now)
+    fields = {k: v for k, v in form.items() if k in ("title", "description")}
+    try:
+        async with state.db.session() as db, db.begin():
+            store, sessions = ProposalSql(db), ProgrammeSql(db)
+            if action == "accept":
+                await accept(store, sessions, festival, proposal_id, now)
+            elif action == "decline":
+                await decline(store, festival, proposal_id, now)
+            else:
+                _edited, report = await edit(store, sessions, festival, proposal_id, fields, now)
+                if report is not None:  # the calendars of those in its session follow
+                    await invites.programme_saved(InviteSql(db), report, now)
+    except (Invalid, AlreadyDecided) as refused:
+        return _refused(request, festival, proposal_id, refused)
     if action != "decline":
         # Live connections trust the festival they read for a few seconds: tell them now.
         await tell_programme_changed(state.live.bus, festival.slug)
     back = urlencode({"festival": festival.slug})
     return RedirectResponse(f"/admin?{back}#proposal-{proposal_id}", status_code=303)
+
+
+def _refused(
+    request: Request, festival: Festival, proposal_id: int, refused: FestivalError
+) -> Response:
+    """What the admin's form changed nothing for, and why (422 for bad fields, 409 for a
+    theme decided before)."""
+    lang = page_language(request, festival.language)
+    why = (
+        field_errors(refused, lang).values()
+        if isinstance(refused, Invalid)
+        else [translate("err_proposal_decided", lang)]
+    )
+    text = f"{translate('proposal_refused', lang, n=proposal_id)} {' '.join(why)}"
+    return app_state(request).templates.TemplateResponse(
+        request, "error.html",
+        {"lang": lang, "title_key": "proposal_refused_title", "text": text,
+         "status": 422 if isinstance(refused, Invalid) else 409},
+        status_code=422 if isinstance(refused, Invalid) else 409,
+    )  # fmt: skip

@@ -150,6 +150,7 @@ def test_an_accepted_theme_is_a_session_of_the_round_that_attendees_register_for
     assert bob["choices"][ROUND]["status"] == "confirmed"
     assert "Armoede en schulden" in page.text
     assert "Armoede en schulden" in client.get(f"/{SLUG}/programme.ics").text
+    assert f'value="proposal-{proposal_id}"' in client.get(f"/{SLUG}/register").text
     assert [(p["state"], p["session"]) for p in mine] == [("accepted", f"proposal-{proposal_id}")]
 
 
@@ -178,6 +179,7 @@ def test_a_declined_theme_is_no_session(
     assert declined.status_code == 303
     assert [p.state for p in stored(settings)] == ["declined"]
     assert again.status_code == 409
+    assert f"Voorstel {proposal_id} is niet gewijzigd: over dit thema is al besloten." in again.text
     assert [s["id"] for s in sessions_of_round(client) if s["id"].startswith("proposal-")] == []
 
 
@@ -195,6 +197,10 @@ def test_the_admin_edits_a_theme_before_and_after_accepting_it(
     assert session["title"] == "Schulden in de wijk"
     assert session["description"] == "Wat werkt"
     assert refused.status_code == 422
+    assert (
+        f"Voorstel {proposal_id} is niet gewijzigd: Vul een titel in van hoogstens 120 tekens."
+        in refused.text
+    )
     assert [(p.title, p.state) for p in stored(settings)] == [("Schulden in de wijk", "accepted")]
 
 
@@ -213,7 +219,7 @@ def test_the_personal_page_proposes_and_shows_ones_own_proposals(
     assert "Your proposal has arrived" in sent.text
     assert "awaiting a decision" in sent.text
     assert empty.status_code == 422
-    assert "title is required text" in empty.text
+    assert "Fill in a title of at most 120 characters." in empty.text
     assert [p.title for p in stored(settings)] == ["Armoede en schulden"]
 
 
@@ -290,10 +296,13 @@ def test_a_proposal_after_the_closing_time_is_403(
 
     refused = client.post(API, json=THEME, headers=bearer(ann))
     form = client.get(f"/me/{ann}/proposals?lang=en")
+    posted = client.post(f"/me/{ann}/proposals?lang=en", data={"round": ROUND, **THEME})
 
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "proposal.closed"
     assert "No themes can be proposed now." in form.text
+    assert posted.status_code == 403
+    assert "Gesprekstafels: this round takes no more themes." in posted.text
     assert stored(settings) == []
 
 
