@@ -12,6 +12,7 @@ from festival.programme.model import Festival
 from festival.proposals.rules import (
     FLOOD_WINDOW,
     PROPOSALS_PER_HOUR,
+    AlreadyDecided,
     Proposal,
     TooManyProposals,
     as_session,
@@ -66,7 +67,8 @@ async def accept(
     proposal = await find(store, festival, proposal_id)
     check_pending(proposal)
     round_ = proposal_round(festival, proposal.round)
-    await store.set_state(proposal.id, "accepted", now)
+    if not await store.decide(proposal.id, "accepted", now):
+        raise AlreadyDecided("this theme was decided on meanwhile")
     await sessions.save_session(festival, round_.id, as_session(round_, proposal), now)
     accepted = await find(store, festival, proposal_id)
     await store.queue_decision(accepted, now)
@@ -79,7 +81,8 @@ async def decline(
     """The pending theme declined, with a mail to the proposer."""
     proposal = await find(store, festival, proposal_id)
     check_pending(proposal)
-    await store.set_state(proposal.id, "declined", now)
+    if not await store.decide(proposal.id, "declined", now):
+        raise AlreadyDecided("this theme was decided on meanwhile")
     declined = await find(store, festival, proposal_id)
     await store.queue_decision(declined, now)
     return declined

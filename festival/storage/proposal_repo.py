@@ -152,12 +152,13 @@ class ProposalSql:
         )
         return int(count or 0)
 
-    async def set_state(self, proposal_id: int, state: ProposalState, at: datetime) -> None:
-        await self.db.execute(
+    async def decide(self, proposal_id: int, state: ProposalState, at: datetime) -> bool:
+        result = await self.db.execute(
             update(ProposalRow)
-            .where(ProposalRow.id == proposal_id)
+            .where(ProposalRow.id == proposal_id, ProposalRow.state == "pending")
             .values(state=state, decided_at=at)
         )
+        return bool(cast(Any, result).rowcount)
 
     async def set_text(self, proposal_id: int, title: str, description: str) -> None:
         await self.db.execute(
