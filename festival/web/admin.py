@@ -1,6 +1,7 @@
 """The organiser view: registrations per session, waitlists, online vs on site, CSV export,
-the outgoing mail (see `admin_mail`), the report (see `admin_report`) and the live counts of
-the festival's audience votes, which only admins see before the reveal.
+the outgoing mail (see `admin_mail`), the report (see `admin_report`), the live counts of
+the festival's audience votes, which only admins see before the reveal, and the themes
+attendees brought to the table rounds (their forms post to `web.proposals`).
 
 Opened with an admin token (`festival token create --role admin`). The token from the link is
 moved into an HttpOnly cookie at once, so it does not linger in the address bar or history.
