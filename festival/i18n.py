@@ -607,6 +607,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Bring a theme to the table yourself: the organisers choose which themes get a table. Whoever proposes a theme hosts its table.",
     },
     "proposals_to_page": {"nl": "Stel een thema voor", "en": "Propose a theme"},
+    "proposals_round_hint": {
+        "nl": "Deelnemers brengen hier ook zelf thema's ter tafel: stel er een voor via je persoonlijke pagina.",
+        "en": "Attendees bring their own themes to these tables too: propose one from your personal page.",
+    },
     "proposals_until": {"nl": "Voorstellen kan tot", "en": "Proposals are open until"},
     "proposals_closed": {
         "nl": "Er kunnen nu geen thema's worden voorgesteld.",

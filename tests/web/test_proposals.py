@@ -149,6 +149,7 @@ def test_an_accepted_theme_is_a_session_of_the_round_that_attendees_register_for
     assert bob["choices"][ROUND]["session"] == f"proposal-{proposal_id}"
     assert bob["choices"][ROUND]["status"] == "confirmed"
     assert "Armoede en schulden" in page.text
+    assert "Deelnemers brengen hier ook zelf thema&#39;s ter tafel" in page.text
     assert "Armoede en schulden" in client.get(f"/{SLUG}/programme.ics").text
     assert f'value="proposal-{proposal_id}"' in client.get(f"/{SLUG}/register").text
     assert [(p["state"], p["session"]) for p in mine] == [("accepted", f"proposal-{proposal_id}")]
