@@ -470,6 +470,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "mail_kind_promoted": {"nl": "Plaats van de wachtlijst", "en": "Place from the waitlist"},
     "mail_kind_reminder": {"nl": "Herinnering", "en": "Reminder"},
     "mail_kind_proposal": {"nl": "Besluit over een thema", "en": "Decision on a theme"},
+    "mail_kind_ballot": {"nl": "Stem bevestigen", "en": "Confirm a vote"},
+    "mail_kind_watch_again": {"nl": "Terugkijken", "en": "Watch again"},
+    "mail_kind_certificate": {"nl": "Certificaat", "en": "Certificate"},
     "mail_kind_reconfirm": {"nl": "Plaats bevestigen", "en": "Confirm your place"},
     "mail_kind_reconfirm_lapsed": {
         "nl": "Plaats naar de wachtlijst",
