@@ -865,9 +865,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "qa_open_button": {"nl": "Vragen openen", "en": "Open questions"},
     "qa_close_button": {"nl": "Vragen sluiten", "en": "Close questions"},
     "qa_shortcuts": {
-        "nl": "Sneltoetsen: j/k kiezen, a goedkeuren, h verbergen, s ster, p naar het panel, d beantwoord, e aanpassen, m samenvoegen, n volgende",
-        "en": "Shortcuts: j/k select, a approve, h hide, s star, p put on air, d answered, e edit, m merge, n next",
+        "nl": "Sneltoetsen: j/k of ↓/↑ naar de volgende of vorige vraag, a goedkeuren, h verbergen, s ster, p naar het panel, d beantwoord, e aanpassen, m samenvoegen, n volgende uit de rij. Ze werken op de huidige vraag: die met de focus (klik erop of ga er met Tab heen), gemarkeerd met een roze balk. Nieuwe vragen en stemmen laten de focus waar hij is.",
+        "en": "Shortcuts: j/k or ↓/↑ to the next or previous question, a approve, h hide, s star, p put on air, d answered, e edit, m merge, n next in the queue. They act on the current question: the one with focus (click it or Tab to it), marked by a pink bar. New questions and votes leave focus where it is.",
     },
+    "qa_shortcuts_label": {"nl": "Sneltoetsen", "en": "Keyboard shortcuts"},
+    "qa_list_label": {"nl": "Vragen", "en": "Questions"},
+    # Said by the console's live region about the current question; {n} is its number.
+    "qa_announce_pending": {"nl": "Vraag {n} weer nieuw", "en": "Question {n} new again"},
+    "qa_announce_approved": {"nl": "Vraag {n} goedgekeurd", "en": "Question {n} approved"},
+    "qa_announce_on_air": {"nl": "Vraag {n} naar het panel", "en": "Question {n} on air"},
+    "qa_announce_answered": {"nl": "Vraag {n} beantwoord", "en": "Question {n} answered"},
+    "qa_announce_hidden": {"nl": "Vraag {n} verborgen", "en": "Question {n} hidden"},
+    "qa_announce_merged": {"nl": "Vraag {n} samengevoegd", "en": "Question {n} merged"},
+    "qa_announce_starred": {"nl": "Vraag {n} heeft een ster", "en": "Question {n} starred"},
+    "qa_announce_unstarred": {"nl": "Vraag {n} zonder ster", "en": "Question {n} unstarred"},
     "qa_panel_title": {"nl": "Vragen aan het panel", "en": "Questions to the panel"},
     "qa_ask_link": {"nl": "Vragen stellen", "en": "Ask questions"},
     "qa_not_attending": {

@@ -8,7 +8,9 @@ const t = (key) => config.texts[key] ?? key;
 const PERSONAL = ["mine", "voted"]; // absent in shared events: keep what we knew
 const DONE = new Set(["answered", "hidden", "merged"]);
 
-const state = { open: false, questions: new Map(), selected: null, poll: null };
+// `selected` is the moderator console's current question; `acted` the one its moderator last
+// acted on (triage moves on before the server's event about it arrives).
+const state = { open: false, questions: new Map(), selected: null, acted: null, poll: null };
 
 function keep(question) {
   const before = state.questions.get(question.id);
@@ -43,7 +45,12 @@ function onEvent(message) {
     // Replays only: live, answers come as counts.
     Object.assign(state.poll, { counts: event.counts, total: event.total });
     if ("answer" in event) state.poll.answer = event.answer;
-  } else if (event.question) keep(event.question);
+  } else if (event.question) {
+    const before = state.questions.get(event.question.id);
+    const previous = before ? { ...before } : null;
+    keep(event.question);
+    if (config.view === "moderate") announce(previous, event.question);
+  }
   render();
 }
 
@@ -342,6 +349,7 @@ function visibleToModerator() {
 }
 
 async function moderate(action, question, extra = {}) {
+  if (question) state.acted = question.id;
   const reply = await channel.send({ type: "moderate", action, question_id: question?.id, ...extra });
   showError(reply);
   return reply;
@@ -390,65 +398,119 @@ async function act(action, question) {
   }
 }
 
+// One "current question": the one with keyboard focus, or, while focus is elsewhere on the
+// page, the one last focused. Shortcuts act on it and it is marked aria-current. The list is
+// patched in place, item by item, so a live update neither moves a screen reader nor drops focus.
+const BADGES = {
+  pending: "qa_pending", on_air: "qa_on_air", answered: "qa_answered", hidden: "qa_hidden", merged: "qa_merged",
+};
+
+function questionItem(node) {
+  return node?.closest?.("[data-qa-list] .qa-question") ?? null;
+}
+
+function fillItem(item, question) {
+  const head = element("p", "qa-text", question.text);
+  if (question.starred) head.prepend(element("span", "star", "★ "));
+  const parts = [head];
+  if (question.original_text) parts.push(element("p", "qa-original", `${t("qa_original")}: ${question.original_text}`));
+  if (question.note) parts.push(element("p", "qa-note", `${t("qa_note")}: ${question.note}`));
+  const line = element("p", "qa-meta", meta(question, true));
+  const badge = BADGES[question.state];
+  if (badge) line.append(" · ", element("span", "badge", t(badge)));
+  parts.push(line);
+  const buttons = element("div", "actions");
+  for (const action of ACTIONS[question.state] ?? []) {
+    const label = action === "star" && question.starred ? "qa_unstar" : LABELS[action];
+    const button = element("button", `act-${action}`, t(label));
+    button.type = "button";
+    button.dataset.action = action;
+    buttons.append(button);
+  }
+  parts.push(buttons);
+  item.replaceChildren(...parts);
+  item.className = `qa-question state-${question.state}`;
+  item.classList.toggle("starred", Boolean(question.starred));
+}
+
+function markCurrent(list) {
+  for (const item of list.querySelectorAll(".qa-question")) {
+    const current = item.dataset.id === state.selected;
+    // Roving tabindex: Tab into the list lands on the current question.
+    item.tabIndex = current ? 0 : -1;
+    if (current) item.setAttribute("aria-current", "true");
+    else item.removeAttribute("aria-current");
+  }
+}
+
 function renderModerator(list) {
   const shown = visibleToModerator();
-  list.replaceChildren();
+  const items = [...list.querySelectorAll(".qa-question")];
+  // Where keyboard focus is now, to put it back after the patch (or on a neighbour).
+  const focusedItem = questionItem(document.activeElement);
+  const focusedAction = focusedItem && document.activeElement.dataset?.action;
+  const oldIndex = items.findIndex((item) => item.dataset.id === state.selected);
+
+  const byId = new Map(items.map((item) => [item.dataset.id, item]));
+  const wanted = new Set(shown.map((q) => q.id));
+  for (const [id, item] of byId) if (!wanted.has(id)) item.remove();
+  list.querySelector(".qa-empty")?.remove();
   if (!shown.length) list.append(element("li", "qa-empty", t("qa_none_yet")));
-  if (!shown.some((q) => q.id === state.selected)) state.selected = shown[0]?.id ?? null;
-  for (const question of shown) {
-    const item = element("li", `qa-question state-${question.state}`);
-    item.dataset.id = question.id;
-    item.tabIndex = -1;
-    item.classList.toggle("selected", question.id === state.selected);
-    item.classList.toggle("starred", question.starred);
-    const badge = {
-      pending: "qa_pending", on_air: "qa_on_air", answered: "qa_answered", hidden: "qa_hidden", merged: "qa_merged",
-    }[question.state];
-    const head = element("p", "qa-text", question.text);
-    if (question.starred) head.prepend(element("span", "star", "★ "));
-    item.append(head);
-    if (question.original_text) {
-      item.append(element("p", "qa-original", `${t("qa_original")}: ${question.original_text}`));
+  shown.forEach((question, index) => {
+    let item = byId.get(question.id);
+    if (!item) {
+      item = element("li");
+      item.dataset.id = question.id;
     }
-    if (question.note) item.append(element("p", "qa-note", `${t("qa_note")}: ${question.note}`));
-    const line = element("p", "qa-meta", meta(question, true));
-    if (badge) line.append(" · ", element("span", "badge", t(badge)));
-    item.append(line);
-    const buttons = element("div", "actions");
-    for (const action of ACTIONS[question.state] ?? []) {
-      const label = action === "star" && question.starred ? "qa_unstar" : LABELS[action];
-      const button = element("button", `act-${action}`, t(label));
-      button.type = "button";
-      button.addEventListener("click", () => {
-        state.selected = question.id;
-        act(action, question);
-      });
-      buttons.append(button);
+    // Rebuilt only when what it shows changed; a focused button inside is put back below.
+    const look = JSON.stringify(question);
+    if (item.dataset.look !== look) {
+      item.dataset.look = look;
+      fillItem(item, question);
     }
-    item.append(buttons);
-    item.addEventListener("click", () => {
-      state.selected = question.id;
-      render();
-    });
-    list.append(item);
+    const there = list.children[index];
+    if (there !== item) list.insertBefore(item, there ?? null);
+  });
+
+  if (!wanted.has(state.selected)) {
+    // The current question left the list (hidden, merged, filtered): its neighbour takes over.
+    const neighbour = shown[Math.min(Math.max(oldIndex, 0), shown.length - 1)];
+    state.selected = neighbour?.id ?? null;
   }
+  markCurrent(list);
+  if (!focusedItem) return;
+  const item = list.querySelector(`[data-id="${CSS.escape(state.selected ?? "")}"]`);
+  if (!item) return;
+  if (item.contains(document.activeElement)) return;
+  const button = focusedItem.dataset.id === state.selected && focusedAction
+    ? item.querySelector(`[data-action="${CSS.escape(focusedAction)}"]`)
+    : null;
+  (button ?? item).focus({ preventScroll: true });
 }
 
 function selectedQuestion() {
   return state.questions.get(state.selected) ?? null;
 }
 
+function focusQuestion(id) {
+  state.selected = id;
+  const list = document.querySelector("[data-qa-list]");
+  markCurrent(list);
+  const item = list.querySelector(`[data-id="${CSS.escape(id ?? "")}"]`);
+  item?.focus();
+  item?.scrollIntoView({ block: "nearest" });
+}
+
 const KEYS = { a: "approve", h: "hide", s: "star", p: "pick", d: "answered", e: "edit", m: "merge" };
+const MOVES = { j: 1, ArrowDown: 1, k: -1, ArrowUp: -1 };
 
 function onKey(event) {
   if (event.target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
   const shown = visibleToModerator();
   const index = shown.findIndex((q) => q.id === state.selected);
-  if (event.key === "j" || event.key === "k") {
-    const next = shown[Math.max(0, Math.min(shown.length - 1, index + (event.key === "j" ? 1 : -1)))];
-    if (next) state.selected = next.id;
-    render();
-    document.querySelector(`[data-qa-list] [data-id="${CSS.escape(state.selected ?? "")}"]`)?.scrollIntoView({ block: "nearest" });
+  if (MOVES[event.key] !== undefined) {
+    const next = shown[Math.max(0, Math.min(shown.length - 1, index + MOVES[event.key]))];
+    if (next) focusQuestion(next.id);
   } else if (event.key === "n") {
     nextInQueue();
   } else if (KEYS[event.key] && selectedQuestion()) {
@@ -457,18 +519,34 @@ function onKey(event) {
     if (!(ACTIONS[question.state] ?? []).includes(action)) return;
     act(action, question);
     if (question.state === "pending" && (action === "approve" || action === "hide")) {
-      // Triage by keyboard: once decided, the next question awaiting a decision is selected.
+      // Triage by keyboard: once decided, the next question awaiting a decision is current.
       const after = [...shown.slice(index + 1), ...shown.slice(0, index)];
       const waiting = after.find((q) => q.state === "pending");
-      if (waiting) {
-        state.selected = waiting.id;
-        render();
-      }
+      if (waiting) focusQuestion(waiting.id);
     }
   } else {
     return;
   }
   event.preventDefault();
+}
+
+// What happened to the current question, said by the live region ("Vraag 3 goedgekeurd").
+const ANNOUNCED = {
+  pending: "qa_announce_pending",
+  approved: "qa_announce_approved",
+  on_air: "qa_announce_on_air",
+  answered: "qa_announce_answered",
+  hidden: "qa_announce_hidden",
+  merged: "qa_announce_merged",
+};
+const announcer = document.querySelector("[data-qa-announce]");
+
+function announce(before, after) {
+  if (!announcer || !before || (before.id !== state.selected && before.id !== state.acted)) return;
+  let key = null;
+  if (after.state !== before.state) key = ANNOUNCED[after.state];
+  else if (Boolean(after.starred) !== Boolean(before.starred)) key = after.starred ? "qa_announce_starred" : "qa_announce_unstarred";
+  if (key) announcer.textContent = t(key).replace("{n}", after.id.replace(/^q/, ""));
 }
 
 function nextInQueue() {
@@ -519,6 +597,23 @@ askForm?.addEventListener("submit", async (submitted) => {
 
 if (config.view === "moderate") {
   document.addEventListener("keydown", onKey);
+  const list = document.querySelector("[data-qa-list]");
+  // Focus makes a question current, whether by keyboard, a click on it or on one of its buttons.
+  list.addEventListener("focusin", (focused) => {
+    const item = questionItem(focused.target);
+    if (item && item.dataset.id !== state.selected) {
+      state.selected = item.dataset.id;
+      markCurrent(list);
+    }
+  });
+  list.addEventListener("click", (clicked) => {
+    const button = clicked.target.closest("button[data-action]");
+    const item = questionItem(clicked.target);
+    const question = item && state.questions.get(item.dataset.id);
+    if (!question) return;
+    if (button) act(button.dataset.action, question);
+    else item.focus();
+  });
   for (const control of Object.values(controls)) control?.addEventListener("change", render);
   for (const button of document.querySelectorAll("[data-qa-channel]")) {
     button.addEventListener("click", () => moderate(button.dataset.qaChannel, null));
