@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import httpx2
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import TIMEOUT_MS, window
@@ -153,3 +154,20 @@ def test_the_current_question_looks_unlike_the_focus_ring(browser: Browser, site
     expect(moderator.locator(f'.qa-question[data-id="{first}"]')).to_have_class(
         "qa-question state-hidden"
     )
+
+
+def test_the_console_passes_axe_with_a_current_question(browser: Browser, site: Site):
+    moderator = window(browser, [])
+    console(moderator, site, "en")
+    moderator.get_by_role("button", name="Open questions").click()
+    for name in ("Hein", "Ida"):
+        ask(site, name, f"Question from {name}")
+    expect(moderator.locator("[data-qa-list] .qa-question")).to_have_count(2)
+    moderator.locator("body").press("j")
+    moderator.keyboard.press("s")
+    expect(moderator.locator("[data-qa-announce]")).not_to_be_empty()
+
+    violations = Axe().run(moderator).response["violations"]
+
+    serious = [(v["id"], v["impact"]) for v in violations if v["impact"] in ("serious", "critical")]
+    assert serious == []
