@@ -10,11 +10,13 @@ shows as `?`. The verification page shows the name as registered.
 from __future__ import annotations
 
 import unicodedata
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from festival.attendance.service import Certificate
 from festival.i18n import long_date, translate
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 _PLAIN = str.maketrans(
     {"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-",
@@ -81,6 +83,11 @@ def _wrapped(pdf: FPDF, width: float, text: str) -> list[str]:
 def render(certificate: Certificate, language: str, verify_url: str) -> bytes:
     """The PDF of a certificate that can be had (its code issued); `verify_url` is where its
     code is checked (`/certificates/{CODE}`)."""
+    # fpdf2 is imported on the first certificate, not with the module: it (and the numpy it
+    # pulls in) is half a second of imports that `festival serve` and every CLI command would
+    # otherwise pay on start, for a page asked for after the day.
+    from fpdf import FPDF
+
     festival, standing = certificate.festival, certificate.eligibility
     pdf = FPDF(format="A4")
     pdf.set_title(latin1(translate("certificate_title", language)))

@@ -46,6 +46,9 @@ def settings_from(**flags: Any) -> Settings:
 def main() -> None:
     """Run a hybrid (online + on-site) festival day from a programme file."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Alembic names each of its plugins at INFO when it is first imported, which is now during
+    # the first migration (festival.storage.db imports it there): noise, not news.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def store_options(command: Callable[..., None]) -> Callable[..., None]:

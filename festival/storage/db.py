@@ -13,8 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -190,6 +188,11 @@ def pool_exhausted(error: BaseException) -> bool:
 
 
 def _upgrade(connection: Connection) -> None:
+    # Alembic is imported here, not at the top: it is a third of a second of imports that
+    # every CLI command and test subprocess would pay, and only a migration needs it.
+    from alembic import command
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
