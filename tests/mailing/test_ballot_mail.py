@@ -17,11 +17,10 @@ from festival.clock import FixedClock
 from festival.config import Settings
 from festival.web.app import create_app
 from tests.factories import bearer, role_token
+from tests.mail import html_of, text_of
 from tests.mailing.conftest import Inbox
-from tests.mailing.test_delivery import text_of
 from tests.votes.programmes import DURING, SLUG, VOTE, vote_file
 from tests.web.conftest import load_into
-from tests.web.test_calendar import html_of
 
 API = f"/api/votes/{VOTE}"
 LINK = re.compile(r"http://festival\.test(/vote/confirm/[0-9a-f]{64})\?lang=(nl|en)")

@@ -16,10 +16,9 @@ from festival.config import Settings
 from festival.web.admin_mail import csrf_token
 from festival.web.app import create_app
 from tests.factories import bearer, register, registration, role_token
+from tests.mail import html_of, text_of
 from tests.mailing.conftest import Inbox
-from tests.mailing.test_delivery import text_of
 from tests.web.conftest import load_into
-from tests.web.test_calendar import html_of
 from tests.web.test_proposals import API, KUS, MORNING, SLUG
 
 

@@ -21,8 +21,9 @@ from festival.storage.programme_repo import read_festival
 from festival.storage.registration_repo import RegistrationSql, read_registration
 from festival.storage.tables import OutboxRow
 from tests.conftest import REFERENCE
+from tests.mail import text_of
 from tests.mailing.conftest import Inbox
-from tests.mailing.test_delivery import load, sender, text_of
+from tests.mailing.test_delivery import load, sender
 from tests.scheduling.test_end_of_day import planned_and_fired
 
 SLUG = "agenda-sociaal-werk-2020"

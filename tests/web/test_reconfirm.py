@@ -25,9 +25,9 @@ from festival.web.app import create_app
 from festival.web.state import AppState
 from tests.conftest import REFERENCE
 from tests.factories import bearer, festival_file, register, registration
+from tests.mail import text_of
 from tests.mailing.conftest import Inbox
 from tests.mailing.conftest import smtp as smtp
-from tests.mailing.test_delivery import text_of
 from tests.web.conftest import load_into
 
 SLUG = "agenda-sociaal-werk-2020"
