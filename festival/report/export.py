@@ -9,6 +9,8 @@ festival's language, times in its zone (named in the time columns' headers) as
 `YYYY-MM-DD HH:MM`, which spreadsheets read as a date and time. Two forms, as for the
 registrations: `,` between cells, or for Excel as Dutch organisers have it (`excel=True`)
 `;` and a UTF-8 byte order mark. No cell can be run as a formula (`festival.spreadsheet`).
+A festival without a venue (online only) has no seats and no check-ins: those columns are left
+out, as on the admin page, rather than filled with zeros an organiser would have to explain.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ ATTENDANCE_COLUMNS = (
 )
 # The columns whose header names the festival's zone.
 _TIMES = frozenset(BLOCK_COLUMNS[2:6])
+# The columns that count a venue: absent for an online festival (`Report.on_site`).
+_VENUE = frozenset({"report_seats", "report_checked_in"})
 
 
 def report_csv(report: Report, *, excel: bool = False) -> str:
@@ -75,24 +79,29 @@ def report_csv(report: Report, *, excel: bool = False) -> str:
     def local(moment: datetime | None) -> str:
         return "" if moment is None else f"{festival.local(moment):%Y-%m-%d %H:%M}"
 
+    sessions = [
+        {
+            "report_round": s.round_title,
+            "report_session": s.title,
+            "report_capacity": s.capacity,
+            "report_seats": s.seats,
+            "report_registered": s.registered,
+            "report_waitlisted": s.waitlisted,
+            "report_given_back": s.given_back,
+            "report_checked_in": s.checked_in,
+            "report_joined_online": s.joined_online,
+            "report_attended": s.attended,
+            "report_no_shows": s.no_shows,
+        }
+        for s in report.sessions
+    ]
+    attendance = [
+        dict(zip(ATTENDANCE_COLUMNS, row, strict=True)) for row in _attendance_rows(report)
+    ]
+    session_columns = [c for c in SESSION_COLUMNS if report.on_site or c not in _VENUE]
+    attendance_columns = [c for c in ATTENDANCE_COLUMNS if report.on_site or c not in _VENUE]
     tables: list[list[Sequence[object]]] = [
-        [header(SESSION_COLUMNS)]
-        + [
-            [
-                s.round_title,
-                s.title,
-                s.capacity,
-                s.seats,
-                s.registered,
-                s.waitlisted,
-                s.given_back,
-                s.checked_in,
-                s.joined_online,
-                s.attended,
-                s.no_shows,
-            ]
-            for s in report.sessions
-        ],
+        [header(session_columns)] + [[row[c] for c in session_columns] for row in sessions],
         [header(CHANNEL_COLUMNS)]
         + [[c.title, c.asked, c.approved, c.answered] for c in report.channels],
         [header(BLOCK_COLUMNS)]
@@ -109,7 +118,7 @@ def report_csv(report: Report, *, excel: bool = False) -> str:
             ]
             for b in report.blocks
         ],
-        [header(ATTENDANCE_COLUMNS), *_attendance_rows(report)],
+        [header(attendance_columns)] + [[row[c] for c in attendance_columns] for row in attendance],
     ]
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")

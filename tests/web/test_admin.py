@@ -252,7 +252,9 @@ def test_admin_page_counts_on_site_only_for_a_festival_with_a_venue(
     path = tmp_path / "festival.toml"
     path.write_text(REFERENCE.read_text().replace('\nmode = "online"\n', f'\nmode = "{mode}"\n', 1))
     with started(settings, path) as client:
-        html = client.get("/admin", headers=bearer(admin_token(settings.database_url)[1])).text
+        admin = bearer(admin_token(settings.database_url)[1])
+        html = client.get("/admin", headers=admin).text
+        csv_text = client.get("/admin/report.csv", headers=admin).text
 
     on_site = mode != "online"
     first_round = _headers(html, "<h2>Huiskamersessies ronde 1</h2>")
@@ -262,6 +264,11 @@ def test_admin_page_counts_on_site_only_for_a_festival_with_a_venue(
     report = _headers(html, '<table class="admin" id="report-sessions">')
     assert ("Stoelen op locatie" in report, "Ingecheckt" in report) == (on_site, on_site)
     assert ("ingecheckt" in html.split('id="report-plenary">')[1].split("</p>")[0]) == on_site
+    # The downloaded report leaves out the same columns: its sessions and attendance tables.
+    tables = [t.splitlines()[0].split(",") for t in csv_text.split("\r\n\r\n")]
+    venue = {"stoelen op locatie", "ingecheckt"}
+    assert [bool(venue & set(t)) for t in tables] == [on_site, False, False, on_site]
+    assert tables[0][:3] == ["ronde", "sessie", "plaatsen online"]
 
 
 # -- one festival per admin token ----------------------------------------------------------------
