@@ -240,3 +240,24 @@ def test_serve_on_a_var_dir_it_cannot_write_exits_with_one_line_naming_it(tmp_pa
         "database and mail there: make it writable, or choose another with --var-dir"
     ]
     assert result.stdout == ""
+
+
+def test_other_commands_answer_without_migration_lines_unless_asked(tmp_path: Path) -> None:
+    def load(database: str, **env: str) -> list[str]:
+        url = f"sqlite+aiosqlite:///{tmp_path / database}"
+        done = subprocess.run(
+            [sys.executable, "-m", "festival", "load", PROGRAMME],
+            env=server_environment({"FESTIVAL_DATABASE_URL": url, **env}),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return (done.stderr + done.stdout).splitlines()
+
+    quiet = load("quiet.db")  # a first run: it migrates the new database
+    told = load("told.db", FESTIVAL_LOG_LEVEL="info")
+
+    assert quiet[0] == "  added     round ronde-1"  # the answer comes first, nothing before it
+    assert not [line for line in quiet if line.startswith(("INFO", "DEBUG"))]
+    assert any(line.startswith("INFO alembic.runtime.migration: Running upgrade") for line in told)

@@ -45,7 +45,14 @@ def settings_from(**flags: Any) -> Settings:
 @click.version_option(__version__, prog_name="festival")
 def main() -> None:
     """Run a hybrid (online + on-site) festival day from a programme file."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Quiet by default, as `festival serve` is: a command's answer is what it prints, and the
+    # migration lines a first run writes would bury it. FESTIVAL_LOG_LEVEL=info shows them; a
+    # value it cannot read is the command's settings' error to report, not this one's.
+    try:
+        level = Settings.from_env(os.environ).log_level
+    except ValueError:
+        level = Settings().log_level
+    logging.basicConfig(level=level.upper(), format="%(levelname)s %(name)s: %(message)s")
     # Alembic names each of its plugins at INFO when it is first imported, which is now during
     # the first migration (festival.storage.db imports it there): noise, not news.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
