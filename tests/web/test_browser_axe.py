@@ -1,0 +1,226 @@
+"""axe-core on every page a user can reach, in Dutch and English, on a laptop and a phone
+screen: no serious or critical violation anywhere (issue 14, WCAG 2.2 AA).
+
+One server holds three festivals moved to today: the online reference day (registration,
+personal page, Q&A, run of show, admin), the on-site congress (its vote and the door page) and
+the round-table afternoon (themes brought by attendees). Role tokens are written straight into
+its store. One chromium, one browser context per screen size, one page per context visiting
+every address; the violations are collected and the failure names page, language, size, rule
+and element.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx2
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, expect
+
+from festival.access.tokens import Role
+from tests.browser import TIMEOUT_MS, ZONE
+from tests.conftest import REFERENCE, SCHEDULES, need_chromium
+from tests.factories import bearer, cli_against, role_token
+from tests.live.conftest import sqlite_env
+from tests.servers import serve
+
+pytestmark = pytest.mark.browser
+
+SLUG = "agenda-sociaal-werk-2020"
+CONGRESS = SCHEDULES / "jaarcongres-sociaal-werk-2023.toml"
+CONGRESS_SLUG = "jaarcongres-sociaal-werk-2023"
+VOTE = "sociaal-werker-van-het-jaar-2023"
+TABLES = SCHEDULES / "kus-themabijeenkomst-2016.toml"
+TABLES_SLUG = "kus-themabijeenkomst-2016"
+SIZES = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+LANGUAGES = ("nl", "en")
+BLOCKING = ("serious", "critical")
+
+# A page reached by an address, or by an action in the browser (a form sent) from one:
+# visit(page, base, lang).
+Visit = Callable[[Page, str, str], None]
+
+
+@dataclass
+class Site:
+    base: str
+    database_url: str
+    mail_dir: Path
+    numbers: Iterator[int] = field(default_factory=itertools.count)
+
+    def register(self, name: str, festival: str = SLUG, **fields: object) -> str:
+        email = f"{name.lower()}{next(self.numbers)}@example.org"
+        body = {"name": name, "email": email, "consent": True, **fields}
+        created = httpx2.post(
+            f"{self.base}/api/registrations?festival={festival}", json=body, trust_env=False
+        )
+        assert created.status_code == 201, created.text
+        token: str = created.json()["token"]
+        return token
+
+    def token(self, role: Role, festival: str = SLUG) -> str:
+        # In a thread of its own: Playwright's synchronous API keeps an event loop running
+        # in this one, and the store is reached with asyncio.run.
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(role_token, self.database_url, role, festival).result()[1]
+
+    def mail(self, subject: str) -> str:
+        """A message in the maildir, as the service leaves them there; its key."""
+        message = EmailMessage()
+        message["From"] = "festival@localhost"
+        message["To"] = "Ann <ann@example.org>"
+        message["Subject"] = subject
+        message["Message-ID"] = f"<axe@{SLUG}.festival>"
+        message.set_content("Hallo Ann, welkom op de dag.")
+        message.add_alternative("<p>Hallo Ann, welkom op de dag.</p>", subtype="html")
+        key = "1600000000.M1P1Q1.axe"
+        (self.mail_dir / "new" / key).write_bytes(message.as_bytes())
+        return key
+
+    def post(self, path: str, token: str, body: dict[str, object]) -> httpx2.Response:
+        return httpx2.post(f"{self.base}{path}", json=body, headers=bearer(token), trust_env=False)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    need_chromium()  # before starting a server nobody would visit
+    folder = tmp_path_factory.mktemp("axe")
+    env = {**sqlite_env(folder), "FESTIVAL_FESTIVAL": SLUG}
+    url = env["FESTIVAL_DATABASE_URL"]
+    load = cli_against(url, folder)
+    with ThreadPoolExecutor(1) as pool:  # as `Site.token`
+        for other in (CONGRESS, TABLES):
+            loaded = pool.submit(load, "load", "--demo", str(other)).result()
+            assert loaded.exit_code == 0, loaded.output
+    with serve("--programme", str(REFERENCE), "--demo", env=env) as base:
+        yield Site(base, url, folder / "mail")
+
+
+def with_language(address: str, lang: str) -> str:
+    return address + ("&" if "?" in address else "?") + f"lang={lang}"
+
+
+def goto(address: str, status: int = 200) -> Visit:
+    """The page at `address`, which must answer `status` (an error page is one on purpose)."""
+
+    def visit(page: Page, base: str, lang: str) -> None:
+        response = page.goto(base + with_language(address, lang))
+        assert response is not None
+        assert response.status == status, f"{address}: {response.status}"
+
+    return visit
+
+
+def signed_out(address: str, status: int) -> Visit:
+    """`address` in a browser that has forgotten every token it was given (cookies)."""
+    shown = goto(address, status)
+
+    def visit(page: Page, base: str, lang: str) -> None:
+        page.context.clear_cookies()
+        shown(page, base, lang)
+
+    return visit
+
+
+def failed_registration(page: Page, base: str, lang: str) -> None:
+    page.goto(f"{base}/register?lang={lang}")
+    page.locator("form.register button[type=submit]").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+
+
+def deleted(site: Site) -> Visit:
+    def visit(page: Page, base: str, lang: str) -> None:
+        page.goto(f"{base}/me/{site.register('Wis')}?lang={lang}")  # a new attendee every time
+        page.locator("form.danger input[name=confirm]").check()
+        page.locator("form.danger button[type=submit]").click()
+        expect(page.locator("form.danger")).to_have_count(0)
+
+    return visit
+
+
+def the_pages(site: Site) -> dict[str, Visit]:
+    """Every page, by a name for the failure message, with its state set up."""
+    me = site.register("Ann", choices={"ronde-1": "huiskamer-1"})
+    nobody = site.register("Bob")
+    moderator = site.token("moderator")
+    host = site.token("host")
+    presenter = site.token("presenter")
+    admin = site.token("admin")
+    door = site.token("checkin", CONGRESS_SLUG)
+    plenary = "/api/channels/plenary/actions"
+    assert site.post(plenary, moderator, {"type": "moderate", "action": "open"}).is_success
+    asked = site.post(plenary, me, {"type": "ask", "text": "Wat betekent dit voor de wijk?"})
+    question = asked.json()["question_id"]
+    approve = {"type": "moderate", "action": "approve", "question_id": question}
+    assert site.post(plenary, moderator, approve).is_success
+    site.post(plenary, site.register("Cas"), {"type": "ask", "text": "Nog een vraag"})
+    mail = site.mail("Welkom, Ann")
+    congress = site.register("Dirk", CONGRESS_SLUG, mode="onsite")
+    tables = site.register("Eva", TABLES_SLUG, mode="onsite")
+    return {
+        "programme": goto("/"),
+        "programme (congress)": goto(f"/{CONGRESS_SLUG}/"),
+        "register": goto("/register"),
+        "register, failed": failed_registration,
+        "personal page": goto(f"/me/{me}"),
+        "personal page without places": goto(f"/me/{nobody}"),
+        "reconfirm": goto(f"/me/{me}/reconfirm"),
+        "release": goto(f"/me/{me}/release/huiskamer-1"),
+        "deleted": deleted(site),
+        "join, session not open yet": goto(f"/join/{me}/huiskamer-1"),
+        "join, no place": goto(f"/join/{nobody}/huiskamer-1", 403),
+        "join, plenary": goto(f"/join/{me}/plenary"),
+        "questions": goto(f"/me/{me}/questions/plenary"),
+        "questions, asked": goto(f"/me/{me}/questions/plenary?asked=1"),
+        "panel": goto("/panel/plenary"),
+        "overlay": goto("/overlay/plenary"),
+        "moderator index": goto(f"/moderate?token={moderator}"),
+        "moderator console": goto(f"/moderate/plenary?token={moderator}"),
+        "host console": goto(f"/host?token={host}"),
+        "presenter": goto(f"/presenter?token={presenter}"),
+        "admin": goto(f"/admin?token={admin}"),
+        "admin mail": goto(f"/admin/mail/{mail}?festival={SLUG}&token={admin}"),
+        "admin report": goto(f"/admin/report?token={admin}"),
+        "archive": goto("/archive"),
+        "certificate check, not valid": goto("/certificates/ABCD-EFGH-JKLM", 404),
+        "vote": goto(f"/{CONGRESS_SLUG}/vote/{VOTE}"),
+        "vote, personal": goto(f"/me/{congress}/vote/{VOTE}"),
+        "vote confirmation, bad link": goto("/vote/confirm/" + "0" * 64, 404),
+        "vote overlay": goto(f"/overlay/vote/{VOTE}?festival={CONGRESS_SLUG}"),
+        "door": goto(f"/checkin?token={door}"),
+        "proposals": goto(f"/me/{tables}/proposals"),
+        "not found": goto("/nowhere", 404),
+        "unauthorised": signed_out("/admin", 401),
+        "forbidden": signed_out(f"/admin?token={moderator}", 403),
+    }
+
+
+def violations_on(page: Page) -> list[str]:
+    found = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}) at {', '.join(str(n['target']) for n in v['nodes'])}"
+        for v in found
+        if v["impact"] in BLOCKING
+    ]
+
+
+def test_every_page_passes_axe_in_both_languages_on_both_screens(browser: Browser, site: Site):
+    pages = the_pages(site)
+    problems: list[str] = []
+    for size, viewport in SIZES.items():
+        context = browser.new_context(viewport=viewport, timezone_id=ZONE)
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        for lang in LANGUAGES:
+            for name, visit in pages.items():
+                visit(page, site.base, lang)
+                expect(page.locator("html")).to_have_attribute("lang", lang)
+                problems += [f"{name} [{lang}, {size}]: {v}" for v in violations_on(page)]
+        context.close()
+    assert problems == [], "\n".join(problems)
