@@ -112,6 +112,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Verbeter de gemarkeerde velden.",
         "en": "Please correct the marked fields.",
     },
+    # The error summary's heading after a refused registration form: one field, or {n}.
+    "errors_in_field": {
+        "nl": "Er ging iets mis bij 1 veld",
+        "en": "There is a problem with 1 field",
+    },
+    "errors_in_fields": {
+        "nl": "Er ging iets mis bij {n} velden",
+        "en": "There are problems with {n} fields",
+    },
     "field_name": {"nl": "Naam", "en": "Name"},
     "field_email": {"nl": "E-mailadres", "en": "E-mail address"},
     "field_organisation": {"nl": "Organisatie (optioneel)", "en": "Organisation (optional)"},

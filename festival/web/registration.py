@@ -71,6 +71,32 @@ class RegisterPage:
                 return ranks_offered(r)
         return range(0)
 
+    def problems(self) -> list[tuple[str, str]]:
+        """The error summary's lines in the form's order: (the id of the field a line links to,
+        its message); the id is "" for a problem of the registration as a whole (not open)."""
+        rounds = [r.id for r in self.festival.rounds if not r.cancelled]
+        kind = "rankings" if self.preferences else "choices"
+        order = ["registration", "name", "email", "organisation", "mode", kind]
+        order += [f"{kind}.{r}" for r in rounds] + ["consent"]
+        known = [key for key in order if key in self.errors]
+        rest = [key for key in self.errors if key not in order]  # a field the form lacks
+        return [(self.field_id(key, rounds), self.errors[key]) for key in known + rest]
+
+    def field_id(self, key: str, rounds: list[str]) -> str:
+        """The form field an error `key` belongs to; a round's problem goes to its first
+        radio button or ranking, one about every round to the first round's."""
+        if key in ("name", "email", "organisation", "consent"):
+            return key
+        if key == "mode":
+            return "mode-online" if self.festival.mode == "hybrid" else ""  # radios of a hybrid day
+        kind, _, round_id = key.partition(".")
+        round_id = round_id or (rounds[0] if rounds else "")
+        if kind == "choices" and round_id:
+            return f"choice-{round_id}"
+        if kind == "rankings" and round_id:
+            return f"rank-{round_id}-1"
+        return ""
+
     def modes(self, session_id: str) -> tuple[str, ...]:
         for _, s in self.festival.sessions():
             if s.id == session_id:

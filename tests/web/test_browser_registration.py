@@ -123,7 +123,15 @@ def test_registration_invalid_email_without_consent_shows_dutch_errors(
 
     assert posted.value.status == 422
     expect(page).to_have_url(re.compile(r"/register\?"))
-    expect(page.get_by_role("alert")).to_contain_text("Verbeter de gemarkeerde velden.")
+    # The summary comes first and has focus; each line links to its field.
+    summary = page.get_by_role("region", name="Er ging iets mis bij 2 velden")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Verbeter de gemarkeerde velden.")
+    expect(summary.get_by_role("link")).to_have_text(
+        ["Dit is geen geldig e-mailadres.", "Geef toestemming voor het gebruik van je gegevens."]
+    )
+    summary.get_by_role("link", name="Dit is geen geldig e-mailadres.").click()
+    expect(page.get_by_label("E-mailadres", exact=True)).to_be_focused()
     email = page.get_by_label("E-mailadres", exact=True)
     expect(email).to_have_attribute("aria-invalid", "true")
     expect(email).to_have_accessible_description("Dit is geen geldig e-mailadres.")
@@ -149,7 +157,9 @@ def test_registration_in_english_labels_and_errors_english(page: Page, server: s
 
     assert posted.value.status == 422
     expect(page.get_by_role("heading", level=1)).to_have_text("Register")
-    expect(page.get_by_role("alert")).to_contain_text("Please correct the marked fields.")
+    summary = page.get_by_role("region", name="There are problems with 2 fields")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Please correct the marked fields.")
     expect(page.get_by_label("Organisation (optional)")).to_be_visible()
     expect(page.get_by_label("E-mail address", exact=True)).to_have_accessible_description(
         "This is not a valid e-mail address."

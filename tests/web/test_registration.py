@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -620,6 +621,45 @@ def test_register_form_with_errors_shows_them_next_to_fields(client: TestClient,
     assert 'value="Buurtteam">' in html
     assert 'name="choice-ronde-1" value="huiskamer-2" checked>' in html
     assert registrations_seen_by(client, admin) == []
+
+
+def test_register_form_with_errors_starts_with_a_summary_linking_each_field(client: TestClient):
+    form = _form({"choice-ronde-1": "huiskamer-99"}, name="", email="ann@example.org")
+
+    response = client.post("/register", data=form)
+
+    assert response.status_code == 422
+    html = response.text
+    summary = html.split('<section class="error-summary"')[1].split("</section>")[0]
+    assert html.index('class="error-summary"') < html.index("<form")
+    assert ' aria-labelledby="error-summary-title" tabindex="-1" autofocus>' in summary
+    assert '<h2 id="error-summary-title">Er ging iets mis bij 3 velden</h2>' in summary
+    assert re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', summary) == [
+        ("name", "Vul dit veld in."),
+        ("choice-ronde-1", "Deze sessie hoort niet bij deze ronde."),
+        ("consent", "Geef toestemming voor het gebruik van je gegevens."),
+    ]
+    # The linked fields exist, say they are wrong and point at their message.
+    described = ' aria-invalid="true" aria-describedby="choices-ronde-1-error"'
+    assert f'id="choice-ronde-1" name="choice-ronde-1" value=""{described}>' in html
+    assert (
+        '<p class="field-error" id="choices-ronde-1-error">'
+        "Deze sessie hoort niet bij deze ronde.</p>"
+    ) in html
+    assert (
+        f'id="consent" name="consent" value="yes"{described.replace("choices-ronde-1", "consent")}>'
+        in html
+    )
+
+
+def test_register_form_with_one_error_in_english_says_one_field(client: TestClient):
+    response = client.post(
+        "/register?lang=en", data=_form(language="en", name="Ann", consent="yes", email="x")
+    )
+
+    html = response.text
+    assert '<h2 id="error-summary-title">There is a problem with 1 field</h2>' in html
+    assert '<li><a href="#email">This is not a valid e-mail address.</a></li>' in html
 
 
 def test_register_form_errors_in_english(client: TestClient):
