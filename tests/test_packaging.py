@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 
-def test_wheel_carries_templates_static_files_and_migrations(tmp_path: Path):
+def test_wheel_carries_templates_static_files_migrations_and_texts(tmp_path: Path):
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
          "-w", str(tmp_path), str(ROOT)],
@@ -27,4 +27,6 @@ def test_wheel_carries_templates_static_files_and_migrations(tmp_path: Path):
         "festival/_templates/static/style.css",
         "festival/storage/migrations/env.py",
         "festival/storage/migrations/versions/0001_programme_tables.py",
+        "festival/locale/nl/LC_MESSAGES/festival.po",
+        "festival/locale/en/LC_MESSAGES/festival.po",
     } <= names

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from festival.attendance import checkin_code, shown_code, shows_code
-from festival.i18n import long_date, long_moment, pick_language, translate
+from festival.i18n import long_date, long_moment, pick_language, translate, translate_plural
 from festival.invites.calendar import (
     ALARM_MINUTES,
     InviteItem,
@@ -257,7 +257,7 @@ class Composer:
             # Queued just before the session was taken off the programme.
             raise NothingToSend(f"{item.entry} was cancelled")
         minutes = max(0, round((item.start - batch.now).total_seconds() / 60))
-        paragraphs = [translate("mail_reminder", lang, item=item.title, minutes=minutes)]
+        paragraphs = [translate_plural("mail_reminder", minutes, lang, item=item.title)]
         if m.payload["entry"] == PLENARY and f.plenary and f.plenary.questions_url:
             paragraphs.append(translate("mail_questions", lang) + " " + f.plenary.questions_url)
         button, token = await self._join_button(m, item, lang, batch)

@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 
 from festival.attendance import CheckIn, check_in, search, shown_code
 from festival.errors import Invalid, Unauthenticated
-from festival.i18n import translate
+from festival.i18n import is_plural, plural_texts, translate
 from festival.programme.model import Festival
 from festival.storage.attendance_repo import AttendanceSql
 from festival.web.auth import CHECKIN_COOKIE, from_address, into_cookie, presented_token, require
@@ -50,10 +50,22 @@ class CheckinPage:
     festival: Festival
     lang: str
     token: str  # for the script's calls; never put in a link
-    script_texts: tuple[str, ...] = SCRIPT_TEXTS
 
     def text(self, key: str) -> str:
         return translate(key, self.lang)
+
+    def script_texts(self) -> dict[str, str]:
+        """The script's texts by data attribute name; a count text as one attribute per
+        plural category (`checkin_pending_one`, `checkin_pending_other`), so the script
+        picks the form with Intl.PluralRules."""
+        texts: dict[str, str] = {}
+        for key in SCRIPT_TEXTS:
+            if is_plural(key):
+                forms = plural_texts(key, self.lang)
+                texts.update({f"{key}_{category}": text for category, text in forms.items()})
+            else:
+                texts[key] = self.text(key)
+        return texts
 
 
 async def _door(request: Request, cookie: str | None = None) -> Festival:

@@ -22,7 +22,7 @@ from festival.errors import (
     StorageUnavailable,
     Unauthenticated,
 )
-from festival.i18n import LANGUAGES, MESSAGES, translate, wait_text
+from festival.i18n import LANGUAGES, has_text, is_plural, translate, translate_plural, wait_text
 from festival.live.protocol import MessageError
 from festival.qa import QaError, RateLimited
 from festival.storage.db import storage_trouble
@@ -110,10 +110,14 @@ def _too_many(request: Request, exc: FestivalError) -> Response:
     headers = {"Retry-After": str(seconds)} if seconds else {}
     json_wanted = wants_json(request)
     lang = request_language(request, "en" if json_wanted else "nl")
-    # {n}: the seconds (as the Q&A's own texts have it), {wait}: the same in words.
+    # {wait}: how long in words; a count text (the Q&A's) takes the seconds as its count.
     wait = wait_text(seconds, lang)
-    known = exc.code in MESSAGES
-    text = translate(exc.code, lang, n=seconds or "?", wait=wait) if known else exc.message
+    if is_plural(exc.code) and seconds:
+        text = translate_plural(exc.code, seconds, lang, wait=wait)
+    elif has_text(exc.code) and not is_plural(exc.code):
+        text = translate(exc.code, lang, wait=wait)
+    else:
+        text = exc.message
     if json_wanted:
         error: dict[str, object] = {"code": exc.code, "message": text}
         if seconds:

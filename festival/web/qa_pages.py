@@ -16,7 +16,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse, Response
 
 from festival.errors import FestivalError, Forbidden
-from festival.i18n import translate
+from festival.i18n import is_plural, plural_texts, translate, translate_plural
 from festival.live.protocol import Viewer, perform
 from festival.live.qa_kind import QA_ACTIONS, QaRoom
 from festival.live.qa_views import AUDIENCE, MODERATOR
@@ -46,11 +46,29 @@ ERROR_CODES = (
 )
 
 
-def error_text(code: str, lang: str, *, retry_after: object = "{n}") -> str | None:
-    """The page's text for a refusal, or None for one without its own text."""
+def error_text(code: str, lang: str, *, retry_after: int | None = None) -> str | None:
+    """The page's text for a refusal, or None for one without its own text. `{n}` is the
+    seconds to wait: a count text takes the form for it ("1 seconde", "42 seconden")."""
     if code not in ERROR_CODES:
         return None
-    return translate(code, lang, max=MAX_TEXT, n=retry_after)
+    if is_plural(code):
+        if retry_after is None:
+            return plural_texts(code, lang)["other"].replace("{n}", "…")
+        return translate_plural(code, retry_after, lang, max=MAX_TEXT)
+    return translate(code, lang, max=MAX_TEXT, n="…" if retry_after is None else retry_after)
+
+
+def _script_text(key: str, lang: str) -> str | dict[str, str]:
+    """A text for qa.js: a count text as both forms by plural category (qa.js's `tn`)."""
+    return plural_texts(key, lang) if is_plural(key) else translate(key, lang)
+
+
+def script_error(code: str, lang: str) -> str | dict[str, str] | None:
+    """A refusal's text for qa.js, which fills in `{n}` itself: a count text goes as both
+    forms by plural category, and qa.js picks one with Intl.PluralRules."""
+    if code in ERROR_CODES and is_plural(code):
+        return plural_texts(code, lang)
+    return translate(code, lang, max=MAX_TEXT, n="{n}") if code in ERROR_CODES else None
 
 
 # Texts the live pages need in their language, handed to qa.js with the page.
@@ -139,9 +157,9 @@ class QaPage:
             "festival": self.festival.slug,
             "token": self.token,
             "lang": self.lang,
-            "texts": {key: translate(key, self.lang) for key in SCRIPT_TEXTS},
+            "texts": {key: _script_text(key, self.lang) for key in SCRIPT_TEXTS},
             # {n}, the seconds to wait, is left for qa.js to fill in.
-            "errors": {code: error_text(code, self.lang) for code in ERROR_CODES},
+            "errors": {code: script_error(code, self.lang) for code in ERROR_CODES},
         }
 
 
@@ -219,7 +237,7 @@ def _status_of(error: FestivalError) -> int:
 
 def _error_text_of(error: FestivalError, lang: str) -> str:
     retry_after = getattr(error, "retry_after", None)
-    seconds = "?" if retry_after is None else max(1, round(retry_after.total_seconds()))
+    seconds = None if retry_after is None else max(1, round(retry_after.total_seconds()))
     return error_text(error.code, lang, retry_after=seconds) or error.message
 
 

@@ -11,7 +11,14 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 from starlette.templating import Jinja2Templates
 
-from festival.i18n import MESSAGES, duration, long_date, long_moment, percent, translate
+from festival.i18n import (
+    duration,
+    long_date,
+    long_moment,
+    percent,
+    translate,
+    translate_plural,
+)
 from festival.web.markdown import render_markdown
 
 
@@ -24,6 +31,7 @@ def make_templates(directory: Path) -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.globals["translate"] = translate
+    env.globals["translate_plural"] = translate_plural
     env.globals["translate_html"] = _translate_html
     env.filters["bdi"] = _bdi
     env.globals["long_date"] = long_date
@@ -39,7 +47,7 @@ def make_templates(directory: Path) -> Jinja2Templates:
 def _translate_html(key: str, language: str, **values: object) -> Markup:
     """`translate` for a page, where a value may be markup of ours (a `<bdi>` name): the
     message is our own text, every plain value is escaped."""
-    return Markup(escape(MESSAGES[key][language])).format(**values)
+    return Markup(escape(translate(key, language))).format(**values)
 
 
 def _bdi(value: object) -> Markup:

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from festival.errors import FestivalError, Forbidden, Invalid, NotFound, Unauthenticated
-from festival.i18n import MESSAGES, pick_language, translate
+from festival.i18n import has_text, pick_language, translate
 from festival.programme.model import SHOW, Festival, Nominee
 from festival.registration.model import Registration
 from festival.registration.validation import mail_address
@@ -236,7 +236,7 @@ def _refusal(lang: str, error: FestivalError) -> dict[str, str]:
 
 def error_text(code: str, lang: str) -> str:
     key = f"err_{code.replace('.', '_')}"
-    return translate(key, lang) if key in MESSAGES else translate("err_vote_refused", lang)
+    return translate(key, lang) if has_text(key) else translate("err_vote_refused", lang)
 
 
 async def vote_page(request: Request) -> Response:

@@ -12,6 +12,10 @@ const RETRY_MS = 5000;
 const SCAN_MS = 400;
 
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
+// A count text comes in one data attribute per plural category: checkinPendingOne, …Other.
+const plurals = new Intl.PluralRules(document.documentElement.lang || "nl");
+const category = (n) => plurals.select(n).replace(/^./, (c) => c.toUpperCase());
+const counted = (name, n) => fill(texts[name + category(n)] ?? texts[`${name}Other`], { n });
 // The server gives the festival's local time ("2023-05-24T09:05:00+02:00"): show its clock.
 const clock = (iso) => iso.slice(11, 16);
 const headers = { Authorization: `Bearer ${token}` };
@@ -28,7 +32,7 @@ function keep(codes) {
   localStorage.setItem(QUEUE, JSON.stringify(codes));
   const pending = $("pending");
   pending.hidden = codes.length === 0;
-  pending.textContent = fill(texts.checkinPending, { n: codes.length });
+  pending.textContent = counted("checkinPending", codes.length);
 }
 
 function show(kind, verdict, person) {

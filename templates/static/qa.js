@@ -5,6 +5,8 @@ import { openChannel } from "./live.js";
 
 const config = JSON.parse(document.getElementById("qa-config").textContent);
 const t = (key) => config.texts[key] ?? key;
+// A count text: its form for `n` (qa_pages.py hands both forms), with the count filled in.
+const tn = (key, n) => countForm(config.texts[key], n).replace("{n}", String(n));
 const PERSONAL = ["mine", "voted"]; // absent in shared events: keep what we knew
 const DONE = new Set(["answered", "hidden", "merged"]);
 
@@ -81,8 +83,14 @@ function onStatus(kind, detail) {
 
 // A refusal in the page's language where it has a text of its own; else the server's words.
 function errorText(reply) {
-  const text = config.errors[reply.code];
+  const text = countForm(config.errors[reply.code], reply.retry_after);
   return text ? text.replace("{n}", String(reply.retry_after ?? "…")) : reply.message;
+}
+
+// A count text comes as its forms by plural category ("1 seconde", "42 seconden").
+function countForm(text, n) {
+  if (!text || typeof text === "string") return text;
+  return (n == null ? null : text[new Intl.PluralRules(config.lang).select(n)]) ?? text.other;
 }
 
 function showError(reply) {
@@ -122,7 +130,7 @@ function meta(question, moderator) {
   if (moderator && question.anonymous) who += ` (${t("qa_anonymous")})`;
   parts.push(who);
   if (question.speaker) parts.push(`${t("qa_to")} ${question.speaker}`);
-  parts.push(`${question.votes} ${t("qa_votes")}`);
+  parts.push(tn("qa_votes", question.votes));
   if (question.edited) parts.push(t("qa_edited"));
   return parts.join(" · ");
 }
@@ -205,7 +213,7 @@ function renderPanel(list) {
     const item = element("li", "qa-question");
     item.dataset.id = question.id;
     item.append(element("p", "qa-text", question.text));
-    item.append(element("p", "qa-meta", `${question.votes} ${t("qa_votes")}`));
+    item.append(element("p", "qa-meta", tn("qa_votes", question.votes)));
     list.append(item);
   }
 }
@@ -320,7 +328,7 @@ function renderPoll() {
   counts.replaceChildren();
   if (showCounts) {
     counts.append(pollResults(poll));
-    let total = `${poll.total} ${t("poll_answers")}`;
+    let total = tn("poll_answers", poll.total);
     if (config.view === "moderate" && poll.shown) total += ` · ${t("poll_on_screen")}`;
     counts.append(element("p", "poll-total", total));
   }

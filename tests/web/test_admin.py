@@ -164,7 +164,7 @@ def test_admin_page_works_with_the_cookie_alone(
     assert page.status_code == 200
     assert page.template.name == "admin/page.html"  # type: ignore[attr-defined]
     assert page.url.path == "/admin"
-    assert "1 aanmeldingen" in page.text
+    assert "1 aanmelding " in page.text  # one registration, not "1 aanmeldingen"
     assert "<td><bdi>Ann de Vries</bdi></td><td><bdi>ann@example.org</bdi></td>" in page.text
     assert export.status_code == 200
     assert export.text.splitlines()[1].split(",")[1] == "Ann de Vries"

@@ -141,7 +141,7 @@ def test_a_check_in_made_offline_is_sent_when_back_online(door: Page, server: st
     door.context.set_offline(True)
     type_code(door, cas["checkin_code"])
     expect(door.locator("#pending")).to_have_text(
-        "Geen verbinding: 1 check-in(s) wachten en worden opnieuw verstuurd"
+        "Geen verbinding: 1 check-in wacht en wordt opnieuw verstuurd"
     )
     door.context.set_offline(False)
 

@@ -224,7 +224,7 @@ def test_below_the_minimum_there_is_none_and_the_personal_page_says_why(
     page = client.get(f"/me/{token}")
 
     why = (
-        "Voor een bewijs van deelname moet je minstens 60 minuten hebben deelgenomen; "
+        "Voor een bewijs van deelname moet je minstens 1 uur hebben deelgenomen; "
         "je was 35 minuten aanwezig."
     )
     assert response.status_code == 404

@@ -397,6 +397,22 @@ def test_a_host_reveals_the_result_and_the_vote_then_takes_no_ballots(
     assert states(settings) == [("mhamed-yahia", "counted")]
 
 
+def test_the_revealed_result_counts_one_vote_in_the_singular(
+    client: TestClient, ann: str, settings: Settings
+):
+    client.post(f"{API}/ballots", json={"nominee": "mhamed-yahia"}, headers=bearer(ann))
+    client.post(f"{API}/reveal", headers=bearer(role_token(settings.database_url, "host", SLUG)[1]))
+
+    dutch = client.get(f"/{SLUG}/vote/{VOTE}?lang=nl").text
+    english = client.get(f"/{SLUG}/vote/{VOTE}?lang=en").text
+
+    # Not "1 stemmen" / "1 votes": the count text's form follows the number (gettext plurals).
+    assert ": 1 stem</li>" in dutch
+    assert ": 0 stemmen</li>" in dutch
+    assert ": 1 vote</li>" in english
+    assert ": 0 votes</li>" in english
+
+
 def test_a_host_token_reveals_only_if_it_runs_the_show(
     client: TestClient, ann: str, settings: Settings
 ):

@@ -72,9 +72,7 @@ def test_focus_stays_on_its_question_while_others_arrive_and_change(browser: Bro
         trust_env=False,
     )
     assert reply.status_code in (200, 201)
-    expect(moderator.locator(f'.qa-question[data-id="{ids[0]}"]')).to_contain_text(
-        "1 stem"
-    )  # "1 stemmen" until plurals are mended
+    expect(moderator.locator(f'.qa-question[data-id="{ids[0]}"]')).to_contain_text("1 stem")
     expect(third).to_be_focused()
 
     # The shortcut acts on the focused question, and the live region says so.

@@ -65,8 +65,9 @@ def test_ask_approve_vote_pick_and_the_overlay_follows(browser: Browser, site: S
 
     expect(mine).not_to_contain_text("wacht op moderatie")
     mine.get_by_role("button", name="Stem").click()
-    expect(mine).to_contain_text("1 stemmen")
-    expect(incoming).to_contain_text("1 stemmen")
+    expect(mine).to_contain_text("1 stem")
+    expect(mine).not_to_contain_text("1 stemmen")
+    expect(incoming).to_contain_text("1 stem")
 
     if TAKE_SCREENSHOTS:
         moderator.set_viewport_size({"width": 1100, "height": 700})

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from festival.i18n import LANGUAGES, MESSAGES, duration
+from festival.i18n import LANGUAGES, duration, has_text
 from festival.show import (
     MAX_BLOCK_MINUTES,
     MAX_MESSAGE_CHARS,
@@ -21,7 +21,8 @@ from festival.web.show_pages import console_text
 
 
 def test_every_show_error_code_has_a_dutch_and_english_text():
-    missing = [c for c in SHOW_ERROR_CODES if set(MESSAGES.get(c, {})) != set(LANGUAGES)]
+    # tests/test_i18n.py checks that every text has both languages.
+    missing = [c for c in SHOW_ERROR_CODES if not has_text(c)]
 
     assert missing == []
 
