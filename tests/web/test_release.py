@@ -21,7 +21,7 @@ from tests.conftest import REFERENCE
 from tests.factories import bearer, festival_file, local, register, registration
 from tests.web.conftest import NOW, load_into
 
-BUTTON = '<button type="submit">Mijn plaats teruggeven</button>'
+BUTTON = '<button type="submit" class="button-danger">Mijn plaats teruggeven</button>'
 TITLE = "Huiskamer 1: De Buurvrouw &amp; Buurvrouw Bus"
 
 
@@ -140,7 +140,7 @@ def test_a_waitlisted_attendee_leaves_the_waitlist(
 ):
     page = client.get(f"/me/{bob['token']}/release/huiskamer-1?lang=en").text
     assert "You are on the waitlist of" in page
-    assert '<button type="submit">Leave the waitlist</button>' in page
+    assert '<button type="submit" class="button-danger">Leave the waitlist</button>' in page
 
     response = client.post(f"/me/{bob['token']}/release/huiskamer-1?lang=en")
 
@@ -156,7 +156,7 @@ def test_an_english_registration_gets_the_page_in_english(client: TestClient):
     page = client.get(f"/me/{eve['token']}/release/huiskamer-3").text
 
     assert '<html lang="en">' in page
-    assert '<button type="submit">Give my place back</button>' in page
+    assert '<button type="submit" class="button-danger">Give my place back</button>' in page
 
 
 def test_after_the_round_has_started_nothing_changes(

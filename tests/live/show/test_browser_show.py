@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser import window
+from tests.browser import visitor, window
 from tests.conftest import REFERENCE
 from tests.live.conftest import Site, sqlite_env
 from tests.servers import serve
@@ -241,22 +241,29 @@ def test_rooms_get_the_hosts_message_and_their_closing_warning(browser: Browser,
     assert dialogs == []
 
 
-def test_host_console_fits_a_phone(browser: Browser, site: Site):
-    phone = browser.new_context(
-        viewport={"width": 390, "height": 844}, is_mobile=True, locale="nl-NL"
-    )
-    host = phone.new_page()
-    host.goto(f"{site.base}/host?token={site.role_token('host')}")
-    expect(host.locator("#live-state")).to_have_text("nog niet live")
+def test_host_console_on_a_phone_has_every_action_on_screen(browser: Browser, site: Site):
+    phone = {"width": 390, "height": 844}
+    with visitor(browser, viewport=phone, is_mobile=True, locale="nl-NL") as host:
+        host.goto(f"{site.base}/host?token={site.role_token('host')}")
+        expect(host.locator("#live-state")).to_have_text("nog niet live")
 
-    # The run-of-show table scrolls within its region; the page never scrolls sideways.
-    assert host.evaluate("document.documentElement.scrollWidth") <= 390
-    region = host.locator(".scroll-region:has(table.run-of-show)")
-    assert region.evaluate("r => r.scrollWidth > r.clientWidth")  # wider than the screen …
-    host.get_by_role("button", name="Ga live").click()
-    expect(host.locator("#live-state")).to_have_text("nu live")
-    start = host.locator('tr[data-block="start-plenair"] [data-act="start"]')
-    start.scroll_into_view_if_needed()  # … and its buttons reachable by scrolling it
-    start.click()
-    expect(host.locator('tr[data-block="start-plenair"] .status')).to_have_text("loopt")
-    phone.close()
+        # Each block is a card with its actions wrapping below it: nothing scrolls sideways,
+        # neither the page nor the run-of-show, and every action is within the screen's width.
+        assert host.evaluate("document.documentElement.scrollWidth") <= 390
+        region = host.locator(".scroll-region:has(table.run-of-show)")
+        assert region.evaluate("r => r.scrollWidth <= r.clientWidth")
+        actions = host.locator(".host-controls button:visible, .row-actions button:visible")
+        inside = actions.evaluate_all(
+            "all => all.map(b => b.getBoundingClientRect())"
+            ".map(r => r.width > 0 && r.left >= 0 && r.right <= innerWidth)"
+        )
+        # The console's 11 (starting over too, before going live) and 4 for each of 8 blocks.
+        assert len(inside) == 11 + 8 * 4
+        assert all(inside)
+        end = host.get_by_role("button", name="Programma beëindigen")
+        assert end.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(163, 32, 42)"
+
+        host.get_by_role("button", name="Ga live").click()
+        expect(host.locator("#live-state")).to_have_text("nu live")
+        host.locator('tr[data-block="start-plenair"] [data-act="start"]').click()
+        expect(host.locator('tr[data-block="start-plenair"] .status')).to_have_text("loopt")
