@@ -66,6 +66,14 @@ def _catalogue(language: str) -> _Catalogue:
     )
 
 
+def load_texts() -> None:
+    """Read and compile every language's catalogue now (each once per process): a server
+    calls it when it starts, so a broken catalogue stops the start and the first request
+    does not wait the fifth of a second the compiling takes."""
+    for language in LANGUAGES:
+        _catalogue(language)
+
+
 def pick_language(requested: str | None, default: str) -> str:
     """The attendee's choice when it is one we speak, else the festival's language."""
     if requested in LANGUAGES:

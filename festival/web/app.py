@@ -25,6 +25,7 @@ from festival.bus import make_bus
 from festival.clock import Clock, SystemClock
 from festival.config import Settings
 from festival.errors import FestivalError
+from festival.i18n import load_texts
 from festival.live.hub import Hub
 from festival.live.kinds import renderer_for
 from festival.live.log import EventLog
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     templates_dir = settings.resolved_templates_dir
     templates = make_templates(templates_dir)
     rules = LimitRules.from_settings(settings)  # a bad rule stops the start, not a request
+    load_texts()  # so does a catalogue that does not parse
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[_Lifespan]:
