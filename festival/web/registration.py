@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from festival.errors import Invalid
+from festival.i18n import runtime_key, translate
 from festival.programme.model import Festival
 from festival.registration.capacity import Availability, availability
 from festival.registration.service import register
@@ -53,6 +54,16 @@ async def api_register(request: Request) -> Response:
     return JSONResponse(body, status_code=201)
 
 
+# How the error summary names a field (a round's problem is named by the round's title).
+_SUMMARY_NAMES = {
+    "name": runtime_key("field_name"),
+    "email": runtime_key("field_email"),
+    "organisation": runtime_key("admin_organisation"),
+    "mode": runtime_key("admin_mode"),
+    "consent": runtime_key("field_consent"),
+}
+
+
 @dataclass(frozen=True)
 class RegisterPage:
     """Everything templates/registration/form.html needs."""
@@ -73,14 +84,23 @@ class RegisterPage:
 
     def problems(self) -> list[tuple[str, str]]:
         """The error summary's lines in the form's order: (the id of the field a line links to,
-        its message); the id is "" for a problem of the registration as a whole (not open)."""
-        rounds = [r.id for r in self.festival.rounds if not r.cancelled]
+        its text: the field's name and its message, so no two links read alike); the id is ""
+        for a problem of the registration as a whole (not open)."""
+        rounds = {r.id: r.title for r in self.festival.rounds if not r.cancelled}
         kind = "rankings" if self.preferences else "choices"
         order = ["registration", "name", "email", "organisation", "mode", kind]
         order += [f"{kind}.{r}" for r in rounds] + ["consent"]
         known = [key for key in order if key in self.errors]
         rest = [key for key in self.errors if key not in order]  # a field the form lacks
-        return [(self.field_id(key, rounds), self.errors[key]) for key in known + rest]
+        lines = []
+        for key in known + rest:
+            named = _SUMMARY_NAMES.get(key)
+            label = translate(named, self.lang) if named else rounds.get(key.partition(".")[2])
+            message = self.errors[key]
+            lines.append(
+                (self.field_id(key, list(rounds)), f"{label}: {message}" if label else message)
+            )
+        return lines
 
     def field_id(self, key: str, rounds: list[str]) -> str:
         """The form field an error `key` belongs to; a round's problem goes to its first

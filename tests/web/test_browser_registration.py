@@ -128,9 +128,12 @@ def test_registration_invalid_email_without_consent_shows_dutch_errors(
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Verbeter de gemarkeerde velden.")
     expect(summary.get_by_role("link")).to_have_text(
-        ["Dit is geen geldig e-mailadres.", "Geef toestemming voor het gebruik van je gegevens."]
+        [
+            "E-mailadres: Dit is geen geldig e-mailadres.",
+            "Toestemming: Geef toestemming voor het gebruik van je gegevens.",
+        ]
     )
-    summary.get_by_role("link", name="Dit is geen geldig e-mailadres.").click()
+    summary.get_by_role("link", name="E-mailadres: Dit is geen geldig e-mailadres.").click()
     expect(page.get_by_label("E-mailadres", exact=True)).to_be_focused()
     email = page.get_by_label("E-mailadres", exact=True)
     expect(email).to_have_attribute("aria-invalid", "true")

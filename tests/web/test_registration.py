@@ -635,9 +635,9 @@ def test_register_form_with_errors_starts_with_a_summary_linking_each_field(clie
     assert ' aria-labelledby="error-summary-title" tabindex="-1" autofocus>' in summary
     assert '<h2 id="error-summary-title">Er ging iets mis bij 3 velden</h2>' in summary
     assert re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', summary) == [
-        ("name", "Vul dit veld in."),
-        ("choice-ronde-1", "Deze sessie hoort niet bij deze ronde."),
-        ("consent", "Geef toestemming voor het gebruik van je gegevens."),
+        ("name", "Naam: Vul dit veld in."),
+        ("choice-ronde-1", "Huiskamersessies ronde 1: Deze sessie hoort niet bij deze ronde."),
+        ("consent", "Toestemming: Geef toestemming voor het gebruik van je gegevens."),
     ]
     # The linked fields exist, say they are wrong and point at their message.
     described = ' aria-invalid="true" aria-describedby="choices-ronde-1-error"'
@@ -659,7 +659,9 @@ def test_register_form_with_one_error_in_english_says_one_field(client: TestClie
 
     html = response.text
     assert '<h2 id="error-summary-title">There is a problem with 1 field</h2>' in html
-    assert '<li><a href="#email">This is not a valid e-mail address.</a></li>' in html
+    assert (
+        '<li><a href="#email">E-mail address: This is not a valid e-mail address.</a></li>' in html
+    )
 
 
 def test_register_form_errors_in_english(client: TestClient):
