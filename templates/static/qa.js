@@ -170,6 +170,11 @@ function renderAttendee(list) {
     [...state.questions.values()].filter((q) => !DONE.has(q.state) || q.state === "answered"),
     "votes",
   );
+  // The list is rebuilt on every change (a vote, a count, a new question): a vote button that
+  // had keyboard focus gets it back on its new self, or focus would fall to the page's top.
+  const focusedVote = list.contains(document.activeElement)
+    ? document.activeElement.closest(".qa-question")?.dataset.id
+    : undefined;
   list.replaceChildren();
   if (!shown.length) list.append(element("li", "qa-empty", t("qa_none_yet")));
   for (const question of shown) {
@@ -204,6 +209,7 @@ function renderAttendee(list) {
     }
     list.append(item);
   }
+  if (focusedVote) list.querySelector(`.qa-question[data-id="${CSS.escape(focusedVote)}"] button.vote`)?.focus({ preventScroll: true });
 }
 
 function renderPanel(list) {
