@@ -1,43 +1,25 @@
 """axe-core on every page a user can reach, in Dutch and English, on a laptop and a phone
 screen: no serious or critical violation anywhere (issue 14, WCAG 2.2 AA).
 
-One server holds three festivals moved to today: the online reference day (registration,
-personal page, Q&A, run of show, admin), the on-site congress (its vote and the door page) and
-the round-table afternoon (themes brought by attendees). Role tokens are written straight into
-its store. One chromium, one browser context per screen size, one page per context visiting
-every address; the violations are collected and the failure names page, language, size, rule
-and element.
+One server holds three festivals (tests/web/three_festivals.py). One chromium, one browser
+context per screen size, one page per context visiting every address; the violations are
+collected and the failure names page, language, size, rule and element.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from email.message import EmailMessage
-from pathlib import Path
 
-import httpx2
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
-from festival.access.tokens import Role
 from tests.browser import TIMEOUT_MS, ZONE
-from tests.conftest import REFERENCE, SCHEDULES, need_chromium
-from tests.factories import bearer, cli_against, role_token
-from tests.live.conftest import sqlite_env
-from tests.servers import serve
+from tests.conftest import need_chromium
+from tests.web.three_festivals import CONGRESS_SLUG, SLUG, TABLES_SLUG, VOTE, Site, three_festivals
 
 pytestmark = pytest.mark.browser
 
-SLUG = "agenda-sociaal-werk-2020"
-CONGRESS = SCHEDULES / "jaarcongres-sociaal-werk-2023.toml"
-CONGRESS_SLUG = "jaarcongres-sociaal-werk-2023"
-VOTE = "sociaal-werker-van-het-jaar-2023"
-TABLES = SCHEDULES / "kus-themabijeenkomst-2016.toml"
-TABLES_SLUG = "kus-themabijeenkomst-2016"
 SIZES = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 LANGUAGES = ("nl", "en")
 BLOCKING = ("serious", "critical")
@@ -47,59 +29,11 @@ BLOCKING = ("serious", "critical")
 Visit = Callable[[Page, str, str], None]
 
 
-@dataclass
-class Site:
-    base: str
-    database_url: str
-    mail_dir: Path
-    numbers: Iterator[int] = field(default_factory=itertools.count)
-
-    def register(self, name: str, festival: str = SLUG, **fields: object) -> str:
-        email = f"{name.lower()}{next(self.numbers)}@example.org"
-        body = {"name": name, "email": email, "consent": True, **fields}
-        created = httpx2.post(
-            f"{self.base}/api/registrations?festival={festival}", json=body, trust_env=False
-        )
-        assert created.status_code == 201, created.text
-        token: str = created.json()["token"]
-        return token
-
-    def token(self, role: Role, festival: str = SLUG) -> str:
-        # In a thread of its own: Playwright's synchronous API keeps an event loop running
-        # in this one, and the store is reached with asyncio.run.
-        with ThreadPoolExecutor(1) as pool:
-            return pool.submit(role_token, self.database_url, role, festival).result()[1]
-
-    def mail(self, subject: str) -> str:
-        """A message in the maildir, as the service leaves them there; its key."""
-        message = EmailMessage()
-        message["From"] = "festival@localhost"
-        message["To"] = "Ann <ann@example.org>"
-        message["Subject"] = subject
-        message["Message-ID"] = f"<axe@{SLUG}.festival>"
-        message.set_content("Hallo Ann, welkom op de dag.")
-        message.add_alternative("<p>Hallo Ann, welkom op de dag.</p>", subtype="html")
-        key = "1600000000.M1P1Q1.axe"
-        (self.mail_dir / "new" / key).write_bytes(message.as_bytes())
-        return key
-
-    def post(self, path: str, token: str, body: dict[str, object]) -> httpx2.Response:
-        return httpx2.post(f"{self.base}{path}", json=body, headers=bearer(token), trust_env=False)
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     need_chromium()  # before starting a server nobody would visit
-    folder = tmp_path_factory.mktemp("axe")
-    env = {**sqlite_env(folder), "FESTIVAL_FESTIVAL": SLUG}
-    url = env["FESTIVAL_DATABASE_URL"]
-    load = cli_against(url, folder)
-    with ThreadPoolExecutor(1) as pool:  # as `Site.token`
-        for other in (CONGRESS, TABLES):
-            loaded = pool.submit(load, "load", "--demo", str(other)).result()
-            assert loaded.exit_code == 0, loaded.output
-    with serve("--programme", str(REFERENCE), "--demo", env=env) as base:
-        yield Site(base, url, folder / "mail")
+    with three_festivals(tmp_path_factory.mktemp("axe")) as site:
+        yield site
 
 
 def with_language(address: str, lang: str) -> str:
@@ -153,13 +87,9 @@ def the_pages(site: Site) -> dict[str, Visit]:
     presenter = site.token("presenter")
     admin = site.token("admin")
     door = site.token("checkin", CONGRESS_SLUG)
-    plenary = "/api/channels/plenary/actions"
-    assert site.post(plenary, moderator, {"type": "moderate", "action": "open"}).is_success
-    asked = site.post(plenary, me, {"type": "ask", "text": "Wat betekent dit voor de wijk?"})
-    question = asked.json()["question_id"]
-    approve = {"type": "moderate", "action": "approve", "question_id": question}
-    assert site.post(plenary, moderator, approve).is_success
-    site.post(plenary, site.register("Cas"), {"type": "ask", "text": "Nog een vraag"})
+    site.moderate(moderator, "open")
+    site.moderate(moderator, "approve", site.ask(me, "Wat betekent dit voor de wijk?"))
+    site.ask(site.register("Cas"), "Nog een vraag")
     mail = site.mail("Welkom, Ann")
     congress = site.register("Dirk", CONGRESS_SLUG, mode="onsite")
     tables = site.register("Eva", TABLES_SLUG, mode="onsite")

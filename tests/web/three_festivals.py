@@ -1,0 +1,105 @@
+"""One served install with three festivals moved to today, for the browser tests that visit
+every page (tests/web/test_browser_axe.py) or walk them by keyboard (test_browser_keyboard.py).
+
+Not a test module. The online reference day (registration, personal page, Q&A, run of show,
+admin), the on-site congress (its vote and the door page) and the round-table afternoon
+(themes brought by attendees); `/` is the reference day. Role tokens are written straight into
+the store, in-process.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+import httpx2
+
+from festival.access.tokens import Role
+from tests.conftest import REFERENCE, SCHEDULES
+from tests.factories import bearer, cli_against, role_token
+from tests.live.conftest import sqlite_env
+from tests.servers import serve
+
+SLUG = "agenda-sociaal-werk-2020"
+CONGRESS = SCHEDULES / "jaarcongres-sociaal-werk-2023.toml"
+CONGRESS_SLUG = "jaarcongres-sociaal-werk-2023"
+VOTE = "sociaal-werker-van-het-jaar-2023"
+TABLES = SCHEDULES / "kus-themabijeenkomst-2016.toml"
+TABLES_SLUG = "kus-themabijeenkomst-2016"
+PLENARY_ACTIONS = "/api/channels/plenary/actions"
+
+
+@dataclass
+class Site:
+    """The running install: its address, its store (where role tokens are written) and the
+    maildir it delivers into."""
+
+    base: str
+    database_url: str
+    mail_dir: Path
+    numbers: Iterator[int] = field(default_factory=itertools.count)
+
+    def register(self, name: str, festival: str = SLUG, **fields: object) -> str:
+        email = f"{name.lower()}{next(self.numbers)}@example.org"
+        body = {"name": name, "email": email, "consent": True, **fields}
+        created = httpx2.post(
+            f"{self.base}/api/registrations?festival={festival}", json=body, trust_env=False
+        )
+        assert created.status_code == 201, created.text
+        token: str = created.json()["token"]
+        return token
+
+    def token(self, role: Role, festival: str = SLUG) -> str:
+        # In a thread of its own: Playwright's synchronous API keeps an event loop running
+        # in this one, and the store is reached with asyncio.run.
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(role_token, self.database_url, role, festival).result()[1]
+
+    def mail(self, subject: str) -> str:
+        """A message in the maildir, as the service leaves them there; its key."""
+        message = EmailMessage()
+        message["From"] = "festival@localhost"
+        message["To"] = "Ann <ann@example.org>"
+        message["Subject"] = subject
+        message["Message-ID"] = f"<axe@{SLUG}.festival>"
+        message.set_content("Hallo Ann, welkom op de dag.")
+        message.add_alternative("<p>Hallo Ann, welkom op de dag.</p>", subtype="html")
+        key = "1600000000.M1P1Q1.axe"
+        (self.mail_dir / "new" / key).write_bytes(message.as_bytes())
+        return key
+
+    def post(self, path: str, token: str, body: dict[str, object]) -> httpx2.Response:
+        return httpx2.post(f"{self.base}{path}", json=body, headers=bearer(token), trust_env=False)
+
+    def ask(self, token: str, text: str) -> str:
+        """A question on the plenary from the attendee `token`; its id."""
+        asked = self.post(PLENARY_ACTIONS, token, {"type": "ask", "text": text})
+        assert asked.status_code == 201, asked.text
+        return str(asked.json()["question_id"])
+
+    def moderate(self, moderator: str, action: str, question: str | None = None) -> None:
+        body = {"type": "moderate", "action": action}
+        if question:
+            body["question_id"] = question
+        done = self.post(PLENARY_ACTIONS, moderator, body)
+        assert done.is_success, done.text
+
+
+@contextmanager
+def three_festivals(folder: Path) -> Iterator[Site]:
+    """`festival serve` of the reference day, with the congress and the round tables loaded
+    into its store first; every festival moved to today (or tomorrow) by --demo."""
+    env = {**sqlite_env(folder), "FESTIVAL_FESTIVAL": SLUG}
+    url = env["FESTIVAL_DATABASE_URL"]
+    load = cli_against(url, folder)
+    with ThreadPoolExecutor(1) as pool:  # as `Site.token`
+        for other in (CONGRESS, TABLES):
+            loaded = pool.submit(load, "load", "--demo", str(other)).result()
+            assert loaded.exit_code == 0, loaded.output
+    with serve("--programme", str(REFERENCE), "--demo", env=env) as base:
+        yield Site(base, url, folder / "mail")
