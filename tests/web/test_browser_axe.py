@@ -140,17 +140,27 @@ def violations_on(page: Page) -> list[str]:
     ]
 
 
-def test_every_page_passes_axe_in_both_languages_on_both_screens(browser: Browser, site: Site):
-    pages = the_pages(site)
+@pytest.fixture(scope="module")
+def pages(site: Site) -> dict[str, Visit]:
+    return the_pages(site)
+
+
+@pytest.fixture(scope="module", params=list(SIZES))
+def screen(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """One page on a screen of a size, for both languages' tests (its context stays open)."""
+    context = browser.new_context(viewport=SIZES[request.param], timezone_id=ZONE)
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
+
+
+# A test per screen size and language: each stays well within the suite's per-test timeout.
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_page_passes_axe(screen: Page, lang: str, site: Site, pages: dict[str, Visit]):
+    size = next(name for name, v in SIZES.items() if v == screen.viewport_size)
     problems: list[str] = []
-    for size, viewport in SIZES.items():
-        context = browser.new_context(viewport=viewport, timezone_id=ZONE)
-        context.set_default_timeout(TIMEOUT_MS)
-        page = context.new_page()
-        for lang in LANGUAGES:
-            for name, visit in pages.items():
-                visit(page, site.base, lang)
-                expect(page.locator("html")).to_have_attribute("lang", lang)
-                problems += [f"{name} [{lang}, {size}]: {v}" for v in violations_on(page)]
-        context.close()
+    for name, visit in pages.items():
+        visit(screen, site.base, lang)
+        expect(screen.locator("html")).to_have_attribute("lang", lang)
+        problems += [f"{name} [{lang}, {size}]: {v}" for v in violations_on(screen)]
     assert problems == [], "\n".join(problems)
