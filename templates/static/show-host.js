@@ -30,12 +30,14 @@ function draw() {
   $("current-title").textContent = running ? running.title : "—";
   $("next-title").textContent = next ? next.title : "—";
   const timer = $("timer");
+  // Between blocks the countdown says so in words: dashes in this type read as bars.
+  timer.classList.toggle("idle", !running);
   if (running) {
     const left = remaining(running, now);
     timer.textContent = countdown(left);
     timer.dataset.phase = phase(left);
   } else {
-    timer.textContent = "–:––";
+    timer.textContent = root.dataset.idle;
     timer.dataset.phase = "normal";
   }
   $("pause").dataset.act = running && running.status === "paused" ? "resume" : "pause";

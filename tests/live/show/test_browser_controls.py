@@ -1,6 +1,7 @@
-"""Buttons and the host console's end of the programme in real chromium, as issue 14 walked
-them: one button style (and one danger style) on every main page, ending the programme red
-and confirmed by keyboard.
+"""Buttons, the host console's end of the programme and the presenter view in real chromium,
+as issue 14 walked them: one button style (and one danger style) on every main page, ending
+the programme red and confirmed by keyboard, and the presenter view on a laptop with the
+host's message shown and before the show starts.
 
 One server (the demo, where going live is a rehearsal) and one chromium for the module; each
 test starts the show over first, so none depends on another's show.
@@ -8,6 +9,7 @@ test starts the show over first, so none depends on another's show.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -32,6 +34,10 @@ LOOKS = """() => [...document.querySelectorAll(
     return [(b.innerText || b.value || b.getAttribute("aria-label")).trim(),
             s.backgroundColor, s.borderTopColor, s.borderTopStyle, s.borderTopWidth];
   })"""
+
+# Whether an element's box lies wholly inside the window.
+IN_VIEW = """(e) => { const r = e.getBoundingClientRect(); return r.width > 0
+  && r.left >= 0 && r.top >= 0 && r.right <= innerWidth && r.bottom <= innerHeight; }"""
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +126,41 @@ def test_ending_the_programme_is_red_and_asks_again_by_keyboard(
 
     expect(laptop.locator("#live-state")).to_have_text("Afgelopen")
     expect(end).to_have_text("Programma beëindigen")
+
+
+def test_presenter_on_a_laptop_keeps_message_next_and_full_screen_in_view(
+    laptop: Page, site: Site, tokens: dict[str, str]
+):
+    host = tokens["host"]
+    host_does(site, host, action="live")
+    host_does(site, host, action="start", block_id="start-plenair")
+    laptop.goto(f"{site.base}/presenter?token={tokens['presenter']}")
+    parts = {
+        "countdown": laptop.locator("#timer"),
+        "message": laptop.locator("#message"),
+        "up next": laptop.locator(".presenter-next"),
+        "full screen": laptop.get_by_role("button", name="Volledig scherm"),
+    }
+    for text in ("Nog twee minuten, rond af", "Nog twee minuten. " * 11):  # 198 characters
+        host_does(site, host, action="message_presenter", text=text.strip())
+        expect(parts["message"]).to_have_text(text.strip())
+        expect(parts["countdown"]).to_have_text(re.compile(r"^\d+:[0-5]\d$"))
+
+        outside = [name for name, part in parts.items() if not part.evaluate(IN_VIEW)]
+
+        assert outside == [], text
+        assert laptop.evaluate("document.documentElement.scrollWidth <= innerWidth")
+
+
+def test_presenter_before_the_start_says_so_in_readable_type(
+    browser: Browser, site: Site, tokens: dict[str, str]
+):
+    for lang, text in (("nl", "Nog niet begonnen"), ("en", "Not started")):
+        with visitor(browser, viewport=LAPTOP) as presenter:
+            presenter.goto(f"{site.base}/presenter?token={tokens['presenter']}&lang={lang}")
+            timer = presenter.locator("#timer")
+            expect(timer).to_have_text(text)
+            size = timer.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+            assert 24 <= size <= 80  # read across a room, not a wall of type
+            assert timer.evaluate(IN_VIEW)
+            assert presenter.locator("#message").is_hidden()
