@@ -184,6 +184,18 @@ def test_a_declined_theme_is_no_session(
     assert [s["id"] for s in sessions_of_round(client) if s["id"].startswith("proposal-")] == []
 
 
+def test_declining_a_theme_is_the_admin_pages_danger_button(
+    client: TestClient, ann: str, admin: str
+):
+    client.post(API, json=THEME, headers=bearer(ann))
+
+    page = client.get(f"/admin?festival={SLUG}").text
+
+    # Declining cannot be undone: the red button (style.css's .button-danger); accepting is not.
+    assert page.count('<button type="submit" class="button-danger">Afwijzen</button>') == 1
+    assert page.count('<button type="submit">Aannemen</button>') == 1
+
+
 def test_the_admin_edits_a_theme_before_and_after_accepting_it(
     client: TestClient, settings: Settings, ann: str, admin: str
 ):
