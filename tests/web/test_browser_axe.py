@@ -78,6 +78,31 @@ def deleted(site: Site) -> Visit:
     return visit
 
 
+def voted_by_email(site: Site) -> Visit:
+    """The public vote's form sent with a new address: the page asks to follow the mail."""
+
+    def visit(page: Page, base: str, lang: str) -> None:
+        page.goto(f"{base}/{CONGRESS_SLUG}/vote/{VOTE}?lang={lang}")
+        page.locator("form.vote-form input[name=nominee]").first.check()
+        page.locator("#vote-email").fill(f"stemmer{next(site.numbers)}@example.org")
+        page.locator("form.vote-form button[type=submit]").click()
+        expect(page.locator(".notice[role=status]")).to_be_visible()
+
+    return visit
+
+
+def voted_in_person(site: Site) -> Visit:
+    """A registered attendee's vote from their personal vote page: counted at once."""
+
+    def visit(page: Page, base: str, lang: str) -> None:
+        attendee = site.register("Stem", CONGRESS_SLUG, mode="onsite")
+        page.goto(f"{base}/me/{attendee}/vote/{VOTE}?lang={lang}")
+        page.locator(".nominee form button[type=submit]").first.click()
+        expect(page.locator(".vote-mine")).to_be_visible()
+
+    return visit
+
+
 def the_pages(site: Site) -> dict[str, Visit]:
     """Every page, by a name for the failure message, with its state set up."""
     me = site.register("Ann", choices={"ronde-1": "huiskamer-1"})
@@ -121,6 +146,8 @@ def the_pages(site: Site) -> dict[str, Visit]:
         "certificate check, not valid": goto("/certificates/ABCD-EFGH-JKLM", 404),
         "vote": goto(f"/{CONGRESS_SLUG}/vote/{VOTE}"),
         "vote, personal": goto(f"/me/{congress}/vote/{VOTE}"),
+        "vote, counted": voted_in_person(site),
+        "vote, sent by e-mail": voted_by_email(site),
         "vote confirmation, bad link": goto("/vote/confirm/" + "0" * 64, 404),
         "vote overlay": goto(f"/overlay/vote/{VOTE}?festival={CONGRESS_SLUG}"),
         "door": goto(f"/checkin?token={door}"),

@@ -1,7 +1,8 @@
 """The main paths by keyboard alone, in real chromium (issue 14): registering (after a refused
-form), asking and up-voting a question, moderating by Tab and Enter, and hosting a block (go
-live, start, extend, end). Only Tab, arrows, Space and Enter; no clicks. Every element focus
-lands on shows a focus ring (an outline or a shadow), checked at each stop.
+form), asking and up-voting a question, moderating by Tab and Enter, hosting a block (go live,
+start, extend, end), and scrolling a wide table on a phone. Only Tab, arrows, Space, Enter and
+End; no clicks. Every element focus lands on shows a focus ring (an outline or a shadow),
+checked at each stop.
 
 The moderator console's own keys (j/k, a, s, h) and how focus follows live updates are tested
 in tests/live/qa/test_browser_moderator.py; here the console is reached with Tab.
@@ -67,14 +68,14 @@ def send(page: Page) -> None:
     page.keyboard.press("Enter")
 
 
-def tab_to(page: Page, selector: str, *, back: bool = False) -> None:
+def tab_to(page: Page, selector: str, *, back: bool = False, stops: int = TAB_STOPS) -> None:
     """Tab (or Shift+Tab) until the element `selector` has focus, checking the ring at every
     stop on the way."""
-    for _ in range(TAB_STOPS):
+    for _ in range(stops):
         if page.evaluate("s => document.activeElement?.matches(s) ?? false", selector):
             return
         press(page, "Shift+Tab" if back else "Tab")
-    raise AssertionError(f"{selector} not reached in {TAB_STOPS} tab stops")
+    raise AssertionError(f"{selector} not reached in {stops} tab stops")
 
 
 def test_register_by_keyboard_after_a_refused_form(keyboard: Page, site: Site):
@@ -188,3 +189,22 @@ def test_host_goes_live_starts_extends_and_ends_a_block_by_keyboard(keyboard: Pa
     tab_to(page, "[data-act=end]", back=True)  # before the extend buttons
     press(page, "Enter")
     expect(first.locator(".status")).to_have_text("afgelopen")
+
+
+def test_a_wide_table_on_a_phone_scrolls_by_keyboard(browser: Browser, site: Site):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="nl-NL")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(f"{site.base}/admin?token={site.token('admin')}")
+    region = page.get_by_role("region", name="Sessies", exact=True)
+    expect(region.locator("table#report-sessions")).to_be_visible()
+    assert region.evaluate("r => r.scrollWidth > r.clientWidth")  # wider than the phone
+
+    tab_to(page, ".scroll-region:has(#report-sessions)", stops=200)
+    expect(region).to_be_focused()
+    press(page, "ArrowRight")
+    press(page, "End")
+
+    assert region.evaluate("r => r.scrollLeft") > 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page stays put
+    context.close()
