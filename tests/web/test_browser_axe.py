@@ -8,6 +8,7 @@ collected and the failure names page, language, size, rule and element.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -103,6 +104,25 @@ def voted_in_person(site: Site) -> Visit:
     return visit
 
 
+def vote_confirmation(site: Site, *, confirm: bool) -> Visit:
+    """A public ballot by e-mail, then the page its mailed link opens (and, with `confirm`,
+    the page after its button counted the vote)."""
+
+    def visit(page: Page, base: str, lang: str) -> None:
+        email = f"bevestig{next(site.numbers)}@example.org"
+        site.ballot(email, lang)
+        text = site.mailed(email).get_body(("plain",))
+        assert text is not None
+        link = re.search(r"/vote/confirm/[0-9a-f]{64}", text.get_content())
+        assert link is not None
+        goto(link.group())(page, base, lang)
+        if confirm:
+            page.locator(".vote-confirm form button[type=submit]").click()
+            expect(page.locator(".vote-confirm .notice[role=status]")).to_be_visible()
+
+    return visit
+
+
 def the_pages(site: Site) -> dict[str, Visit]:
     """Every page, by a name for the failure message, with its state set up."""
     me = site.register("Ann", choices={"ronde-1": "huiskamer-1"})
@@ -148,6 +168,8 @@ def the_pages(site: Site) -> dict[str, Visit]:
         "vote, personal": goto(f"/me/{congress}/vote/{VOTE}"),
         "vote, counted": voted_in_person(site),
         "vote, sent by e-mail": voted_by_email(site),
+        "vote confirmation": vote_confirmation(site, confirm=False),
+        "vote confirmed": vote_confirmation(site, confirm=True),
         "vote confirmation, bad link": goto("/vote/confirm/" + "0" * 64, 404),
         "vote overlay": goto(f"/overlay/vote/{VOTE}?festival={CONGRESS_SLUG}"),
         "door": goto(f"/checkin?token={door}"),

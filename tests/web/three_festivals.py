@@ -10,11 +10,14 @@ the store, in-process.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import httpx2
@@ -32,6 +35,8 @@ VOTE = "sociaal-werker-van-het-jaar-2023"
 TABLES = SCHEDULES / "kus-themabijeenkomst-2016.toml"
 TABLES_SLUG = "kus-themabijeenkomst-2016"
 PLENARY_ACTIONS = "/api/channels/plenary/actions"
+MAIL_SECONDS = 20.0
+POLL_SECONDS = 0.1
 
 
 @dataclass
@@ -72,6 +77,29 @@ class Site:
         key = "1600000000.M1P1Q1.axe"
         (self.mail_dir / "new" / key).write_bytes(message.as_bytes())
         return key
+
+    def ballot(self, email: str, lang: str) -> None:
+        """A public ballot for the congress's vote by e-mail: it waits for its mailed link."""
+        body = {"nominee": "yamina-ayadi", "email": email, "language": lang}
+        cast = httpx2.post(
+            f"{self.base}/api/votes/{VOTE}/ballots?festival={CONGRESS_SLUG}",
+            json=body,
+            trust_env=False,
+        )
+        assert cast.status_code == 202, cast.text
+
+    def mailed(self, recipient: str) -> EmailMessage:
+        """The message delivered to `recipient`, once it is in the maildir (the sender is woken
+        by the commit that queues it); failing after MAIL_SECONDS."""
+        deadline = time.monotonic() + MAIL_SECONDS
+        while time.monotonic() < deadline:
+            for path in (self.mail_dir / "new").glob("*"):
+                message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+                if recipient in str(message["To"]):
+                    assert isinstance(message, EmailMessage)
+                    return message
+            time.sleep(POLL_SECONDS)  # not delivered yet; look again shortly
+        raise AssertionError(f"no mail to {recipient} in {MAIL_SECONDS:.0f} s")
 
     def post(self, path: str, token: str, body: dict[str, object]) -> httpx2.Response:
         return httpx2.post(f"{self.base}{path}", json=body, headers=bearer(token), trust_env=False)
