@@ -173,4 +173,7 @@ async def register_page(request: Request) -> Response:
     done = await register(RegistrationSql(state.db), festival.slug, wanted, now=now)
     if not done.created:
         return await _page(request, festival, lang, 200, values=values, exists=True)
-    return RedirectResponse(f"/me/{done.token}?lang={wanted.language}", status_code=303)
+    # `registered`: the page opens with the confirmation of what was just done.
+    return RedirectResponse(
+        f"/me/{done.token}?lang={wanted.language}&registered=1", status_code=303
+    )

@@ -109,7 +109,8 @@ def test_register_by_keyboard_after_a_refused_form(keyboard: Page, site: Site):
     tab_to(page, "form.register button[type=submit]")
     send(page)
 
-    expect(page).to_have_url(re.compile(r"/me/[^/?]+\?lang=nl$"))
+    expect(page).to_have_url(re.compile(r"/me/[^/?]+\?lang=nl&registered=1$"))
+    expect(page.get_by_role("heading", name="Je bent aangemeld")).to_be_focused()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Kim Toetsenbord")
     expect(page.locator("main")).to_contain_text(title)
 

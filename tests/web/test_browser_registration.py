@@ -34,7 +34,7 @@ ROUND_2 = "Huiskamersessies ronde 2"
 SESSION_1 = "Huiskamer 3: Burgerplatform als partner van sociaal werker"
 OTHER_SESSION_1 = "Huiskamer 4: Solidariteit op de Kennis & Onderzoeksagenda?"
 SESSION_2 = "Huiskamer 8: Solidariteit tussen generaties: Samenkracht in wijken"
-PERSONAL_URL = re.compile(r"/me/[^/?]+(\?lang=nl)?$")
+PERSONAL_URL = re.compile(r"/me/[^/?]+(\?lang=nl(&registered=1)?)?$")
 
 # Ronde 1 starts at 10:30; its join link appears 15 minutes earlier. From 10:30 on the demo
 # festival is tomorrow's, so only between 10:15 and 10:30 is the link already there.
@@ -88,7 +88,8 @@ def test_registration_from_programme_lands_on_personal_page(page: Page, server: 
     page.goto(f"{server}/")
     page.get_by_role("link", name="Aanmelden").click()
     expect(page).to_have_url(re.compile(r"/register\?"))
-    fill_details(page, "Anna de Vries", unique_email(), "Buurtteam Noord")
+    email = unique_email()
+    fill_details(page, "Anna de Vries", email, "Buurtteam Noord")
     choose(page, ROUND_1, SESSION_1)
     choose(page, ROUND_2, SESSION_2)
     page.get_by_label("Ik geef toestemming").check()
@@ -97,6 +98,13 @@ def test_registration_from_programme_lands_on_personal_page(page: Page, server: 
 
     expect(page).to_have_url(PERSONAL_URL)
     expect(page.get_by_role("heading", level=1)).to_have_text("Hallo Anna de Vries")
+    # The confirmation comes first, with focus: what was done, and where the link is.
+    confirmation = page.get_by_role("status").filter(has_text="Je bent aangemeld")
+    expect(confirmation.get_by_role("heading", name="Je bent aangemeld")).to_be_focused()
+    expect(confirmation.get_by_role("listitem")).to_have_text(
+        [f"{SESSION_1}: plaats bevestigd", f"{SESSION_2}: plaats bevestigd"]
+    )
+    expect(confirmation).to_contain_text(f"Kijk in je mail ({email}) voor je persoonlijke link")
     round_1 = page.locator("#round-ronde-1")
     round_2 = page.locator("#round-ronde-2")
     expect(round_1.locator(".my-session")).to_contain_text(SESSION_1)
@@ -213,3 +221,39 @@ def test_personal_page_script_in_name_shown_as_text(page: Page, server: str) -> 
     expect(page.locator("main img")).to_have_count(0)
     page.wait_for_load_state("load")  # an injected image would have failed to load by now
     assert dialogs == []
+
+
+def test_registered_in_english_confirmed_and_one_change_control_per_round(
+    page: Page, server: str
+) -> None:
+    email = unique_email()
+    page.goto(f"{server}/register?lang=en")
+    page.get_by_label("Name", exact=True).fill("Eva Bos")
+    page.get_by_label("E-mail address", exact=True).fill(email)
+    page.get_by_role("group", name=ROUND_1).get_by_label(SESSION_1).check()
+    page.get_by_label("I agree").check()
+
+    page.get_by_role("button", name="Register").click()
+
+    confirmation = page.get_by_role("status").filter(has_text="You are registered")
+    expect(confirmation.get_by_role("heading", name="You are registered")).to_be_focused()
+    expect(confirmation.get_by_role("listitem")).to_have_text([f"{SESSION_1}: place confirmed"])
+    expect(confirmation).to_contain_text(f"Check your mail ({email}) for your personal link")
+    # A round with a place and one without offer the very same control to change it.
+    forms = page.locator("form.change")
+    expect(forms).to_have_count(2)
+    # Every control of each form: its tag, class, type and words (a select's are its sessions).
+    shapes = forms.evaluate_all(
+        """forms => forms.map(form => [...form.querySelectorAll("label, select, button")].map(
+            e => [e.tagName, e.className, e.type ?? "",
+                  e.tagName === "SELECT" ? "" : e.textContent]))"""
+    )
+    assert (
+        shapes[0]
+        == shapes[1]
+        == [
+            ["LABEL", "", "", "Change choice"],
+            ["SELECT", "", "select-one", ""],
+            ["BUTTON", "button", "submit", "Save"],
+        ]
+    )

@@ -705,7 +705,7 @@ def test_register_form_good_post_redirects_to_personal_page(client: TestClient, 
     assert response.status_code == 303
     location = urlsplit(response.headers["location"])
     token = location.path.removeprefix("/me/")
-    assert (location.path, location.query) == (f"/me/{token}", "lang=nl")
+    assert (location.path, location.query) == (f"/me/{token}", "lang=nl&registered=1")
     page = client.get(response.headers["location"])
     assert "<h1>Hallo <bdi>Ann de Vries</bdi></h1>" in page.text
     stored = registrations_seen_by(client, admin)
