@@ -235,6 +235,15 @@ class ShowNow:
             return None
         return next((b for b in self.projection.blocks if b.id == block_id), None)
 
+    def on_now(self) -> ProjectedBlock | None:
+        """The block on air (running or paused), else the next to run: the one a delay
+        banner names. None before the show goes live, after it, or with nothing left."""
+        if self.projection is None or not self.live:
+            return None
+        blocks = self.projection.blocks
+        running = next((b for b in blocks if b.status in ("running", "paused")), None)
+        return running or next((b for b in blocks if b.status == "upcoming"), None)
+
 
 def show_now(show: Show, now: datetime) -> ShowNow:
     """Where the show stands for attendees (and the mail that follows them)."""

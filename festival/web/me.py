@@ -7,7 +7,7 @@ registration it was made for.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -30,13 +30,17 @@ from festival.errors import Forbidden, Invalid, NotFound
 from festival.i18n import translate
 from festival.invites.calendar import join_link
 from festival.invites.feed import FeedLinks, feed_links
+from festival.live.protocol import Viewer
+from festival.live.qa_kind import QaRoom
 from festival.programme.model import PLENARY, Festival, Round, Session
+from festival.qa.channels import qa_channel
 from festival.qa.rules import anonymiser
 from festival.registration import reconfirm
 from festival.registration.attending import HeldPlace, held_places
 from festival.registration.model import Registration
 from festival.registration.service import PlaceRefused, change_place, erase, new_link
 from festival.registration.validation import validate_change, validate_ranking_change
+from festival.show import show_now
 from festival.storage.attendance_repo import AttendanceSql
 from festival.storage.registration_repo import (
     RegistrationSql,
@@ -45,7 +49,9 @@ from festival.storage.registration_repo import (
 )
 from festival.web.auth import presented_token
 from festival.web.caches import tell_revoked
+from festival.web.channels import qa_viewer
 from festival.web.context import attendee_of, page_language, ranks_offered, registration_json
+from festival.web.qa_feed import QaPage, qa_page
 from festival.web.qr import qr_png, qr_svg
 from festival.web.requests import form_rankings, read_json_object
 from festival.web.state import AppState, app_state
@@ -57,6 +63,19 @@ class DoorCode:
 
     code: str
     qr: Markup
+
+
+@dataclass(frozen=True)
+class LiveNow:
+    """The top of the personal page while something is on: the plenary's stream beside its
+    Q&A while it is live, and the attendee's rooms during their join windows. Rendered as
+    things stand; show-follow.js switches them in and out without a reload."""
+
+    plenary: bool  # the plenary is live (not a rehearsal, not over)
+    qa: QaPage | None  # the plenary's Q&A for this attendee; None without a plenary
+    viewer: Viewer | None
+    # Confirmed places with a join link whose window has not closed: each shows while open.
+    rooms: tuple[tuple[HeldPlace, JoinWindow], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +95,7 @@ class MePage:
     door: DoorCode | None  # for an on-site attendee of a festival with a venue
     # Whether the festival asks them to confirm their places, and where they stand.
     reconfirmation: reconfirm.Standing
+    live: LiveNow = LiveNow(False, None, None)
 
     @property
     def reconfirm_window(self) -> reconfirm.Window | None:
@@ -96,6 +116,11 @@ class MePage:
 
     def join_window(self, session: Session) -> JoinWindow:
         return join_window(session.start, session.end, self.lead_minutes)
+
+    def room_open(self, window: JoinWindow | None = None) -> bool:
+        """This join window is open now; without one: any of the live view's rooms is."""
+        windows = [window] if window else [w for _, w in self.live.rooms]
+        return any(w.outcome(self.now) == "open" for w in windows)
 
     def join_link(self, entry: str = PLENARY) -> str:
         """The personal join link of a session (or the plenary): never the provider's."""
@@ -138,9 +163,29 @@ async def me_page(request: Request, errors: dict[str, str] | None = None) -> Res
         await _door(state, festival, registration),
         reconfirm.standing(festival, registration, now),
     )
+    page = replace(page, live=await _live_now(request, page))
     return state.templates.TemplateResponse(
         request, "me/page.html", {"page": page, "lang": lang}, status_code=422 if errors else 200
     )
+
+
+async def _live_now(request: Request, page: MePage) -> LiveNow:
+    """What the top of the page shows now (see LiveNow)."""
+    rooms = tuple(
+        (mine, page.join_window(mine.session))
+        for mine in page.places
+        if mine.status == "confirmed" and mine.session.join_url
+    )
+    rooms = tuple((mine, w) for mine, w in rooms if page.now < w.closes)
+    festival = page.festival
+    if festival.plenary is None:
+        return LiveNow(False, None, None, rooms)
+    state = app_state(request)
+    _, show = await state.live.show.state(festival)
+    room = QaRoom(state.live.qa, festival, qa_channel(festival, PLENARY))
+    viewer = await qa_viewer(request, room, page.token)
+    qa = await qa_page(request, room, viewer, page.lang, page.token)
+    return LiveNow(show_now(show, page.now).live, qa, viewer, rooms)
 
 
 async def me_choice(request: Request) -> Response:

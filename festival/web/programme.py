@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from festival.i18n import duration, translate
 from festival.invites.calendar import programme_calendar
-from festival.programme.model import PLENARY, Block, Festival, Person, Session
+from festival.programme.model import PLENARY, Block, Festival, Person, Round, Session
 from festival.qa import View, archived, for_archive
 from festival.qa.channels import qa_channels
 from festival.registration.capacity import Availability, availability
@@ -49,6 +49,21 @@ class ProgrammePage:
 
     def local(self, moment: datetime) -> datetime:
         return self.festival.local(moment)
+
+    def round_live(self, round_: Round) -> bool:
+        """The round's breakouts are on now (its rooms between start and end)."""
+        return (
+            self.now is not None and not round_.cancelled and round_.start <= self.now < round_.end
+        )
+
+    @property
+    def plenary_live(self) -> bool:
+        return self.show_now is not None and self.show_now.live
+
+    def on_air(self, block: Block) -> bool:
+        """The plenary block running (or paused) now."""
+        on_now = self.show_now.on_now() if self.show_now is not None else None
+        return on_now is not None and on_now.id == block.id and on_now.status != "upcoming"
 
     def answered_in(self, channel: str = PLENARY) -> list[View]:
         """The archived questions of a session (by its id), or of the plenary."""

@@ -9,20 +9,15 @@ they need no token.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from festival.errors import FestivalError, Forbidden
-from festival.i18n import is_plural, plural_texts, translate, translate_plural
 from festival.live.protocol import Viewer, perform
 from festival.live.qa_kind import QA_ACTIONS, QaRoom
 from festival.live.qa_views import AUDIENCE, MODERATOR
-from festival.programme.model import Festival
-from festival.qa import MAX_TEXT, ErrorCode
-from festival.qa.channels import QaChannelInfo, qa_channel, qa_channels
+from festival.qa import MAX_TEXT
+from festival.qa.channels import qa_channel, qa_channels
 from festival.web.auth import (
     MODERATE_COOKIE,
     from_address,
@@ -33,143 +28,8 @@ from festival.web.auth import (
 from festival.web.channels import qa_room, qa_viewer
 from festival.web.context import attendee_of, current_festival, page_language
 from festival.web.limits import TooManyRequests, token_key
+from festival.web.qa_feed import error_text, qa_page
 from festival.web.state import app_state
-
-# Refusals the pages show in their own language (others keep the server's message).
-ERROR_CODES = (
-    *(code.value for code in ErrorCode),
-    "message.rate_limited",
-    "connection.rate_limited",
-    "message.too_large",
-    "auth.forbidden",
-    "connection.lost",
-)
-
-
-def error_text(code: str, lang: str, *, retry_after: int | None = None) -> str | None:
-    """The page's text for a refusal, or None for one without its own text. `{n}` is the
-    seconds to wait: a count text takes the form for it ("1 seconde", "42 seconden")."""
-    if code not in ERROR_CODES:
-        return None
-    if is_plural(code):
-        if retry_after is None:
-            return plural_texts(code, lang)["other"].replace("{n}", "…")
-        return translate_plural(code, retry_after, lang, max=MAX_TEXT)
-    return translate(code, lang, max=MAX_TEXT, n="…" if retry_after is None else retry_after)
-
-
-def _script_text(key: str, lang: str) -> str | dict[str, str]:
-    """A text for qa.js: a count text as both forms by plural category (qa.js's `tn`)."""
-    return plural_texts(key, lang) if is_plural(key) else translate(key, lang)
-
-
-def script_error(code: str, lang: str) -> str | dict[str, str] | None:
-    """A refusal's text for qa.js, which fills in `{n}` itself: a count text goes as both
-    forms by plural category, and qa.js picks one with Intl.PluralRules."""
-    if code in ERROR_CODES and is_plural(code):
-        return plural_texts(code, lang)
-    return translate(code, lang, max=MAX_TEXT, n="{n}") if code in ERROR_CODES else None
-
-
-# Texts the live pages need in their language, handed to qa.js with the page.
-SCRIPT_TEXTS = (
-    "qa_awaiting",
-    "qa_anonymous",
-    "qa_votes",
-    "qa_vote",
-    "qa_unvote",
-    "qa_on_air",
-    "qa_open",
-    "qa_closed",
-    "qa_answered",
-    "qa_hidden",
-    "qa_merged",
-    "qa_edited",
-    "qa_original",
-    "qa_to",
-    "qa_offline",
-    "qa_reconnecting",
-    "qa_nothing_on_air",
-    "qa_none_yet",
-    "qa_approve",
-    "qa_hide",
-    "qa_star",
-    "qa_unstar",
-    "qa_pick",
-    "qa_unpick",
-    "qa_mark_answered",
-    "qa_edit",
-    "qa_merge",
-    "qa_merge_into",
-    "qa_note",
-    "qa_pending",
-    "qa_sent",
-    "qa_announce_pending",
-    "qa_announce_approved",
-    "qa_announce_on_air",
-    "qa_announce_answered",
-    "qa_announce_hidden",
-    "qa_announce_merged",
-    "qa_announce_starred",
-    "qa_announce_unstarred",
-    "poll_heading",
-    "poll_closed_result",
-    "poll_answers",
-    "poll_send",
-    "poll_change",
-    "poll_yours",
-    "poll_close_button",
-    "poll_show_button",
-    "poll_hide_button",
-    "poll_on_screen",
-    "poll_none",
-)
-
-
-@dataclass(frozen=True)
-class QaPage:
-    festival: Festival
-    info: QaChannelInfo
-    lang: str
-    snapshot: dict[str, Any]
-    token: str = ""
-    max_text: int = MAX_TEXT
-
-    @property
-    def questions(self) -> list[dict[str, Any]]:
-        qa: dict[str, Any] = self.snapshot["qa"]
-        found: list[dict[str, Any]] = qa["questions"]
-        return found
-
-    @property
-    def on_air(self) -> dict[str, Any] | None:
-        return next((q for q in self.questions if q["state"] == "on_air"), None)
-
-    def by_votes(self) -> list[dict[str, Any]]:
-        shown = [q for q in self.questions if q["state"] in ("approved", "on_air", "pending")]
-        return sorted(shown, key=lambda q: (-q["votes"], q["asked_at"]))
-
-    def config(self, view: str) -> dict[str, Any]:
-        """What qa.js needs: rendered into the page as JSON (escaped by `tojson`)."""
-        return {
-            "view": view,
-            "channel": self.info.id,
-            "festival": self.festival.slug,
-            "token": self.token,
-            "lang": self.lang,
-            "texts": {key: _script_text(key, self.lang) for key in SCRIPT_TEXTS},
-            # {n}, the seconds to wait, is left for qa.js to fill in.
-            "errors": {code: script_error(code, self.lang) for code in ERROR_CODES},
-        }
-
-
-async def _page(
-    conn: HTTPConnection, room: QaRoom, viewer: Viewer, lang: str, token: str = ""
-) -> QaPage:
-    state = app_state(conn)
-    seq, qa = await room.service.state(room.festival.slug, room.info.id)
-    snapshot = room.snapshot_of(qa, seq, viewer, now=state.clock.now())
-    return QaPage(room.festival, room.info, lang, snapshot, token)
 
 
 async def attendee_questions(request: Request) -> Response:
@@ -181,7 +41,7 @@ async def attendee_questions(request: Request) -> Response:
     )
     viewer = await qa_viewer(request, room, token)
     lang = page_language(request, registration.language)
-    page = await _page(request, room, viewer, lang, token)
+    page = await qa_page(request, room, viewer, lang, token)
     notice = request.query_params.get("asked") == "1"
     return app_state(request).templates.TemplateResponse(
         request,
@@ -212,7 +72,7 @@ async def attendee_ask(request: Request) -> Response:
         await state.limits.check_message(token_key(token))
         await perform(QA_ACTIONS, room, room.channel, viewer, message, state.clock.now())
     except FestivalError as error:
-        page = await _page(request, room, viewer, lang, token)
+        page = await qa_page(request, room, viewer, lang, token)
         return state.templates.TemplateResponse(
             request,
             "qa/attendee.html",
@@ -279,7 +139,7 @@ async def moderate_page(request: Request) -> Response:
     lang = page_language(request, room.festival.language)
     # The page hands the token to qa.js, which connects with it (a websocket to
     # /ws/channels/… does not get the /moderate cookie).
-    page = await _page(request, room, viewer, lang, secret)
+    page = await qa_page(request, room, viewer, lang, secret)
     return _private(
         app_state(request).templates.TemplateResponse(
             request, "qa/moderate.html", {"page": page, "lang": lang}
@@ -306,7 +166,7 @@ async def panel_page(request: Request) -> Response:
 async def _public(request: Request, template: str) -> Response:
     room = await qa_room(request)
     lang = page_language(request, room.festival.language)
-    page = await _page(request, room, Viewer(AUDIENCE), lang)
+    page = await qa_page(request, room, Viewer(AUDIENCE), lang)
     return app_state(request).templates.TemplateResponse(
         request, template, {"page": page, "lang": lang}
     )

@@ -570,10 +570,30 @@ function nextInQueue() {
 
 // --- wiring ----------------------------------------------------------------------------------
 
+// "Closed; open from Thursday 19 November 2020, 13:30" on an attendee's page while the
+// opening is still to come, in the viewer's own zone and the page's language.
+function statusText() {
+  if (state.open) return t("qa_open");
+  const opens = config.opens ? new Date(config.opens) : null;
+  if (config.view !== "attendee" || !opens || opens.getTime() <= Date.now()) return t("qa_closed");
+  const when = new Intl.DateTimeFormat(config.lang, {
+    weekday: "long", day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+  return t("qa_opens_at").replace("{time}", when.format(opens));
+}
+
+// A closed Q&A's form: every control disabled and described by the status line.
+function renderAskForm() {
+  for (const control of document.querySelectorAll("[data-qa-ask] :is(textarea, select, input, button)")) {
+    control.disabled = !state.open;
+    if (state.open) control.removeAttribute("aria-describedby");
+    else control.setAttribute("aria-describedby", "qa-status");
+  }
+}
+
 function render() {
-  if (statusLine) statusLine.textContent = t(state.open ? "qa_open" : "qa_closed");
-  const send = document.querySelector("[data-qa-ask] button[type=submit]");
-  if (send) send.disabled = !state.open;
+  if (statusLine) statusLine.textContent = statusText();
+  renderAskForm();
   renderOnAir();
   renderPoll();
   const list = document.querySelector("[data-qa-list]");

@@ -5,6 +5,7 @@ overlay shows it — all without reloading, and the question's markup stays text
 from __future__ import annotations
 
 import os
+import re
 
 import httpx2
 import pytest
@@ -32,7 +33,15 @@ def test_ask_approve_vote_pick_and_the_overlay_follows(browser: Browser, site: S
 
     attendee.goto(f"{site.base}/me/{token}/questions/plenary")
     send = attendee.get_by_role("button", name="Verstuur")
-    expect(send).to_be_disabled()  # questions are still closed
+    # Questions are still closed: the whole form is out of use and says when they open (the
+    # demo's plenary starts at 13:30, in the viewer's zone here as in the festival's).
+    expect(send).to_be_disabled()
+    expect(attendee.get_by_label("Je vraag")).to_be_disabled()
+    expect(attendee.get_by_label("Je vraag")).to_have_accessible_description(
+        re.compile(
+            r"^Vragen stellen is nog gesloten; het kan vanaf \w+dag \d+ \w+ \d{4}.* 13:30\.$"
+        )
+    )
     expect(attendee.locator("[data-qa-list]")).to_have_text("Nog geen vragen.")
 
     moderator.goto(f"{site.base}/moderate/plenary?token={site.role_token('moderator', 'plenary')}")
@@ -45,6 +54,7 @@ def test_ask_approve_vote_pick_and_the_overlay_follows(browser: Browser, site: S
 
     expect(attendee.locator("[data-qa-status]")).to_have_text("Vragen stellen kan nu.")
     expect(send).to_be_enabled()
+    expect(attendee.get_by_label("Je vraag")).to_be_enabled()
     attendee.get_by_label("Je vraag").fill("   ")  # only spaces: refused, in the page's language
     send.click()
     expect(attendee.locator("[data-qa-error]")).to_have_text("Typ eerst je vraag.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from festival.i18n import has_text, translate_plural
-from festival.web.qa_pages import ERROR_CODES, SCRIPT_TEXTS, error_text
+from festival.web.qa_feed import ERROR_CODES, SCRIPT_TEXTS, error_text
 from tests.conftest import ROOT
 
 

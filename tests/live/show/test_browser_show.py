@@ -38,7 +38,8 @@ def test_host_starts_and_extends_and_every_screen_follows(browser: Browser, site
     public = window(browser, dialogs)
     host.goto(f"{site.base}/host?token={site.role_token('host')}")
     presenter.goto(f"{site.base}/presenter?token={site.role_token('presenter')}")
-    attendee.goto(f"{site.base}/me/{site.register('Anna')}")
+    anna = site.register("Anna")
+    attendee.goto(f"{site.base}/me/{anna}")
     public.goto(f"{site.base}/")
     expect(host.locator("#live-state")).to_have_text("nog niet live")
     expect(presenter.locator("#current-title")).to_have_text("Wacht op de start")
@@ -50,9 +51,11 @@ def test_host_starts_and_extends_and_every_screen_follows(browser: Browser, site
     # On the day the plenary is within the hour: the real show, which cannot be started over.
     expect(host.locator("#rehearsal")).to_be_hidden()
     expect(host.locator("#reset")).to_be_hidden()
+    # The stream through Anna's personal join link, which records that she watched.
     expect(attendee.locator("#show-stream iframe")).to_have_attribute(
-        "src", "https://stream.example.org/agenda-sociaal-werk-2020"
+        "src", f"/join/{anna}/plenary"
     )
+    expect(attendee.locator("#live-view")).to_be_visible()
     host.get_by_role("button", name="Start volgend blok").click()
 
     expect(presenter.locator("#current-title")).to_have_text("Start plenair programma")

@@ -3,6 +3,7 @@ extension, a pause and a skip across several blocks, in minutes exactly."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -132,11 +133,37 @@ def test_pages_render_the_delay_and_projected_times(
 
     assert page.template.name == "programme/page.html"  # type: ignore[attr-defined]
     assert page.context["page"].show_now.delay_minutes == 4  # type: ignore[attr-defined]
-    assert "loopt 4 minuten uit" in page.text
+    # The banner names the block that runs late: the one on air.
+    banner = '<p class="delay" role="status" data-show-delay>'
+    assert f"{banner}Start plenair programma loopt 4 minuten uit</p>" in page.text
     assert "Verwacht: 13:39–13:44" in page.text  # welkomstwoord, planned from 13:35
     assert console.template.name == "show/host.html"  # type: ignore[attr-defined]
     assert '<li data-code="show.not_running">Dat blok loopt niet (meer);' in console.text
     assert console.context["page"].show.current.id == "start-plenair"  # type: ignore[attr-defined]
+
+
+def marked_live(html: str) -> list[str]:
+    """The "Live now" markers a programme page shows (not hidden), by what they mark."""
+    found = re.findall(r'<span class="badge live-badge live-marker" ([^>]*)>', html)
+    return [attributes for attributes in found if not attributes.endswith(" hidden")]
+
+
+def test_programme_marks_the_round_and_block_live_now(
+    client: TestClient, host: dict[str, str], clock: FixedClock
+):
+    clock.set(datetime(2020, 11, 19, 9, 45, tzinfo=UTC))  # 10:45: the first round's rooms
+    morning = client.get("/?lang=en").text
+    clock.set(at(0))
+    act(client, host, "live")
+    act(client, host, "start", block_id="start-plenair")
+    clock.set(at(9))
+    afternoon = client.get("/?lang=en").text
+
+    assert marked_live(morning) == [
+        'data-live-from="2020-11-19T09:30:00+00:00" data-live-until="2020-11-19T10:30:00+00:00"'
+    ]
+    assert marked_live(afternoon) == ["data-live-plenary", 'data-live-block="start-plenair"']
+    assert "Live now</span>" in afternoon
 
 
 def test_socket_snapshot_and_pong_carry_the_server_time(
