@@ -96,6 +96,7 @@ def test_host_starts_and_extends_and_every_screen_follows(browser: Browser, site
     host.get_by_role("button", name="Zeker weten? Druk nog eens").click()  # … then ends
     expect(attendee.locator("[data-show-over]")).to_be_visible()
     expect(attendee.locator("#show-stream")).to_be_hidden()
+    expect(attendee.locator("#live-view")).to_be_hidden()  # the page as before the show
     expect(presenter.locator("#current-title")).to_have_text("Afgelopen")
     expect(presenter.locator("#message")).to_be_hidden()  # "afronden" no longer applies
 
@@ -127,6 +128,7 @@ def test_a_rehearsal_stays_on_the_host_console_and_starts_over_while_live(
     # what it was told.
     opened.value.wait_for_event("framesent", lambda payload: '"ping"' in str(payload))
     expect(attendee.locator("#show-stream")).to_be_hidden()
+    expect(attendee.locator("#live-view")).to_be_hidden()  # a rehearsal is not live for attendees
     expect(attendee.locator("[data-show-delay]")).to_be_hidden()
 
     reset = host.get_by_role("button", name="Opnieuw beginnen (oefening wissen)")
