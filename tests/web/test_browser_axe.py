@@ -17,7 +17,15 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser import TIMEOUT_MS, ZONE
 from tests.conftest import need_chromium
-from tests.web.three_festivals import CONGRESS_SLUG, SLUG, TABLES_SLUG, VOTE, Site, three_festivals
+from tests.web.three_festivals import (
+    CONGRESS_SLUG,
+    ON_AIR_SLUG,
+    SLUG,
+    TABLES_SLUG,
+    VOTE,
+    Site,
+    three_festivals,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -137,10 +145,20 @@ def the_pages(site: Site) -> dict[str, Visit]:
     site.ask(site.register("Cas"), "Nog een vraag")
     mail = site.mail("Welkom, Ann")
     congress = site.register("Dirk", CONGRESS_SLUG, mode="onsite")
+    # One festival's plenary is live with its first block running (the reference day's is
+    # not yet): the pages that follow the show are seen in both states.
+    on_air = site.register("Fem", ON_AIR_SLUG)
+    live_host = site.token("host", ON_AIR_SLUG)
+    for action in ({"action": "live"}, {"action": "start", "block_id": "start-plenair"}):
+        started = site.post("/api/show/actions", live_host, {"type": "host", **action})
+        assert started.json()["type"] == "ack", started.text
     tables = site.register("Eva", TABLES_SLUG, mode="onsite")
     return {
         "programme": goto("/"),
         "programme (congress)": goto(f"/{CONGRESS_SLUG}/"),
+        "programme, live": goto(f"/{ON_AIR_SLUG}/"),
+        "personal page, live": goto(f"/me/{on_air}"),
+        "questions, live": goto(f"/me/{on_air}/questions/plenary"),
         "register": goto("/register"),
         "register, failed": failed_registration,
         "personal page": goto(f"/me/{me}"),

@@ -1,9 +1,10 @@
-"""One served install with three festivals moved to today, for the browser tests that visit
+"""One served install with four festivals of today, for the browser tests that visit
 every page (tests/web/test_browser_axe.py) or walk them by keyboard (test_browser_keyboard.py).
 
 Not a test module. The online reference day (registration, personal page, Q&A, run of show,
-admin), the on-site congress (its vote and the door page) and the round-table afternoon
-(themes brought by attendees); `/` is the reference day. Role tokens are written straight into
+admin), the on-site congress (its vote and the door page), the round-table afternoon (themes
+brought by attendees), and the reference day again with its plenary about to start, for
+pages while the show is live; `/` is the reference day. Role tokens are written straight into
 the store, in-process.
 """
 
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -24,8 +26,9 @@ import httpx2
 
 from festival.access.tokens import Role
 from tests.conftest import REFERENCE, SCHEDULES
-from tests.factories import bearer, cli_against, role_token
+from tests.factories import bearer, cli_against, renamed, role_token
 from tests.live.conftest import sqlite_env
+from tests.live.show.conftest import on_the_day
 from tests.servers import serve
 
 SLUG = "agenda-sociaal-werk-2020"
@@ -34,6 +37,9 @@ CONGRESS_SLUG = "jaarcongres-sociaal-werk-2023"
 VOTE = "sociaal-werker-van-het-jaar-2023"
 TABLES = SCHEDULES / "kus-themabijeenkomst-2016.toml"
 TABLES_SLUG = "kus-themabijeenkomst-2016"
+# The reference day once more, today with its plenary about to start (not moved by --demo):
+# a host going live there is live for attendees too, not a rehearsal.
+ON_AIR_SLUG = "agenda-live"
 PLENARY_ACTIONS = "/api/channels/plenary/actions"
 MAIL_SECONDS = 20.0
 POLL_SECONDS = 0.1
@@ -120,14 +126,16 @@ class Site:
 
 @contextmanager
 def three_festivals(folder: Path) -> Iterator[Site]:
-    """`festival serve` of the reference day, with the congress and the round tables loaded
-    into its store first; every festival moved to today (or tomorrow) by --demo."""
+    """`festival serve` of the reference day, with the others loaded into its store first;
+    every festival moved to today (or tomorrow) by --demo but the one on the air."""
     env = {**sqlite_env(folder), "FESTIVAL_FESTIVAL": SLUG}
     url = env["FESTIVAL_DATABASE_URL"]
     load = cli_against(url, folder)
+    on_air = renamed(folder, on_the_day(folder, datetime.now(UTC)), ON_AIR_SLUG, "De agenda, live")
     with ThreadPoolExecutor(1) as pool:  # as `Site.token`
-        for other in (CONGRESS, TABLES):
-            loaded = pool.submit(load, "load", "--demo", str(other)).result()
+        for other, demo in ((CONGRESS, True), (TABLES, True), (on_air, False)):
+            args = ("load", "--demo", str(other)) if demo else ("load", str(other))
+            loaded = pool.submit(load, *args).result()
             assert loaded.exit_code == 0, loaded.output
     with serve("--programme", str(REFERENCE), "--demo", env=env) as base:
         yield Site(base, url, folder / "mail")
