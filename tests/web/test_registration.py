@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -650,6 +651,33 @@ def test_register_form_with_errors_starts_with_a_summary_linking_each_field(clie
         f'id="consent" name="consent" value="yes"{described.replace("choices-ronde-1", "consent")}>'
         in html
     )
+
+
+def test_register_form_summary_links_a_rounds_ranking_to_its_first_choice(
+    settings: Settings, tmp_path: Path
+):
+    ranked = REFERENCE.read_text().replace(
+        'mode = "online"\n',
+        'mode = "online"\nassignment = "preferences"\nassignment_closes = 2020-11-18T12:00:00\n',
+        1,
+    )
+    (tmp_path / "preferences.toml").write_text(ranked)
+    form = _form(name="Ann", email="ann@example.org", consent="yes")
+    form |= {"rank-ronde-1-1": "huiskamer-1", "rank-ronde-1-2": "huiskamer-1"}
+
+    before_closing = FixedClock(datetime(2020, 11, 17, 12, 0, tzinfo=UTC))
+    with started(settings, tmp_path / "preferences.toml", clock=before_closing) as client:
+        response = client.post("/register?lang=en", data={**form, "language": "en"})
+
+    html = response.text
+    assert response.status_code == 422
+    assert '<h2 id="error-summary-title">There is a problem with 1 field</h2>' in html
+    assert (
+        '<li><a href="#rank-ronde-1-1">Huiskamersessies ronde 1: Name each session only once.</a>'
+        in html
+    )
+    invalid = 'aria-invalid="true" aria-describedby="rankings-ronde-1-error"'
+    assert f'<select id="rank-ronde-1-1" name="rank-ronde-1-1"{" " + invalid}>' in html
 
 
 def test_register_form_with_one_error_in_english_says_one_field(client: TestClient):
