@@ -4,6 +4,9 @@ start, extend, end), and scrolling a wide table on a phone. Only Tab, arrows, Sp
 End; no clicks. Every element focus lands on shows a focus ring (an outline or a shadow),
 checked at each stop.
 
+The last test is not about keys but about the same regions: on paper (the printable report)
+they do not scroll, so a wide table is printed whole.
+
 The moderator console's own keys (j/k, a, s, h) and how focus follows live updates are tested
 in tests/live/qa/test_browser_moderator.py; here the console is reached with Tab.
 """
@@ -208,4 +211,18 @@ def test_a_wide_table_on_a_phone_scrolls_by_keyboard(browser: Browser, site: Sit
 
     assert region.evaluate("r => r.scrollLeft") > 0
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page stays put
+    context.close()
+
+
+def test_the_printed_report_is_not_cut_off_by_its_scroll_regions(browser: Browser, site: Site):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="nl-NL")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(f"{site.base}/admin/report?token={site.token('admin')}")
+    region = page.locator(".scroll-region:has(#report-sessions)")
+    assert region.evaluate("r => getComputedStyle(r).overflowX") == "auto"  # on screen
+
+    page.emulate_media(media="print")
+
+    assert region.evaluate("r => getComputedStyle(r).overflowX") == "visible"  # on paper
     context.close()
