@@ -46,9 +46,10 @@ typecheck: $(TEST_STAMP)
 check: $(STAMP)
 	$(BIN)/festival check schedules/*.toml
 
-## Retake the README screenshot with chromium.
+## Retake the README's screenshots with chromium: the programme, and the live view.
 screenshot: $(TEST_STAMP)
 	$(BIN)/python bench/screenshot.py docs/screenshot-programme.png
+	$(BIN)/python bench/screenshot_live.py docs
 
 ## Benchmarks (minutes each; not part of `make test`): each writes its figures as JSON into
 ## var/bench, then bench/report.py draws docs/bench/*.svg and prints the tables for
