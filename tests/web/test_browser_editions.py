@@ -31,7 +31,8 @@ CONGRESS_SESSION = "Arbeidsmarkt: werknemers binden en boeien"
 HOEZO = "hoezo-sociaal-werk-2017"
 HOEZO_TITLE = "Hoe(Zo) Sociaal Werk?!"
 ANSWERED = PLENARY_QUESTIONS[0]
-PERSONAL_URL = re.compile(r"/me/[^/?]+(\?lang=nl)?$")
+# The personal page, with the confirmation a new registration opens it with.
+PERSONAL_URL = re.compile(r"/me/[^/?]+(\?lang=nl)?(&registered=1)?$")
 
 
 def load(env: dict[str, str], *args: str) -> None:

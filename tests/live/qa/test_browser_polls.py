@@ -42,7 +42,7 @@ def test_open_answer_change_show_and_close_a_poll(browser: Browser, site: Site):
     expect(poll.get_by_role("radio", name="Zorg")).to_be_checked()
     attendee.keyboard.press("Enter")
     expect(poll.locator(".poll-result").nth(1)).to_contain_text("Zorg (jouw antwoord)")
-    expect(poll.locator(".poll-total")).to_have_text("1 antwoorden")
+    expect(poll.locator(".poll-total")).to_have_text("1 antwoord")
     console = moderator.locator("[data-qa-poll]")
     expect(console.locator(".poll-result").nth(1)).to_contain_text("1 · 100%")
     expect(overlay.locator("[data-qa-poll] .poll-question")).to_have_text(QUESTION)
