@@ -139,6 +139,7 @@ def test_ask_and_upvote_by_keyboard(keyboard: Page, site: Site):
     tab_to(page, f'.qa-question[data-id="{other}"] button.vote')
     press(page, "Space")
     expect(vote).to_have_attribute("aria-pressed", "true")
+    expect(vote).to_be_focused()  # the list was rebuilt around it: focus came back to it
     expect(page.locator(f'.qa-question[data-id="{other}"]')).to_contain_text("1 stem")
 
 
