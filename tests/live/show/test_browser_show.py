@@ -161,8 +161,10 @@ def test_the_personal_join_link_leads_to_the_session_once_it_opens(
             "https://zoom.example.org/**", lambda route: route.fulfill(body="the session")
         )
         attendee.goto(f"{base}/me/{token}")
-        join = attendee.get_by_role("link", name="Nu meedoen")
+        join = attendee.locator("#round-ronde-1").get_by_role("link", name="Nu meedoen")
         expect(join).to_have_attribute("href", f"/join/{token}/huiskamer-1")
+        room = attendee.get_by_role("region", name="Je huiskamer is open")
+        expect(room).to_be_hidden()  # the top of the page leads with the room once it opens
         countdown = attendee.locator("#round-ronde-1 [data-countdown]")
         expect(countdown).to_contain_text("De link opent om")
 
@@ -174,7 +176,9 @@ def test_the_personal_join_link_leads_to_the_session_once_it_opens(
             arg=countdown.element_handle(),
             timeout=60_000,
         )
-        join.click()
+        room_join = room.get_by_role("link", name="Nu meedoen")
+        expect(room_join).to_have_attribute("href", f"/join/{token}/huiskamer-1")
+        room_join.click()
 
         expect(attendee).to_have_url("https://zoom.example.org/huiskamer-1")
         expect(attendee.locator("body")).to_have_text("the session")
