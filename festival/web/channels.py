@@ -31,7 +31,8 @@ from festival.live.show_kind import ShowRoom
 from festival.live.show_service import plenary_of
 from festival.live.show_views import HOST, PRESENTER, PUBLIC
 from festival.programme.model import SHOW, Festival
-from festival.qa.channels import may_ask, qa_channel
+from festival.qa.channels import QaChannelInfo, may_ask, qa_channel
+from festival.registration.model import Registration
 from festival.storage.registration_repo import read_registration
 from festival.web.auth import grant_of, presented_token
 from festival.web.channel_io import connecting, refuse, serve_channel, since_of, with_ref
@@ -80,14 +81,7 @@ async def qa_viewer(
             registration = await read_registration(db, grant.registration_id)
         if registration is None:
             raise Unauthenticated("this registration no longer exists", code="auth.invalid")
-        confirmed = (p.session_id for p in registration.places if p.status == "confirmed")
-        return Viewer(
-            AUDIENCE,
-            f"r{registration.id}",
-            registration.name,
-            may_ask=may_ask(info, confirmed),
-            token_id=grant.token_id,
-        )
+        return attendee_viewer(info, registration, grant.token_id)
     # Who moderates which channel is decided by the grant alone (festival.access.tokens).
     if grant.moderates(festival=festival.slug, channel=info.id):
         return Viewer(MODERATOR, f"{grant.role}#{grant.token_id}")
@@ -96,6 +90,19 @@ async def qa_viewer(
     ):
         return Viewer(AUDIENCE)
     raise Forbidden(f"this {grant.role} token is not for channel {info.id!r}")
+
+
+def attendee_viewer(info: QaChannelInfo, registration: Registration, token_id: int) -> Viewer:
+    """An attendee as a Q&A channel sees them, from their registration as it stands: asking
+    only where their confirmed places let them (`may_ask`)."""
+    confirmed = (p.session_id for p in registration.places if p.status == "confirmed")
+    return Viewer(
+        AUDIENCE,
+        f"r{registration.id}",
+        registration.name,
+        may_ask=may_ask(info, confirmed),
+        token_id=token_id,
+    )
 
 
 # --- the show ---------------------------------------------------------------------------

@@ -49,7 +49,7 @@ from festival.storage.registration_repo import (
 )
 from festival.web.auth import presented_token
 from festival.web.caches import tell_revoked
-from festival.web.channels import qa_viewer
+from festival.web.channels import attendee_viewer
 from festival.web.context import attendee_of, page_language, ranks_offered, registration_json
 from festival.web.qa_feed import QaPage, qa_page
 from festival.web.qr import qr_png, qr_svg
@@ -141,7 +141,7 @@ class MePage:
 async def me_page(request: Request, errors: dict[str, str] | None = None) -> Response:
     state = app_state(request)
     token = request.path_params["token"]
-    _, festival, registration = await attendee_of(request, token)
+    grant, festival, registration = await attendee_of(request, token)
     lang = page_language(request, registration.language)
     now = state.clock.now()
     async with state.db.session() as db:
@@ -163,14 +163,15 @@ async def me_page(request: Request, errors: dict[str, str] | None = None) -> Res
         await _door(state, festival, registration),
         reconfirm.standing(festival, registration, now),
     )
-    page = replace(page, live=await _live_now(request, page))
+    page = replace(page, live=await _live_now(request, page, grant.token_id))
     return state.templates.TemplateResponse(
         request, "me/page.html", {"page": page, "lang": lang}, status_code=422 if errors else 200
     )
 
 
-async def _live_now(request: Request, page: MePage) -> LiveNow:
-    """What the top of the page shows now (see LiveNow)."""
+async def _live_now(request: Request, page: MePage, token_id: int) -> LiveNow:
+    """What the top of the page shows now (see LiveNow). The attendee sees the Q&A as the
+    registration and token already in hand make them, not looked up a second time."""
     rooms = tuple(
         (mine, page.join_window(mine.session))
         for mine in page.places
@@ -183,7 +184,7 @@ async def _live_now(request: Request, page: MePage) -> LiveNow:
     state = app_state(request)
     _, show = await state.live.show.state(festival)
     room = QaRoom(state.live.qa, festival, qa_channel(festival, PLENARY))
-    viewer = await qa_viewer(request, room, page.token)
+    viewer = attendee_viewer(room.info, page.registration, token_id)
     qa = await qa_page(request, room, viewer, page.lang, page.token)
     return LiveNow(show_now(show, page.now).live, qa, viewer, rooms)
 
