@@ -142,8 +142,9 @@ class Settings:
     )
     log_level: str = _setting(
         "warning",
-        "What `festival serve` logs: `warning` (problems only, besides its start-up lines and "
-        "links), `info` (also migrations, scheduled jobs, every request), `debug` (everything).",
+        "What `festival serve` and the other commands log: `warning` (problems only, besides "
+        "serve's start-up lines and links), `info` (also migrations, scheduled jobs, every "
+        "request), `debug` (everything).",
     )
     trusted_proxies: str = _setting(
         "",
