@@ -175,6 +175,9 @@ def test_host_goes_live_starts_extends_and_ends_a_block_by_keyboard(keyboard: Pa
     page = keyboard
     page.goto(f"{site.base}/host?token={site.token('host')}")
     expect(page.locator("#live-state")).to_have_text("nog niet live")
+    expect(page.locator("#next-title")).not_to_have_text(
+        "—"
+    )  # the console has its snapshot: an action now goes out
 
     tab_to(page, "[data-act=live]")
     press(page, "Enter")

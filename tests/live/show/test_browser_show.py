@@ -115,6 +115,9 @@ def test_a_rehearsal_stays_on_the_host_console_and_starts_over_while_live(
     dialogs: list[str] = []
     host = window(browser, dialogs)
     host.goto(f"{site.base}/host?token={site.role_token('host')}")
+    expect(host.locator("#next-title")).not_to_have_text(
+        "—"
+    )  # the console has its snapshot: an action now goes out
     host.get_by_role("button", name="Ga live").click()
     host.get_by_role("button", name="Start volgend blok").click()
     expect(host.locator('tr[data-block="start-plenair"] .status')).to_have_text("loopt")
@@ -255,6 +258,9 @@ def test_host_console_on_a_phone_has_every_action_on_screen(browser: Browser, si
     with visitor(browser, viewport=phone, is_mobile=True, locale="nl-NL") as host:
         host.goto(f"{site.base}/host?token={site.role_token('host')}")
         expect(host.locator("#live-state")).to_have_text("nog niet live")
+        expect(host.locator("#next-title")).not_to_have_text(
+            "—"
+        )  # the console has its snapshot: an action now goes out
 
         # Each block is a card with its actions wrapping below it: nothing scrolls sideways,
         # neither the page nor the run-of-show, and every action is within the screen's width.
